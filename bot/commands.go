@@ -1,0 +1,145 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Subcommand describes one word people can type after CommandName.
+type Subcommand struct {
+	Name  string
+	Usage string
+	Help  string
+	Admin bool
+}
+
+// Subcommands lists what members (and admins) can type after CommandName,
+// in the order the help shows them.
+var Subcommands = []Subcommand{
+	{Name: "", Usage: "", Help: "join, or edit your profile"},
+	{Name: "status", Usage: "status", Help: "see your profile, whether you are paused, and the next round"},
+	{Name: "pause", Usage: "pause [3 weeks | until 2027-01-10]", Help: "take a break from introductions (on its own: until you resume)"},
+	{Name: "resume", Usage: "resume", Help: "start receiving introductions again"},
+	{Name: "export", Usage: "export", Help: "get everything we store about you, sent to you as a direct message"},
+	{Name: "leave", Usage: "leave", Help: "stop taking part and erase your profile and history"},
+	{Name: "help", Usage: "help", Help: "show this list"},
+	{Name: "admin", Usage: "admin practices add|remove|list NAME", Help: "manage the network's list of practices and organisations", Admin: true},
+}
+
+// Command is a parsed CommandName invocation.
+type Command struct {
+	Name string // "" opens the profile form
+	Args []string
+}
+
+// ParseCommand reads the text typed after CommandName. An unknown word
+// returns EINVALID whose message suggests the nearest command.
+func ParseCommand(text string) (Command, error) {
+	words := strings.Fields(text)
+	if len(words) == 0 {
+		return Command{}, nil
+	}
+	name := strings.ToLower(words[0])
+	for _, c := range Subcommands {
+		if c.Name == name && name != "" {
+			return Command{Name: name, Args: words[1:]}, nil
+		}
+	}
+	msg := fmt.Sprintf("I don't know the command %q.", truncate(words[0], 20))
+	if near := nearestCommand(name); near != "" {
+		msg += fmt.Sprintf(" Did you mean `%s %s`?", CommandName, near)
+	}
+	return Command{Name: "help"}, Errorf(EINVALID, "%s", msg)
+}
+
+func nearestCommand(word string) string {
+	best, bestDist := "", 3 // more than two edits away is no suggestion
+	for _, c := range Subcommands {
+		if c.Name == "" || c.Admin {
+			continue
+		}
+		if d := editDistance(word, c.Name); d < bestDist || (strings.HasPrefix(c.Name, word) && len(word) >= 2 && best == "") {
+			best, bestDist = c.Name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// AdminReply is the outcome of an admin command, as text lines.
+type AdminReply struct {
+	Title string
+	Lines []string
+}
+
+// Admin carries out "admin ..." for a network admin. Returns EFORBIDDEN
+// for anyone else and EINVALID for words it cannot read.
+func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply, error) {
+	if s.IsAdmin == nil || !s.IsAdmin(u) {
+		return nil, Errorf(EFORBIDDEN, "Only network admins can use `%s admin`. If you think you should be one, ask your PCN's network manager to add your member ID to RAPPORT_ADMINS.", CommandName)
+	}
+	usage := fmt.Sprintf("Try `%s admin practices list`, `%s admin practices add Riverside Surgery` or `%s admin practices remove Riverside Surgery`.", CommandName, CommandName, CommandName)
+	if len(args) < 2 || !strings.EqualFold(args[0], "practices") {
+		return nil, Errorf(EINVALID, "%s", usage)
+	}
+	name := oneLine(strings.Join(args[2:], " "))
+	switch strings.ToLower(args[1]) {
+	case "list":
+		orgs, err := s.Store.ListOrganisations(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r := &AdminReply{Title: fmt.Sprintf("The network's list has %d practices and organisations", len(orgs))}
+		if len(orgs) == 0 {
+			r.Title = "The network's list is empty"
+			r.Lines = []string{fmt.Sprintf("Add one with `%s admin practices add NAME`.", CommandName)}
+		}
+		for _, o := range orgs {
+			r.Lines = append(r.Lines, o.Name)
+		}
+		return r, nil
+	case "add":
+		if name == "" {
+			return nil, Errorf(EINVALID, "Which practice? Try `%s admin practices add Riverside Surgery`.", CommandName)
+		}
+		if msg := checkText(name, MaxOrganisationLen); msg != "" {
+			return nil, Errorf(EINVALID, "That name won't do: %s", msg)
+		}
+		o, err := s.Store.AddOrganisation(ctx, name, s.now())
+		if err != nil {
+			return nil, err
+		}
+		return &AdminReply{Title: fmt.Sprintf("Added %s to the network's list.", o.Name)}, nil
+	case "remove":
+		if name == "" {
+			return nil, Errorf(EINVALID, "Which practice? Try `%s admin practices remove Riverside Surgery`.", CommandName)
+		}
+		if err := s.Store.RemoveOrganisation(ctx, name); err != nil {
+			return nil, err
+		}
+		return &AdminReply{Title: fmt.Sprintf("Removed %s from the network's list.", name), Lines: []string{"Members who chose it keep it on their profile."}}, nil
+	}
+	return nil, Errorf(EINVALID, "%s", usage)
+}

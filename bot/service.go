@@ -1,0 +1,205 @@
+// Package bot is Rapport's domain: members and their profiles, the network's
+// organisations, and the use cases people reach through a chat platform. It
+// declares the interfaces it needs (Store) and knows no platform or
+// database; adapters turn platform payloads into calls on Service and render
+// what it returns.
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// CommandName is the slash command people use to join and manage their
+// profile.
+const CommandName = "/introduce-me"
+
+// User identifies the person acting, as their platform knows them.
+type User struct {
+	Platform string
+	ID       string
+	Name     string // display name, when the platform told us
+}
+
+// Service carries out what members and admins ask for.
+type Service struct {
+	Store Store
+
+	// Now returns the current time; tests pass a fixed clock.
+	Now func() time.Time
+	// Location is the network's time zone, for dates people type and read.
+	Location *time.Location
+	// NextRound returns when the next round after t starts, or the zero
+	// time when no schedule is set.
+	NextRound func(t time.Time) time.Time
+	// IsAdmin reports whether a user is a network admin.
+	IsAdmin func(u User) bool
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+func (s *Service) loc() *time.Location {
+	if s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
+}
+
+// ProfileDraft is what a profile form opens with: the member's saved
+// profile, if any, and the organisations to choose from.
+type ProfileDraft struct {
+	Form          ProfileForm
+	Organisations []Organisation
+	Joined        bool
+}
+
+// Draft returns the form for the user's profile, pre-filled when they have
+// joined already.
+func (s *Service) Draft(ctx context.Context, u User) (*ProfileDraft, error) {
+	orgs, err := s.Store.ListOrganisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &ProfileDraft{Organisations: orgs, Form: ProfileForm{Frequency: "fortnightly", Mentoring: "neither", Meeting: "either"}}
+	m, err := s.Store.FindMember(ctx, u.Platform, u.ID)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return d, nil
+	case err != nil:
+		return nil, err
+	}
+	d.Form, d.Joined = FormFromProfile(m.Profile, orgs), true
+	return d, nil
+}
+
+// SaveProfile validates the form and stores the profile, joining the user
+// to the network if they are new. It returns the member and whether they
+// have just joined. Invalid input returns EINVALID with per-field messages,
+// and nothing is stored.
+func (s *Service) SaveProfile(ctx context.Context, u User, f ProfileForm) (m *Member, joined bool, err error) {
+	orgs, err := s.Store.ListOrganisations(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	p, err := f.validate(orgs)
+	if err != nil {
+		return nil, false, err
+	}
+	m, err = s.Store.FindMember(ctx, u.Platform, u.ID)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		m, joined = &Member{Platform: u.Platform, UserID: u.ID, Status: StatusActive}, true
+	case err != nil:
+		return nil, false, err
+	}
+	if u.Name != "" {
+		m.Name = u.Name
+	}
+	m.Profile = p
+	// Saving a profile is a sign of life: a member marked unreachable who
+	// comes back is reachable again.
+	m.Status = StatusActive
+	if err := s.Store.SaveMember(ctx, m); err != nil {
+		return nil, false, err
+	}
+	return m, joined, nil
+}
+
+// Status is what a member sees about themselves.
+type Status struct {
+	Member *Member
+	// NextRound is the next round the member can be part of, or zero when
+	// they are paused indefinitely or no schedule is set.
+	NextRound time.Time
+}
+
+// Status returns the user's profile and standing. Returns ENOTFOUND when
+// they have not joined.
+func (s *Service) Status(ctx context.Context, u User) (*Status, error) {
+	m, err := s.Store.FindMember(ctx, u.Platform, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.statusOf(m), nil
+}
+
+func (s *Service) statusOf(m *Member) *Status {
+	st := &Status{Member: m}
+	if s.NextRound == nil {
+		return st
+	}
+	from := s.now()
+	if m.PausedAt(from) {
+		if m.PausedUntil == nil {
+			return st
+		}
+		from = m.PausedUntil.Add(-time.Second)
+	}
+	st.NextRound = s.NextRound(from)
+	return st
+}
+
+// Pause pauses the user's introductions. args are the words after "pause":
+// none for an indefinite pause, "3 weeks" (days, weeks or months), or
+// "until 2027-01-10". Returns EINVALID for words it cannot read or a date
+// that has passed, and ENOTFOUND when the user has not joined.
+func (s *Service) Pause(ctx context.Context, u User, args []string) (*Status, error) {
+	until, err := parsePause(args, s.now(), s.loc())
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Store.SetPause(ctx, u.Platform, u.ID, true, until, s.now())
+	if err != nil {
+		return nil, notJoinedAs(err, "You haven't joined yet, so there is nothing to pause. Run `"+CommandName+"` to set up your profile.")
+	}
+	return s.statusOf(m), nil
+}
+
+// Resume ends the user's pause. Returns ENOTFOUND when they have not
+// joined; resuming someone who is not paused is not an error.
+func (s *Service) Resume(ctx context.Context, u User) (*Status, error) {
+	m, err := s.Store.SetPause(ctx, u.Platform, u.ID, false, nil, s.now())
+	if err != nil {
+		return nil, notJoinedAs(err, "You haven't joined yet. Run `"+CommandName+"` to set up your profile and you'll be in the next round.")
+	}
+	return s.statusOf(m), nil
+}
+
+// Export returns everything stored about the user. Returns ENOTFOUND when
+// they have not joined.
+func (s *Service) Export(ctx context.Context, u User) (*MemberExport, error) {
+	x, err := s.Store.ExportMember(ctx, u.Platform, u.ID)
+	if err != nil {
+		return nil, notJoinedAs(err, "We hold no profile for you, so there is nothing to export.")
+	}
+	x.ExportedAt = s.now()
+	return x, nil
+}
+
+// CheckLeave confirms the user has joined before asking them to confirm
+// that they want to leave. Returns ENOTFOUND when they have not.
+func (s *Service) CheckLeave(ctx context.Context, u User) error {
+	_, err := s.Store.FindMember(ctx, u.Platform, u.ID)
+	return notJoinedAs(err, "You haven't joined, so there is nothing to erase. We hold no profile for you.")
+}
+
+// Leave erases the user's profile and history. Returns ENOTFOUND when they
+// have not joined (or have already left).
+func (s *Service) Leave(ctx context.Context, u User) error {
+	err := s.Store.DeleteMember(ctx, u.Platform, u.ID)
+	return notJoinedAs(err, "There is nothing to erase: we hold no profile for you (perhaps you have already left).")
+}
+
+// notJoinedAs replaces a not-found error's message with one that fits what
+// the user tried to do.
+func notJoinedAs(err error, msg string) error {
+	if ErrorCode(err) == ENOTFOUND {
+		return &Error{Code: ENOTFOUND, Message: msg}
+	}
+	return err
+}

@@ -1,0 +1,346 @@
+// Package slack connects Rapport to Slack through Socket Mode: it turns
+// slash commands and interactions into calls on bot.Service and renders the
+// answers as Block Kit.
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// Platform is the name under which Slack members are stored.
+const Platform = "slack"
+
+// DefaultAckBudget is how long a handler may work before its envelope must
+// be acknowledged. Slack waits three seconds; the rest is margin for the
+// network.
+const DefaultAckBudget = 2 * time.Second
+
+// Options configure an Adapter.
+type Options struct {
+	Logger *slog.Logger
+	// Location is the network's time zone, for dates in messages.
+	Location *time.Location
+	// Now returns the current time; tests pass a controllable clock.
+	Now func() time.Time
+	// AckBudget overrides DefaultAckBudget.
+	AckBudget time.Duration
+}
+
+// Adapter serves one Slack workspace over Socket Mode.
+type Adapter struct {
+	svc    *bot.Service
+	api    *slack.Client
+	sm     *socketmode.Client
+	log    *slog.Logger
+	loc    *time.Location
+	now    func() time.Time
+	budget time.Duration
+
+	seen *envelopes
+	work sync.WaitGroup
+}
+
+// NewClient returns a Slack Web API client for the tokens and API URL.
+// It waits out 429 answers as Retry-After asks, and retries 5xx answers
+// with jittered backoff, a few times each.
+func NewClient(botToken, appToken, apiURL string) *slack.Client {
+	cfg := slack.DefaultRetryConfig()
+	cfg.MaxRetries = 3
+	cfg.Handlers = []slack.RetryHandler{slack.NewRateLimitErrorRetryHandler(cfg), slack.NewServerErrorRetryHandler(cfg)}
+	return slack.New(botToken,
+		slack.OptionAppLevelToken(appToken),
+		slack.OptionAPIURL(apiURL),
+		slack.OptionRetryConfig(cfg),
+	)
+}
+
+// New returns an adapter that serves svc through api.
+func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
+	a := &Adapter{
+		svc: svc, api: api,
+		log: opt.Logger, loc: opt.Location, now: opt.Now, budget: opt.AckBudget,
+		seen: newEnvelopes(15 * time.Minute),
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.loc == nil {
+		a.loc = time.UTC
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.budget <= 0 {
+		a.budget = DefaultAckBudget
+	}
+	// slack-go writes only debug lines through this logger, and those are
+	// off; route them to slog all the same so nothing reaches stderr raw.
+	a.sm = socketmode.New(api, socketmode.OptionLog(log.New(slogWriter{a.log}, "", 0)))
+	return a
+}
+
+// Run connects to Slack and serves envelopes until ctx is cancelled, then
+// waits briefly for work in progress. It returns an error when Slack
+// refuses the tokens.
+func (a *Adapter) Run(ctx context.Context) error {
+	auth, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		return fmt.Errorf("checking SLACK_BOT_TOKEN with Slack (auth.test): %w", err)
+	}
+	a.log.Info("connected to Slack workspace", "team", auth.Team, "bot_user", auth.UserID)
+
+	runErr := make(chan error, 1)
+	go func() { runErr <- a.sm.RunContext(ctx) }()
+	for {
+		select {
+		case <-ctx.Done():
+			a.drain()
+			return nil
+		case err := <-runErr:
+			if ctx.Err() != nil {
+				a.drain()
+				return nil
+			}
+			a.drain()
+			return fmt.Errorf("Socket Mode connection failed (check SLACK_APP_TOKEN and that Socket Mode is on): %w", err)
+		case evt := <-a.sm.Events:
+			a.dispatch(ctx, evt)
+		}
+	}
+}
+
+// drain waits for handlers in flight, so a shutdown does not cut a
+// profile save or a DM in half.
+func (a *Adapter) drain() {
+	done := make(chan struct{})
+	go func() { a.work.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		a.log.Warn("gave up waiting for Slack handlers to finish")
+	}
+}
+
+func (a *Adapter) dispatch(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		a.log.Debug("connecting to Slack Socket Mode")
+	case socketmode.EventTypeConnected:
+		a.log.Info("Socket Mode connected")
+	case socketmode.EventTypeHello:
+		a.log.Debug("Socket Mode hello")
+	case socketmode.EventTypeDisconnect:
+		a.log.Info("Slack asked us to reconnect")
+	case socketmode.EventTypeConnectionError:
+		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			a.log.Warn("Socket Mode connection error; retrying", "attempt", e.Attempt, "backoff", e.Backoff, "err", e.ErrorObj)
+		}
+	case socketmode.EventTypeInvalidAuth:
+		a.log.Error("Slack refused the app-level token")
+	case socketmode.EventTypeErrorBadMessage:
+		a.dropBadMessage(evt)
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if ok && evt.Request != nil {
+			a.serve(ctx, evt.Request, "slash_command", func(ctx context.Context) (any, func(context.Context)) {
+				return a.onCommand(ctx, cmd)
+			})
+		}
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if ok && evt.Request != nil {
+			a.serve(ctx, evt.Request, string(cb.Type), func(ctx context.Context) (any, func(context.Context)) {
+				return a.onInteraction(ctx, cb)
+			})
+		}
+	default:
+		// Events API envelopes and anything newer: acknowledge so Slack
+		// does not retry, and ignore.
+		if evt.Request != nil && evt.Request.EnvelopeID != "" {
+			a.ack(evt.Request.EnvelopeID, nil)
+		}
+	}
+}
+
+// dropBadMessage acknowledges an envelope that could not be parsed, so
+// Slack does not redeliver it, and logs it without its content.
+func (a *Adapter) dropBadMessage(evt socketmode.Event) {
+	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
+	if !ok {
+		return
+	}
+	var head struct {
+		EnvelopeID string `json:"envelope_id"`
+		Type       string `json:"type"`
+	}
+	_ = json.Unmarshal(bad.Message, &head)
+	a.log.Warn("dropped a malformed Slack envelope", "type", head.Type, "envelope_id", head.EnvelopeID, "bytes", len(bad.Message))
+	if head.EnvelopeID != "" {
+		a.ack(head.EnvelopeID, nil)
+	}
+}
+
+// handler does the part of a request that decides its ack within the
+// context's deadline, and may return work to do after the ack.
+type handler func(ctx context.Context) (ack any, after func(context.Context))
+
+// serve runs h for one envelope and acknowledges it within the budget,
+// whatever h does. A redelivered envelope gets the first delivery's ack
+// and has no other effect.
+func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind string, h handler) {
+	entry, first := a.seen.claim(req.EnvelopeID, a.now())
+	a.work.Add(1)
+	go func() {
+		defer a.work.Done()
+		if !first {
+			a.log.Info("redelivered Slack envelope acknowledged again", "kind", kind, "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
+			a.ack(req.EnvelopeID, entry.wait(a.budget))
+			return
+		}
+		// Work in flight finishes even when the bot is shutting down.
+		base := context.WithoutCancel(ctx)
+		hctx, cancel := context.WithTimeout(base, a.budget)
+		defer cancel()
+
+		type result struct {
+			ack   any
+			after func(context.Context)
+		}
+		done := make(chan result, 1)
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					a.log.Error("Slack handler panicked", "kind", kind, "panic", p, "stack", string(debug.Stack()))
+					done <- result{ack: fallbackAck(kind)}
+				}
+			}()
+			ack, after := h(hctx)
+			done <- result{ack, after}
+		}()
+
+		var r result
+		select {
+		case r = <-done:
+		case <-time.After(a.budget + 300*time.Millisecond):
+			// The handler ignored its deadline; ack anyway so Slack does
+			// not show the person an error, and let the handler finish.
+			a.log.Warn("Slack handler overran its ack budget", "kind", kind)
+			r = result{ack: fallbackAck(kind)}
+		}
+		entry.finish(r.ack)
+		a.ack(req.EnvelopeID, r.ack)
+		if r.after != nil {
+			actx, cancel := context.WithTimeout(base, 2*time.Minute)
+			defer cancel()
+			r.after(actx)
+		}
+	}()
+}
+
+func fallbackAck(kind string) any {
+	switch kind {
+	case "slash_command":
+		return textReply("Sorry, that took longer than it should. Please try again in a moment.")
+	case string(slack.InteractionTypeViewSubmission):
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{bot.FieldOrganisation: "Sorry, we couldn't save just now. Please press Save again in a moment."})
+	}
+	return nil
+}
+
+func (a *Adapter) ack(envelopeID string, payload any) {
+	if err := a.sm.AckCtx(context.Background(), envelopeID, payload); err != nil {
+		a.log.Error("could not acknowledge a Slack envelope", "envelope_id", envelopeID, "err", err)
+	}
+}
+
+// envelopes remembers recent envelope IDs and their acks, because Slack
+// redelivers an envelope whose ack it did not see (after a reconnect, say).
+type envelopes struct {
+	mu   sync.Mutex
+	ttl  time.Duration
+	byID map[string]*envelope
+}
+
+type envelope struct {
+	at   time.Time
+	done chan struct{}
+	ack  any
+}
+
+func newEnvelopes(ttl time.Duration) *envelopes {
+	return &envelopes{ttl: ttl, byID: map[string]*envelope{}}
+}
+
+// claim returns the envelope's entry and whether this is its first
+// delivery.
+func (e *envelopes) claim(id string, now time.Time) (*envelope, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for k, v := range e.byID {
+		if now.Sub(v.at) > e.ttl {
+			delete(e.byID, k)
+		}
+	}
+	if v, ok := e.byID[id]; ok && id != "" {
+		return v, false
+	}
+	v := &envelope{at: now, done: make(chan struct{})}
+	if id != "" {
+		e.byID[id] = v
+	}
+	return v, true
+}
+
+func (v *envelope) finish(ack any) {
+	v.ack = ack
+	close(v.done)
+}
+
+// wait returns the first delivery's ack once it is known, or nil after d.
+func (v *envelope) wait(d time.Duration) any {
+	select {
+	case <-v.done:
+		return v.ack
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// slogWriter turns slack-go's log lines into debug records.
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.log.Debug("slack-go", "line", string(p))
+	return len(p), nil
+}
+
+// slackErrorIs reports whether err is a Slack Web API error with one of
+// the codes.
+func slackErrorIs(err error, codes ...string) bool {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		for _, c := range codes {
+			if se.Err == c {
+				return true
+			}
+		}
+	}
+	for _, c := range codes {
+		if err != nil && err.Error() == c {
+			return true
+		}
+	}
+	return false
+}

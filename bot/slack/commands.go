@@ -1,0 +1,186 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/slack-go/slack"
+)
+
+// onCommand answers a slash command. Its ack is the private reply; work
+// that must wait for the ack (opening a modal, sending a DM) comes back as
+// the after function.
+func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, func(context.Context)) {
+	u := bot.User{Platform: Platform, ID: cmd.UserID}
+	if cmd.Command != bot.CommandName {
+		return textReply("Sorry, this app doesn't handle `" + escape(cmd.Command) + "` yet. Try `" + bot.CommandName + " help`."), nil
+	}
+	admin := a.svc.IsAdmin != nil && a.svc.IsAdmin(u)
+	c, err := bot.ParseCommand(cmd.Text)
+	if err != nil {
+		return helpReply(bot.ErrorMessage(err), admin), nil
+	}
+	a.log.Info("slash command", "command", cmd.Command, "subcommand", c.Name, "user", cmd.UserID)
+
+	switch c.Name {
+	case "":
+		// The trigger expires three seconds after Slack sent it: ack at
+		// once, open the modal, and only then read the database.
+		return nil, func(ctx context.Context) { a.openProfile(ctx, cmd) }
+	case "help":
+		return helpReply("", admin), nil
+	case "status":
+		st, err := a.svc.Status(ctx, u)
+		if err != nil {
+			return a.replyErr("status", err), nil
+		}
+		return statusReply(st, a.loc, a.now()), nil
+	case "pause":
+		st, err := a.svc.Pause(ctx, u, c.Args)
+		if err != nil {
+			return a.replyErr("pause", err), nil
+		}
+		return pauseReply(st, a.loc), nil
+	case "resume":
+		st, err := a.svc.Resume(ctx, u)
+		if err != nil {
+			return a.replyErr("resume", err), nil
+		}
+		return resumeReply(st, a.loc), nil
+	case "export":
+		x, err := a.svc.Export(ctx, u)
+		if err != nil {
+			return a.replyErr("export", err), nil
+		}
+		return textReply("I'm sending you everything Rapport stores about you, in a direct message from me."), func(ctx context.Context) {
+			if err := a.sendExport(ctx, cmd.UserID, x); err != nil {
+				a.log.Error("could not send an export", "user", cmd.UserID, "err", err)
+				a.tellLater(ctx, cmd, "Sorry, I couldn't send your data just now. Please try `"+bot.CommandName+" export` again in a few minutes.")
+			}
+		}
+	case "leave":
+		if err := a.svc.CheckLeave(ctx, u); err != nil {
+			return a.replyErr("leave", err), nil
+		}
+		return leaveConfirmReply(), nil
+	case "admin":
+		r, err := a.svc.Admin(ctx, u, c.Args)
+		if err != nil {
+			return a.replyErr("admin", err), nil
+		}
+		return adminReply(r), nil
+	}
+	return helpReply("", admin), nil
+}
+
+// replyErr turns an error into a private reply, logging the ones that are
+// not the person's to fix.
+func (a *Adapter) replyErr(action string, err error) *reply {
+	if bot.ErrorCode(err) == bot.EINTERNAL {
+		a.log.Error("command failed", "action", action, "err", err)
+	}
+	return errorReply(err)
+}
+
+// openProfile opens the profile modal: a loading view first, while the
+// trigger is fresh, then the form filled from the database.
+func (a *Adapter) openProfile(ctx context.Context, cmd slack.SlashCommand) {
+	view, err := a.api.OpenViewContext(ctx, cmd.TriggerID, loadingView(cmd.ChannelID))
+	if err != nil {
+		a.log.Warn("could not open the profile form", "user", cmd.UserID, "err", err)
+		a.tellLater(ctx, cmd, "Sorry, Slack didn't let me open your profile form in time. Please run `"+bot.CommandName+"` again.")
+		return
+	}
+	d, err := a.svc.Draft(ctx, bot.User{Platform: Platform, ID: cmd.UserID})
+	next := unavailableView(cmd.ChannelID)
+	if err != nil {
+		a.log.Error("could not load a profile", "user", cmd.UserID, "err", err)
+	} else {
+		next = profileView(d, cmd.ChannelID)
+	}
+	if _, err := a.api.UpdateViewContext(ctx, next, "", view.Hash, view.ID); err != nil {
+		// A hash conflict means the person already moved on in the modal.
+		if !slackErrorIs(err, "hash_conflict", "not_found") {
+			a.log.Error("could not fill the profile form", "user", cmd.UserID, "err", err)
+		}
+	}
+}
+
+// tellLater sends a private message after the ack: through the command's
+// response URL when there is one (it works in any channel), or as an
+// ephemeral message, or else as a DM.
+func (a *Adapter) tellLater(ctx context.Context, cmd slack.SlashCommand, text string) {
+	if cmd.ResponseURL != "" {
+		err := slack.PostWebhookContext(ctx, cmd.ResponseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
+		if err == nil {
+			return
+		}
+		a.log.Warn("could not answer through the response URL", "err", err)
+	}
+	if _, err := a.api.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID, slack.MsgOptionText(text, false)); err == nil {
+		return
+	}
+	if err := a.dm(ctx, cmd.UserID, text, nil); err != nil {
+		a.log.Error("could not reach a user privately", "user", cmd.UserID, "err", err)
+	}
+}
+
+// maxExportChunk keeps each export message well under Slack's 40,000
+// character limit on message text.
+const maxExportChunk = 12000
+
+func (a *Adapter) sendExport(ctx context.Context, userID string, x *bot.MemberExport) error {
+	b, err := json.MarshalIndent(x, "", "  ")
+	if err != nil {
+		return err
+	}
+	chunks := splitLines(string(b), maxExportChunk)
+	intro := "Here is everything Rapport stores about you, as JSON. To erase it, use `" + bot.CommandName + " leave`."
+	if err := a.dm(ctx, userID, intro, nil); err != nil {
+		return err
+	}
+	for _, c := range chunks {
+		if err := a.dm(ctx, userID, "```\n"+escape(c)+"\n```", nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitLines cuts s into pieces of at most n bytes at line breaks (a single
+// longer line is cut where it must).
+func splitLines(s string, n int) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.SplitAfter(s, "\n") {
+		for len(line) > n {
+			out = append(out, line[:n])
+			line = line[n:]
+		}
+		if cur.Len()+len(line) > n {
+			out = append(out, strings.TrimRight(cur.String(), "\n"))
+			cur.Reset()
+		}
+		cur.WriteString(line)
+	}
+	if cur.Len() > 0 {
+		out = append(out, strings.TrimRight(cur.String(), "\n"))
+	}
+	return out
+}
+
+// dm sends a direct message from the bot to a user.
+func (a *Adapter) dm(ctx context.Context, userID, text string, blocks []slack.Block) error {
+	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
+	if err != nil {
+		return err
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	_, _, err = a.api.PostMessageContext(ctx, ch.ID, opts...)
+	return err
+}

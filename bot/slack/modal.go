@@ -1,0 +1,288 @@
+package slack
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/slack-go/slack"
+)
+
+// Callback IDs and block IDs of the profile modal. Block IDs are the
+// profile's field names, so validation errors map straight onto them.
+const (
+	profileCallbackID = "profile"
+	valueActionID     = "value"
+	// maxSelectOptions is Slack's limit on options in a select, or on
+	// option groups in one.
+	maxSelectOptions = 100
+)
+
+// loadingView is what /introduce-me opens at once, before the database is
+// read, because a trigger_id lives only three seconds.
+func loadingView(channelID string) slack.ModalViewRequest {
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      profileCallbackID,
+		Title:           plain("Your Rapport profile"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: channelID,
+		Blocks: slack.Blocks{BlockSet: []slack.Block{
+			slack.NewSectionBlock(mrkdwn("Loading your profile…"), nil, nil),
+		}},
+	}
+}
+
+// unavailableView replaces the loading view when the profile cannot be
+// read.
+func unavailableView(channelID string) slack.ModalViewRequest {
+	v := loadingView(channelID)
+	v.Blocks = slack.Blocks{BlockSet: []slack.Block{
+		slack.NewSectionBlock(mrkdwn("Sorry, we couldn't load your profile just now. Please close this and run `"+bot.CommandName+"` again in a minute."), nil, nil),
+	}}
+	return v
+}
+
+// profileView is the profile form, pre-filled from the draft.
+func profileView(d *bot.ProfileDraft, channelID string) slack.ModalViewRequest {
+	f := d.Form
+	intro := "Tell the network a little about yourself. Each week Rapport introduces you to someone from another practice or sector, and explains why."
+	if d.Joined {
+		intro = "Update your profile. Your next introductions will use what you save here."
+	}
+
+	orgOptions := make([]*slack.OptionBlockObject, 0, len(d.Organisations)+1)
+	for _, o := range d.Organisations {
+		orgOptions = append(orgOptions, option(o.Name, o.Name))
+	}
+	other := option(bot.OtherOrganisation, "Another organisation (type its name below)")
+
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn(intro), nil, nil),
+		selectInput(bot.FieldOrganisation, "Practice or organisation", orgOptions, other, f.Organisation,
+			"Not listed? Choose \"Another organisation\" and type its name below."),
+		textInput(bot.FieldOrgOther, "Organisation name, if not listed", f.OrganisationOther, bot.MaxOrganisationLen, true, "e.g. Northfield Community Pharmacy"),
+		selectInput(bot.FieldSector, "Sector", choiceOptions(bot.Sectors), nil, f.Sector, ""),
+		selectInput(bot.FieldRole, "Role", choiceOptions(bot.Roles), nil, f.Role, ""),
+		selectInput(bot.FieldCareerStage, "Career stage", choiceOptions(bot.CareerStages), nil, f.CareerStage, ""),
+		topicInput(bot.FieldInterests, "Interests, clinical and personal", f.Interests, bot.MaxInterests, true,
+			"Shared interests make the first conversation easy."),
+		textInput(bot.FieldInterests+"_other", "Other interests", f.InterestsOther, 200, true, "Separate with commas, e.g. sea swimming, choirs"),
+		topicInput(bot.FieldOffers, "I can help with", f.Offers, bot.MaxOffers, false,
+			"The best introductions connect what one person can offer with what another wants to learn."),
+		textInput(bot.FieldOffers+"_other", "Other things I can help with", f.OffersOther, 200, true, "Separate with commas"),
+		topicInput(bot.FieldAsks, "I'd like to learn about", f.Asks, bot.MaxAsks, false, ""),
+		textInput(bot.FieldAsks+"_other", "Other things I'd like to learn about", f.AsksOther, 200, true, "Separate with commas"),
+		radioInput(bot.FieldFrequency, "How often would you like an introduction?", bot.Frequencies, f.Frequency),
+		radioInput(bot.FieldMentoring, "Mentoring", bot.MentoringChoices, f.Mentoring),
+		radioInput(bot.FieldMeeting, "How do you prefer to meet?", bot.MeetingChoices, f.Meeting),
+		textInput(bot.FieldBio, "One line about you", f.Bio, bot.MaxBioLen, true, "e.g. Practice nurse, diabetes lead, cyclist"),
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      profileCallbackID,
+		Title:           plain("Your Rapport profile"),
+		Submit:          plain("Save"),
+		Close:           plain("Cancel"),
+		PrivateMetadata: channelID,
+		Blocks:          slack.Blocks{BlockSet: blocks},
+	}
+}
+
+// formFromState reads the submitted modal's values into a profile form.
+func formFromState(state *slack.ViewState) bot.ProfileForm {
+	get := func(block string) slack.BlockAction {
+		if state == nil {
+			return slack.BlockAction{}
+		}
+		return state.Values[block][valueActionID]
+	}
+	selected := func(block string) string {
+		a := get(block)
+		if a.SelectedOption.Value != "" {
+			return a.SelectedOption.Value
+		}
+		return a.Value
+	}
+	multi := func(block string) []string {
+		var out []string
+		for _, o := range get(block).SelectedOptions {
+			out = append(out, o.Value)
+		}
+		return out
+	}
+	return bot.ProfileForm{
+		Organisation:      selected(bot.FieldOrganisation),
+		OrganisationOther: get(bot.FieldOrgOther).Value,
+		Sector:            selected(bot.FieldSector),
+		Role:              selected(bot.FieldRole),
+		CareerStage:       selected(bot.FieldCareerStage),
+		Interests:         multi(bot.FieldInterests),
+		InterestsOther:    get(bot.FieldInterests + "_other").Value,
+		Offers:            multi(bot.FieldOffers),
+		OffersOther:       get(bot.FieldOffers + "_other").Value,
+		Asks:              multi(bot.FieldAsks),
+		AsksOther:         get(bot.FieldAsks + "_other").Value,
+		Frequency:         selected(bot.FieldFrequency),
+		Mentoring:         selected(bot.FieldMentoring),
+		Meeting:           selected(bot.FieldMeeting),
+		Bio:               get(bot.FieldBio).Value,
+	}
+}
+
+// fieldErrorBlocks maps validation messages onto the modal's block IDs.
+// Errors about typed topics belong to the free-text block beside the
+// select, where the person can fix them.
+func fieldErrorBlocks(fields map[string]string, f bot.ProfileForm) map[string]string {
+	out := make(map[string]string, len(fields))
+	for field, msg := range fields {
+		block := field
+		switch field {
+		case bot.FieldInterests:
+			if f.InterestsOther != "" {
+				block += "_other"
+			}
+		case bot.FieldOffers:
+			if f.OffersOther != "" {
+				block += "_other"
+			}
+		case bot.FieldAsks:
+			if f.AsksOther != "" {
+				block += "_other"
+			}
+		}
+		out[block] = msg
+	}
+	return out
+}
+
+func plain(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+func option(value, label string) *slack.OptionBlockObject {
+	return slack.NewOptionBlockObject(value, plain(truncateRunes(label, 75)), nil)
+}
+
+func choiceOptions(cs []bot.Choice) []*slack.OptionBlockObject {
+	out := make([]*slack.OptionBlockObject, len(cs))
+	for i, c := range cs {
+		out[i] = option(c.Code, c.Label)
+	}
+	return out
+}
+
+func selectInput(block, label string, options []*slack.OptionBlockObject, extra *slack.OptionBlockObject, initial, hint string) *slack.InputBlock {
+	el := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose…"), valueActionID)
+	all := options
+	if extra != nil {
+		all = append(append([]*slack.OptionBlockObject{}, options...), extra)
+	}
+	if len(all) <= maxSelectOptions {
+		el.Options = all
+	} else {
+		el.OptionGroups = groupOptions(options, extra)
+	}
+	for _, o := range all {
+		if o.Value == initial && initial != "" {
+			el.InitialOption = o
+		}
+	}
+	in := slack.NewInputBlock(block, plain(label), nil, el)
+	if hint != "" {
+		in.Hint = plain(hint)
+	}
+	return in
+}
+
+// groupOptions splits a long organisation list into alphabetical groups,
+// as Slack allows at most 100 options in a group.
+func groupOptions(options []*slack.OptionBlockObject, extra *slack.OptionBlockObject) []*slack.OptionGroupBlockObject {
+	sorted := append([]*slack.OptionBlockObject{}, options...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		return strings.ToLower(sorted[i].Text.Text) < strings.ToLower(sorted[j].Text.Text)
+	})
+	var groups []*slack.OptionGroupBlockObject
+	if extra != nil {
+		groups = append(groups, slack.NewOptionGroupBlockElement(plain("Not listed"), extra))
+	}
+	for i := 0; i < len(sorted) && len(groups) < maxSelectOptions; i += maxSelectOptions {
+		chunk := sorted[i:min(i+maxSelectOptions, len(sorted))]
+		label := fmt.Sprintf("%s to %s", firstRune(chunk[0].Text.Text), firstRune(chunk[len(chunk)-1].Text.Text))
+		groups = append(groups, slack.NewOptionGroupBlockElement(plain(label), chunk...))
+	}
+	return groups
+}
+
+func firstRune(s string) string {
+	for _, r := range s {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
+}
+
+func textInput(block, label, initial string, maxLen int, optional bool, placeholder string) *slack.InputBlock {
+	el := slack.NewPlainTextInputBlockElement(plain(placeholder), valueActionID)
+	el.InitialValue = initial
+	el.MaxLength = maxLen
+	in := slack.NewInputBlock(block, plain(label), nil, el)
+	in.Optional = optional
+	return in
+}
+
+func topicInput(block, label string, initial []string, maxItems int, personal bool, hint string) *slack.InputBlock {
+	groups := []*slack.OptionGroupBlockObject{
+		slack.NewOptionGroupBlockElement(plain("Clinical"), topicOptions(bot.ClinicalTopics)...),
+		slack.NewOptionGroupBlockElement(plain("Work and leadership"), topicOptions(bot.WorkTopics)...),
+	}
+	if personal {
+		groups = append(groups, slack.NewOptionGroupBlockElement(plain("Personal"), topicOptions(bot.PersonalTopics)...))
+	}
+	el := slack.NewOptionsGroupMultiSelectBlockElement(slack.MultiOptTypeStatic, plain("Choose any…"), valueActionID, groups...)
+	el.MaxSelectedItems = &maxItems
+	for _, g := range groups {
+		for _, o := range g.Options {
+			for _, t := range initial {
+				if o.Value == t {
+					el.InitialOptions = append(el.InitialOptions, o)
+				}
+			}
+		}
+	}
+	in := slack.NewInputBlock(block, plain(label), nil, el)
+	in.Optional = true
+	if hint != "" {
+		in.Hint = plain(hint)
+	}
+	return in
+}
+
+func topicOptions(topics []string) []*slack.OptionBlockObject {
+	out := make([]*slack.OptionBlockObject, len(topics))
+	for i, t := range topics {
+		out[i] = option(t, t)
+	}
+	return out
+}
+
+func radioInput(block, label string, cs []bot.Choice, initial string) *slack.InputBlock {
+	opts := choiceOptions(cs)
+	el := slack.NewRadioButtonsBlockElement(valueActionID, opts...)
+	for _, o := range opts {
+		if o.Value == initial {
+			el.InitialOption = o
+		}
+	}
+	return slack.NewInputBlock(block, plain(label), nil, el)
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,59 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Organisation is a practice or partner organisation on the network's list,
+// which admins keep.
+type Organisation struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// MemberExport is everything Rapport stores about one member, as they
+// receive it from "export".
+type MemberExport struct {
+	Member     Member    `json:"member"`
+	ExportedAt time.Time `json:"exported_at"`
+}
+
+// Store keeps members and the network's organisations. Implementations
+// must make each method atomic: it happens whole or not at all.
+type Store interface {
+	// FindMember returns the member with the platform user ID.
+	// Returns ENOTFOUND when they have not joined.
+	FindMember(ctx context.Context, platform, userID string) (*Member, error)
+
+	// SaveMember inserts the member, or updates the name, profile and
+	// status of the member with the same platform and user ID. It sets
+	// m.ID, m.JoinedAt and m.UpdatedAt from the stored row.
+	SaveMember(ctx context.Context, m *Member) error
+
+	// SetPause pauses or resumes a member; until is nil for an indefinite
+	// pause and ignored when paused is false. Returns the updated member,
+	// or ENOTFOUND.
+	SetPause(ctx context.Context, platform, userID string, paused bool, until *time.Time, now time.Time) (*Member, error)
+
+	// DeleteMember erases the member and everything stored about them.
+	// Returns ENOTFOUND when they have not joined.
+	DeleteMember(ctx context.Context, platform, userID string) error
+
+	// ExportMember returns everything stored about the member.
+	// Returns ENOTFOUND when they have not joined.
+	ExportMember(ctx context.Context, platform, userID string) (*MemberExport, error)
+
+	// ListOrganisations returns the network's organisations sorted by name.
+	ListOrganisations(ctx context.Context) ([]Organisation, error)
+
+	// AddOrganisation adds an organisation to the list. Returns ECONFLICT
+	// when one with the same name (ignoring case) is there already.
+	AddOrganisation(ctx context.Context, name string, now time.Time) (*Organisation, error)
+
+	// RemoveOrganisation removes an organisation from the list, matching
+	// the name regardless of case. Members keep their organisation's name.
+	// Returns ENOTFOUND when there is none of that name.
+	RemoveOrganisation(ctx context.Context, name string) error
+}

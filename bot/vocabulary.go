@@ -1,0 +1,135 @@
+package bot
+
+import "strings"
+
+// Choice is one option of a fixed vocabulary: a stable code that is stored,
+// and the label people see.
+type Choice struct {
+	Code  string
+	Label string
+}
+
+// Sectors a member's organisation can belong to.
+var Sectors = []Choice{
+	{"gp_practice", "GP practice"},
+	{"community_pharmacy", "Community pharmacy"},
+	{"pcn_team", "PCN team"},
+	{"hospital", "Hospital"},
+	{"community_services", "Community services"},
+	{"mental_health", "Mental health"},
+	{"social_care", "Social care"},
+	{"education_training", "Education and training"},
+	{"housing", "Housing"},
+	{"voluntary_sector", "Voluntary sector"},
+	{"local_authority", "Local authority and public health"},
+	{"other", "Other"},
+}
+
+// Roles a member can hold.
+var Roles = []Choice{
+	{"gp_partner", "GP partner"},
+	{"salaried_gp", "Salaried GP"},
+	{"locum_gp", "Locum GP"},
+	{"gp_trainee", "GP trainee"},
+	{"practice_manager", "Practice manager"},
+	{"practice_nurse", "Practice nurse"},
+	{"nurse_practitioner", "Nurse practitioner"},
+	{"clinical_pharmacist", "Clinical pharmacist"},
+	{"social_prescriber", "Social prescriber"},
+	{"physician_associate", "Physician associate"},
+	{"paramedic", "Paramedic"},
+	{"physiotherapist", "Physiotherapist"},
+	{"care_coordinator", "Care coordinator"},
+	{"reception_admin", "Reception and admin"},
+	{"other", "Other"},
+}
+
+// CareerStages, from training to leadership.
+var CareerStages = []Choice{
+	{"in_training", "In training"},
+	{"first_five", "First five years"},
+	{"established", "Established"},
+	{"senior", "Senior or leadership"},
+}
+
+// Frequencies at which a member wants an introduction.
+var Frequencies = []Choice{
+	{"weekly", "Every week"},
+	{"fortnightly", "Every two weeks"},
+	{"monthly", "Once a month"},
+}
+
+// MentoringChoices say whether a member would mentor or like a mentor.
+var MentoringChoices = []Choice{
+	{"mentor", "Happy to mentor"},
+	{"mentee", "Would like a mentor"},
+	{"neither", "Neither for now"},
+}
+
+// MeetingChoices say how a member prefers to meet.
+var MeetingChoices = []Choice{
+	{"in_person", "In person"},
+	{"video", "Video call"},
+	{"either", "Either"},
+}
+
+// Topic groups for interests, offers and asks. Offers and asks share the
+// work topics so that one member's offer can meet another's ask; interests
+// also take personal ones, which make a first conversation easy.
+var (
+	ClinicalTopics = []string{
+		"Frailty", "Diabetes", "Mental health", "Long-term conditions",
+		"Women's health", "Children and young people", "End of life care",
+		"Care homes", "Dermatology", "Musculoskeletal", "Cardiovascular",
+		"Respiratory", "Minor surgery", "Sexual health", "Substance misuse",
+		"Safeguarding", "Prescribing and medicines", "Social prescribing",
+	}
+	WorkTopics = []string{
+		"Quality improvement", "Population health", "Health inequalities",
+		"Leadership", "Practice management", "Finance and contracts",
+		"Workforce and recruitment", "Digital and IT", "Data and searches",
+		"Access and appointments", "Teaching and training", "Research",
+		"CQC and compliance", "Estates", "Wellbeing and burnout",
+		"Working with the voluntary sector", "Housing and homelessness",
+		"Patient participation",
+	}
+	PersonalTopics = []string{
+		"Cycling", "Running", "Walking and hiking", "Line dancing", "Music",
+		"Books", "Cooking", "Gardening", "Football", "Travel", "Parenting",
+		"Volunteering", "Photography", "Swimming",
+	}
+)
+
+// Label returns the label of code in choices, or code itself when unknown.
+func Label(choices []Choice, code string) string {
+	for _, c := range choices {
+		if c.Code == code {
+			return c.Label
+		}
+	}
+	return code
+}
+
+func validChoice(choices []Choice, code string) bool {
+	for _, c := range choices {
+		if c.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// canonicalTopic returns the vocabulary's spelling of a topic typed in free
+// text, so that "frailty" typed by one member meets "Frailty" chosen by
+// another, or the trimmed text itself when it is not in the vocabulary.
+func canonicalTopic(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	for _, group := range [][]string{ClinicalTopics, WorkTopics, PersonalTopics} {
+		for _, t := range group {
+			if strings.EqualFold(t, s) {
+				return t
+			}
+		}
+	}
+	return s
+}

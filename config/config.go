@@ -1,0 +1,201 @@
+// Package config reads Rapport's settings from environment variables, fills
+// in defaults and checks them, so that a mistake is reported at start with
+// the variable's name and how to fix it.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	_ "time/tzdata" // minimal images have no zoneinfo; Europe/London must still load
+)
+
+// Defaults used when a variable is unset.
+const (
+	DefaultSlackAPIURL = "https://slack.com/api/"
+	DefaultDataDir     = "data"
+	DefaultTimezone    = "Europe/London"
+	DefaultSchedule    = "0 9 * * 1" // Monday 09:00
+)
+
+// Config is Rapport's configuration.
+type Config struct {
+	SlackAppToken string // xapp-..., for Socket Mode
+	SlackBotToken string // xoxb-..., for the Web API
+	SlackAPIURL   string // ends in "/"
+
+	DatabaseURL string // empty: the embedded SQLite file in DataDir
+	DataDir     string
+
+	Location *time.Location
+	Schedule string // cron spec, in Location
+	Admins   []string
+	LogLevel slog.Level
+}
+
+// IsAdmin reports whether the Slack user ID is one of the network admins.
+func (c Config) IsAdmin(userID string) bool {
+	for _, a := range c.Admins {
+		if a == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// Load reads the configuration through getenv (os.Getenv in production).
+// Secrets may come from a file named by the variable with a _FILE suffix.
+// Slack tokens are only required when requireSlack is true, so commands
+// such as "migrate" run without them. All problems are reported together.
+func Load(getenv func(string) string, requireSlack bool) (Config, error) {
+	var errs []error
+	c := Config{
+		SlackAPIURL: orDefault(getenv("SLACK_API_URL"), DefaultSlackAPIURL),
+		DataDir:     orDefault(getenv("RAPPORT_DATA_DIR"), DefaultDataDir),
+		Schedule:    orDefault(getenv("RAPPORT_SCHEDULE"), DefaultSchedule),
+	}
+
+	secret := func(name string) string {
+		v, err := readSecret(getenv, name)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return v
+	}
+	c.SlackAppToken = secret("SLACK_APP_TOKEN")
+	c.SlackBotToken = secret("SLACK_BOT_TOKEN")
+	c.DatabaseURL = secret("DATABASE_URL")
+
+	if requireSlack {
+		errs = append(errs,
+			checkToken("SLACK_APP_TOKEN", c.SlackAppToken, "xapp-", "the app-level token (Basic Information > App-Level Tokens, with the connections:write scope)"),
+			checkToken("SLACK_BOT_TOKEN", c.SlackBotToken, "xoxb-", "the bot token (OAuth & Permissions > Bot User OAuth Token)"))
+	}
+
+	if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("SLACK_API_URL must be an http(s) URL such as %s", DefaultSlackAPIURL))
+	} else if !strings.HasSuffix(c.SlackAPIURL, "/") {
+		c.SlackAPIURL += "/"
+	}
+
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") &&
+		!strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "file:") {
+		errs = append(errs, errors.New("DATABASE_URL must start with postgres:// (or postgresql://) for PostgreSQL, or sqlite:PATH for a SQLite file; leave it unset to use the embedded SQLite database in RAPPORT_DATA_DIR"))
+	}
+
+	tz := orDefault(getenv("RAPPORT_TIMEZONE"), DefaultTimezone)
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("RAPPORT_TIMEZONE %q is not a time zone name; use an IANA name such as Europe/London", tz))
+		loc = time.UTC
+	}
+	c.Location = loc
+
+	if err := CheckSchedule(c.Schedule, loc); err != nil {
+		errs = append(errs, fmt.Errorf("RAPPORT_SCHEDULE: %w", err))
+	}
+
+	for _, a := range strings.FieldsFunc(getenv("RAPPORT_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !validUserID(a) {
+			errs = append(errs, fmt.Errorf("RAPPORT_ADMINS: %q is not a Slack user ID; list IDs such as U0123ABCD separated by commas (find one under a profile's \"Copy member ID\")", a))
+			continue
+		}
+		c.Admins = append(c.Admins, a)
+	}
+
+	switch lvl := strings.ToLower(getenv("RAPPORT_LOG_LEVEL")); lvl {
+	case "", "info":
+		c.LogLevel = slog.LevelInfo
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		errs = append(errs, fmt.Errorf("RAPPORT_LOG_LEVEL %q is not a level; use debug, info, warn or error", lvl))
+	}
+
+	return c, errors.Join(errs...)
+}
+
+// CheckSchedule parses a cron spec (five fields) and refuses one that fires
+// between 01:00 and 03:00 in loc, where clock changes skip or repeat runs.
+func CheckSchedule(spec string, loc *time.Location) error {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return fmt.Errorf("%q is not a cron schedule (%v); use five fields, for example %q for Monday 09:00", spec, err, DefaultSchedule)
+	}
+	// Walk a year of firings: enough to meet every weekday and month.
+	t := time.Date(2025, 1, 1, 0, 0, 0, 0, loc)
+	for end := t.AddDate(1, 0, 0); ; {
+		t = sched.Next(t)
+		if t.IsZero() || t.After(end) {
+			return nil
+		}
+		if h := t.Hour(); h >= 1 && h < 3 {
+			return fmt.Errorf("%q runs at %s, inside 01:00 to 03:00 when the clocks change and a round could be skipped or run twice; choose a time outside those hours", spec, t.Format("15:04"))
+		}
+	}
+}
+
+// NextRun returns the first time after t that the schedule fires. The spec
+// must have passed CheckSchedule.
+func NextRun(spec string, loc *time.Location, t time.Time) time.Time {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return time.Time{}
+	}
+	return sched.Next(t.In(loc))
+}
+
+func readSecret(getenv func(string) string, name string) (string, error) {
+	v := getenv(name)
+	file := getenv(name + "_FILE")
+	if v != "" && file != "" {
+		return "", fmt.Errorf("both %s and %s_FILE are set; set only one", name, name)
+	}
+	if file == "" {
+		return strings.TrimSpace(v), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: cannot read the file it names (%v); check the path and that Rapport may read it", name, errors.Unwrap(err))
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func checkToken(name, v, prefix, what string) error {
+	switch {
+	case v == "":
+		return fmt.Errorf("%s is not set: set it (or %s_FILE) to %s, which starts with %q", name, name, what, prefix)
+	case !strings.HasPrefix(v, prefix):
+		return fmt.Errorf("%s does not start with %q: it should hold %s", name, prefix, what)
+	}
+	return nil
+}
+
+func validUserID(s string) bool {
+	if len(s) < 2 || (s[0] != 'U' && s[0] != 'W') {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func orDefault(v, def string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return def
+	}
+	return v
+}
