@@ -54,12 +54,21 @@ func ParseCommand(text string) (Command, error) {
 }
 
 func nearestCommand(word string) string {
+	// A prefix ("exp") says more than a small edit distance ("exp" is two
+	// edits from "help").
+	if len(word) >= 2 {
+		for _, c := range Subcommands {
+			if c.Name != "" && !c.Admin && strings.HasPrefix(c.Name, word) {
+				return c.Name
+			}
+		}
+	}
 	best, bestDist := "", 3 // more than two edits away is no suggestion
 	for _, c := range Subcommands {
 		if c.Name == "" || c.Admin {
 			continue
 		}
-		if d := editDistance(word, c.Name); d < bestDist || (strings.HasPrefix(c.Name, word) && len(word) >= 2 && best == "") {
+		if d := editDistance(word, c.Name); d < bestDist {
 			best, bestDist = c.Name, d
 		}
 	}

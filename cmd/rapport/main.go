@@ -1,0 +1,190 @@
+// Command rapport runs the Rapport networking bot.
+//
+//	rapport serve     connect to Slack and serve the network
+//	rapport migrate   apply database migrations and exit
+//	rapport version   print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+	slackbot "github.com/rapport-pcn/rapport/bot/slack"
+	"github.com/rapport-pcn/rapport/config"
+	"github.com/rapport-pcn/rapport/storage"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `Rapport introduces people across the practices and sectors of a Primary Care Network.
+
+Usage:
+  rapport <command> [flags]
+
+Commands:
+  serve     connect to Slack (Socket Mode) and serve the network
+  migrate   apply database migrations and exit
+  version   print the version and exit
+
+Run "rapport <command> --help" for a command's flags. Configuration comes
+from environment variables; see README.md.
+`
+
+// run is the whole program, callable from tests: it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		err = migrate(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "rapport", versionString())
+		return 0
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "rapport: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintln(stderr, "rapport:", err)
+		return 2
+	case err != nil:
+		fmt.Fprintln(stderr, "rapport:", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ error }
+
+func newFlags(name, help string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: rapport %s\n\n%s\n", name, help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "Connects to Slack over Socket Mode and serves /introduce-me until stopped (Ctrl-C or SIGTERM).\nSettings come from the environment: SLACK_APP_TOKEN, SLACK_BOT_TOKEN and the others in README.md.", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv, true)
+	if err != nil {
+		return fmt.Errorf("configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	logger.Info("database ready", "kind", db.Dialect())
+
+	svc := &bot.Service{
+		Store:    db,
+		Now:      time.Now,
+		Location: cfg.Location,
+		NextRound: func(t time.Time) time.Time {
+			return config.NextRun(cfg.Schedule, cfg.Location, t)
+		},
+		IsAdmin: func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
+	}
+	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
+	adapter := slackbot.New(svc, api, slackbot.Options{Logger: logger, Location: cfg.Location})
+
+	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule)
+	err = adapter.Run(ctx)
+	logger.Info("rapport stopped")
+	return err
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("migrate", "Applies the database migrations (DATABASE_URL, or the SQLite file in RAPPORT_DATA_DIR) and exits. serve does this too at start.", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv, false)
+	if err != nil {
+		return fmt.Errorf("configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "database is up to date (%s)\n", db.Dialect())
+	return nil
+}
+
+// openDB opens the configured database and brings its schema up to date.
+func openDB(ctx context.Context, cfg config.Config) (*storage.DB, error) {
+	db, err := storage.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("opening the database: %w", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrating the database: %w", err)
+	}
+	return db, nil
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}
