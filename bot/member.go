@@ -16,20 +16,20 @@ const (
 
 // Member is a person who has joined the network with /introduce-me.
 type Member struct {
-	ID       int64
-	Platform string // "slack" or "teams"
-	UserID   string // the platform's user ID
-	Name     string // display name from the platform, for introductions
-	Profile  Profile
-	Status   string
+	ID       int64   `json:"id"`
+	Platform string  `json:"platform"` // "slack" or "teams"
+	UserID   string  `json:"user_id"`  // the platform's user ID
+	Name     string  `json:"name"`     // display name from the platform, for introductions
+	Profile  Profile `json:"profile"`
+	Status   string  `json:"status"`
 
 	// Paused is true while the member takes a break. PausedUntil is nil for
 	// an indefinite pause, otherwise the first day they are back.
-	Paused      bool
-	PausedUntil *time.Time
+	Paused      bool       `json:"paused"`
+	PausedUntil *time.Time `json:"paused_until"`
 
-	JoinedAt  time.Time
-	UpdatedAt time.Time
+	JoinedAt  time.Time `json:"joined_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // PausedAt reports whether the member is paused at time t.

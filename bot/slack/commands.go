@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -132,11 +133,16 @@ func (a *Adapter) tellLater(ctx context.Context, cmd slack.SlashCommand, text st
 const maxExportChunk = 12000
 
 func (a *Adapter) sendExport(ctx context.Context, userID string, x *bot.MemberExport) error {
-	b, err := json.MarshalIndent(x, "", "  ")
-	if err != nil {
+	// Escaped for mrkdwn below, so JSON's own HTML escaping (\u003c) would
+	// only make the export harder to read.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(x); err != nil {
 		return err
 	}
-	chunks := splitLines(string(b), maxExportChunk)
+	chunks := splitLines(strings.TrimSpace(buf.String()), maxExportChunk)
 	intro := "Here is everything Rapport stores about you, as JSON. To erase it, use `" + bot.CommandName + " leave`."
 	if err := a.dm(ctx, userID, intro, nil); err != nil {
 		return err
