@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
@@ -157,13 +159,14 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 	})
 }
 
-// TestConcurrentMigrate starts two replicas on one fresh database at once:
-// both must succeed and the schema must be applied once.
+// TestConcurrentMigrate starts several replicas on one fresh database at
+// once: all must succeed and the schema must be applied once.
 func TestConcurrentMigrate(t *testing.T) {
+	const replicas = 4
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
-			var dbs [2]*storage.DB
+			var dbs [replicas]*storage.DB
 			for i := range dbs {
 				db, err := storage.Open(ctx, target.URL, target.DataDir)
 				if err != nil {
@@ -172,11 +175,32 @@ func TestConcurrentMigrate(t *testing.T) {
 				t.Cleanup(func() { db.Close() })
 				dbs[i] = db
 			}
+			// Create goose's version table first, as an earlier release
+			// would have. Otherwise goose's own one-second retry when
+			// replicas race to create it staggers them, and the race this
+			// test is about never happens.
+			dialect := goose.DialectSQLite3
+			if dbs[0].Dialect() == storage.DialectPostgres {
+				dialect = goose.DialectPostgres
+			}
+			p, err := goose.NewProvider(dialect, dbs[0].SQLX().DB, os.DirFS(filepath.Join("migrations", dbs[0].Dialect())))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, err := p.GetDBVersion(ctx); err != nil || v != 0 {
+				t.Fatalf("GetDBVersion = %d, %v; want 0 and the table created", v, err)
+			}
+
 			var wg sync.WaitGroup
+			start := make(chan struct{})
 			errs := make([]error, len(dbs))
 			for i, db := range dbs {
-				wg.Go(func() { errs[i] = db.Migrate(ctx) })
+				wg.Go(func() {
+					<-start
+					errs[i] = db.Migrate(ctx)
+				})
 			}
+			close(start)
 			wg.Wait()
 			for i, err := range errs {
 				if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"os"
 	"reflect"
 	"sync"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/rapport-pcn/rapport/storage"
+	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
 
 // newMember returns a Slack member with every profile field filled.
@@ -316,50 +319,99 @@ func TestExportMember(t *testing.T) {
 }
 
 // TestTimesAreUTC checks every stored time reads back in UTC and equal to
-// what went in, whatever zone it went in with.
+// what went in, whatever zone it went in with, and whatever the database
+// session's own time zone.
 func TestTimesAreUTC(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *storage.DB) {
-		ctx := context.Background()
-		m := newMember("U1")
-		if err := db.SaveMember(ctx, m); err != nil {
-			t.Fatal(err)
-		}
-		until := time.Date(2026, 10, 25, 1, 30, 0, 987654321, time.FixedZone("EDT", -4*60*60))
-		got, err := db.SetPause(ctx, "slack", "U1", true, &until, testNow)
-		if err != nil {
-			t.Fatal(err)
-		}
-		org, err := db.AddOrganisation(ctx, "Riverside Surgery", testNow)
-		if err != nil {
-			t.Fatal(err)
-		}
-		orgs, err := db.ListOrganisations(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		found, err := db.FindMember(ctx, "slack", "U1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tt := range []struct {
-			name     string
-			got, put time.Time
-		}{
-			{"joined_at", found.JoinedAt, testNow},
-			{"updated_at", found.UpdatedAt, testNow},
-			{"paused_until from SetPause", *got.PausedUntil, until},
-			{"paused_until", *found.PausedUntil, until},
-			{"organisation created_at", org.CreatedAt, testNow},
-			{"listed organisation created_at", orgs[0].CreatedAt, testNow},
-		} {
-			if tt.got.Location() != time.UTC {
-				t.Errorf("%s: location %v, want UTC", tt.name, tt.got.Location())
+	var targets []storagetest.Target
+	for _, target := range storagetest.Databases(t) {
+		targets = append(targets, target)
+		if target.Name == "postgres" {
+			// lib/pq returns timestamptz in the session's zone, which the
+			// URL can set.
+			u, err := url.Parse(os.Getenv(storagetest.PostgresURLEnv))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !tt.got.Equal(tt.put.Truncate(time.Microsecond)) {
-				t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.put)
-			}
+			q := u.Query()
+			q.Set("timezone", "America/New_York")
+			u.RawQuery = q.Encode()
+			targets = append(targets, storagetest.Target{
+				Name:    "postgres_session_in_new_york",
+				URL:     storagetest.NewPostgresSchema(t, u.String()),
+				DataDir: t.TempDir(),
+			})
 		}
-	})
+	}
+	for _, target := range targets {
+		t.Run(target.Name, func(t *testing.T) {
+			db := storagetest.MustOpenDB(t, target)
+			db.Now = func() time.Time { return testNow }
+			ctx := context.Background()
+			m := newMember("U1")
+			if err := db.SaveMember(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			until := time.Date(2026, 10, 25, 1, 30, 0, 987654321, time.FixedZone("EDT", -4*60*60))
+			got, err := db.SetPause(ctx, "slack", "U1", true, &until, testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			org, err := db.AddOrganisation(ctx, "Riverside Surgery", testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			orgs, err := db.ListOrganisations(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found, err := db.FindMember(ctx, "slack", "U1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tt := range []struct {
+				name     string
+				got, put time.Time
+			}{
+				{"joined_at", found.JoinedAt, testNow},
+				{"updated_at", found.UpdatedAt, testNow},
+				{"paused_until from SetPause", *got.PausedUntil, until},
+				{"paused_until", *found.PausedUntil, until},
+				{"organisation created_at", org.CreatedAt, testNow},
+				{"listed organisation created_at", orgs[0].CreatedAt, testNow},
+			} {
+				if tt.got.Location() != time.UTC {
+					t.Errorf("%s: location %v, want UTC", tt.name, tt.got.Location())
+				}
+				if !tt.got.Equal(tt.put.Truncate(time.Microsecond)) {
+					t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.put)
+				}
+			}
+
+			// Later queries will compare stored times with bound ones in SQL
+			// (whose pause has ended?): on SQLite that compares text, so the
+			// stored and bound forms must sort alike, in any zone and to the
+			// microsecond.
+			for _, tt := range []struct {
+				name string
+				at   time.Time
+				want int
+			}{
+				{"a microsecond before", until.Add(-time.Microsecond), 0},
+				{"at the same instant, in another zone", until.Truncate(time.Microsecond).In(time.FixedZone("X", 5*60*60)), 1},
+				{"a second after", until.Add(time.Second), 1},
+				{"a day after", until.Add(24 * time.Hour), 1},
+			} {
+				var n int
+				const query = `SELECT COUNT(*) FROM members WHERE paused_until <= $1`
+				if err := db.SQLX().Get(&n, query, tt.at); err != nil {
+					t.Fatal(err)
+				}
+				if n != tt.want {
+					t.Errorf("paused_until <= %s: %d rows, want %d", tt.name, n, tt.want)
+				}
+			}
+		})
+	}
 }
 
 // TestConcurrentSaveMember saves 50 members at once, as a busy morning of
@@ -372,14 +424,24 @@ func TestConcurrentSaveMember(t *testing.T) {
 		errs := make([]error, n)
 		for i := range n {
 			wg.Go(func() {
+				// A save, a read, an update, and a join and leave (whose
+				// delete reads before it writes), mixed in with the others.
 				m := newMember(fmt.Sprintf("U%03d", i))
-				if errs[i] = db.SaveMember(ctx, m); errs[i] == nil {
-					// And a read and an update, mixed in with the others' writes.
-					if _, errs[i] = db.FindMember(ctx, "slack", m.UserID); errs[i] == nil {
-						m.Profile.Bio = "updated"
-						errs[i] = db.SaveMember(ctx, m)
-					}
+				if errs[i] = db.SaveMember(ctx, m); errs[i] != nil {
+					return
 				}
+				if _, errs[i] = db.FindMember(ctx, "slack", m.UserID); errs[i] != nil {
+					return
+				}
+				m.Profile.Bio = "updated"
+				if errs[i] = db.SaveMember(ctx, m); errs[i] != nil {
+					return
+				}
+				leaver := newMember(fmt.Sprintf("L%03d", i))
+				if errs[i] = db.SaveMember(ctx, leaver); errs[i] != nil {
+					return
+				}
+				errs[i] = db.DeleteMember(ctx, "slack", leaver.UserID)
 			})
 		}
 		wg.Wait()
