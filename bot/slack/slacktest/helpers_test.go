@@ -186,3 +186,9 @@ func modal() slack.ModalViewRequest {
 		}},
 	}
 }
+
+var httpClient = http.DefaultClient
+
+func newRequest(ctx context.Context, target, body string) (*http.Request, error) {
+	return http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
+}

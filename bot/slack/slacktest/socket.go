@@ -70,34 +70,37 @@ func (ws *Workspace) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &socketConn{conn: conn, done: make(chan struct{})}
 
+	// The connection is registered before hello is written, with its writer
+	// held, so that anything sent on it (an envelope, a disconnect) follows
+	// the hello the client has seen.
+	c.writeMu.Lock()
 	ws.mu.Lock()
 	if ws.ctx.Err() != nil {
 		ws.mu.Unlock()
+		c.writeMu.Unlock()
 		c.close()
 		return
 	}
 	ws.connSeq++
 	c.id = ws.connSeq
-	numConns := len(ws.conns) + 1
+	ws.conns[c.id] = c
+	numConns := len(ws.conns)
+	ws.wg.Go(func() { ws.readAcks(c) })
+	ws.wg.Go(func() { ws.ping(c) })
 	ws.mu.Unlock()
 
-	if err := c.writeJSON(ws.helloEnvelope(numConns)); err != nil {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	err = c.conn.WriteJSON(ws.helloEnvelope(numConns))
+	c.writeMu.Unlock()
+	if err != nil {
 		ws.log.Warn("slacktest: write hello", "conn", c.id, "err", err)
 		c.close()
 		return
 	}
-
 	ws.mu.Lock()
-	defer ws.mu.Unlock()
-	if ws.ctx.Err() != nil {
-		c.close()
-		return
-	}
-	ws.conns[c.id] = c
 	ws.hellos++
 	ws.notifyLocked()
-	ws.wg.Go(func() { ws.readAcks(c) })
-	ws.wg.Go(func() { ws.ping(c) })
+	ws.mu.Unlock()
 	ws.log.Info("slacktest: socket connected", "conn", c.id, "num_connections", numConns)
 }
 
