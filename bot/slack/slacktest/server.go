@@ -62,7 +62,6 @@ type Workspace struct {
 	conns       map[int]*socketConn
 	connSeq     int
 	hellos      int
-	nextConn    int
 	pingsPaused bool
 
 	deliveries    map[string]*delivery

@@ -25,6 +25,7 @@ type socketConn struct {
 	writeMu sync.Mutex // gorilla/websocket allows one writer at a time
 	done    chan struct{}
 	once    sync.Once
+	leaving bool // told to disconnect; guarded by Workspace.mu
 }
 
 func (c *socketConn) writeJSON(v any) error {
@@ -197,6 +198,7 @@ func (ws *Workspace) Disconnect(reason string) int {
 			continue
 		}
 		ws.mu.Lock()
+		c.leaving = true
 		if ws.ctx.Err() == nil {
 			ws.wg.Go(func() {
 				t := time.NewTimer(ws.cfg.disconnectGrace)
@@ -256,26 +258,24 @@ func (ws *Workspace) WaitForHello(ctx context.Context, n int) error {
 	return ws.waitLocked(ctx, func() bool { return ws.hellos >= n && len(ws.conns) > 0 })
 }
 
-// pickConnLocked returns an open connection, rotating between them as Slack
-// spreads envelopes over an app's connections.
+// pickConnLocked returns the connection to send an envelope on: the
+// newest one not told to disconnect, or failing that the newest. Slack
+// spreads envelopes over an app's connections; choosing the newest keeps
+// tests deterministic and avoids a connection the client is closing.
 func (ws *Workspace) pickConnLocked() *socketConn {
-	if len(ws.conns) == 0 {
-		return nil
-	}
 	var best *socketConn
 	for _, c := range ws.conns {
-		if c.id > ws.nextConn && (best == nil || c.id < best.id) {
+		switch {
+		case best == nil:
+			best = c
+		case best.leaving != c.leaving:
+			if !c.leaving {
+				best = c
+			}
+		case c.id > best.id:
 			best = c
 		}
 	}
-	if best == nil {
-		for _, c := range ws.conns {
-			if best == nil || c.id < best.id {
-				best = c
-			}
-		}
-	}
-	ws.nextConn = best.id
 	return best
 }
 
