@@ -76,15 +76,17 @@ var _ bot.Store = (*DB)(nil)
 func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	var db *DB
 	var err error
+	where := "DATABASE_URL" // never the URL itself
 	switch {
 	case databaseURL == "":
 		if dataDir == "" {
-			return nil, errors.New("open database: DATABASE_URL is empty and there is no data directory for the SQLite file")
+			return nil, errors.New("DATABASE_URL is empty and there is no data directory for the SQLite file")
 		}
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-		db, err = openSQLite(filepath.Join(dataDir, "rapport.db"))
+		where = filepath.Join(dataDir, "rapport.db")
+		db, err = openSQLite(where)
 	case hasPrefixFold(databaseURL, "postgres://"), hasPrefixFold(databaseURL, "postgresql://"):
 		db, err = openPostgres(databaseURL)
 	case hasPrefixFold(databaseURL, "sqlite:"), hasPrefixFold(databaseURL, "file:"):
@@ -95,13 +97,13 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		}
 		switch {
 		case path == "":
-			return nil, errors.New("open database: DATABASE_URL names no SQLite file; use sqlite:PATH")
+			return nil, errors.New("DATABASE_URL names no SQLite file; use sqlite:PATH")
 		case strings.ContainsAny(path, "?#"):
-			return nil, errors.New("open database: the SQLite path in DATABASE_URL may not carry parameters (Rapport sets its own)")
+			return nil, errors.New("the SQLite path in DATABASE_URL may not carry parameters (Rapport sets its own)")
 		}
 		db, err = openSQLite(path)
 	default:
-		return nil, errors.New("open database: DATABASE_URL must be empty (SQLite in the data directory), postgres://..., postgresql://..., sqlite:PATH or file:PATH")
+		return nil, errors.New("DATABASE_URL must be empty (SQLite in the data directory), postgres://..., postgresql://..., sqlite:PATH or file:PATH")
 	}
 	if err != nil {
 		return nil, redact(err, databaseURL)
@@ -109,7 +111,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	db.Now = time.Now
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
-		return nil, redact(fmt.Errorf("connect to the database at DATABASE_URL: %w", err), databaseURL)
+		return nil, redact(fmt.Errorf("connect to %s: %w", where, err), databaseURL)
 	}
 	return db, nil
 }
@@ -117,7 +119,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 func openSQLite(path string) (*DB, error) {
 	sqlDB, err := sql.Open("sqlite", "file:"+path+"?"+sqliteParams)
 	if err != nil {
-		return nil, fmt.Errorf("open SQLite database: %w", err)
+		return nil, fmt.Errorf("open SQLite: %w", err)
 	}
 	sqlDB.SetMaxOpenConns(sqliteMaxConns)
 	sqlDB.SetMaxIdleConns(sqliteMaxConns)
@@ -129,7 +131,7 @@ func openPostgres(databaseURL string) (*DB, error) {
 	// than at the first query.
 	connector, err := pq.NewConnector(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("DATABASE_URL is not a PostgreSQL URL pq accepts: %w", err)
+		return nil, fmt.Errorf("DATABASE_URL is not a PostgreSQL URL that lib/pq accepts: %w", err)
 	}
 	sqlDB := sql.OpenDB(connector)
 	sqlDB.SetMaxOpenConns(postgresMaxConns)
