@@ -65,7 +65,8 @@ func (ws *Workspace) SlashCommand(ctx context.Context, userID, command, text str
 // ClickButton sends a block_actions envelope as if userID had clicked the
 // button with actionID in the bot's message messageTS in channelID, and
 // waits for the ack. When several buttons share the action_id, value picks
-// the one with that value; otherwise pass "".
+// the one with that value; otherwise pass "". messageTS may also name an
+// ephemeral message userID saw there (its EphemeralMessage.MessageTS).
 func (ws *Workspace) ClickButton(ctx context.Context, userID, channelID, messageTS, actionID, value string) (Ack, error) {
 	ws.mu.Lock()
 	u, uOK := ws.users[userID]
@@ -73,6 +74,11 @@ func (ws *Workspace) ClickButton(ctx context.Context, userID, channelID, message
 	var m *Message
 	if chOK {
 		m = ws.findMessageLocked(channelID, messageTS)
+	}
+	if uOK && chOK && m == nil {
+		if e := ws.findEphemeralLocked(userID, channelID, messageTS); e != nil {
+			return ws.clickEphemeralLocked(ctx, u, ch, e, actionID, value)
+		}
 	}
 	if !uOK || m == nil {
 		ws.mu.Unlock()
@@ -99,6 +105,48 @@ func (ws *Workspace) ClickButton(ctx context.Context, userID, channelID, message
 	payload["response_url"] = ws.newResponseURLLocked("actions", responseTarget{user: userID, channel: ch.ID, messageTS: m.TS})
 	payload["actions"] = []obj{ws.actionJSONLocked(blockID, el)}
 	d := &delivery{id: ws.envelopeIDLocked(), typ: TypeInteractive, accepts: false, user: userID, channel: ch.ID, kind: "block_actions", messageTS: m.TS}
+	d.payload, _ = json.Marshal(payload)
+	ws.mu.Unlock()
+	return ws.sendDelivery(ctx, d)
+}
+
+// findEphemeralLocked returns the ephemeral message userID sees in
+// channelID with the timestamp, or nil.
+func (ws *Workspace) findEphemeralLocked(userID, channelID, ts string) *EphemeralMessage {
+	for i := range ws.ephemerals {
+		e := &ws.ephemerals[i]
+		if e.User == userID && e.Channel == channelID && e.MessageTS == ts && ts != "" {
+			return e
+		}
+	}
+	return nil
+}
+
+// clickEphemeralLocked sends the block_actions of a click in an ephemeral
+// message. As Slack does, the container says is_ephemeral and the payload
+// carries no message (the bot never saw one); replace_original through the
+// response_url replaces the ephemeral message. It unlocks ws.mu.
+func (ws *Workspace) clickEphemeralLocked(ctx context.Context, u *User, ch *channel, e *EphemeralMessage, actionID, value string) (Ack, error) {
+	var blocks []any
+	if e.Blocks != nil {
+		_ = decodeJSON(string(e.Blocks), &blocks)
+	}
+	blockID, el := findAction(blocks, actionID, value)
+	if el == nil {
+		ws.mu.Unlock()
+		return Ack{}, fmt.Errorf("%w: button %q in ephemeral message %s", ErrNotFound, actionID, e.MessageTS)
+	}
+	trigger := ws.issueTriggerLocked(u.ID)
+	payload := ws.interactionBaseLocked("block_actions", u, trigger)
+	payload["container"] = obj{
+		"type": "message", "message_ts": e.MessageTS, "channel_id": ch.ID,
+		"is_ephemeral": true,
+	}
+	payload["channel"] = obj{"id": ch.ID, "name": ch.Name}
+	payload["state"] = obj{"values": ws.stateValues(blocks)}
+	payload["response_url"] = ws.newResponseURLLocked("actions", responseTarget{user: u.ID, channel: ch.ID, messageTS: e.MessageTS, ephemeral: true})
+	payload["actions"] = []obj{ws.actionJSONLocked(blockID, el)}
+	d := &delivery{id: ws.envelopeIDLocked(), typ: TypeInteractive, accepts: false, user: u.ID, channel: ch.ID, kind: "block_actions", messageTS: e.MessageTS}
 	d.payload, _ = json.Marshal(payload)
 	ws.mu.Unlock()
 	return ws.sendDelivery(ctx, d)

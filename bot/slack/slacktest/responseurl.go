@@ -13,6 +13,7 @@ type responseTarget struct {
 	user      string
 	channel   string
 	messageTS string // the message a block_actions came from, for replace_original
+	ephemeral bool   // the message is an ephemeral one, shown to user alone
 }
 
 // responseMessage is a message sent to a response_url or in a slash
@@ -80,6 +81,21 @@ func (ws *Workspace) showResponseLocked(t responseTarget, msg responseMessage, s
 	if string(msg.Blocks) == "null" {
 		msg.Blocks = nil
 	}
+	if t.ephemeral && (msg.ReplaceOriginal || msg.DeleteOriginal) {
+		for i := range ws.ephemerals {
+			e := &ws.ephemerals[i]
+			if e.User != t.user || e.MessageTS != t.messageTS {
+				continue
+			}
+			if msg.DeleteOriginal {
+				ws.ephemerals = append(ws.ephemerals[:i:i], ws.ephemerals[i+1:]...)
+			} else {
+				e.Text, e.Blocks, e.Source = msg.Text, msg.Blocks, source
+			}
+			return
+		}
+		return
+	}
 	if t.messageTS != "" && (msg.ReplaceOriginal || msg.DeleteOriginal) {
 		list := ws.messages[t.channel]
 		for i, m := range list {
@@ -102,7 +118,9 @@ func (ws *Workspace) showResponseLocked(t responseTarget, msg responseMessage, s
 		ws.postLocked(t.channel, msg.ThreadTS, messageContent{text: msg.Text, blocks: msg.Blocks})
 		return
 	}
+	// Slack gives ephemeral messages a timestamp too; a click on one of
+	// their buttons names it in the container.
 	ws.ephemerals = append(ws.ephemerals, EphemeralMessage{
-		Channel: t.channel, User: t.user, Text: msg.Text, Blocks: msg.Blocks, Source: source,
+		Channel: t.channel, User: t.user, MessageTS: ws.newTSLocked(), Text: msg.Text, Blocks: msg.Blocks, Source: source,
 	})
 }

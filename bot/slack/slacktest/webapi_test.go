@@ -237,3 +237,46 @@ func TestClickButton(t *testing.T) {
 		t.Errorf("DMs = %+v", dms)
 	}
 }
+
+func TestClickButtonInEphemeralMessage(t *testing.T) {
+	ws := newWorkspace(t)
+	clicks := make(chan slack.InteractionCallback, 1)
+	startBot(t, ws, func(c *socketmode.Client, evt socketmode.Event) {
+		switch evt.Type {
+		case socketmode.EventTypeSlashCommand:
+			// Answer the command with an ephemeral message holding a button.
+			sure := slack.NewButtonBlockElement("sure", "yes", slack.NewTextBlockObject(slack.PlainTextType, "Yes", false, false))
+			_ = c.Ack(*evt.Request, map[string]any{
+				"response_type": "ephemeral", "text": "Are you sure?",
+				"blocks": []slack.Block{slack.NewActionBlock("confirm", sure)},
+			})
+		case socketmode.EventTypeInteractive:
+			clicks <- evt.Data.(slack.InteractionCallback)
+			ackAll(c, evt)
+		default:
+			ackAll(c, evt)
+		}
+	})
+	ctx := testContext(t)
+	if _, err := ws.SlashCommand(ctx, alice, "/demo", ""); err != nil {
+		t.Fatal(err)
+	}
+	e, ok := ws.LastEphemeral(alice)
+	if !ok || e.MessageTS == "" || e.Source != "ack" {
+		t.Fatalf("ephemeral = %+v", e)
+	}
+	if _, err := ws.ClickButton(ctx, alice, e.Channel, e.MessageTS, "sure", ""); err != nil {
+		t.Fatal(err)
+	}
+	cb := <-clicks
+	if !cb.Container.IsEphemeral || cb.Container.MessageTs != e.MessageTS || cb.Message.Timestamp != "" || cb.ResponseURL == "" {
+		t.Errorf("callback container = %+v, message ts %q", cb.Container, cb.Message.Timestamp)
+	}
+	// replace_original through the response_url replaces the ephemeral message.
+	if err := slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: "Done", ReplaceOriginal: true}); err != nil {
+		t.Fatal(err)
+	}
+	if all := ws.Ephemerals(alice); len(all) != 1 || all[0].Text != "Done" {
+		t.Errorf("ephemerals = %+v", all)
+	}
+}
