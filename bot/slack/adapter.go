@@ -96,8 +96,10 @@ func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 // refuses the tokens.
 func (a *Adapter) Run(ctx context.Context) error {
 	auth, err := a.api.AuthTestContext(ctx)
-	if err != nil {
-		return fmt.Errorf("checking SLACK_BOT_TOKEN with Slack (auth.test): %w", err)
+	if slackErrorIs(err, "invalid_auth", "not_authed", "account_inactive", "token_revoked") {
+		return fmt.Errorf("Slack refused SLACK_BOT_TOKEN (%w): copy the Bot User OAuth Token again from your app's OAuth & Permissions page", err)
+	} else if err != nil {
+		return fmt.Errorf("checking SLACK_BOT_TOKEN with Slack (auth.test) at SLACK_API_URL: %w", err)
 	}
 	a.log.Info("connected to Slack workspace", "team", auth.Team, "bot_user", auth.UserID)
 
@@ -249,10 +251,13 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 	}()
 }
 
+// slowMessage answers a command that ran out of time.
+const slowMessage = "Sorry, that took longer than it should. Please try again in a moment."
+
 func fallbackAck(kind string) any {
 	switch kind {
 	case "slash_command":
-		return textReply("Sorry, that took longer than it should. Please try again in a moment.")
+		return textReply(slowMessage)
 	case string(slack.InteractionTypeViewSubmission):
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{bot.FieldOrganisation: "Sorry, we couldn't save just now. Please press Save again in a moment."})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/rapport-pcn/rapport/bot"
@@ -79,6 +80,10 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 // replyErr turns an error into a private reply, logging the ones that are
 // not the person's to fix.
 func (a *Adapter) replyErr(action string, err error) *reply {
+	if errors.Is(err, context.DeadlineExceeded) {
+		a.log.Warn("command ran out of time", "action", action)
+		return textReply(slowMessage)
+	}
 	if bot.ErrorCode(err) == bot.EINTERNAL {
 		a.log.Error("command failed", "action", action, "err", err)
 	}

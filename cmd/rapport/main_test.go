@@ -42,14 +42,14 @@ func (s *syncBuffer) String() string {
 // harness is one running "rapport serve" connected to a local Slack
 // workspace.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	ws  *slacktest.Workspace
 	log *syncBuffer
 }
 
 // startServe runs the real serve command against a fresh workspace and the
 // target database, and stops it when the test ends.
-func startServe(t *testing.T, target storagetest.Target, opts ...slacktest.Option) *harness {
+func startServe(t testing.TB, target storagetest.Target, opts ...slacktest.Option) *harness {
 	t.Helper()
 	ws := slacktest.New(append([]slacktest.Option{slacktest.WithPingInterval(500 * time.Millisecond)}, opts...)...)
 	t.Cleanup(ws.Close)
@@ -136,7 +136,7 @@ func (h *harness) reply(user, text string) string {
 }
 
 // blockText returns every text in a Block Kit array, as people read it.
-func blockText(t *testing.T, raw json.RawMessage) string {
+func blockText(t testing.TB, raw json.RawMessage) string {
 	t.Helper()
 	if len(raw) == 0 {
 		return ""
@@ -203,7 +203,7 @@ func (h *harness) submit(user string, v slacktest.View, values map[string]any) s
 
 // fieldErrors returns a view_submission ack's inline errors, or nil when
 // the ack closed the modal.
-func fieldErrors(t *testing.T, ack slacktest.Ack) map[string]string {
+func fieldErrors(t testing.TB, ack slacktest.Ack) map[string]string {
 	t.Helper()
 	if ack.Payload == nil || string(ack.Payload) == "null" {
 		return nil
