@@ -16,8 +16,9 @@ type Organisation struct {
 // MemberExport is everything Rapport stores about one member, as they
 // receive it from "export".
 type MemberExport struct {
-	Member     Member    `json:"member"`
-	ExportedAt time.Time `json:"exported_at"`
+	Member     Member         `json:"member"`
+	Meetups    []MeetupRecord `json:"meetups,omitempty"`
+	ExportedAt time.Time      `json:"exported_at"`
 }
 
 // Store keeps members and the network's organisations. Implementations

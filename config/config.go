@@ -35,8 +35,10 @@ type Config struct {
 
 	Location *time.Location
 	Schedule string // cron spec, in Location
-	Admins   []string
-	LogLevel slog.Level
+	// AnnounceChannel is the Slack channel ID where meetups are announced.
+	AnnounceChannel string
+	Admins          []string
+	LogLevel        slog.Level
 }
 
 // IsAdmin reports whether the Slack user ID is one of the network admins.
@@ -59,6 +61,8 @@ func Load(getenv func(string) string, requireSlack bool) (Config, error) {
 		SlackAPIURL: orDefault(getenv("SLACK_API_URL"), DefaultSlackAPIURL),
 		DataDir:     orDefault(getenv("RAPPORT_DATA_DIR"), DefaultDataDir),
 		Schedule:    orDefault(getenv("RAPPORT_SCHEDULE"), DefaultSchedule),
+
+		AnnounceChannel: strings.TrimSpace(getenv("RAPPORT_ANNOUNCE_CHANNEL")),
 	}
 
 	secret := func(name string) string {

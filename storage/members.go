@@ -114,9 +114,10 @@ func (db *DB) ExportMember(ctx context.Context, platform, userID string) (*bot.M
 	if err != nil {
 		return nil, err
 	}
-	// Rounds, introductions and meetups will be gathered here, by m.ID,
-	// as their tables arrive.
 	export := &bot.MemberExport{Member: *m, ExportedAt: tx.now}
+	if err := exportMeetups(ctx, tx, m.ID, export); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("export member: commit: %w", err)
 	}

@@ -36,17 +36,20 @@ type Options struct {
 	Now func() time.Time
 	// AckBudget overrides DefaultAckBudget.
 	AckBudget time.Duration
+	// Meetups serves /meetup; nil leaves it unanswered but kindly.
+	Meetups *bot.Meetups
 }
 
 // Adapter serves one Slack workspace over Socket Mode.
 type Adapter struct {
-	svc    *bot.Service
-	api    *slack.Client
-	sm     *socketmode.Client
-	log    *slog.Logger
-	loc    *time.Location
-	now    func() time.Time
-	budget time.Duration
+	svc     *bot.Service
+	meetups *bot.Meetups
+	api     *slack.Client
+	sm      *socketmode.Client
+	log     *slog.Logger
+	loc     *time.Location
+	now     func() time.Time
+	budget  time.Duration
 
 	seen *envelopes
 	work sync.WaitGroup
@@ -69,7 +72,7 @@ func NewClient(botToken, appToken, apiURL string) *slack.Client {
 // New returns an adapter that serves svc through api.
 func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 	a := &Adapter{
-		svc: svc, api: api,
+		svc: svc, api: api, meetups: opt.Meetups,
 		log: opt.Logger, loc: opt.Location, now: opt.Now, budget: opt.AckBudget,
 		seen: newEnvelopes(15 * time.Minute),
 	}

@@ -16,6 +16,9 @@ import (
 // the after function.
 func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, func(context.Context)) {
 	u := bot.User{Platform: Platform, ID: cmd.UserID}
+	if cmd.Command == meetupCommand {
+		return a.onMeetupCommand(ctx, cmd)
+	}
 	if cmd.Command != bot.CommandName {
 		return textReply("Sorry, this app doesn't handle `" + escape(cmd.Command) + "` yet. Try `" + bot.CommandName + " help`."), nil
 	}

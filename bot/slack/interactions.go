@@ -19,6 +19,9 @@ const (
 const userLookupBudget = 800 * time.Millisecond
 
 func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallback) (any, func(context.Context)) {
+	if isMeetupInteraction(cb) {
+		return a.onMeetupInteraction(ctx, cb)
+	}
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		if cb.View.CallbackID == profileCallbackID {

@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -136,10 +137,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IsAdmin: func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
 	}
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
-	adapter := slackbot.New(svc, api, slackbot.Options{Logger: logger, Location: cfg.Location})
+	meetups := &bot.Meetups{}
+	adapter := slackbot.New(svc, api, slackbot.Options{Logger: logger, Location: cfg.Location, Meetups: meetups})
 
 	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule)
+	// Background work stops when the adapter does, whatever the reason.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var background sync.WaitGroup
+	background.Go(func() {
+		if err := adapter.RunMeetupReminders(ctx); err != nil {
+			logger.Error("meetup reminders stopped", "err", err)
+		}
+	})
 	err = adapter.Run(ctx)
+	cancel()
+	background.Wait()
 	logger.Info("rapport stopped")
 	return err
 }
