@@ -105,6 +105,10 @@ func Load(getenv func(string) string, requireSlack bool) (Config, error) {
 		errs = append(errs, fmt.Errorf("RAPPORT_SCHEDULE: %w", err))
 	}
 
+	if c.AnnounceChannel != "" && !validChannelID(c.AnnounceChannel) {
+		errs = append(errs, fmt.Errorf("RAPPORT_ANNOUNCE_CHANNEL %q is not a Slack channel ID; use the ID from the channel's details (it starts with C, like C0123ABCD), not its name", c.AnnounceChannel))
+	}
+
 	for _, a := range strings.FieldsFunc(getenv("RAPPORT_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		if !validUserID(a) {
 			errs = append(errs, fmt.Errorf("RAPPORT_ADMINS: %q is not a Slack user ID; list IDs such as U0123ABCD separated by commas (find one under a profile's \"Copy member ID\")", a))
@@ -185,10 +189,15 @@ func checkToken(name, v, prefix, what string) error {
 	return nil
 }
 
+func validChannelID(s string) bool {
+	return len(s) >= 2 && (s[0] == 'C' || s[0] == 'G') && upperAlnum(s)
+}
+
 func validUserID(s string) bool {
-	if len(s) < 2 || (s[0] != 'U' && s[0] != 'W') {
-		return false
-	}
+	return len(s) >= 2 && (s[0] == 'U' || s[0] == 'W') && upperAlnum(s)
+}
+
+func upperAlnum(s string) bool {
 	for _, r := range s {
 		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
 			return false

@@ -67,6 +67,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad database", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "DATABASE_URL": "mysql://x"}, []string{"DATABASE_URL must start with postgres://"}},
 		{"bad zone", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_TIMEZONE": "Mars/Olympus"}, []string{"RAPPORT_TIMEZONE"}},
 		{"bad admin", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_ADMINS": "@alice"}, []string{"RAPPORT_ADMINS: \"@alice\""}},
+		{"channel name not ID", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_ANNOUNCE_CHANNEL": "#general"}, []string{"RAPPORT_ANNOUNCE_CHANNEL", "not its name"}},
 		{"bad level", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_LOG_LEVEL": "loud"}, []string{"RAPPORT_LOG_LEVEL"}},
 		{"bad schedule", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_SCHEDULE": "every monday"}, []string{"RAPPORT_SCHEDULE", "five fields"}},
 		{"schedule in clock-change hours", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_SCHEDULE": "30 1 * * 0"}, []string{"RAPPORT_SCHEDULE", "01:00 to 03:00"}},
