@@ -17,8 +17,19 @@ type Organisation struct {
 // receive it from "export".
 type MemberExport struct {
 	Member     Member         `json:"member"`
+	Intros     []IntroRecord  `json:"introductions,omitempty"`
+	NotAMatch  []string       `json:"not_a_good_match,omitempty"`
 	Meetups    []MeetupRecord `json:"meetups,omitempty"`
 	ExportedAt time.Time      `json:"exported_at"`
+}
+
+// IntroRecord is one introduction as the member's export shows it.
+type IntroRecord struct {
+	Round  int       `json:"round"`
+	Date   time.Time `json:"date"`
+	With   []string  `json:"with"`
+	Answer string    `json:"your_answer,omitempty"`
+	Status string    `json:"status"`
 }
 
 // Store keeps members and the network's organisations. Implementations

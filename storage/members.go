@@ -115,6 +115,9 @@ func (db *DB) ExportMember(ctx context.Context, platform, userID string) (*bot.M
 		return nil, err
 	}
 	export := &bot.MemberExport{Member: *m, ExportedAt: tx.now}
+	if err := exportIntros(ctx, tx, m.ID, export); err != nil {
+		return nil, err
+	}
 	if err := exportMeetups(ctx, tx, m.ID, export); err != nil {
 		return nil, err
 	}
@@ -315,6 +318,13 @@ func setPause(ctx context.Context, tx *tx, platform, userID string, paused bool,
 // theirs in the same transaction; anything kept without a foreign key (by
 // platform user ID, say) must be deleted here too.
 func deleteMember(ctx context.Context, tx *tx, id int64) error {
+	// An intro's explanation speaks of everyone in it, so intros the member
+	// was part of go with them; the rest of their rows go by ON DELETE
+	// CASCADE.
+	const intros = `DELETE FROM intros WHERE id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
+	if _, err := tx.ExecContext(ctx, intros, id); err != nil {
+		return fmt.Errorf("delete member: intros: %w", err)
+	}
 	const query = `DELETE FROM members WHERE id = $1`
 	if _, err := tx.ExecContext(ctx, query, id); err != nil {
 		return fmt.Errorf("delete member: %w", err)

@@ -1,0 +1,516 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/rapport-pcn/rapport/matcher"
+)
+
+// Answers a member can give about an intro.
+const (
+	AnswerNone     = ""
+	AnswerArranged = "arranged" // "We've arranged to meet", from the intro
+	AnswerYes      = "yes"      // "Did you meet?" Yes
+	AnswerNotYet   = "not_yet"
+	AnswerNo       = "no"
+	AnswerIgnored  = "ignored" // no answer; counted towards a pause
+)
+
+// Intro statuses.
+const (
+	IntroPending = "pending"
+	IntroSent    = "sent"
+	IntroFailed  = "failed"
+)
+
+// Round is one scheduled matching.
+type Round struct {
+	ID        int64     `json:"id"`
+	Number    int       `json:"number"`
+	Period    time.Time `json:"period"` // the scheduled time it belongs to
+	Forced    bool      `json:"forced"`
+	CreatedAt time.Time `json:"created_at"`
+	Intros    int       `json:"intros"`
+	LeftOut   int       `json:"left_out"`
+}
+
+// Intro is one pairing, or trio, in a round.
+type Intro struct {
+	ID            int64         `json:"id"`
+	RoundID       int64         `json:"round_id"`
+	RoundNumber   int           `json:"round_number"`
+	Members       []IntroMember `json:"members"`
+	Explanation   string        `json:"explanation"`
+	Question      string        `json:"question"`
+	StarterID     int64         `json:"starter_id"`
+	Score         int           `json:"-"`
+	RelaxedRepeat bool          `json:"relaxed_repeat"`
+	Status        string        `json:"status"`
+	ChannelID     string        `json:"-"`
+	CreatedAt     time.Time     `json:"created_at"`
+}
+
+// IntroMember is one person in an intro with their answers.
+type IntroMember struct {
+	Member      Member     `json:"member"`
+	Answer      string     `json:"answer"`
+	AnsweredAt  *time.Time `json:"answered_at,omitempty"`
+	Unreachable bool       `json:"unreachable,omitempty"`
+}
+
+// Member returns the intro's member with the ID, or nil.
+func (in *Intro) Member(id int64) *IntroMember {
+	for i := range in.Members {
+		if in.Members[i].Member.ID == id {
+			return &in.Members[i]
+		}
+	}
+	return nil
+}
+
+// PastIntro is one intro of the history the matcher reads.
+type PastIntro struct {
+	IntroID   int64
+	Round     int
+	CreatedAt time.Time
+	Status    string
+	Members   []int64
+	Answers   []string // in Members' order
+}
+
+// RoundSnapshot is what planning a round reads, in the same transaction
+// as the round is stored.
+type RoundSnapshot struct {
+	Number  int      // the number the new round takes
+	Members []Member // every member who is active (paused or not)
+	History []PastIntro
+	Blocks  [][2]int64
+	// LastLeftOut and LastInTrio are from the previous round; LastLeftOut
+	// includes members whose intro could not be delivered.
+	LastLeftOut []int64
+	LastInTrio  []int64
+}
+
+// PlannedIntro is an intro of a round being stored.
+type PlannedIntro struct {
+	MemberIDs     []int64
+	Explanation   string
+	Question      string
+	StarterID     int64
+	Score         int
+	RelaxedRepeat bool
+}
+
+// LeftOut is a member not introduced in a round, and why.
+type LeftOut struct {
+	Member Member
+	Reason string
+}
+
+// RoundPlan is the outcome of planning: what to store and what to send.
+type RoundPlan struct {
+	Intros []PlannedIntro
+	// LeftOut are eligible members the hard rules left without a partner.
+	LeftOut []LeftOut
+	// Skipped are active members who do not take part (paused, frequency).
+	Skipped []LeftOut
+	// AutoPaused are members paused for ignoring three intros in a row;
+	// their unanswered intros are marked ignored.
+	AutoPaused []Member
+	// FollowUpAt is when to ask each member "did you meet?".
+	FollowUpAt time.Time
+	// SecondAskAt is when to ask once more those who said "not yet".
+	SecondAskAt time.Time
+	// Notices are direct messages to send with the round.
+	Notices []Notice
+	// Eligible counts the members who took part.
+	Eligible int
+	Method   string
+}
+
+// Notice is a direct message to one member.
+type Notice struct {
+	MemberID int64
+	Text     string
+}
+
+// RoundStore keeps rounds, intros, blocks and the outbox.
+type RoundStore interface {
+	// RoundSnapshot reads what planning needs, without claiming anything.
+	RoundSnapshot(ctx context.Context) (*RoundSnapshot, error)
+
+	// CreateRound claims the period and stores the round that plan
+	// returns, with its intros, the members left out, auto-pauses and
+	// every message to send, in one transaction. plan gets a snapshot read
+	// in that transaction. Returns ECONFLICT when the period already has a
+	// round (unless force is set, which gives the round a claim of its own).
+	CreateRound(ctx context.Context, period time.Time, force bool, now time.Time, plan func(*RoundSnapshot) (*RoundPlan, error)) (*Round, error)
+
+	// LatestRound returns the most recent round, or ENOTFOUND.
+	LatestRound(ctx context.Context) (*Round, error)
+
+	// FindIntro returns an intro with its members as they are now.
+	// Returns ENOTFOUND when it does not exist.
+	FindIntro(ctx context.Context, id int64) (*Intro, error)
+
+	// RecordAnswer stores a member's answer about an intro and returns the
+	// intro. secondAskAt, when not zero, queues one more "did you meet?"
+	// for that member. Returns ENOTFOUND when the member is not in it.
+	RecordAnswer(ctx context.Context, introID int64, platform, userID, answer string, secondAskAt, now time.Time) (*Intro, error)
+
+	// BlockIntro stops the member being introduced again to the others in
+	// the intro. Returns ENOTFOUND when the member is not in it.
+	BlockIntro(ctx context.Context, introID int64, platform, userID string, now time.Time) (*Intro, error)
+
+	// RecentIntros returns the member's latest intros, newest first.
+	RecentIntros(ctx context.Context, memberID int64, limit int) ([]Intro, error)
+
+	// ClaimOutbox claims up to limit messages that are due at now, or whose
+	// earlier claim is older than staleBefore, and counts an attempt for
+	// each. A message claimed here is claimed nowhere else.
+	ClaimOutbox(ctx context.Context, now, staleBefore time.Time, limit int) ([]OutboxMessage, error)
+	// FinishOutbox records a message as sent (ref says where) or skipped.
+	FinishOutbox(ctx context.Context, id int64, status, ref string, now time.Time) error
+	// RetryOutbox makes a message due again at due.
+	RetryOutbox(ctx context.Context, id int64, due time.Time, reason string) error
+	// NextOutboxDue returns when the next pending message falls due, or
+	// the zero time when none is pending.
+	NextOutboxDue(ctx context.Context) (time.Time, error)
+
+	// SetIntroDelivery records the intro's conversation and, once sent, its
+	// status and message reference.
+	SetIntroDelivery(ctx context.Context, introID int64, channelID, status, messageTS string) error
+	// MarkUnreachable marks members whose account cannot be reached: they
+	// become inactive, and are marked unreachable in the intro. It queues
+	// the notices.
+	MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, notices []Notice, now time.Time) error
+
+	// RoundStats returns the figures for admins.
+	RoundStats(ctx context.Context, now time.Time, lastRounds int) (*Stats, error)
+}
+
+// OutboxMessage kinds.
+const (
+	OutboxIntro    = "intro"
+	OutboxFollowUp = "followup"
+	OutboxNotice   = "notice"
+)
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxSending = "sending"
+	OutboxSent    = "sent"
+	OutboxSkipped = "skipped"
+	OutboxFailed  = "failed"
+)
+
+// OutboxMessage is a message waiting to be sent.
+type OutboxMessage struct {
+	ID       int64
+	Kind     string
+	IntroID  int64  // for intros and follow-ups
+	MemberID int64  // the recipient of a follow-up or notice
+	UserID   string // their platform user ID
+	Platform string
+	Text     string // a notice's text
+	Attempts int    // including this one
+	DueAt    time.Time
+}
+
+// RoundSettings tune rounds.
+type RoundSettings struct {
+	// FollowUpAfter is how long after the intro "did you meet?" is asked.
+	FollowUpAfter time.Duration
+	// SecondAskAfter is how long after the intro "not yet" is asked again.
+	SecondAskAfter time.Duration
+	// RepeatWindow is how many rounds a pair must not repeat within.
+	RepeatWindow int
+	// IgnoredLimit is how many unanswered intros in a row pause a member.
+	IgnoredLimit int
+}
+
+// DefaultRoundSettings are the settings when none are given.
+func DefaultRoundSettings() RoundSettings {
+	return RoundSettings{
+		FollowUpAfter:  3 * 24 * time.Hour,
+		SecondAskAfter: 6 * 24 * time.Hour,
+		RepeatWindow:   matcher.DefaultRepeatWindow,
+		IgnoredLimit:   3,
+	}
+}
+
+// Rounds runs rounds of introductions.
+type Rounds struct {
+	Store    RoundStore
+	Now      func() time.Time
+	Location *time.Location
+	Settings RoundSettings
+	// NextRound returns the next scheduled round after t.
+	NextRound func(t time.Time) time.Time
+	IsAdmin   func(u User) bool
+}
+
+func (r *Rounds) now() time.Time {
+	if r.Now == nil {
+		return time.Now().UTC()
+	}
+	return r.Now().UTC()
+}
+
+func (r *Rounds) settings() RoundSettings {
+	s, d := r.Settings, DefaultRoundSettings()
+	if s.FollowUpAfter <= 0 {
+		s.FollowUpAfter = d.FollowUpAfter
+	}
+	if s.SecondAskAfter <= 0 {
+		s.SecondAskAfter = d.SecondAskAfter
+	}
+	if s.RepeatWindow <= 0 {
+		s.RepeatWindow = d.RepeatWindow
+	}
+	if s.IgnoredLimit <= 0 {
+		s.IgnoredLimit = d.IgnoredLimit
+	}
+	return s
+}
+
+// Run plans and stores the round for period, once: a second call for the
+// same period returns ECONFLICT unless force is set. The messages it
+// queues are sent by the outbox worker.
+func (r *Rounds) Run(ctx context.Context, period time.Time, force bool) (*Round, *RoundPlan, error) {
+	now := r.now()
+	var plan *RoundPlan
+	round, err := r.Store.CreateRound(ctx, period.UTC(), force, now, func(s *RoundSnapshot) (*RoundPlan, error) {
+		p, err := r.plan(s, period, now)
+		plan = p
+		return p, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return round, plan, nil
+}
+
+// Preview plans the next round without storing or sending anything.
+func (r *Rounds) Preview(ctx context.Context, period time.Time) (*RoundPlan, error) {
+	s, err := r.Store.RoundSnapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.plan(s, period, r.now())
+}
+
+// plan decides a round from a snapshot: who takes part, who is paused for
+// ignoring intros, and the groups the matcher finds.
+func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, error) {
+	set := r.settings()
+	p := &RoundPlan{FollowUpAt: now.Add(set.FollowUpAfter), SecondAskAt: now.Add(set.SecondAskAfter)}
+
+	lastIntro := map[int64]time.Time{}
+	ignored := map[int64]int{}  // unanswered intros in a row, newest first
+	answered := map[int64]bool{} // an answer stops the streak
+	history := slices.Clone(s.History)
+	slices.SortFunc(history, func(a, b PastIntro) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	for _, h := range history {
+		for i, id := range h.Members {
+			if t, ok := lastIntro[id]; !ok || h.CreatedAt.After(t) {
+				lastIntro[id] = h.CreatedAt
+			}
+			if answered[id] || h.Status != IntroSent {
+				continue
+			}
+			// Only intros whose follow-up has had time to be answered count.
+			if h.Answers[i] == AnswerNone && !h.CreatedAt.Add(set.FollowUpAfter).After(now) {
+				ignored[id]++
+			} else {
+				answered[id] = true
+			}
+		}
+	}
+
+	var eligible []Member
+	for _, m := range s.Members {
+		if m.Status != StatusActive {
+			continue
+		}
+		if ignored[m.ID] >= set.IgnoredLimit && !m.PausedAt(period) {
+			p.AutoPaused = append(p.AutoPaused, m)
+			p.Skipped = append(p.Skipped, LeftOut{Member: m, Reason: fmt.Sprintf("Paused: no answer to their last %d introductions.", ignored[m.ID])})
+			p.Notices = append(p.Notices, Notice{MemberID: m.ID, Text: autoPauseText(set.IgnoredLimit)})
+			continue
+		}
+		e := matcher.Eligibility{Frequency: m.Profile.Frequency, PausedIndefinitely: m.Paused && m.PausedUntil == nil}
+		if m.Paused {
+			e.PausedUntil = m.PausedUntil
+		}
+		if t, ok := lastIntro[m.ID]; ok {
+			e.LastIntro = &t
+		}
+		if ok, why := matcher.Eligible(e, period); !ok {
+			p.Skipped = append(p.Skipped, LeftOut{Member: m, Reason: why})
+			continue
+		}
+		eligible = append(eligible, m)
+	}
+	p.Eligible = len(eligible)
+	if len(eligible) == 0 {
+		return p, nil
+	}
+
+	byID := map[int64]Member{}
+	in := matcher.Input{Round: s.Number}
+	for _, m := range eligible {
+		byID[m.ID] = m
+		in.Members = append(in.Members, matcher.Member{
+			ID: idString(m.ID), Name: m.Name, Organisation: m.Profile.Organisation,
+			Sector: m.Profile.Sector, Role: m.Profile.Role, CareerStage: m.Profile.CareerStage,
+			Interests: m.Profile.Interests, Offers: m.Profile.Offers, Asks: m.Profile.Asks,
+			Mentoring: m.Profile.Mentoring, Meeting: m.Profile.Meeting,
+		})
+	}
+	for _, h := range s.History {
+		met := slices.Contains(h.Answers, AnswerYes) || slices.Contains(h.Answers, AnswerArranged)
+		for i := 0; i < len(h.Members); i++ {
+			for j := i + 1; j < len(h.Members); j++ {
+				in.History = append(in.History, matcher.Meeting{A: idString(h.Members[i]), B: idString(h.Members[j]), Round: h.Round, Met: met})
+			}
+		}
+	}
+	for _, b := range s.Blocks {
+		in.Blocks = append(in.Blocks, [2]string{idString(b[0]), idString(b[1])})
+	}
+	for _, id := range s.LastLeftOut {
+		in.LastLeftOut = append(in.LastLeftOut, idString(id))
+	}
+	for _, id := range s.LastInTrio {
+		in.LastInTrio = append(in.LastInTrio, idString(id))
+	}
+
+	res, err := matcher.Match(in, matcher.Options{Seed: int64(s.Number), RepeatWindow: set.RepeatWindow})
+	if err != nil {
+		return nil, fmt.Errorf("matching round %d: %w", s.Number, err)
+	}
+	p.Method = res.Method
+	for _, g := range res.Groups {
+		pi := PlannedIntro{Explanation: g.Explanation, Score: g.Score, RelaxedRepeat: g.RelaxedRepeat}
+		var members []Member
+		for _, id := range g.Members {
+			m := byID[parseID(id)]
+			pi.MemberIDs = append(pi.MemberIDs, m.ID)
+			members = append(members, m)
+		}
+		pi.Question, pi.StarterID = firstQuestion(members, s.Number)
+		p.Intros = append(p.Intros, pi)
+	}
+	for _, u := range res.Unmatched {
+		p.LeftOut = append(p.LeftOut, LeftOut{Member: byID[parseID(u.ID)], Reason: u.Reason})
+	}
+	return p, nil
+}
+
+func autoPauseText(n int) string {
+	return fmt.Sprintf("We haven't heard back about your last %d introductions, so we've paused yours for now: no more will come until you're ready. "+
+		"Whenever you'd like to meet people again, type `%s resume`. Thank you for being part of the network.", n, CommandName)
+}
+
+func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+func parseID(s string) int64 {
+	id, _ := strconv.ParseInt(s, 10, 64)
+	return id
+}
+
+// firstQuestion suggests an opening question drawn from what the group
+// shares or what one can offer another, and picks who starts, so that
+// somebody does.
+func firstQuestion(ms []Member, round int) (string, int64) {
+	if len(ms) == 0 {
+		return "", 0
+	}
+	h := fnv.New32a()
+	for _, m := range ms {
+		fmt.Fprint(h, m.ID, ",")
+	}
+	fmt.Fprint(h, round)
+	starter := ms[int(h.Sum32()%uint32(len(ms)))]
+
+	// An offer that meets an ask gives the most useful first question.
+	for _, asker := range ms {
+		for _, helper := range ms {
+			if asker.ID == helper.ID {
+				continue
+			}
+			for _, ask := range asker.Profile.Asks {
+				for _, offer := range helper.Profile.Offers {
+					if equalTopic(ask, offer) {
+						return fmt.Sprintf("%s, what has worked for you with %s?", firstNameOf(helper), lowerTopic(offer)), asker.ID
+					}
+				}
+			}
+		}
+	}
+	if shared := sharedTopics(ms); len(shared) > 0 {
+		return fmt.Sprintf("You both care about %s: how did you get into it?", lowerTopic(shared[0])), starter.ID
+	}
+	if ms[0].Profile.Sector != ms[1].Profile.Sector {
+		return "What does a typical week look like in your work, and what would surprise someone from outside it?", starter.ID
+	}
+	return "What is one thing your team does that others in the network could learn from?", starter.ID
+}
+
+func sharedTopics(ms []Member) []string {
+	var out []string
+	for _, t := range ms[0].Profile.Interests {
+		all := true
+		for _, m := range ms[1:] {
+			if !slices.ContainsFunc(m.Profile.Interests, func(x string) bool { return equalTopic(x, t) }) {
+				all = false
+			}
+		}
+		if all {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func equalTopic(a, b string) bool { return canonicalTopic(a) == canonicalTopic(b) || oneLine(lower(a)) == oneLine(lower(b)) }
+
+func lower(s string) string {
+	out := []rune(s)
+	for i, r := range out {
+		if r >= 'A' && r <= 'Z' {
+			out[i] = r + 'a' - 'A'
+		}
+	}
+	return string(out)
+}
+
+// lowerTopic lower-cases a topic for the middle of a sentence, leaving
+// acronyms alone.
+func lowerTopic(t string) string {
+	if len(t) > 1 && t[1] >= 'A' && t[1] <= 'Z' {
+		return t
+	}
+	return lower(t[:1]) + t[1:]
+}
+
+func firstNameOf(m Member) string {
+	for _, f := range []string{m.Name} {
+		for i, r := range f {
+			if r == ' ' {
+				return f[:i]
+			}
+		}
+		if f != "" {
+			return f
+		}
+	}
+	return "you"
+}

@@ -1,0 +1,706 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/rapport-pcn/rapport/bot"
+)
+
+var _ bot.RoundStore = (*DB)(nil)
+
+// RoundSnapshot reads what planning a round needs.
+func (db *DB) RoundSnapshot(ctx context.Context) (*bot.RoundSnapshot, error) {
+	tx, err := db.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	s, err := roundSnapshot(ctx, tx, 0)
+	if err != nil {
+		return nil, err
+	}
+	return s, tx.Commit()
+}
+
+// CreateRound claims the period and stores the planned round in one
+// transaction. Two replicas that claim one period at once both try the
+// unique period_key; one inserts, and the other finds the row (on
+// PostgreSQL it waits for the first to commit) and gets ECONFLICT.
+func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now time.Time, plan func(*bot.RoundSnapshot) (*bot.RoundPlan, error)) (*bot.Round, error) {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+
+	period, now = dbTime(period), dbTime(now)
+	key := period.Format(time.RFC3339)
+	if force {
+		key = "forced:" + now.Format(time.RFC3339Nano)
+	}
+	var number int
+	if err := tx.GetContext(ctx, &number, `SELECT COALESCE(MAX(number), 0) + 1 FROM rounds`); err != nil {
+		return nil, fmt.Errorf("create round: number: %w", err)
+	}
+	round := &bot.Round{Number: number, Period: period, Forced: force, CreatedAt: now}
+	const claim = `INSERT INTO rounds (number, period_key, period, forced, created_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (period_key) DO NOTHING
+		RETURNING id`
+	if err := tx.GetContext(ctx, &round.ID, claim, number, key, period, force, now); errors.Is(err, sql.ErrNoRows) {
+		return nil, bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
+	} else if err != nil {
+		return nil, fmt.Errorf("create round: claim: %w", err)
+	}
+
+	snap, err := roundSnapshot(ctx, tx, round.ID)
+	if err != nil {
+		return nil, err
+	}
+	snap.Number = number
+	p, err := plan(snap)
+	if err != nil {
+		return nil, err
+	}
+	if err := storePlan(ctx, tx, round, p, now); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("create round: commit: %w", err)
+	}
+	round.Intros, round.LeftOut = len(p.Intros), len(p.LeftOut)
+	return round, nil
+}
+
+func storePlan(ctx context.Context, tx *tx, round *bot.Round, p *bot.RoundPlan, now time.Time) error {
+	const insertIntro = `INSERT INTO intros (round_id, explanation, question, starter_id, score, relaxed, status, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING id`
+	const insertMember = `INSERT INTO intro_members (intro_id, member_id, position) VALUES ($1, $2, $3)`
+	for _, in := range p.Intros {
+		var id int64
+		var starter any
+		if in.StarterID != 0 {
+			starter = in.StarterID
+		}
+		if err := tx.GetContext(ctx, &id, insertIntro, round.ID, in.Explanation, in.Question, starter, in.Score, in.RelaxedRepeat, now); err != nil {
+			return fmt.Errorf("create round: intro: %w", err)
+		}
+		for pos, m := range in.MemberIDs {
+			if _, err := tx.ExecContext(ctx, insertMember, id, m, pos); err != nil {
+				return fmt.Errorf("create round: intro member: %w", err)
+			}
+			if err := queue(ctx, tx, bot.OutboxFollowUp, id, m, "", dbTime(p.FollowUpAt), now); err != nil {
+				return err
+			}
+		}
+		if err := queue(ctx, tx, bot.OutboxIntro, id, 0, "", now, now); err != nil {
+			return err
+		}
+	}
+	for _, l := range p.LeftOut {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO round_left_out (round_id, member_id, reason) VALUES ($1, $2, $3)`, round.ID, l.Member.ID, l.Reason); err != nil {
+			return fmt.Errorf("create round: left out: %w", err)
+		}
+	}
+	for _, m := range p.AutoPaused {
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET paused = TRUE, paused_until = NULL, updated_at = $2 WHERE id = $1`, m.ID, now); err != nil {
+			return fmt.Errorf("create round: pause: %w", err)
+		}
+		// The unanswered intros have done their part; a member who resumes
+		// starts afresh.
+		const ignore = `UPDATE intro_members SET answer = 'ignored'
+			WHERE member_id = $1 AND answer = ''
+			AND intro_id IN (SELECT id FROM intros WHERE status = 'sent')`
+		if _, err := tx.ExecContext(ctx, ignore, m.ID); err != nil {
+			return fmt.Errorf("create round: ignored: %w", err)
+		}
+	}
+	for _, n := range p.Notices {
+		if err := queue(ctx, tx, bot.OutboxNotice, 0, n.MemberID, n.Text, now, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queue adds a message to the outbox.
+func queue(ctx context.Context, tx *tx, kind string, introID, memberID int64, text string, due, now time.Time) error {
+	const query = `INSERT INTO outbox (kind, intro_id, member_id, text, status, due_at, created_at)
+		VALUES ($1, $2, $3, $4, 'pending', $5, $6)`
+	if _, err := tx.ExecContext(ctx, query, kind, nullID(introID), nullID(memberID), text, due, now); err != nil {
+		return fmt.Errorf("queue %s: %w", kind, err)
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// roundSnapshot reads members, history and blocks. exclude is the round
+// being created, which is not "the previous round".
+func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapshot, error) {
+	s := &bot.RoundSnapshot{}
+	var rows []memberRow
+	if err := tx.SelectContext(ctx, &rows, `SELECT `+memberColumns+` FROM members WHERE status = 'active' ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("round snapshot: members: %w", err)
+	}
+	for i := range rows {
+		m, err := rows[i].member()
+		if err != nil {
+			return nil, err
+		}
+		s.Members = append(s.Members, *m)
+	}
+
+	var hist []struct {
+		IntroID   int64     `db:"intro_id"`
+		Round     int       `db:"number"`
+		CreatedAt time.Time `db:"created_at"`
+		Status    string    `db:"status"`
+		MemberID  int64     `db:"member_id"`
+		Answer    string    `db:"answer"`
+	}
+	const history = `SELECT i.id AS intro_id, r.number, i.created_at, i.status, im.member_id, im.answer
+		FROM intros i
+		JOIN rounds r ON r.id = i.round_id
+		JOIN intro_members im ON im.intro_id = i.id
+		WHERE r.id <> $1
+		ORDER BY i.id, im.position`
+	if err := tx.SelectContext(ctx, &hist, history, exclude); err != nil {
+		return nil, fmt.Errorf("round snapshot: history: %w", err)
+	}
+	for _, h := range hist {
+		if n := len(s.History); n == 0 || s.History[n-1].IntroID != h.IntroID {
+			s.History = append(s.History, bot.PastIntro{IntroID: h.IntroID, Round: h.Round, CreatedAt: h.CreatedAt.UTC(), Status: h.Status})
+		}
+		last := &s.History[len(s.History)-1]
+		last.Members = append(last.Members, h.MemberID)
+		last.Answers = append(last.Answers, h.Answer)
+	}
+
+	var blocks []struct {
+		A int64 `db:"member_id"`
+		B int64 `db:"blocked_id"`
+	}
+	if err := tx.SelectContext(ctx, &blocks, `SELECT member_id, blocked_id FROM blocks`); err != nil {
+		return nil, fmt.Errorf("round snapshot: blocks: %w", err)
+	}
+	for _, b := range blocks {
+		s.Blocks = append(s.Blocks, [2]int64{b.A, b.B})
+	}
+
+	var prev int64
+	err := tx.GetContext(ctx, &prev, `SELECT id FROM rounds WHERE id <> $1 ORDER BY number DESC, id DESC LIMIT 1`, exclude)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("round snapshot: previous round: %w", err)
+	}
+	// Left out last round: unmatched, or in an intro nobody could receive.
+	const leftOut = `SELECT member_id FROM round_left_out WHERE round_id = $1
+		UNION
+		SELECT im.member_id FROM intro_members im JOIN intros i ON i.id = im.intro_id
+		WHERE i.round_id = $1 AND i.status = 'failed' AND NOT im.unreachable`
+	if err := tx.SelectContext(ctx, &s.LastLeftOut, leftOut, prev); err != nil {
+		return nil, fmt.Errorf("round snapshot: left out: %w", err)
+	}
+	const trio = `SELECT im.member_id FROM intro_members im JOIN intros i ON i.id = im.intro_id
+		WHERE i.round_id = $1 AND (SELECT COUNT(*) FROM intro_members x WHERE x.intro_id = i.id) = 3`
+	if err := tx.SelectContext(ctx, &s.LastInTrio, trio, prev); err != nil {
+		return nil, fmt.Errorf("round snapshot: trios: %w", err)
+	}
+	return s, nil
+}
+
+type roundRow struct {
+	ID        int64     `db:"id"`
+	Number    int       `db:"number"`
+	Period    time.Time `db:"period"`
+	Forced    bool      `db:"forced"`
+	CreatedAt time.Time `db:"created_at"`
+	Intros    int       `db:"intros"`
+	LeftOut   int       `db:"left_out"`
+}
+
+func (r roundRow) round() bot.Round {
+	return bot.Round{ID: r.ID, Number: r.Number, Period: r.Period.UTC(), Forced: r.Forced, CreatedAt: r.CreatedAt.UTC(), Intros: r.Intros, LeftOut: r.LeftOut}
+}
+
+const roundColumns = `r.id, r.number, r.period, r.forced, r.created_at,
+	(SELECT COUNT(*) FROM intros i WHERE i.round_id = r.id) AS intros,
+	(SELECT COUNT(*) FROM round_left_out l WHERE l.round_id = r.id) AS left_out`
+
+// LatestRound returns the most recent round, or ENOTFOUND.
+func (db *DB) LatestRound(ctx context.Context) (*bot.Round, error) {
+	var r roundRow
+	err := db.db.GetContext(ctx, &r, `SELECT `+roundColumns+` FROM rounds r ORDER BY r.number DESC, r.id DESC LIMIT 1`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bot.Errorf(bot.ENOTFOUND, "No round has run yet.")
+	} else if err != nil {
+		return nil, fmt.Errorf("latest round: %w", err)
+	}
+	round := r.round()
+	return &round, nil
+}
+
+// FindIntro returns an intro with its members as they are now.
+func (db *DB) FindIntro(ctx context.Context, id int64) (*bot.Intro, error) {
+	tx, err := db.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	in, err := findIntro(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	return in, tx.Commit()
+}
+
+func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro, error) {
+	var r struct {
+		ID          int64         `db:"id"`
+		RoundID     int64         `db:"round_id"`
+		Number      int           `db:"number"`
+		Explanation string        `db:"explanation"`
+		Question    string        `db:"question"`
+		StarterID   sql.NullInt64 `db:"starter_id"`
+		Score       int           `db:"score"`
+		Relaxed     bool          `db:"relaxed"`
+		Status      string        `db:"status"`
+		ChannelID   string        `db:"channel_id"`
+		CreatedAt   time.Time     `db:"created_at"`
+	}
+	const query = `SELECT i.id, i.round_id, r.number, i.explanation, i.question, i.starter_id, i.score,
+			i.relaxed, i.status, i.channel_id, i.created_at
+		FROM intros i JOIN rounds r ON r.id = i.round_id WHERE i.id = $1`
+	if err := sqlx.GetContext(ctx, q, &r, query, id); errors.Is(err, sql.ErrNoRows) {
+		return nil, bot.Errorf(bot.ENOTFOUND, "That introduction no longer exists.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find intro: %w", err)
+	}
+	in := &bot.Intro{
+		ID: r.ID, RoundID: r.RoundID, RoundNumber: r.Number, Explanation: r.Explanation, Question: r.Question,
+		StarterID: r.StarterID.Int64, Score: r.Score, RelaxedRepeat: r.Relaxed, Status: r.Status,
+		ChannelID: r.ChannelID, CreatedAt: r.CreatedAt.UTC(),
+	}
+	var members []struct {
+		memberRow
+		Answer      string     `db:"answer"`
+		AnsweredAt  *time.Time `db:"answered_at"`
+		Unreachable bool       `db:"unreachable"`
+	}
+	memberQuery := `SELECT ` + prefixed("m.", memberColumns) + `, im.answer, im.answered_at, im.unreachable
+		FROM intro_members im JOIN members m ON m.id = im.member_id
+		WHERE im.intro_id = $1 ORDER BY im.position`
+	if err := sqlx.SelectContext(ctx, q, &members, memberQuery, id); err != nil {
+		return nil, fmt.Errorf("find intro: members: %w", err)
+	}
+	for i := range members {
+		m, err := members[i].member()
+		if err != nil {
+			return nil, err
+		}
+		im := bot.IntroMember{Member: *m, Answer: members[i].Answer, Unreachable: members[i].Unreachable}
+		if members[i].AnsweredAt != nil {
+			t := members[i].AnsweredAt.UTC()
+			im.AnsweredAt = &t
+		}
+		in.Members = append(in.Members, im)
+	}
+	return in, nil
+}
+
+// prefixed qualifies each column of a comma-separated list with p.
+func prefixed(p, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// RecordAnswer stores a member's answer about an intro.
+func (db *DB) RecordAnswer(ctx context.Context, introID int64, platform, userID, answer string, secondAskAt, now time.Time) (*bot.Intro, error) {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	m, err := findMember(ctx, tx, platform, userID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE intro_members SET answer = $3, answered_at = $4 WHERE intro_id = $1 AND member_id = $2`,
+		introID, m.ID, answer, dbTime(now))
+	if err != nil {
+		return nil, fmt.Errorf("record answer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, bot.Errorf(bot.ENOTFOUND, "You are not part of that introduction.")
+	}
+	if !secondAskAt.IsZero() {
+		if err := queue(ctx, tx, bot.OutboxFollowUp, introID, m.ID, "", dbTime(secondAskAt), dbTime(now)); err != nil {
+			return nil, err
+		}
+	}
+	in, err := findIntro(ctx, tx, introID)
+	if err != nil {
+		return nil, err
+	}
+	return in, tx.Commit()
+}
+
+// BlockIntro stops the member being introduced to the others again.
+func (db *DB) BlockIntro(ctx context.Context, introID int64, platform, userID string, now time.Time) (*bot.Intro, error) {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	m, err := findMember(ctx, tx, platform, userID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := findIntro(ctx, tx, introID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Member(m.ID) == nil {
+		return nil, bot.Errorf(bot.ENOTFOUND, "You are not part of that introduction.")
+	}
+	const block = `INSERT INTO blocks (member_id, blocked_id, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (member_id, blocked_id) DO NOTHING`
+	for _, other := range in.Members {
+		if other.Member.ID == m.ID {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, block, m.ID, other.Member.ID, dbTime(now)); err != nil {
+			return nil, fmt.Errorf("block: %w", err)
+		}
+	}
+	return in, tx.Commit()
+}
+
+// RecentIntros returns the member's latest intros, newest first.
+func (db *DB) RecentIntros(ctx context.Context, memberID int64, limit int) ([]bot.Intro, error) {
+	tx, err := db.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var ids []int64
+	const query = `SELECT i.id FROM intros i JOIN intro_members im ON im.intro_id = i.id
+		WHERE im.member_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT $2`
+	if err := tx.SelectContext(ctx, &ids, query, memberID, limit); err != nil {
+		return nil, fmt.Errorf("recent intros: %w", err)
+	}
+	var out []bot.Intro
+	for _, id := range ids {
+		in, err := findIntro(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *in)
+	}
+	return out, tx.Commit()
+}
+
+// ClaimOutbox claims due messages. The UPDATE repeats the conditions, so
+// when two workers pick the same row only one changes it: on PostgreSQL
+// the second waits for the first's row lock and then finds it claimed; on
+// SQLite write transactions take turns.
+func (db *DB) ClaimOutbox(ctx context.Context, now, staleBefore time.Time, limit int) ([]bot.OutboxMessage, error) {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	now, staleBefore = dbTime(now), dbTime(staleBefore)
+	const due = `SELECT id FROM outbox
+		WHERE (status = 'pending' AND due_at <= $1) OR (status = 'sending' AND claimed_at < $2)
+		ORDER BY due_at, id LIMIT $3`
+	var ids []int64
+	if err := tx.SelectContext(ctx, &ids, due, now, staleBefore, limit); err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	const claim = `UPDATE outbox SET status = 'sending', claimed_at = $2, attempts = attempts + 1
+		WHERE id = $1 AND ((status = 'pending' AND due_at <= $2) OR (status = 'sending' AND claimed_at < $3))`
+	var claimed []int64
+	for _, id := range ids {
+		res, err := tx.ExecContext(ctx, claim, id, now, staleBefore)
+		if err != nil {
+			return nil, fmt.Errorf("claim outbox: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			claimed = append(claimed, id)
+		}
+	}
+	var out []bot.OutboxMessage
+	if len(claimed) > 0 {
+		query, args, err := sqlx.In(`SELECT o.id, o.kind, COALESCE(o.intro_id, 0) AS intro_id, COALESCE(o.member_id, 0) AS member_id,
+				COALESCE(m.user_id, '') AS user_id, COALESCE(m.platform, '') AS platform, o.text, o.attempts, o.due_at
+			FROM outbox o LEFT JOIN members m ON m.id = o.member_id
+			WHERE o.id IN (?) ORDER BY o.due_at, o.id`, claimed)
+		if err != nil {
+			return nil, err
+		}
+		var rows []struct {
+			ID       int64     `db:"id"`
+			Kind     string    `db:"kind"`
+			IntroID  int64     `db:"intro_id"`
+			MemberID int64     `db:"member_id"`
+			UserID   string    `db:"user_id"`
+			Platform string    `db:"platform"`
+			Text     string    `db:"text"`
+			Attempts int       `db:"attempts"`
+			DueAt    time.Time `db:"due_at"`
+		}
+		if err := tx.SelectContext(ctx, &rows, tx.Rebind(query), args...); err != nil {
+			return nil, fmt.Errorf("claim outbox: read: %w", err)
+		}
+		for _, r := range rows {
+			out = append(out, bot.OutboxMessage{ID: r.ID, Kind: r.Kind, IntroID: r.IntroID, MemberID: r.MemberID,
+				UserID: r.UserID, Platform: r.Platform, Text: r.Text, Attempts: r.Attempts, DueAt: r.DueAt.UTC()})
+		}
+	}
+	return out, tx.Commit()
+}
+
+// FinishOutbox records a message as sent, skipped or failed.
+func (db *DB) FinishOutbox(ctx context.Context, id int64, status, ref string, now time.Time) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = $2, ref = $3, sent_at = $4 WHERE id = $1`, id, status, ref, dbTime(now))
+	if err != nil {
+		return fmt.Errorf("finish outbox: %w", err)
+	}
+	return nil
+}
+
+// RetryOutbox makes a message due again.
+func (db *DB) RetryOutbox(ctx context.Context, id int64, due time.Time, reason string) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'pending', due_at = $2, last_error = $3, claimed_at = NULL WHERE id = $1`,
+		id, dbTime(due), reason)
+	if err != nil {
+		return fmt.Errorf("retry outbox: %w", err)
+	}
+	return nil
+}
+
+// NextOutboxDue returns when the next pending message falls due.
+func (db *DB) NextOutboxDue(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := db.db.GetContext(ctx, &t, `SELECT due_at FROM outbox WHERE status = 'pending' ORDER BY due_at LIMIT 1`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	} else if err != nil {
+		return time.Time{}, fmt.Errorf("next outbox due: %w", err)
+	}
+	return t.UTC(), nil
+}
+
+// SetIntroDelivery records the intro's conversation, status and message.
+func (db *DB) SetIntroDelivery(ctx context.Context, introID int64, channelID, status, messageTS string) error {
+	const query = `UPDATE intros SET
+			channel_id = CASE WHEN $2 <> '' THEN $2 ELSE channel_id END,
+			status = CASE WHEN $3 <> '' THEN $3 ELSE status END,
+			message_ts = CASE WHEN $4 <> '' THEN $4 ELSE message_ts END
+		WHERE id = $1`
+	if _, err := db.db.ExecContext(ctx, query, introID, channelID, status, messageTS); err != nil {
+		return fmt.Errorf("set intro delivery: %w", err)
+	}
+	return nil
+}
+
+// MarkUnreachable marks members who cannot be reached and queues notices.
+func (db *DB) MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, notices []bot.Notice, now time.Time) error {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now = dbTime(now)
+	for _, id := range memberIDs {
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET status = 'inactive', updated_at = $2 WHERE id = $1`, id, now); err != nil {
+			return fmt.Errorf("mark unreachable: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE intro_members SET unreachable = TRUE WHERE intro_id = $1 AND member_id = $2`, introID, id); err != nil {
+			return fmt.Errorf("mark unreachable: %w", err)
+		}
+	}
+	for _, n := range notices {
+		if err := queue(ctx, tx, bot.OutboxNotice, 0, n.MemberID, n.Text, now, now); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// RoundStats returns the figures for admins.
+func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*bot.Stats, error) {
+	tx, err := db.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	s := &bot.Stats{}
+	now = dbTime(now)
+	const members = `SELECT
+			COALESCE(SUM(CASE WHEN status = 'active' AND NOT (paused AND (paused_until IS NULL OR paused_until > $1)) THEN 1 ELSE 0 END), 0) AS active,
+			COALESCE(SUM(CASE WHEN status = 'active' AND paused AND (paused_until IS NULL OR paused_until > $1) THEN 1 ELSE 0 END), 0) AS paused,
+			COALESCE(SUM(CASE WHEN status <> 'active' THEN 1 ELSE 0 END), 0) AS inactive
+		FROM members`
+	var counts struct {
+		Active   int `db:"active"`
+		Paused   int `db:"paused"`
+		Inactive int `db:"inactive"`
+	}
+	if err := tx.GetContext(ctx, &counts, members, now); err != nil {
+		return nil, fmt.Errorf("stats: members: %w", err)
+	}
+	s.Active, s.Paused, s.Inactive = counts.Active, counts.Paused, counts.Inactive
+
+	var rounds []roundRow
+	if err := tx.SelectContext(ctx, &rounds, `SELECT `+roundColumns+` FROM rounds r ORDER BY r.number DESC, r.id DESC`); err != nil {
+		return nil, fmt.Errorf("stats: rounds: %w", err)
+	}
+	s.Rounds = len(rounds)
+
+	var rows []struct {
+		IntroID int64  `db:"intro_id"`
+		RoundID int64  `db:"round_id"`
+		Status  string `db:"status"`
+		Org     string `db:"organisation"`
+		Sector  string `db:"sector"`
+		Answer  string `db:"answer"`
+	}
+	const intros = `SELECT i.id AS intro_id, i.round_id, i.status, m.organisation, m.sector, im.answer
+		FROM intros i JOIN intro_members im ON im.intro_id = i.id JOIN members m ON m.id = im.member_id
+		ORDER BY i.id`
+	if err := tx.SelectContext(ctx, &rows, intros); err != nil {
+		return nil, fmt.Errorf("stats: intros: %w", err)
+	}
+	type introFacts struct {
+		id, round     int64
+		status        string
+		orgs, sectors []string
+		met           bool
+	}
+	var facts []*introFacts
+	for _, r := range rows {
+		if n := len(facts); n == 0 || facts[n-1].id != r.IntroID {
+			facts = append(facts, &introFacts{id: r.IntroID, round: r.RoundID, status: r.Status})
+		}
+		f := facts[len(facts)-1]
+		f.orgs = append(f.orgs, strings.ToLower(strings.Join(strings.Fields(r.Org), " ")))
+		f.sectors = append(f.sectors, r.Sector)
+		f.met = f.met || r.Answer == bot.AnswerYes || r.Answer == bot.AnswerArranged
+	}
+	var crossOrg, crossSector, delivered, met int
+	perRound := map[int64]*bot.RoundStats{}
+	for _, r := range rounds {
+		perRound[r.ID] = &bot.RoundStats{Round: r.round()}
+	}
+	for _, f := range facts {
+		s.Intros++
+		if distinct(f.orgs) {
+			crossOrg++
+		}
+		if distinct(f.sectors) {
+			crossSector++
+		}
+		rs := perRound[f.round]
+		if len(f.orgs) == 3 {
+			rs.Trios++
+		}
+		switch f.status {
+		case bot.IntroSent:
+			delivered++
+			rs.Delivered++
+			if f.met {
+				met++
+				rs.Met++
+			}
+		case bot.IntroFailed:
+			rs.Failed++
+		}
+	}
+	if s.Intros > 0 {
+		s.CrossOrganisation = float64(crossOrg) / float64(s.Intros)
+		s.CrossSector = float64(crossSector) / float64(s.Intros)
+	}
+	if delivered > 0 {
+		s.MetRate = float64(met) / float64(delivered)
+	}
+	for i, r := range rounds {
+		if i == lastRounds {
+			break
+		}
+		s.Recent = append(s.Recent, *perRound[r.ID])
+	}
+	return s, tx.Commit()
+}
+
+// distinct reports whether no two of xs are equal.
+func distinct(xs []string) bool {
+	seen := map[string]bool{}
+	for _, x := range xs {
+		if seen[x] {
+			return false
+		}
+		seen[x] = true
+	}
+	return true
+}
+
+// exportIntros adds the member's intros and blocks to x: with whom, when,
+// and what they answered, but not the others' profiles.
+func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExport) error {
+	var rows []struct {
+		IntroID int64     `db:"intro_id"`
+		Round   int       `db:"number"`
+		Date    time.Time `db:"created_at"`
+		Status  string    `db:"status"`
+		Member  int64     `db:"member_id"`
+		Name    string    `db:"name"`
+		Answer  string    `db:"answer"`
+	}
+	const query = `SELECT i.id AS intro_id, r.number, i.created_at, i.status, im.member_id, m.name, im.answer
+		FROM intros i
+		JOIN rounds r ON r.id = i.round_id
+		JOIN intro_members im ON im.intro_id = i.id
+		JOIN members m ON m.id = im.member_id
+		WHERE i.id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)
+		ORDER BY i.created_at, i.id, im.position`
+	if err := tx.SelectContext(ctx, &rows, query, memberID); err != nil {
+		return fmt.Errorf("export intros: %w", err)
+	}
+	var last int64
+	for _, r := range rows {
+		if r.IntroID != last {
+			x.Intros = append(x.Intros, bot.IntroRecord{Round: r.Round, Date: r.Date.UTC(), Status: r.Status})
+			last = r.IntroID
+		}
+		rec := &x.Intros[len(x.Intros)-1]
+		if r.Member == memberID {
+			rec.Answer = r.Answer
+		} else {
+			rec.With = append(rec.With, r.Name)
+		}
+	}
+	const blocked = `SELECT m.name FROM blocks b JOIN members m ON m.id = b.blocked_id WHERE b.member_id = $1 ORDER BY b.created_at`
+	if err := tx.SelectContext(ctx, &x.NotAMatch, blocked, memberID); err != nil {
+		return fmt.Errorf("export blocks: %w", err)
+	}
+	return nil
+}
