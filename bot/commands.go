@@ -25,6 +25,9 @@ var Subcommands = []Subcommand{
 	{Name: "leave", Usage: "leave", Help: "stop taking part and erase your profile and history"},
 	{Name: "help", Usage: "help", Help: "show this list"},
 	{Name: "admin", Usage: "admin practices add|remove|list NAME", Help: "manage the network's list of practices and organisations", Admin: true},
+	{Name: "admin", Usage: "admin preview", Help: "a dry run of the next round, shown only to you", Admin: true},
+	{Name: "admin", Usage: "admin run-now [--force]", Help: "run a round now, after you confirm", Admin: true},
+	{Name: "admin", Usage: "admin stats", Help: "members, rounds, introductions and how many met", Admin: true},
 }
 
 // Command is a parsed CommandName invocation.
@@ -109,7 +112,7 @@ func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply
 	if s.IsAdmin == nil || !s.IsAdmin(u) {
 		return nil, Errorf(EFORBIDDEN, "Only network admins can use `%s admin`. If you think you should be one, ask your PCN's network manager to add your member ID to RAPPORT_ADMINS.", CommandName)
 	}
-	usage := fmt.Sprintf("Try `%s admin practices list`, `%s admin practices add Riverside Surgery` or `%s admin practices remove Riverside Surgery`.", CommandName, CommandName, CommandName)
+	usage := fmt.Sprintf("Try `%s admin practices list`, `%s admin practices add Riverside Surgery`, `%s admin preview`, `%s admin run-now` or `%s admin stats`.", CommandName, CommandName, CommandName, CommandName, CommandName)
 	if len(args) < 2 || !strings.EqualFold(args[0], "practices") {
 		return nil, Errorf(EINVALID, "%s", usage)
 	}

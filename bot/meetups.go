@@ -1,9 +1,853 @@
 package bot
 
-// Meetups carries out /meetup: announcing events, RSVPs and reminders.
-// (Being built; see issue 4.)
-type Meetups struct{}
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MeetupCommandName is the slash command for meetups.
+const MeetupCommandName = "/meetup"
+
+// Meetup statuses.
+const (
+	MeetupScheduled = "scheduled"
+	MeetupCancelled = "cancelled"
+)
+
+// RSVP answers. RSVPWaiting is never chosen: it is what RSVPGoing becomes
+// when the meetup is full.
+const (
+	RSVPGoing    = "going"
+	RSVPMaybe    = "maybe"
+	RSVPNotGoing = "not_going"
+	RSVPWaiting  = "waiting"
+)
+
+// Reminder kinds: the day before at MeetupReminderHour, and an hour
+// before the start.
+const (
+	ReminderDayBefore  = "day_before"
+	ReminderHourBefore = "hour_before"
+)
+
+// MeetupReminderHour is the hour of the day before a meetup, in the
+// network's time zone, when the first reminder goes out.
+const MeetupReminderHour = 9
+
+// Meetup form field names, used as keys of Error.Fields.
+const (
+	MeetupFieldTitle    = "title"
+	MeetupFieldPurpose  = "purpose"
+	MeetupFieldDate     = "date"
+	MeetupFieldStart    = "start"
+	MeetupFieldEnd      = "end"
+	MeetupFieldPlace    = "place"
+	MeetupFieldLink     = "link"
+	MeetupFieldRoles    = "roles"
+	MeetupFieldSectors  = "sectors"
+	MeetupFieldFood     = "food"
+	MeetupFieldCapacity = "capacity"
+	MeetupFieldRSVPBy   = "rsvp_by"
+)
+
+// Limits on meetup fields.
+const (
+	MaxMeetupTitleLen   = 80
+	MaxMeetupPurposeLen = 80
+	MaxMeetupPlaceLen   = 150
+	MaxMeetupLinkLen    = 500
+	MaxMeetupCapacity   = 10000
+)
+
+// Meetup is an event a member hosts for the network.
+type Meetup struct {
+	ID int64
+	// The host, as the platform knows them. HostMemberID is 0 and the rest
+	// empty once the host has left the network; the meetup stays, and
+	// admins can still edit or cancel it.
+	HostMemberID int64
+	HostPlatform string
+	HostUserID   string
+	HostName     string
+
+	Title    string
+	Purpose  string // what it is for: "First5 group", "PCN lunch"
+	StartsAt time.Time
+	EndsAt   time.Time
+	Place    string
+	Link     string   // a video link, http(s)
+	Roles    []string // role codes it is for; with Sectors empty too, everyone
+	Sectors  []string // sector codes it is for
+	Food     bool
+	Capacity int        // places; 0 means no limit
+	RSVPBy   *time.Time // RSVPs close at this time, if set
+
+	Status string
+	// Where the announcement was posted; empty until it is.
+	Channel   string
+	MessageTS string
+
+	// Version grows with every change to the meetup or its RSVPs, so a
+	// rendering of it can tell whether it is still current.
+	Version int64
+	Counts  RSVPCounts
+
+	// When the reminders fall due; computed from StartsAt in the network's
+	// time zone.
+	DayReminderAt  time.Time
+	HourReminderAt time.Time
+
+	// CreateKey makes creation idempotent: a second create with the same
+	// key returns the first meetup. The Slack adapter uses the modal's ID.
+	CreateKey string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ForEveryone reports whether the meetup is open to all roles and sectors.
+func (m *Meetup) ForEveryone() bool { return len(m.Roles) == 0 && len(m.Sectors) == 0 }
+
+// Full reports whether every place is taken.
+func (m *Meetup) Full() bool { return m.Capacity > 0 && m.Counts.Going >= m.Capacity }
+
+// Announced reports whether the announcement has been posted.
+func (m *Meetup) Announced() bool { return m.MessageTS != "" }
+
+// RSVPCounts counts a meetup's answers.
+type RSVPCounts struct {
+	Going    int
+	Maybe    int
+	NotGoing int
+	Waiting  int
+}
+
+// Attendee is one member's answer to a meetup.
+type Attendee struct {
+	MemberID int64
+	Platform string
+	UserID   string
+	Name     string
+	Status   string
+	// Position is the place on the waiting list, from 1, for RSVPWaiting.
+	Position int
+}
+
+// RSVPOutcome is what an RSVP did.
+type RSVPOutcome struct {
+	Meetup   *Meetup // after the change, with its counts
+	Previous string  // the member's answer before, or ""
+	Status   string  // the member's answer now
+	Position int     // the place on the waiting list, for RSVPWaiting
+	Changed  bool    // false when the answer was already Status
+	// Promoted are the members moved from the waiting list to going.
+	Promoted []Attendee
+}
+
+// MeetupChange is what an edit or a cancellation did.
+type MeetupChange struct {
+	Before *Meetup
+	After  *Meetup
+	// Changed names what attendees would notice: "title", "when",
+	// "place", "link", "food", "capacity", "rsvp_by", "purpose", "audience".
+	Changed []string
+	// Notify are the members to tell (going, maybe or waiting), without
+	// the person who made the change.
+	Notify []Attendee
+	// Promoted are the members moved from the waiting list to going
+	// because the capacity grew.
+	Promoted []Attendee
+}
+
+// MemberMeetup is a meetup as one member stands with it.
+type MemberMeetup struct {
+	Meetup  Meetup
+	Hosting bool
+	RSVP    string // the member's answer, or ""
+	// Position is the place on the waiting list, for RSVPWaiting.
+	Position int
+}
+
+// MeetupReminder is one reminder owed to one member.
+type MeetupReminder struct {
+	MeetupID int64
+	MemberID int64
+	Platform string
+	UserID   string
+	Kind     string
+	// StartsAt is the meetup's start the reminder is for: a meetup moved
+	// to another time earns new reminders.
+	StartsAt time.Time
+}
 
 // MeetupRecord is one meetup a member hosted or answered, as their export
 // shows it.
-type MeetupRecord struct{}
+type MeetupRecord struct {
+	MeetupID      int64      `json:"meetup_id"`
+	Title         string     `json:"title"`
+	StartsAt      time.Time  `json:"starts_at"`
+	Status        string     `json:"status"`
+	Host          bool       `json:"host"`
+	RSVP          string     `json:"rsvp,omitempty"`
+	RSVPAt        *time.Time `json:"rsvp_at,omitempty"`
+	RemindersSent []string   `json:"reminders_sent,omitempty"`
+}
+
+// MeetupStore keeps meetups, their RSVPs and the reminders sent. Each
+// method is atomic. Members are named by platform and platform user ID.
+type MeetupStore interface {
+	// FindMember returns the member with the platform user ID.
+	// Returns ENOTFOUND when they have not joined.
+	FindMember(ctx context.Context, platform, userID string) (*Member, error)
+
+	// CreateMeetup stores m, hosted by the member with the platform user
+	// ID, and sets m's ID, Version, host fields and times from the stored
+	// row. When a meetup with m.CreateKey exists already it loads that one
+	// into m instead and returns created false. Returns ENOTFOUND when the
+	// host has not joined.
+	CreateMeetup(ctx context.Context, platform, userID string, m *Meetup) (created bool, err error)
+
+	// FindMeetup returns the meetup with its counts. Returns ENOTFOUND.
+	FindMeetup(ctx context.Context, id int64) (*Meetup, error)
+
+	// SetMeetupAnnouncement records where the announcement was posted.
+	// Returns ENOTFOUND.
+	SetMeetupAnnouncement(ctx context.Context, id int64, channel, ts string) error
+
+	// UpdateMeetup saves m's details (not its host, status or
+	// announcement), bumps its version, and moves members from the waiting
+	// list to going, in order, while places are free. It returns the
+	// meetup as stored and the members moved. Returns ENOTFOUND, and
+	// ECONFLICT when the meetup has been cancelled.
+	UpdateMeetup(ctx context.Context, m *Meetup) (*Meetup, []Attendee, error)
+
+	// CancelMeetup cancels the meetup and returns it with the members who
+	// were going, maybe going or waiting. Returns ENOTFOUND, and ECONFLICT
+	// when it was cancelled already.
+	CancelMeetup(ctx context.Context, id int64, now time.Time) (*Meetup, []Attendee, error)
+
+	// RespondToMeetup records the member's answer (RSVPGoing, RSVPMaybe
+	// or RSVPNotGoing). Going to a full meetup joins the end of the
+	// waiting list; a place freed moves the first on the list up. Answers
+	// are counted in the order the store commits them, exactly, however
+	// many arrive at once. Returns ENOTFOUND when the meetup does not
+	// exist or the member has not joined, and ECONFLICT when the meetup has been cancelled.
+	RespondToMeetup(ctx context.Context, id int64, platform, userID, answer string, now time.Time) (*RSVPOutcome, error)
+
+	// MeetupAttendees returns every answer to the meetup: going and
+	// waiting in the order they answered, then maybe, then not going.
+	// Returns ENOTFOUND.
+	MeetupAttendees(ctx context.Context, id int64) ([]Attendee, error)
+
+	// ListMeetups returns announced, scheduled meetups that end after
+	// from, soonest first, at most limit.
+	ListMeetups(ctx context.Context, from time.Time, limit int) ([]Meetup, error)
+
+	// MemberMeetups returns the scheduled meetups ending after from that
+	// the member hosts or has answered going, maybe or waiting, soonest
+	// first. Returns ENOTFOUND when they have not joined.
+	MemberMeetups(ctx context.Context, platform, userID string, from time.Time) ([]MemberMeetup, error)
+
+	// DueMeetupReminders returns the reminders due at now and not yet sent
+	// nor claimed since staleBefore: for members going to a scheduled
+	// meetup that has not started, whose answer came before the reminder
+	// fell due.
+	DueMeetupReminders(ctx context.Context, now, staleBefore time.Time) ([]MeetupReminder, error)
+
+	// ClaimMeetupReminder claims r for sending, if it is still owed (the
+	// member is still going and the meetup has not moved) and nobody has
+	// sent it or claimed it since staleBefore. Of several callers at once,
+	// one gets true.
+	ClaimMeetupReminder(ctx context.Context, r MeetupReminder, now, staleBefore time.Time) (bool, error)
+
+	// FinishMeetupReminder records a claimed reminder as sent or, when
+	// sent is false, releases it to be tried again (a few times at most).
+	FinishMeetupReminder(ctx context.Context, r MeetupReminder, sent bool, now time.Time) error
+}
+
+// Meetups carries out /meetup: announcing events, RSVPs and reminders.
+type Meetups struct {
+	Store MeetupStore
+
+	// Now returns the current time; tests pass a controllable clock.
+	Now func() time.Time
+	// Location is the network's time zone: dates people type and read,
+	// and the 09:00 of the day-before reminder.
+	Location *time.Location
+	// IsAdmin reports whether a user is a network admin; admins can edit
+	// and cancel any meetup.
+	IsAdmin func(u User) bool
+	// AnnounceChannel is where meetups are announced (a Slack channel ID).
+	// Empty means meetups are not set up.
+	AnnounceChannel string
+	// ReminderEvery is how often due reminders are looked for; zero means
+	// every 30 seconds.
+	ReminderEvery time.Duration
+}
+
+// reminderClaimTTL is how long a claimed reminder may stay unsent before
+// another replica takes it over (its claimant having died mid-send).
+const reminderClaimTTL = 5 * time.Minute
+
+func (s *Meetups) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+func (s *Meetups) loc() *time.Location {
+	if s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
+}
+
+// Configured reports whether meetups can be announced.
+func (s *Meetups) Configured() bool { return s != nil && s.AnnounceChannel != "" }
+
+// NotConfiguredMessage is what people see when no announce channel is set.
+const NotConfiguredMessage = "Meetups aren't set up yet: a network admin needs to choose the channel they are announced in (the `RAPPORT_ANNOUNCE_CHANNEL` setting). Please ask your network manager."
+
+// notJoinedHost and notJoinedRSVP explain that meetups are for members.
+var (
+	notJoinedHost = "Meetups are hosted by members of the network. Join first with `" + CommandName + "` (it takes a minute), then run `" + MeetupCommandName + "` again."
+	notJoinedRSVP = "Meetups are for members of the network. Join with `" + CommandName + "` (it takes a minute), then press the button again."
+)
+
+// ReminderInterval returns how often reminders are looked for.
+func (s *Meetups) ReminderInterval() time.Duration {
+	if s.ReminderEvery > 0 {
+		return s.ReminderEvery
+	}
+	return 30 * time.Second
+}
+
+// CheckHost returns ENOTFOUND with a kind message when the user has not
+// joined, so cannot host.
+func (s *Meetups) CheckHost(ctx context.Context, u User) error {
+	if !s.Configured() {
+		return Errorf(ECONFLICT, "%s", NotConfiguredMessage)
+	}
+	_, err := s.Store.FindMember(ctx, u.Platform, u.ID)
+	return notJoinedAs(err, notJoinedHost)
+}
+
+// Create validates the form and stores the meetup, hosted by u. key makes
+// a repeated submission return the first meetup. Invalid input returns
+// EINVALID with per-field messages; a host who has not joined, ENOTFOUND.
+func (s *Meetups) Create(ctx context.Context, u User, f MeetupForm, key string) (*Meetup, error) {
+	if !s.Configured() {
+		return nil, Errorf(ECONFLICT, "%s", NotConfiguredMessage)
+	}
+	m, err := f.validate(s.now(), s.loc())
+	if err != nil {
+		return nil, err
+	}
+	m.CreateKey = key
+	m.Channel = s.AnnounceChannel
+	s.setReminderTimes(m)
+	if _, err := s.Store.CreateMeetup(ctx, u.Platform, u.ID, m); err != nil {
+		return nil, notJoinedAs(err, notJoinedHost)
+	}
+	return m, nil
+}
+
+// setReminderTimes sets when m's reminders fall due: 09:00 on the day
+// before, in the network's time zone, and an hour before the start.
+func (s *Meetups) setReminderTimes(m *Meetup) {
+	start := m.StartsAt.In(s.loc())
+	m.DayReminderAt = time.Date(start.Year(), start.Month(), start.Day()-1, MeetupReminderHour, 0, 0, 0, s.loc()).UTC()
+	m.HourReminderAt = m.StartsAt.Add(-time.Hour)
+}
+
+// Announced records where m's announcement was posted.
+func (s *Meetups) Announced(ctx context.Context, id int64, channel, ts string) error {
+	return s.Store.SetMeetupAnnouncement(ctx, id, channel, ts)
+}
+
+// Get returns the meetup with its counts. Returns ENOTFOUND.
+func (s *Meetups) Get(ctx context.Context, id int64) (*Meetup, error) {
+	m, err := s.Store.FindMeetup(ctx, id)
+	return m, gone(err)
+}
+
+func gone(err error) error {
+	if ErrorCode(err) == ENOTFOUND {
+		return Errorf(ENOTFOUND, "I can't find that meetup. See what's coming up with `%s list`.", MeetupCommandName)
+	}
+	return err
+}
+
+// CanManage reports whether u may edit or cancel m: its host or an admin.
+func (s *Meetups) CanManage(u User, m *Meetup) bool {
+	if m.HostUserID != "" && u.Platform == m.HostPlatform && u.ID == m.HostUserID {
+		return true
+	}
+	return s.IsAdmin != nil && s.IsAdmin(u)
+}
+
+func (s *Meetups) manageable(ctx context.Context, u User, id int64) (*Meetup, error) {
+	m, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.CanManage(u, m) {
+		return nil, Errorf(EFORBIDDEN, "Only the host of %q or a network admin can change it. To ask about it, message the host.", truncate(m.Title, 40))
+	}
+	if m.Status == MeetupCancelled {
+		return nil, Errorf(ECONFLICT, "%q has been cancelled, so it can't be changed.", truncate(m.Title, 40))
+	}
+	return m, nil
+}
+
+// Manage returns the meetup and everyone who answered, for its host or an
+// admin. Returns ENOTFOUND, EFORBIDDEN for anyone else, and ECONFLICT
+// when it has been cancelled.
+func (s *Meetups) Manage(ctx context.Context, u User, id int64) (*Meetup, []Attendee, error) {
+	m, err := s.manageable(ctx, u, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	as, err := s.Store.MeetupAttendees(ctx, id)
+	if err != nil {
+		return nil, nil, gone(err)
+	}
+	return m, as, nil
+}
+
+// EditDraft returns the form for editing the meetup, for its host or an
+// admin. Returns ENOTFOUND, EFORBIDDEN, and ECONFLICT when it has been
+// cancelled or has started.
+func (s *Meetups) EditDraft(ctx context.Context, u User, id int64) (*Meetup, MeetupForm, error) {
+	m, err := s.manageable(ctx, u, id)
+	if err != nil {
+		return nil, MeetupForm{}, err
+	}
+	if !s.now().Before(m.StartsAt) {
+		return nil, MeetupForm{}, Errorf(ECONFLICT, "%q has already started, so it can't be edited.", truncate(m.Title, 40))
+	}
+	return m, FormFromMeetup(m, s.loc()), nil
+}
+
+// Edit validates the form and saves it over the meetup, for its host or
+// an admin. Returns EINVALID with per-field messages, ENOTFOUND,
+// EFORBIDDEN, and ECONFLICT when the meetup has been cancelled or has
+// started.
+func (s *Meetups) Edit(ctx context.Context, u User, id int64, f MeetupForm) (*MeetupChange, error) {
+	before, _, err := s.EditDraft(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	next, err := f.validate(s.now(), s.loc())
+	if err != nil {
+		return nil, err
+	}
+	next.ID = id
+	s.setReminderTimes(next)
+	after, promoted, err := s.Store.UpdateMeetup(ctx, next)
+	if err != nil {
+		return nil, gone(err)
+	}
+	c := &MeetupChange{Before: before, After: after, Changed: changes(before, after), Promoted: promoted}
+	if len(c.Changed) > 0 {
+		as, err := s.Store.MeetupAttendees(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		c.Notify = toTell(as, u)
+	}
+	return c, nil
+}
+
+// Cancel cancels the meetup, for its host or an admin, and returns who to
+// tell. Returns ENOTFOUND, EFORBIDDEN, and ECONFLICT when it was cancelled
+// already.
+func (s *Meetups) Cancel(ctx context.Context, u User, id int64) (*MeetupChange, error) {
+	before, err := s.manageable(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	after, as, err := s.Store.CancelMeetup(ctx, id, s.now())
+	if ErrorCode(err) == ECONFLICT {
+		return nil, Errorf(ECONFLICT, "%q was cancelled already.", truncate(before.Title, 40))
+	} else if err != nil {
+		return nil, gone(err)
+	}
+	return &MeetupChange{Before: before, After: after, Changed: []string{"status"}, Notify: toTell(as, u)}, nil
+}
+
+// toTell keeps the attendees who would want to hear about a change: going,
+// maybe or waiting, but not the person who made it.
+func toTell(as []Attendee, actor User) []Attendee {
+	var out []Attendee
+	for _, a := range as {
+		if a.Status == RSVPNotGoing || (a.Platform == actor.Platform && a.UserID == actor.ID) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// changes names what differs between two versions of a meetup.
+func changes(a, b *Meetup) []string {
+	var out []string
+	add := func(name string, differ bool) {
+		if differ {
+			out = append(out, name)
+		}
+	}
+	add("title", a.Title != b.Title)
+	add("purpose", a.Purpose != b.Purpose)
+	add("when", !a.StartsAt.Equal(b.StartsAt) || !a.EndsAt.Equal(b.EndsAt))
+	add("place", a.Place != b.Place)
+	add("link", a.Link != b.Link)
+	add("audience", !slices.Equal(a.Roles, b.Roles) || !slices.Equal(a.Sectors, b.Sectors))
+	add("food", a.Food != b.Food)
+	add("capacity", a.Capacity != b.Capacity)
+	add("rsvp_by", !timePtrEqual(a.RSVPBy, b.RSVPBy))
+	return out
+}
+
+func timePtrEqual(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+// Respond records u's answer to the meetup: RSVPGoing, RSVPMaybe or
+// RSVPNotGoing. Returns EINVALID for another answer, ENOTFOUND when the
+// meetup is gone or u has not joined, and ECONFLICT when the meetup is
+// cancelled, has started, or its RSVP deadline has passed (saying "can't
+// go" is always allowed before the start).
+func (s *Meetups) Respond(ctx context.Context, u User, id int64, answer string) (*RSVPOutcome, error) {
+	if answer != RSVPGoing && answer != RSVPMaybe && answer != RSVPNotGoing {
+		return nil, Errorf(EINVALID, "Please answer going, maybe or can't go.")
+	}
+	m, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	switch {
+	case m.Status == MeetupCancelled:
+		return nil, Errorf(ECONFLICT, "Sorry, %q has been cancelled.", truncate(m.Title, 40))
+	case !now.Before(m.StartsAt):
+		return nil, Errorf(ECONFLICT, "%q has already started, so answers are closed.", truncate(m.Title, 40))
+	case m.RSVPBy != nil && !now.Before(*m.RSVPBy) && answer != RSVPNotGoing:
+		return nil, Errorf(ECONFLICT, "Answers for %q closed on %s. If you'd still like to come, please ask the host.", truncate(m.Title, 40), m.RSVPBy.In(s.loc()).Format("Monday 2 January at 15:04"))
+	}
+	if _, err := s.Store.FindMember(ctx, u.Platform, u.ID); err != nil {
+		return nil, notJoinedAs(err, notJoinedRSVP)
+	}
+	out, err := s.Store.RespondToMeetup(ctx, id, u.Platform, u.ID, answer, now)
+	switch {
+	case ErrorCode(err) == ECONFLICT:
+		return nil, Errorf(ECONFLICT, "Sorry, %q has been cancelled.", truncate(m.Title, 40))
+	case err != nil:
+		return nil, gone(err)
+	}
+	return out, nil
+}
+
+// Upcoming returns the announced meetups that have not ended, soonest
+// first.
+func (s *Meetups) Upcoming(ctx context.Context) ([]Meetup, error) {
+	return s.Store.ListMeetups(ctx, s.now(), 20)
+}
+
+// Mine returns the upcoming meetups u hosts or has answered going, maybe
+// or waiting. Returns ENOTFOUND when u has not joined.
+func (s *Meetups) Mine(ctx context.Context, u User) ([]MemberMeetup, error) {
+	ms, err := s.Store.MemberMeetups(ctx, u.Platform, u.ID, s.now())
+	return ms, notJoinedAs(err, "You haven't joined yet, so you have no meetups. Join with `"+CommandName+"`, then see what's on with `"+MeetupCommandName+" list`.")
+}
+
+// Target finds the meetup "edit" or "cancel" means: the number typed
+// ("12" or "#12"), or else the one upcoming meetup u hosts. Returns
+// EINVALID, with the choices, when that is not clear.
+func (s *Meetups) Target(ctx context.Context, u User, verb string, args []string) (int64, error) {
+	if len(args) > 0 {
+		id, err := strconv.ParseInt(strings.TrimPrefix(args[0], "#"), 10, 64)
+		if err != nil || id <= 0 {
+			return 0, Errorf(EINVALID, "Which meetup? Give its number, like `%s %s 12`; `%s mine` shows the numbers of yours.", MeetupCommandName, verb, MeetupCommandName)
+		}
+		return id, nil
+	}
+	mine, err := s.Mine(ctx, u)
+	if err != nil {
+		return 0, err
+	}
+	var hosted []string
+	var id int64
+	for _, mm := range mine {
+		if mm.Hosting {
+			hosted = append(hosted, fmt.Sprintf("`%s %s %d` for %s", MeetupCommandName, verb, mm.Meetup.ID, truncate(mm.Meetup.Title, 40)))
+			id = mm.Meetup.ID
+		}
+	}
+	switch len(hosted) {
+	case 0:
+		return 0, Errorf(EINVALID, "You aren't hosting an upcoming meetup. To %s another, give its number, like `%s %s 12` (hosts and network admins only).", verb, MeetupCommandName, verb)
+	case 1:
+		return id, nil
+	}
+	return 0, Errorf(EINVALID, "You host %d upcoming meetups. Which one? Try %s.", len(hosted), strings.Join(hosted, ", or "))
+}
+
+// DueReminder is a reminder with the meetup it is about.
+type DueReminder struct {
+	MeetupReminder
+	Meetup *Meetup
+}
+
+// DueReminders returns the reminders due now that nobody has sent.
+func (s *Meetups) DueReminders(ctx context.Context) ([]DueReminder, error) {
+	now := s.now()
+	rs, err := s.Store.DueMeetupReminders(ctx, now, now.Add(-reminderClaimTTL))
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*Meetup{}
+	out := make([]DueReminder, 0, len(rs))
+	for _, r := range rs {
+		m, ok := byID[r.MeetupID]
+		if !ok {
+			if m, err = s.Store.FindMeetup(ctx, r.MeetupID); err != nil {
+				return nil, err
+			}
+			byID[r.MeetupID] = m
+		}
+		out = append(out, DueReminder{MeetupReminder: r, Meetup: m})
+	}
+	return out, nil
+}
+
+// ClaimReminder claims r for this process; false means another has it or
+// it is no longer owed.
+func (s *Meetups) ClaimReminder(ctx context.Context, r MeetupReminder) (bool, error) {
+	now := s.now()
+	return s.Store.ClaimMeetupReminder(ctx, r, now, now.Add(-reminderClaimTTL))
+}
+
+// FinishReminder records a claimed reminder as sent, or releases it.
+func (s *Meetups) FinishReminder(ctx context.Context, r MeetupReminder, sent bool) error {
+	return s.Store.FinishMeetupReminder(ctx, r, sent, s.now())
+}
+
+// CalendarLinks returns "add to calendar" links for Google Calendar and
+// Outlook on the web, built from the meetup alone.
+func CalendarLinks(m *Meetup) (google, outlook string) {
+	where := m.Place
+	if where == "" {
+		where = m.Link
+	}
+	details := m.Purpose
+	if m.Link != "" {
+		details += "\nJoin: " + m.Link
+	}
+	details += "\nAnnounced by Rapport."
+	const gcal = "20060102T150405Z"
+	g := url.Values{}
+	g.Set("action", "TEMPLATE")
+	g.Set("text", m.Title)
+	g.Set("dates", m.StartsAt.UTC().Format(gcal)+"/"+m.EndsAt.UTC().Format(gcal))
+	g.Set("details", details)
+	g.Set("location", where)
+	o := url.Values{}
+	o.Set("subject", m.Title)
+	o.Set("startdt", m.StartsAt.UTC().Format(time.RFC3339))
+	o.Set("enddt", m.EndsAt.UTC().Format(time.RFC3339))
+	o.Set("body", details)
+	o.Set("location", where)
+	return "https://calendar.google.com/calendar/render?" + g.Encode(),
+		"https://outlook.office.com/calendar/0/deeplink/compose?" + o.Encode()
+}
+
+// MeetupForm is a meetup as submitted from a form, before validation.
+// Dates are YYYY-MM-DD and times HH:MM, in the network's time zone.
+type MeetupForm struct {
+	Title    string
+	Purpose  string
+	Date     string
+	Start    string
+	End      string
+	Place    string
+	Link     string
+	Roles    []string
+	Sectors  []string
+	Food     string // "yes" or "no"
+	Capacity string // a whole number, or empty for no limit
+	RSVPBy   string // a date, or empty
+}
+
+// FormFromMeetup returns the form that shows m, for editing.
+func FormFromMeetup(m *Meetup, loc *time.Location) MeetupForm {
+	start, end := m.StartsAt.In(loc), m.EndsAt.In(loc)
+	f := MeetupForm{
+		Title: m.Title, Purpose: m.Purpose,
+		Date: start.Format(time.DateOnly), Start: start.Format("15:04"), End: end.Format("15:04"),
+		Place: m.Place, Link: m.Link, Roles: m.Roles, Sectors: m.Sectors, Food: "no",
+	}
+	if m.Food {
+		f.Food = "yes"
+	}
+	if m.Capacity > 0 {
+		f.Capacity = strconv.Itoa(m.Capacity)
+	}
+	if m.RSVPBy != nil {
+		f.RSVPBy = m.RSVPBy.In(loc).Format(time.DateOnly)
+	}
+	return f
+}
+
+// validate turns a form into a meetup, or returns an EINVALID *Error whose
+// Fields say what to fix in each field.
+func (f MeetupForm) validate(now time.Time, loc *time.Location) (*Meetup, error) {
+	errs := map[string]string{}
+	m := &Meetup{Status: MeetupScheduled}
+
+	text := func(field, value string, max int, required bool, ask string) string {
+		v := oneLine(value)
+		switch {
+		case v == "" && required:
+			errs[field] = ask
+		case v != "":
+			if msg := checkText(v, max); msg != "" {
+				errs[field] = msg
+			}
+		}
+		return v
+	}
+	m.Title = text(MeetupFieldTitle, f.Title, MaxMeetupTitleLen, true, "Please give your meetup a title, like \"First5 lunch\".")
+	m.Purpose = text(MeetupFieldPurpose, f.Purpose, MaxMeetupPurposeLen, true, "Please say in a few words what it is for, like \"practice managers\" or \"PCN lunch\".")
+	m.Place = text(MeetupFieldPlace, f.Place, MaxMeetupPlaceLen, false, "")
+
+	m.Link = strings.TrimSpace(f.Link)
+	if m.Link != "" {
+		if msg := checkLink(m.Link); msg != "" {
+			errs[MeetupFieldLink] = msg
+		}
+	}
+	if m.Place == "" && m.Link == "" && errs[MeetupFieldPlace] == "" {
+		errs[MeetupFieldPlace] = "Please say where it is, or add a video link below."
+	}
+
+	day, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(f.Date), loc)
+	if err != nil {
+		errs[MeetupFieldDate] = "Please choose the date from the calendar."
+	}
+	clock := func(field, value, ask string) (h, min int, ok bool) {
+		t, err := time.Parse("15:04", strings.TrimSpace(value))
+		if err != nil {
+			errs[field] = ask
+			return 0, 0, false
+		}
+		return t.Hour(), t.Minute(), true
+	}
+	sh, sm, okStart := clock(MeetupFieldStart, f.Start, "Please choose a start time.")
+	eh, em, okEnd := clock(MeetupFieldEnd, f.End, "Please choose an end time.")
+	if errs[MeetupFieldDate] == "" && okStart && okEnd {
+		m.StartsAt = time.Date(day.Year(), day.Month(), day.Day(), sh, sm, 0, 0, loc).UTC()
+		m.EndsAt = time.Date(day.Year(), day.Month(), day.Day(), eh, em, 0, 0, loc).UTC()
+		today := now.In(loc)
+		switch {
+		case day.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, loc)):
+			errs[MeetupFieldDate] = "That date has passed. Please choose today or a later day."
+		case !m.StartsAt.After(now):
+			errs[MeetupFieldStart] = fmt.Sprintf("That time has passed (it is %s now). Please choose a later start.", today.Format("15:04"))
+		}
+		if !m.EndsAt.After(m.StartsAt) {
+			errs[MeetupFieldEnd] = fmt.Sprintf("The end is before the start. Please choose an end after %02d:%02d (meetups end on the day they start).", sh, sm)
+		}
+	}
+
+	m.Roles, m.Sectors = chosen(f.Roles, Roles), chosen(f.Sectors, Sectors)
+	if len(m.Roles) != len(f.Roles) {
+		errs[MeetupFieldRoles] = "Some of these roles are no longer offered. Please choose again."
+	}
+	if len(m.Sectors) != len(f.Sectors) {
+		errs[MeetupFieldSectors] = "Some of these sectors are no longer offered. Please choose again."
+	}
+
+	switch f.Food {
+	case "yes":
+		m.Food = true
+	case "no":
+	default:
+		errs[MeetupFieldFood] = "Please say whether food is provided."
+	}
+
+	if c := strings.TrimSpace(f.Capacity); c != "" {
+		n, err := strconv.Atoi(c)
+		switch {
+		case err != nil:
+			errs[MeetupFieldCapacity] = "Please type a whole number of places, like 30, or leave it empty for no limit."
+		case n < 1:
+			errs[MeetupFieldCapacity] = "Please allow at least 1 place, or leave it empty for no limit."
+		case n > MaxMeetupCapacity:
+			errs[MeetupFieldCapacity] = fmt.Sprintf("Please allow at most %d places, or leave it empty for no limit.", MaxMeetupCapacity)
+		default:
+			m.Capacity = n
+		}
+	}
+
+	if d := strings.TrimSpace(f.RSVPBy); d != "" {
+		by, err := time.ParseInLocation(time.DateOnly, d, loc)
+		switch {
+		case err != nil:
+			errs[MeetupFieldRSVPBy] = "Please choose the date from the calendar, or leave it empty."
+		case !by.AddDate(0, 0, 1).After(now):
+			errs[MeetupFieldRSVPBy] = "That date has passed. Please choose a later one, or leave it empty."
+		case !m.StartsAt.IsZero() && by.After(m.StartsAt):
+			errs[MeetupFieldRSVPBy] = "Answers must close before the meetup starts. Please choose its day or earlier, or leave it empty."
+		default:
+			// Answers close at the end of that day, or at the start if sooner.
+			end := by.AddDate(0, 0, 1).UTC()
+			if !m.StartsAt.IsZero() && end.After(m.StartsAt) {
+				end = m.StartsAt
+			}
+			m.RSVPBy = &end
+		}
+	}
+
+	if len(errs) > 0 {
+		return nil, &Error{Code: EINVALID, Message: "Some answers need a second look.", Fields: errs}
+	}
+	return m, nil
+}
+
+// checkLink returns a message when s is not a usable http(s) link.
+func checkLink(s string) string {
+	const how = "Please paste a link that starts with https:// (or http://), like https://meet.google.com/abc-defg-hij."
+	if len(s) > MaxMeetupLinkLen {
+		return fmt.Sprintf("Please use a shorter link (at most %d characters).", MaxMeetupLinkLen)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return how
+	}
+	// Slack reads < > | as the edges of a link.
+	if strings.ContainsAny(s, " <>|\"") || checkText(s, MaxMeetupLinkLen) != "" {
+		return "Please remove spaces and special characters from the link. " + how
+	}
+	return ""
+}
+
+// chosen keeps the codes that are in choices, in choices' order.
+func chosen(codes []string, choices []Choice) []string {
+	var out []string
+	for _, c := range choices {
+		if slices.Contains(codes, c.Code) {
+			out = append(out, c.Code)
+		}
+	}
+	return out
+}

@@ -288,6 +288,11 @@ func (r *Rounds) Run(ctx context.Context, period time.Time, force bool) (*Round,
 	var plan *RoundPlan
 	round, err := r.Store.CreateRound(ctx, period.UTC(), force, now, func(s *RoundSnapshot) (*RoundPlan, error) {
 		p, err := r.plan(s, period, now)
+		if err == nil && p.Eligible < 2 && len(p.AutoPaused) == 0 {
+			// Claiming the period for nobody would block a round later in
+			// it, when people have joined.
+			return nil, Errorf(EINVALID, "Only %d member(s) can take part in this round, so there is nobody to introduce yet.", p.Eligible)
+		}
 		plan = p
 		return p, err
 	})
@@ -313,7 +318,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 	p := &RoundPlan{FollowUpAt: now.Add(set.FollowUpAfter), SecondAskAt: now.Add(set.SecondAskAfter)}
 
 	lastIntro := map[int64]time.Time{}
-	ignored := map[int64]int{}  // unanswered intros in a row, newest first
+	ignored := map[int64]int{}   // unanswered intros in a row, newest first
 	answered := map[int64]bool{} // an answer stops the streak
 	history := slices.Clone(s.History)
 	slices.SortFunc(history, func(a, b PastIntro) int { return b.CreatedAt.Compare(a.CreatedAt) })
@@ -480,7 +485,9 @@ func sharedTopics(ms []Member) []string {
 	return out
 }
 
-func equalTopic(a, b string) bool { return canonicalTopic(a) == canonicalTopic(b) || oneLine(lower(a)) == oneLine(lower(b)) }
+func equalTopic(a, b string) bool {
+	return canonicalTopic(a) == canonicalTopic(b) || oneLine(lower(a)) == oneLine(lower(b))
+}
 
 func lower(s string) string {
 	out := []rune(s)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,8 +38,16 @@ type Config struct {
 	Schedule string // cron spec, in Location
 	// AnnounceChannel is the Slack channel ID where meetups are announced.
 	AnnounceChannel string
-	Admins          []string
-	LogLevel        slog.Level
+
+	// FollowUpAfter is how long after an intro "did you meet?" is asked.
+	FollowUpAfter time.Duration
+	// RepeatWindow is how many rounds must pass before a pair can meet again.
+	RepeatWindow int
+	// ClaimTimeout is how long a message claimed by a replica that stopped
+	// waits before another replica sends it.
+	ClaimTimeout time.Duration
+	Admins       []string
+	LogLevel     slog.Level
 }
 
 // IsAdmin reports whether the Slack user ID is one of the network admins.
@@ -103,6 +112,18 @@ func Load(getenv func(string) string, requireSlack bool) (Config, error) {
 
 	if err := CheckSchedule(c.Schedule, loc); err != nil {
 		errs = append(errs, fmt.Errorf("RAPPORT_SCHEDULE: %w", err))
+	}
+
+	c.FollowUpAfter = duration(getenv, "RAPPORT_FOLLOW_UP_AFTER", 72*time.Hour, time.Second, &errs)
+	c.ClaimTimeout = duration(getenv, "RAPPORT_CLAIM_TIMEOUT", 2*time.Minute, time.Second, &errs)
+	c.RepeatWindow = 12
+	if v := strings.TrimSpace(getenv("RAPPORT_REPEAT_WINDOW")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 520 {
+			errs = append(errs, fmt.Errorf("RAPPORT_REPEAT_WINDOW %q must be a whole number of rounds from 1 to 520, such as 12", v))
+		} else {
+			c.RepeatWindow = n
+		}
 	}
 
 	if c.AnnounceChannel != "" && !validChannelID(c.AnnounceChannel) {
@@ -204,6 +225,20 @@ func upperAlnum(s string) bool {
 		}
 	}
 	return true
+}
+
+// duration reads a Go duration ("72h", "30m") of at least least.
+func duration(getenv func(string) string, name string, def, least time.Duration, errs *[]error) time.Duration {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < least {
+		*errs = append(*errs, fmt.Errorf("%s %q must be a duration of at least %s, such as %s", name, v, least, def))
+		return def
+	}
+	return d
 }
 
 func orDefault(v, def string) string {

@@ -38,18 +38,33 @@ type Options struct {
 	AckBudget time.Duration
 	// Meetups serves /meetup; nil leaves it unanswered but kindly.
 	Meetups *bot.Meetups
+	// Rounds serves intros, follow-ups and the admin round commands.
+	Rounds *bot.Rounds
+	// DeliveryAPI sends intros and follow-ups. It should not retry by
+	// itself, so that the outbox can pause as a whole on a 429; nil means
+	// a client like api without retries.
+	DeliveryAPI *slack.Client
+	// Limits pace delivery; the zero value is Slack's published limits.
+	Limits Limits
+	// AfterRound is called when an admin has run a round, to wake the
+	// delivery of its messages.
+	AfterRound func()
 }
 
 // Adapter serves one Slack workspace over Socket Mode.
 type Adapter struct {
-	svc     *bot.Service
-	meetups *bot.Meetups
-	api     *slack.Client
-	sm      *socketmode.Client
-	log     *slog.Logger
-	loc     *time.Location
-	now     func() time.Time
-	budget  time.Duration
+	svc         *bot.Service
+	meetups     *bot.Meetups
+	rounds      *bot.Rounds
+	deliveryAPI *slack.Client
+	pace        *pacer
+	afterRound  func()
+	api         *slack.Client
+	sm          *socketmode.Client
+	log         *slog.Logger
+	loc         *time.Location
+	now         func() time.Time
+	budget      time.Duration
 
 	seen *envelopes
 	work sync.WaitGroup
@@ -72,7 +87,8 @@ func NewClient(botToken, appToken, apiURL string) *slack.Client {
 // New returns an adapter that serves svc through api.
 func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 	a := &Adapter{
-		svc: svc, api: api, meetups: opt.Meetups,
+		svc: svc, api: api, meetups: opt.Meetups, rounds: opt.Rounds,
+		deliveryAPI: opt.DeliveryAPI, pace: newPacer(opt.Limits), afterRound: opt.AfterRound,
 		log: opt.Logger, loc: opt.Location, now: opt.Now, budget: opt.AckBudget,
 		seen: newEnvelopes(15 * time.Minute),
 	}
@@ -87,6 +103,9 @@ func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 	}
 	if a.budget <= 0 {
 		a.budget = DefaultAckBudget
+	}
+	if a.deliveryAPI == nil {
+		a.deliveryAPI = api
 	}
 	// slack-go writes only debug lines through this logger, and those are
 	// off; route them to slog all the same so nothing reaches stderr raw.

@@ -41,7 +41,13 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 		if err != nil {
 			return a.replyErr("status", err), nil
 		}
-		return statusReply(st, a.loc, a.now()), nil
+		var recent []bot.Intro
+		if a.rounds != nil {
+			if recent, err = a.rounds.History(ctx, st.Member, 5); err != nil {
+				return a.replyErr("status", err), nil
+			}
+		}
+		return statusReply(st, recent, a.loc, a.now()), nil
 	case "pause":
 		st, err := a.svc.Pause(ctx, u, c.Args)
 		if err != nil {
@@ -71,6 +77,9 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 		}
 		return leaveConfirmReply(), nil
 	case "admin":
+		if isRoundsAdmin(c.Args) {
+			return a.onRoundsAdmin(ctx, cmd, c.Args)
+		}
 		r, err := a.svc.Admin(ctx, u, c.Args)
 		if err != nil {
 			return a.replyErr("admin", err), nil

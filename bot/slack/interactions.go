@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
@@ -105,6 +106,12 @@ func (a *Adapter) lookupUser(ctx context.Context, id string) (name string, known
 
 func (a *Adapter) onBlockAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) (any, func(context.Context)) {
 	u := bot.User{Platform: Platform, ID: cb.User.ID}
+	if strings.HasPrefix(act.ActionID, "intro_") || strings.HasPrefix(act.ActionID, "followup_") {
+		return a.onIntroAction(ctx, cb, act)
+	}
+	if strings.HasPrefix(act.ActionID, "rounds_") {
+		return a.onRoundsAction(ctx, cb, act)
+	}
 	switch act.ActionID {
 	case actionLeaveConfirm:
 		text := "Done. We've erased your profile and your introduction history. You're welcome back any time with `" + bot.CommandName + "`."

@@ -106,13 +106,47 @@ func standing(st *bot.Status, loc *time.Location, now time.Time) string {
 	return s
 }
 
-func statusReply(st *bot.Status, loc *time.Location, now time.Time) *reply {
+func statusReply(st *bot.Status, recent []bot.Intro, loc *time.Location, now time.Time) *reply {
 	text := standing(st, loc, now)
+	history := "*Your recent introductions*\nNone yet."
+	if len(recent) > 0 {
+		history = "*Your recent introductions*"
+		for _, in := range recent {
+			var others []string
+			var answer string
+			for _, im := range in.Members {
+				if im.Member.ID == st.Member.ID {
+					answer = im.Answer
+				} else {
+					others = append(others, escape(im.Member.Name))
+				}
+			}
+			history += fmt.Sprintf("\n• %s: %s (%s)", in.CreatedAt.In(loc).Format("2 Jan"), joinAnd(others), answerLabel(in.Status, answer))
+		}
+	}
 	return ephemeral(text,
 		slack.NewSectionBlock(mrkdwn("*Your Rapport profile*\n"+profileFields(st.Member)), nil, nil),
 		slack.NewSectionBlock(mrkdwn(text), nil, nil),
+		slack.NewSectionBlock(mrkdwn(history), nil, nil),
 		slack.NewContextBlock("", mrkdwn("Edit with `"+bot.CommandName+"`, pause with `"+bot.CommandName+" pause`, or see all commands with `"+bot.CommandName+" help`.")),
 	)
+}
+
+func answerLabel(status, answer string) string {
+	if status == bot.IntroFailed {
+		return "could not be delivered"
+	}
+	switch answer {
+	case bot.AnswerArranged:
+		return "arranged to meet"
+	case bot.AnswerYes:
+		return "met"
+	case bot.AnswerNotYet:
+		return "not met yet"
+	case bot.AnswerNo:
+		return "didn't meet"
+	}
+	return "no answer yet"
 }
 
 func pauseReply(st *bot.Status, loc *time.Location) *reply {

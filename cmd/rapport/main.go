@@ -24,6 +24,7 @@ import (
 	slackbot "github.com/rapport-pcn/rapport/bot/slack"
 	"github.com/rapport-pcn/rapport/config"
 	"github.com/rapport-pcn/rapport/storage"
+	"github.com/slack-go/slack"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -136,9 +137,24 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		},
 		IsAdmin: func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
 	}
+	rounds := &bot.Rounds{
+		Store: db, Now: time.Now, Location: cfg.Location,
+		Settings:  bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
+		NextRound: svc.NextRound,
+		IsAdmin:   svc.IsAdmin,
+	}
+	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout}
+
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
 	meetups := &bot.Meetups{}
-	adapter := slackbot.New(svc, api, slackbot.Options{Logger: logger, Location: cfg.Location, Meetups: meetups})
+	adapter := slackbot.New(svc, api, slackbot.Options{
+		Logger: logger, Location: cfg.Location, Meetups: meetups, Rounds: rounds,
+		// The outbox handles 429s itself, pausing all sending at once.
+		DeliveryAPI: slack.New(cfg.SlackBotToken, slack.OptionAPIURL(cfg.SlackAPIURL)),
+		AfterRound:  delivery.Wake,
+	})
+	delivery.Out = adapter.Deliverer()
+	sched := &scheduler{rounds: rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
 
 	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule)
 	// Background work stops when the adapter does, whatever the reason.
@@ -148,6 +164,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	background.Go(func() {
 		if err := adapter.RunMeetupReminders(ctx); err != nil {
 			logger.Error("meetup reminders stopped", "err", err)
+		}
+	})
+	background.Go(func() {
+		if err := delivery.Run(ctx); err != nil {
+			logger.Error("delivery stopped", "err", err)
+		}
+	})
+	background.Go(func() {
+		if err := sched.Run(ctx); err != nil {
+			logger.Error("scheduler stopped", "err", err)
 		}
 	})
 	err = adapter.Run(ctx)

@@ -1,0 +1,383 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Deliverer sends outbox messages on a platform. Implementations pace
+// themselves to the platform's limits.
+type Deliverer interface {
+	// SendIntro sends the intro's group message to its reachable members.
+	// When resume is set an earlier attempt may have sent it already, and
+	// the deliverer looks for it before sending again. It returns where the
+	// message is.
+	SendIntro(ctx context.Context, in *Intro, resume bool) (channelID, ref string, err error)
+	// SendFollowUp asks one member of a delivered intro whether they met.
+	SendFollowUp(ctx context.Context, in *Intro, m *IntroMember, second bool) error
+	// SendNotice sends a direct message to a member.
+	SendNotice(ctx context.Context, platform, userID, text string) error
+}
+
+// DeliveryError says how a send failed, so the worker knows what to do.
+type DeliveryError struct {
+	// RetryAfter, when set, is how long the platform asked everyone to
+	// wait (a 429); all sending pauses that long.
+	RetryAfter time.Duration
+	// Permanent errors will not change on retry.
+	Permanent bool
+	// Unreachable lists the platform user IDs that cannot receive messages
+	// (deactivated, unknown): they become inactive.
+	Unreachable []string
+	Err         error
+}
+
+func (e *DeliveryError) Error() string { return fmt.Sprintf("delivery: %v", e.Err) }
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// Delivery sends what the outbox holds, once each, until stopped.
+type Delivery struct {
+	Store RoundStore
+	Out   Deliverer
+	Now   func() time.Time
+	Log   *slog.Logger
+	// Workers is how many messages are sent at once (default 4).
+	Workers int
+	// StaleAfter is how long a claimed message may go unrecorded before
+	// another worker takes it over (default 5 minutes). A send is bounded
+	// well below it.
+	StaleAfter time.Duration
+	// Idle is the longest wait between looks at the outbox (default 30 s).
+	Idle time.Duration
+	// MaxAttempts is when a message that keeps failing is given up on.
+	MaxAttempts int
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+
+	mu        sync.Mutex
+	notBefore time.Time // a 429 pauses all sending until then
+}
+
+// Wake tells a waiting worker that new messages are due.
+func (d *Delivery) Wake() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Delivery) init() {
+	d.wakeOnce.Do(func() {
+		d.wake = make(chan struct{}, 1)
+		if d.Now == nil {
+			d.Now = time.Now
+		}
+		if d.Log == nil {
+			d.Log = slog.New(slog.DiscardHandler)
+		}
+		if d.Workers <= 0 {
+			d.Workers = 4
+		}
+		if d.StaleAfter <= 0 {
+			d.StaleAfter = 5 * time.Minute
+		}
+		if d.Idle <= 0 {
+			d.Idle = 30 * time.Second
+		}
+		if d.MaxAttempts <= 0 {
+			d.MaxAttempts = 12
+		}
+	})
+}
+
+// Run sends due messages until ctx is cancelled.
+func (d *Delivery) Run(ctx context.Context) error {
+	d.init()
+	for ctx.Err() == nil {
+		if wait := d.pause(); wait > 0 {
+			sleep(ctx, wait, nil)
+			continue
+		}
+		now := d.Now().UTC()
+		msgs, err := d.Store.ClaimOutbox(ctx, now, now.Add(-d.StaleAfter), 4*d.Workers)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.Log.Error("reading the outbox failed", "err", err)
+				sleep(ctx, 5*time.Second, d.wake)
+			}
+			continue
+		}
+		if len(msgs) == 0 {
+			wait := d.Idle
+			if next, err := d.Store.NextOutboxDue(ctx); err == nil && !next.IsZero() {
+				wait = min(wait, max(next.Sub(d.Now()), 10*time.Millisecond))
+			}
+			sleep(ctx, wait, d.wake)
+			continue
+		}
+		d.sendAll(ctx, msgs)
+	}
+	return nil
+}
+
+func (d *Delivery) sendAll(ctx context.Context, msgs []OutboxMessage) {
+	work := make(chan OutboxMessage)
+	var wg sync.WaitGroup
+	for range min(d.Workers, len(msgs)) {
+		wg.Go(func() {
+			for m := range work {
+				d.send(ctx, m)
+			}
+		})
+	}
+	for _, m := range msgs {
+		work <- m
+	}
+	close(work)
+	wg.Wait()
+}
+
+// pause returns how long sending must still wait after a 429.
+func (d *Delivery) pause() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.notBefore.Sub(d.Now())
+}
+
+func (d *Delivery) pauseFor(wait time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t := d.Now().Add(wait); t.After(d.notBefore) {
+		d.notBefore = t
+	}
+}
+
+// send sends one message and records the outcome. A message claimed
+// during a 429 pause waits for it, so the pause holds for all.
+func (d *Delivery) send(ctx context.Context, m OutboxMessage) {
+	if wait := d.pause(); wait > 0 {
+		d.retry(m, d.Now().Add(wait), "waiting out a rate limit")
+		return
+	}
+	// Bound each send well below the claim's life, so a slow send is never
+	// taken over and sent twice.
+	sctx, cancel := context.WithTimeout(ctx, d.StaleAfter/3)
+	defer cancel()
+	var err error
+	switch m.Kind {
+	case OutboxIntro:
+		err = d.sendIntro(sctx, m)
+	case OutboxFollowUp:
+		err = d.sendFollowUp(sctx, m)
+	case OutboxNotice:
+		err = d.Out.SendNotice(sctx, m.Platform, m.UserID, m.Text)
+		if err == nil {
+			d.finish(m, OutboxSent, "")
+		}
+	default:
+		d.finish(m, OutboxFailed, "")
+		return
+	}
+	if err != nil {
+		d.failed(ctx, m, err)
+	}
+}
+
+func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
+	in, err := d.Store.FindIntro(ctx, m.IntroID)
+	if ErrorCode(err) == ENOTFOUND {
+		d.finish(m, OutboxSkipped, "") // erased with a member who left
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if in.Status == IntroSent {
+		d.finish(m, OutboxSent, "")
+		return nil
+	}
+	if reachable(in) < 2 {
+		d.Log.Info("intro has fewer than two reachable members; not sent", "intro", in.ID)
+		_ = d.Store.SetIntroDelivery(ctx, in.ID, "", IntroFailed, "")
+		d.finish(m, OutboxFailed, "")
+		return nil
+	}
+	channel, ref, err := d.Out.SendIntro(ctx, in, m.Attempts > 1)
+	if channel != "" {
+		// Remember the conversation even when the send failed, so a retry
+		// looks there first.
+		_ = d.Store.SetIntroDelivery(context.WithoutCancel(ctx), in.ID, channel, "", "")
+	}
+	if err != nil {
+		var de *DeliveryError
+		if errors.As(err, &de) && len(de.Unreachable) > 0 {
+			return d.unreachable(ctx, m, in, de.Unreachable)
+		}
+		return err
+	}
+	if err := d.Store.SetIntroDelivery(context.WithoutCancel(ctx), in.ID, channel, IntroSent, ref); err != nil {
+		// The message is out; the stale claim will be retried, find it in
+		// the conversation and record it then.
+		return err
+	}
+	d.finish(m, OutboxSent, ref)
+	return nil
+}
+
+func reachable(in *Intro) int {
+	n := 0
+	for _, im := range in.Members {
+		if !im.Unreachable && im.Member.Status == StatusActive {
+			n++
+		}
+	}
+	return n
+}
+
+// unreachable marks members who cannot receive the intro, tells the
+// others, and sends the intro again to the rest when two or more remain.
+func (d *Delivery) unreachable(ctx context.Context, m OutboxMessage, in *Intro, userIDs []string) error {
+	var gone []int64
+	var names []string
+	for _, im := range in.Members {
+		if slices.Contains(userIDs, im.Member.UserID) {
+			gone = append(gone, im.Member.ID)
+			names = append(names, im.Member.Name)
+		}
+	}
+	remaining := 0
+	for _, im := range in.Members {
+		if !slices.Contains(gone, im.Member.ID) && !im.Unreachable {
+			remaining++
+		}
+	}
+	var notices []Notice
+	if remaining < 2 {
+		for _, im := range in.Members {
+			if !slices.Contains(gone, im.Member.ID) && !im.Unreachable {
+				notices = append(notices, Notice{MemberID: im.Member.ID, Text: fmt.Sprintf(
+					"Sorry: this week we introduced you to %s, but their account can no longer receive messages, so the introduction couldn't go ahead. You'll be first in line in the next round.", joinNames(names))})
+			}
+		}
+	}
+	wctx := context.WithoutCancel(ctx)
+	if err := d.Store.MarkUnreachable(wctx, in.ID, gone, notices, d.Now()); err != nil {
+		return err
+	}
+	d.Log.Warn("members unreachable; marked inactive", "intro", in.ID, "members", len(gone))
+	if remaining < 2 {
+		_ = d.Store.SetIntroDelivery(wctx, in.ID, "", IntroFailed, "")
+		d.finish(m, OutboxFailed, "")
+		d.Wake()
+		return nil
+	}
+	d.retry(m, d.Now(), "sending to the members who can be reached")
+	return nil
+}
+
+func joinNames(names []string) string {
+	switch len(names) {
+	case 0:
+		return "someone"
+	case 1:
+		return names[0]
+	}
+	return fmt.Sprintf("%s and %s", names[0], names[1])
+}
+
+func (d *Delivery) sendFollowUp(ctx context.Context, m OutboxMessage) error {
+	in, err := d.Store.FindIntro(ctx, m.IntroID)
+	if ErrorCode(err) == ENOTFOUND {
+		d.finish(m, OutboxSkipped, "")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	im := in.Member(m.MemberID)
+	switch {
+	case im == nil || in.Status == IntroFailed || im.Unreachable || im.Member.Status != StatusActive:
+		d.finish(m, OutboxSkipped, "")
+		return nil
+	case in.Status == IntroPending:
+		// The intro itself has not gone out yet: ask later.
+		d.retry(m, d.Now().Add(time.Hour), "intro not yet delivered")
+		return nil
+	case im.Answer != AnswerNone && im.Answer != AnswerNotYet:
+		d.finish(m, OutboxSkipped, "") // they told us already
+		return nil
+	}
+	if err := d.Out.SendFollowUp(ctx, in, im, im.Answer == AnswerNotYet); err != nil {
+		return err
+	}
+	d.finish(m, OutboxSent, "")
+	return nil
+}
+
+// failed decides what a failed send means: pause everything after a 429,
+// give up on an error that will not change, or try again later with
+// jittered backoff.
+func (d *Delivery) failed(ctx context.Context, m OutboxMessage, err error) {
+	var de *DeliveryError
+	switch {
+	case errors.As(err, &de) && de.RetryAfter > 0:
+		d.pauseFor(de.RetryAfter)
+		d.Log.Warn("rate limited; pausing delivery", "retry_after", de.RetryAfter)
+		d.retry(m, d.Now().Add(de.RetryAfter), "rate limited")
+	case errors.As(err, &de) && de.Permanent:
+		d.Log.Error("giving up on a message", "kind", m.Kind, "outbox", m.ID, "err", err)
+		d.finish(m, OutboxFailed, "")
+	case m.Attempts >= d.MaxAttempts:
+		d.Log.Error("giving up on a message after repeated failures", "kind", m.Kind, "outbox", m.ID, "attempts", m.Attempts, "err", err)
+		if m.Kind == OutboxIntro {
+			_ = d.Store.SetIntroDelivery(context.WithoutCancel(ctx), m.IntroID, "", IntroFailed, "")
+		}
+		d.finish(m, OutboxFailed, "")
+	default:
+		wait := backoff(m.Attempts)
+		d.Log.Warn("send failed; will retry", "kind", m.Kind, "outbox", m.ID, "attempt", m.Attempts, "in", wait, "err", err)
+		d.retry(m, d.Now().Add(wait), err.Error())
+	}
+}
+
+// backoff is the wait before attempt n+1: exponential from one second,
+// capped at ten minutes, with up to half again of jitter so that workers
+// do not retry in step.
+func backoff(attempts int) time.Duration {
+	base := time.Second << min(max(attempts-1, 0), 10)
+	base = min(base, 10*time.Minute)
+	return base + rand.N(base/2+1)
+}
+
+func (d *Delivery) finish(m OutboxMessage, status, ref string) {
+	// Recording the outcome must not be cut short by shutdown.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Store.FinishOutbox(ctx, m.ID, status, ref, d.Now()); err != nil {
+		d.Log.Error("could not record a sent message", "outbox", m.ID, "err", err)
+	}
+}
+
+func (d *Delivery) retry(m OutboxMessage, due time.Time, reason string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Store.RetryOutbox(ctx, m.ID, due, reason); err != nil {
+		d.Log.Error("could not reschedule a message", "outbox", m.ID, "err", err)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-wake:
+	}
+}

@@ -1,0 +1,356 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/slack-go/slack"
+)
+
+// introEventType tags intro messages in Slack's message metadata, so that
+// a send interrupted before it was recorded can be found rather than
+// repeated.
+const introEventType = "rapport_intro"
+
+// Action IDs of the intro and follow-up buttons. Values carry the intro ID.
+const (
+	actionIntroArranged = "intro_arranged"
+	actionIntroPause    = "intro_pause"
+	actionIntroBlock    = "intro_block"
+	actionFollowYes     = "followup_yes"
+	actionFollowNotYet  = "followup_not_yet"
+	actionFollowNo      = "followup_no"
+)
+
+// permanentErrors are Slack errors that no retry will change.
+var permanentErrors = []string{
+	"user_not_found", "users_not_found", "account_inactive", "cannot_dm_bot",
+	"user_disabled", "user_is_bot", "not_authed", "invalid_auth", "channel_not_found",
+	"missing_scope", "too_many_users", "is_archived",
+}
+
+// Deliverer returns the bot.Deliverer that sends intros, follow-ups and
+// notices through this workspace, paced to Slack's limits.
+func (a *Adapter) Deliverer() bot.Deliverer { return &deliverer{a: a} }
+
+type deliverer struct {
+	a  *Adapter
+	mu sync.Mutex
+	im map[string]string // user -> their DM with the bot
+}
+
+// open returns the conversation with users, opening it (paced) once.
+func (d *deliverer) open(ctx context.Context, users []string) (string, error) {
+	key := strings.Join(users, ",")
+	d.mu.Lock()
+	if ch, ok := d.im[key]; ok {
+		d.mu.Unlock()
+		return ch, nil
+	}
+	d.mu.Unlock()
+	if err := d.a.pace.waitOpen(ctx); err != nil {
+		return "", err
+	}
+	ch, _, _, err := d.a.deliveryAPI.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: users, ReturnIM: true})
+	if err != nil {
+		return "", err
+	}
+	d.mu.Lock()
+	if d.im == nil {
+		d.im = map[string]string{}
+	}
+	d.im[key] = ch.ID
+	d.mu.Unlock()
+	return ch.ID, nil
+}
+
+func (d *deliverer) post(ctx context.Context, channel string, opts ...slack.MsgOption) (string, error) {
+	if err := d.a.pace.waitPost(ctx, channel); err != nil {
+		return "", err
+	}
+	_, ts, err := d.a.deliveryAPI.PostMessageContext(ctx, channel, opts...)
+	return ts, err
+}
+
+// SendIntro opens the group conversation and posts the intro, tagged with
+// its ID. On a resumed send it first looks through the conversation's
+// recent messages for the tag.
+func (d *deliverer) SendIntro(ctx context.Context, in *bot.Intro, resume bool) (string, string, error) {
+	var users []string
+	for _, im := range in.Members {
+		if !im.Unreachable && im.Member.Status == bot.StatusActive {
+			users = append(users, im.Member.UserID)
+		}
+	}
+	channel := in.ChannelID
+	if channel == "" || resume {
+		ch, err := d.open(ctx, users)
+		if err != nil {
+			return "", "", d.classify(ctx, err, users)
+		}
+		channel = ch
+	}
+	if resume {
+		ts, err := d.findIntro(ctx, channel, in.ID)
+		if err != nil {
+			return channel, "", d.classify(ctx, err, users)
+		}
+		if ts != "" {
+			d.a.log.Info("intro was already sent; recording it", "intro", in.ID)
+			return channel, ts, nil
+		}
+	}
+	text, blocks := introMessage(in)
+	ts, err := d.post(ctx, channel,
+		slack.MsgOptionText(text, false),
+		slack.MsgOptionBlocks(blocks...),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: introEventType, EventPayload: map[string]any{"intro_id": strconv.FormatInt(in.ID, 10)}}),
+	)
+	if err != nil {
+		return channel, "", d.classify(ctx, err, users)
+	}
+	return channel, ts, nil
+}
+
+// findIntro returns the timestamp of the intro's message in channel, or ""
+// when it is not there.
+func (d *deliverer) findIntro(ctx context.Context, channel string, introID int64) (string, error) {
+	want := strconv.FormatInt(introID, 10)
+	res, err := d.a.deliveryAPI.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: channel, Limit: 50, IncludeAllMetadata: true,
+	})
+	if err != nil {
+		return "", err
+	}
+	for _, m := range res.Messages {
+		if m.Metadata.EventType == introEventType && fmt.Sprint(m.Metadata.EventPayload["intro_id"]) == want {
+			return m.Timestamp, nil
+		}
+	}
+	return "", nil
+}
+
+// SendFollowUp asks a member, in their DM with the bot, whether they met.
+func (d *deliverer) SendFollowUp(ctx context.Context, in *bot.Intro, m *bot.IntroMember, second bool) error {
+	users := []string{m.Member.UserID}
+	ch, err := d.open(ctx, users)
+	if err != nil {
+		return d.classify(ctx, err, users)
+	}
+	text, blocks := followUpMessage(in, m, second)
+	if _, err := d.post(ctx, ch, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return d.classify(ctx, err, users)
+	}
+	return nil
+}
+
+// SendNotice sends a plain DM.
+func (d *deliverer) SendNotice(ctx context.Context, platform, userID, text string) error {
+	users := []string{userID}
+	ch, err := d.open(ctx, users)
+	if err != nil {
+		return d.classify(ctx, err, users)
+	}
+	if _, err := d.post(ctx, ch, slack.MsgOptionText(text, false)); err != nil {
+		return d.classify(ctx, err, users)
+	}
+	return nil
+}
+
+// classify turns a Slack error into a bot.DeliveryError: a 429 pauses
+// everything, an error that will not change is permanent (and, when it is
+// about people, says who cannot be reached), and the rest are retried.
+func (d *deliverer) classify(ctx context.Context, err error, users []string) error {
+	var rl *slack.RateLimitedError
+	var se slack.SlackErrorResponse
+	var sc slack.StatusCodeError
+	var ne net.Error
+	switch {
+	case errors.As(err, &rl):
+		return &bot.DeliveryError{RetryAfter: rl.RetryAfter, Err: err}
+	case errors.As(err, &se) && slices.Contains(permanentErrors, se.Err), slices.Contains(permanentErrors, err.Error()):
+		de := &bot.DeliveryError{Permanent: true, Err: err}
+		de.Unreachable = d.unreachable(ctx, users)
+		return de
+	case errors.As(err, &sc), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return err
+}
+
+// unreachable asks Slack which of users cannot receive messages.
+func (d *deliverer) unreachable(ctx context.Context, users []string) []string {
+	var out []string
+	for _, u := range users {
+		info, err := d.a.deliveryAPI.GetUserInfoContext(ctx, u)
+		if slackErrorIs(err, "user_not_found", "users_not_found") || (err == nil && (info.Deleted || info.IsBot)) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// introMessage renders an intro: who each person is, why they were
+// introduced, a first question and who might start.
+func introMessage(in *bot.Intro) (string, []slack.Block) {
+	var names []string
+	var people []string
+	var starter string
+	for _, im := range in.Members {
+		m := im.Member
+		if im.Unreachable || m.Status != bot.StatusActive {
+			continue
+		}
+		names = append(names, m.Name)
+		line := fmt.Sprintf("*%s* (<@%s>)\n%s, %s · %s", escape(m.Name), m.UserID,
+			bot.Label(bot.Roles, m.Profile.Role), escape(m.Profile.Organisation), bot.Label(bot.Sectors, m.Profile.Sector))
+		if m.Profile.Bio != "" {
+			line += "\n_" + escape(m.Profile.Bio) + "_"
+		}
+		people = append(people, line)
+		if m.ID == in.StarterID {
+			starter = m.UserID
+		}
+	}
+	title := "Meet " + joinAnd(names)
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(truncateRunes(title, 150))),
+	}
+	for _, p := range people {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(p), nil, nil))
+	}
+	why := escape(in.Explanation)
+	if why == "" {
+		why = "You work in different parts of the network, which is reason enough."
+	}
+	blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn("*Why we introduced you*\n"+why), nil, nil))
+	if in.Question != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*A first question*\n"+escape(in.Question)), nil, nil))
+	}
+	if starter != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("<@%s>, would you start? Suggest a time that suits you all, in person or on a video call.", starter)), nil, nil))
+	}
+	id := strconv.FormatInt(in.ID, 10)
+	arranged := slack.NewButtonBlockElement(actionIntroArranged, id, plain("We've arranged to meet"))
+	arranged.Style = slack.StylePrimary
+	pause := slack.NewButtonBlockElement(actionIntroPause, id, plain("Pause my intros"))
+	block := slack.NewButtonBlockElement(actionIntroBlock, id, plain("Not a good match"))
+	block.Confirm = slack.NewConfirmationBlockObject(plain("Not a good match?"),
+		plain("We won't introduce you to each other again. Nobody else is told."), plain("Yes"), plain("Cancel"))
+	blocks = append(blocks, slack.NewActionBlock("intro", arranged, pause, block),
+		slack.NewContextBlock("", mrkdwn("Rapport introduces people across the network every week. Reply here to say hello.")))
+	return title + ". " + escape(in.Explanation), blocks
+}
+
+// followUpMessage asks one member whether they met the others.
+func followUpMessage(in *bot.Intro, m *bot.IntroMember, second bool) (string, []slack.Block) {
+	var others []string
+	for _, o := range in.Members {
+		if o.Member.ID != m.Member.ID {
+			others = append(others, escape(o.Member.Name))
+		}
+	}
+	q := fmt.Sprintf("Did you meet %s?", joinAnd(others))
+	if second {
+		q = fmt.Sprintf("Still hoping to meet %s? Did you manage it?", joinAnd(others))
+	}
+	id := strconv.FormatInt(in.ID, 10)
+	yes := slack.NewButtonBlockElement(actionFollowYes, id, plain("Yes"))
+	yes.Style = slack.StylePrimary
+	notYet := slack.NewButtonBlockElement(actionFollowNotYet, id, plain("Not yet"))
+	no := slack.NewButtonBlockElement(actionFollowNo, id, plain("No"))
+	return q, []slack.Block{
+		slack.NewSectionBlock(mrkdwn(q+"\nYour answer helps us make better introductions. Only Rapport sees it."), nil, nil),
+		slack.NewActionBlock("followup", yes, notYet, no),
+	}
+}
+
+func joinAnd(xs []string) string {
+	switch len(xs) {
+	case 0:
+		return "someone"
+	case 1:
+		return xs[0]
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+// onIntroAction answers the buttons on intros and follow-ups.
+func (a *Adapter) onIntroAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) (any, func(context.Context)) {
+	if a.rounds == nil {
+		return nil, nil
+	}
+	u := bot.User{Platform: Platform, ID: cb.User.ID}
+	introID, _ := strconv.ParseInt(act.Value, 10, 64)
+	var text string
+	var replace bool
+	switch act.ActionID {
+	case actionIntroArranged:
+		if _, err := a.rounds.Answer(ctx, u, introID, bot.AnswerArranged); err != nil {
+			text = a.replyErr("arranged", err).Text
+		} else {
+			text = "Wonderful, enjoy meeting! We won't ask you whether you met."
+		}
+	case actionIntroPause:
+		st, err := a.svc.Pause(ctx, u, nil)
+		if err != nil {
+			text = a.replyErr("pause", err).Text
+		} else {
+			text = pauseReply(st, a.loc).Text
+		}
+	case actionIntroBlock:
+		in, err := a.rounds.NotAGoodMatch(ctx, u, introID)
+		if err != nil {
+			text = a.replyErr("block", err).Text
+		} else {
+			var others []string
+			for _, o := range in.Members {
+				if o.Member.UserID != u.ID {
+					others = append(others, escape(o.Member.Name))
+				}
+			}
+			text = fmt.Sprintf("Thanks for telling us. We won't introduce you to %s again. Nobody else is told.", joinAnd(others))
+		}
+	case actionFollowYes, actionFollowNotYet, actionFollowNo:
+		answer := map[string]string{actionFollowYes: bot.AnswerYes, actionFollowNotYet: bot.AnswerNotYet, actionFollowNo: bot.AnswerNo}[act.ActionID]
+		replace = true
+		if _, err := a.rounds.Answer(ctx, u, introID, answer); err != nil {
+			text = a.replyErr("followup", err).Text
+		} else {
+			text = map[string]string{
+				bot.AnswerYes:    "Thank you! Glad you met. We'll keep introducing you to new people.",
+				bot.AnswerNotYet: "No problem. We'll check in once more near the end of the week.",
+				bot.AnswerNo:     "Thanks for letting us know. Not every introduction works out; your next one will be someone new.",
+			}[answer]
+		}
+	default:
+		return nil, nil
+	}
+	return nil, func(ctx context.Context) {
+		if replace {
+			a.replace(ctx, cb, text)
+			return
+		}
+		a.whisper(ctx, cb, text)
+	}
+}
+
+// whisper answers the clicker alone, leaving the message as it is.
+func (a *Adapter) whisper(ctx context.Context, cb slack.InteractionCallback, text string) {
+	if cb.ResponseURL != "" {
+		err := slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
+		if err == nil {
+			return
+		}
+	}
+	if _, err := a.api.PostEphemeralContext(ctx, cb.Channel.ID, cb.User.ID, slack.MsgOptionText(text, false)); err != nil {
+		a.log.Warn("could not answer a button privately", "user", cb.User.ID, "err", err)
+	}
+}

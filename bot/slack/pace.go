@@ -1,0 +1,90 @@
+package slack
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limits are the Slack rate limits the bot paces its sending to. The zero
+// value means Slack's published limits.
+type Limits struct {
+	// ConversationsOpenPerMinute is conversations.open's tier (tier 3: 50).
+	ConversationsOpenPerMinute float64
+	// PostMessagePerChannelPerSecond is chat.postMessage's limit in one
+	// conversation (about 1).
+	PostMessagePerChannelPerSecond float64
+	// TimeScale divides every window, for tests that run Slack's limits on
+	// a faster clock (10 makes a minute last six seconds). Zero means 1.
+	TimeScale float64
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.ConversationsOpenPerMinute <= 0 {
+		l.ConversationsOpenPerMinute = 50
+	}
+	if l.PostMessagePerChannelPerSecond <= 0 {
+		l.PostMessagePerChannelPerSecond = 1
+	}
+	if l.TimeScale <= 0 {
+		l.TimeScale = 1
+	}
+	return l
+}
+
+// pacer keeps sending within Slack's limits: a token bucket for
+// conversations.open, and a gap between messages in one conversation.
+type pacer struct {
+	open   *rate.Limiter
+	gap    time.Duration
+	mu     sync.Mutex
+	nextIn map[string]time.Time // conversation -> earliest next message
+	lastGC time.Time
+}
+
+func newPacer(l Limits) *pacer {
+	l = l.withDefaults()
+	perSecond := l.ConversationsOpenPerMinute / 60 * l.TimeScale
+	return &pacer{
+		// A burst of one keeps the rate even: Slack's tiers allow short
+		// bursts, but not sustained ones.
+		open:   rate.NewLimiter(rate.Limit(perSecond), 1),
+		gap:    time.Duration(float64(time.Second) / l.PostMessagePerChannelPerSecond / l.TimeScale),
+		nextIn: map[string]time.Time{},
+	}
+}
+
+// waitOpen waits for a conversations.open slot.
+func (p *pacer) waitOpen(ctx context.Context) error { return p.open.Wait(ctx) }
+
+// waitPost waits until a message may be posted in channel.
+func (p *pacer) waitPost(ctx context.Context, channel string) error {
+	p.mu.Lock()
+	now := time.Now()
+	at := p.nextIn[channel]
+	if at.Before(now) {
+		at = now
+	}
+	p.nextIn[channel] = at.Add(p.gap)
+	if now.Sub(p.lastGC) > time.Minute {
+		for ch, t := range p.nextIn {
+			if t.Before(now) {
+				delete(p.nextIn, ch)
+			}
+		}
+		p.lastGC = now
+	}
+	p.mu.Unlock()
+	if wait := time.Until(at); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
