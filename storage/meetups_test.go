@@ -1,0 +1,318 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/storage"
+)
+
+// newMeetup returns a meetup a week after testNow, its reminders at the
+// usual times.
+func newMeetup(capacity int) *bot.Meetup {
+	start := utc.Add(7 * 24 * time.Hour).Truncate(time.Hour)
+	return &bot.Meetup{
+		Title: "First5 lunch", Purpose: "First5 group", StartsAt: start, EndsAt: start.Add(90 * time.Minute),
+		Place: "Riverside Surgery", Food: true, Capacity: capacity, Roles: []string{"gp_trainee"},
+		DayReminderAt: start.Add(-24 * time.Hour), HourReminderAt: start.Add(-time.Hour),
+		Channel: "C0MEETUPS1",
+	}
+}
+
+// joinMembers saves n members U00000, U00001... and returns their IDs.
+func joinMembers(t *testing.T, db *storage.DB, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("U%05d", i)
+		if err := db.SaveMember(context.Background(), newMember(ids[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+func createMeetup(t *testing.T, db *storage.DB, host string, m *bot.Meetup) *bot.Meetup {
+	t.Helper()
+	if _, err := db.CreateMeetup(context.Background(), "slack", host, m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// Many answers at once are counted exactly: the first 50 committed are
+// going, the rest wait in the order they were committed, and every member
+// is told a position that the list agrees with.
+func TestConcurrentRSVPsAreCountedExactly(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		users := joinMembers(t, db, 200)
+		m := createMeetup(t, db, users[0], newMeetup(50))
+
+		outcomes := make([]*bot.RSVPOutcome, len(users))
+		var wg sync.WaitGroup
+		errs := make(chan error, len(users))
+		for i, u := range users {
+			wg.Go(func() {
+				out, err := db.RespondToMeetup(ctx, m.ID, "slack", u, bot.RSVPGoing, testNow)
+				if err != nil {
+					errs <- err
+					return
+				}
+				outcomes[i] = out
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("an answer was lost: %v", err)
+		}
+
+		going, positions := 0, map[int]string{}
+		for i, out := range outcomes {
+			switch out.Status {
+			case bot.RSVPGoing:
+				going++
+			case bot.RSVPWaiting:
+				if prev, dup := positions[out.Position]; dup {
+					t.Errorf("%s and %s were both told position %d", prev, users[i], out.Position)
+				}
+				positions[out.Position] = users[i]
+			default:
+				t.Errorf("%s: status %q", users[i], out.Status)
+			}
+		}
+		if going != 50 || len(positions) != 150 {
+			t.Fatalf("%d going, %d waiting; want 50 and 150", going, len(positions))
+		}
+		stored, err := db.FindMeetup(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored.Counts != (bot.RSVPCounts{Going: 50, Waiting: 150}) {
+			t.Errorf("counts = %+v", stored.Counts)
+		}
+		as, err := db.MeetupAttendees(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range as {
+			if a.Status == bot.RSVPWaiting && positions[a.Position] != a.UserID {
+				t.Errorf("list has %s at %d, but %s was told %d", a.UserID, a.Position, positions[a.Position], a.Position)
+			}
+		}
+	})
+}
+
+func TestWaitingListMovesUpInOrder(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		u := joinMembers(t, db, 5)
+		m := createMeetup(t, db, u[0], newMeetup(2))
+		answer := func(user, a string) *bot.RSVPOutcome {
+			t.Helper()
+			out, err := db.RespondToMeetup(ctx, m.ID, "slack", user, a, testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		answer(u[1], bot.RSVPGoing)
+		answer(u[2], bot.RSVPGoing)
+		if out := answer(u[3], bot.RSVPGoing); out.Status != bot.RSVPWaiting || out.Position != 1 {
+			t.Errorf("third: %+v", out)
+		}
+		if out := answer(u[4], bot.RSVPGoing); out.Position != 2 {
+			t.Errorf("fourth: %+v", out)
+		}
+		// Clicking going again changes nothing and keeps the place in line.
+		if out := answer(u[3], bot.RSVPGoing); out.Changed || out.Position != 1 {
+			t.Errorf("again: %+v", out)
+		}
+		out := answer(u[2], bot.RSVPNotGoing)
+		if len(out.Promoted) != 1 || out.Promoted[0].UserID != u[3] {
+			t.Fatalf("promoted %+v, want %s", out.Promoted, u[3])
+		}
+		if out.Meetup.Counts != (bot.RSVPCounts{Going: 2, Waiting: 1, NotGoing: 1}) {
+			t.Errorf("counts %+v", out.Meetup.Counts)
+		}
+		// A bigger capacity moves the rest up.
+		next := *out.Meetup
+		next.Capacity = 3
+		after, promoted, err := db.UpdateMeetup(ctx, &next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(promoted) != 1 || promoted[0].UserID != u[4] || after.Counts.Going != 3 {
+			t.Errorf("after edit: promoted %+v, counts %+v", promoted, after.Counts)
+		}
+
+		// Cancelled meetups take no answers and cannot be changed.
+		if _, tell, err := db.CancelMeetup(ctx, m.ID, testNow); err != nil || len(tell) != 3 {
+			t.Fatalf("cancel: %v, tell %d", err, len(tell))
+		}
+		_, err = db.RespondToMeetup(ctx, m.ID, "slack", u[2], bot.RSVPGoing, testNow)
+		wantCode(t, err, bot.ECONFLICT)
+		_, _, err = db.UpdateMeetup(ctx, &next)
+		wantCode(t, err, bot.ECONFLICT)
+		_, _, err = db.CancelMeetup(ctx, m.ID, testNow)
+		wantCode(t, err, bot.ECONFLICT)
+		_, err = db.RespondToMeetup(ctx, 9999, "slack", u[2], bot.RSVPGoing, testNow)
+		wantCode(t, err, bot.ENOTFOUND)
+	})
+}
+
+// Of replicas claiming the same reminder at once, one wins; a sent one is
+// not owed again; a claim abandoned by a dead replica is taken over once
+// stale.
+func TestReminderClaimedOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		u := joinMembers(t, db, 3)
+		m := createMeetup(t, db, u[0], newMeetup(0))
+		for _, user := range u[1:] {
+			if _, err := db.RespondToMeetup(ctx, m.ID, "slack", user, bot.RSVPGoing, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dayBefore := m.DayReminderAt.Add(time.Minute)
+		stale := dayBefore.Add(-5 * time.Minute)
+		due, err := db.DueMeetupReminders(ctx, dayBefore, stale)
+		if err != nil || len(due) != 2 || due[0].Kind != bot.ReminderDayBefore {
+			t.Fatalf("due = %+v, %v", due, err)
+		}
+
+		var wins sync.Map
+		var wg sync.WaitGroup
+		for replica := range 4 {
+			wg.Go(func() {
+				for _, r := range due {
+					won, err := db.ClaimMeetupReminder(ctx, r, dayBefore, stale)
+					if err != nil {
+						t.Error(err)
+					}
+					if won {
+						if prev, dup := wins.LoadOrStore(r.UserID, replica); dup {
+							t.Errorf("%s claimed by replicas %v and %d", r.UserID, prev, replica)
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if err := db.FinishMeetupReminder(ctx, due[0], true, dayBefore); err != nil {
+			t.Fatal(err)
+		}
+		// due[1]'s claimant died. Not owed while its claim is fresh...
+		if again, _ := db.DueMeetupReminders(ctx, dayBefore, stale); len(again) != 0 {
+			t.Errorf("owed again at once: %+v", again)
+		}
+		// ...and taken over once it is stale.
+		later := dayBefore.Add(10 * time.Minute)
+		again, err := db.DueMeetupReminders(ctx, later, later.Add(-5*time.Minute))
+		if err != nil || len(again) != 1 || again[0].UserID != due[1].UserID {
+			t.Fatalf("after the claim went stale: %+v, %v", again, err)
+		}
+		if won, err := db.ClaimMeetupReminder(ctx, again[0], later, later.Add(-5*time.Minute)); !won || err != nil {
+			t.Errorf("stale claim not taken over: %v %v", won, err)
+		}
+
+		// Someone who changes to can't go is owed nothing.
+		if _, err := db.RespondToMeetup(ctx, m.ID, "slack", u[2], bot.RSVPNotGoing, testNow); err != nil {
+			t.Fatal(err)
+		}
+		hourBefore := m.HourReminderAt.Add(time.Second)
+		due, _ = db.DueMeetupReminders(ctx, hourBefore, hourBefore.Add(-5*time.Minute))
+		if len(due) != 1 || due[0].UserID != u[1] || due[0].Kind != bot.ReminderHourBefore {
+			t.Errorf("hour before: %+v", due)
+		}
+		if won, _ := db.ClaimMeetupReminder(ctx, bot.MeetupReminder{MeetupID: m.ID, MemberID: due[0].MemberID + 1, Kind: bot.ReminderHourBefore, StartsAt: m.StartsAt}, hourBefore, hourBefore); won {
+			t.Errorf("claimed a reminder for someone not going")
+		}
+	})
+}
+
+// Leaving erases a member's answers and reminders; a meetup they host
+// stays, without its host, for the people coming.
+func TestLeaveAndExportMeetups(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		u := joinMembers(t, db, 3)
+		m := createMeetup(t, db, u[0], newMeetup(0))
+		for _, user := range u {
+			if _, err := db.RespondToMeetup(ctx, m.ID, "slack", user, bot.RSVPGoing, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		x, err := db.ExportMember(ctx, "slack", u[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(x.Meetups) != 1 || !x.Meetups[0].Host || x.Meetups[0].RSVP != bot.RSVPGoing || x.Meetups[0].Title != "First5 lunch" {
+			t.Errorf("export: %+v", x.Meetups)
+		}
+		mine, err := db.MemberMeetups(ctx, "slack", u[1], testNow)
+		if err != nil || len(mine) != 1 || mine[0].Hosting || mine[0].RSVP != bot.RSVPGoing {
+			t.Errorf("mine: %+v %v", mine, err)
+		}
+
+		for _, user := range u[:2] {
+			if err := db.DeleteMember(ctx, "slack", user); err != nil {
+				t.Fatal(err)
+			}
+		}
+		after, err := db.FindMeetup(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.HostMemberID != 0 || after.HostUserID != "" || after.Counts.Going != 1 || after.Status != bot.MeetupScheduled {
+			t.Errorf("after the host left: %+v", after)
+		}
+		as, _ := db.MeetupAttendees(ctx, m.ID)
+		var left []string
+		for _, a := range as {
+			left = append(left, a.UserID)
+		}
+		sort.Strings(left)
+		if len(left) != 1 || left[0] != u[2] {
+			t.Errorf("attendees after two left: %v", left)
+		}
+	})
+}
+
+func TestCreateMeetupIsIdempotentAndNeedsAMember(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		u := joinMembers(t, db, 1)
+		first := newMeetup(10)
+		first.CreateKey = "V0001"
+		if created, err := db.CreateMeetup(ctx, "slack", u[0], first); err != nil || !created {
+			t.Fatalf("create: %v %v", created, err)
+		}
+		second := newMeetup(10)
+		second.CreateKey = "V0001"
+		if created, err := db.CreateMeetup(ctx, "slack", u[0], second); err != nil || created || second.ID != first.ID {
+			t.Fatalf("second create: %v %v, id %d want %d", created, err, second.ID, first.ID)
+		}
+		if first.HostUserID != u[0] || first.Version != 0 || !first.StartsAt.Equal(newMeetup(10).StartsAt) {
+			t.Errorf("stored: %+v", first)
+		}
+		_, err := db.CreateMeetup(ctx, "slack", "U0NOBODY", newMeetup(1))
+		wantCode(t, err, bot.ENOTFOUND)
+		list, err := db.ListMeetups(ctx, testNow, 10)
+		if err != nil || len(list) != 0 {
+			t.Errorf("an unannounced meetup is listed: %+v %v", list, err)
+		}
+		if err := db.SetMeetupAnnouncement(ctx, first.ID, "C0MEETUPS1", "1700000000.000100"); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := db.ListMeetups(ctx, testNow, 10); len(list) != 1 || list[0].MessageTS != "1700000000.000100" {
+			t.Errorf("list: %+v", list)
+		}
+	})
+}
