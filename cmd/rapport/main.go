@@ -146,7 +146,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout}
 
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
-	meetups := &bot.Meetups{}
+	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel}
 	adapter := slackbot.New(svc, api, slackbot.Options{
 		Logger: logger, Location: cfg.Location, Meetups: meetups, Rounds: rounds,
 		// The outbox handles 429s itself, pausing all sending at once.

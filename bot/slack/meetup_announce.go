@@ -1,0 +1,188 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/slack-go/slack"
+)
+
+// announcers holds, per adapter, which announcements are being brought up
+// to date. It lives here rather than in Adapter so that meetups keep to
+// their own files.
+var announcers sync.Map // *Adapter -> *announcer
+
+// announcer coalesces announcement updates: while one update of a meetup
+// is in flight, further requests only mark it dirty, and the updater goes
+// round again. Two hundred clicks in a second cost a handful of
+// chat.update calls instead of two hundred (Slack allows about 50 a
+// minute), and the last update always reads the database after the last
+// click was committed.
+type announcer struct {
+	mu    sync.Mutex
+	busy  map[int64]bool
+	dirty map[int64]bool
+}
+
+func (a *Adapter) announcer() *announcer {
+	v, _ := announcers.LoadOrStore(a, &announcer{busy: map[int64]bool{}, dirty: map[int64]bool{}})
+	return v.(*announcer)
+}
+
+// maxAnnounceAttempts bounds the tries of one announcement update beyond
+// the client's own retries of 429s.
+const maxAnnounceAttempts = 6
+
+// refreshAnnouncement renders the meetup's announcement from the database
+// and updates it in place, unless an update of it is already running here,
+// which will then go round once more. After each update it reads the
+// meetup's version again and goes round if it moved, so an older rendering
+// (from another replica, say) cannot be left showing.
+func (a *Adapter) refreshAnnouncement(ctx context.Context, id int64) {
+	an := a.announcer()
+	an.mu.Lock()
+	if an.busy[id] {
+		an.dirty[id] = true
+		an.mu.Unlock()
+		return
+	}
+	an.busy[id] = true
+	an.mu.Unlock()
+	defer func() {
+		an.mu.Lock()
+		delete(an.busy, id)
+		delete(an.dirty, id)
+		an.mu.Unlock()
+	}()
+
+	failures := 0
+	for {
+		an.mu.Lock()
+		an.dirty[id] = false
+		an.mu.Unlock()
+
+		m, err := a.meetups.Get(ctx, id)
+		if err != nil {
+			a.log.Error("could not read a meetup to update its announcement", "meetup", id, "err", err)
+			return
+		}
+		if !m.Announced() {
+			return
+		}
+		if err := a.updateAnnouncement(ctx, m); err != nil {
+			failures++
+			a.log.Warn("could not update a meetup announcement; will retry", "meetup", id, "attempt", failures, "err", err)
+			if failures >= maxAnnounceAttempts || !sleepCtx(ctx, retryWait(err, failures)) {
+				a.log.Error("gave up updating a meetup announcement; the next answer will update it", "meetup", id)
+				return
+			}
+			continue
+		}
+		failures = 0
+		an.mu.Lock()
+		again := an.dirty[id]
+		an.mu.Unlock()
+		if again {
+			continue
+		}
+		now, err := a.meetups.Get(ctx, id)
+		if err != nil || now.Version == m.Version {
+			return
+		}
+	}
+}
+
+func (a *Adapter) updateAnnouncement(ctx context.Context, m *bot.Meetup) error {
+	text, blocks := announcementMessage(m, a.loc)
+	_, _, _, err := a.api.UpdateMessageContext(ctx, m.Channel, m.MessageTS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	return err
+}
+
+// retryWait is how long to wait before trying an update again: what
+// Slack asked for after a 429, or a growing pause.
+func retryWait(err error, attempt int) time.Duration {
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) && rl.RetryAfter > 0 {
+		return rl.RetryAfter
+	}
+	return time.Duration(attempt) * 500 * time.Millisecond
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// RunMeetupReminders sends meetup reminders as they fall due, until ctx is
+// cancelled. It looks at once, then every Meetups.ReminderInterval, so
+// reminders that fell due while the bot was down go out at start (if the
+// meetup has not begun). Several replicas may run it: each reminder is
+// claimed in the database before it is sent.
+func (a *Adapter) RunMeetupReminders(ctx context.Context) error {
+	if a.meetups == nil {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(a.meetups.ReminderInterval())
+	defer t.Stop()
+	for {
+		if _, err := a.SendDueMeetupReminders(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("could not send meetup reminders", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// SendDueMeetupReminders sends the reminders due now that no replica has
+// sent, and returns how many this call sent. A reminder whose message
+// fails is released to be tried again on a later pass.
+func (a *Adapter) SendDueMeetupReminders(ctx context.Context) (int, error) {
+	if a.meetups == nil {
+		return 0, nil
+	}
+	due, err := a.meetups.DueReminders(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, r := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		won, err := a.meetups.ClaimReminder(ctx, r.MeetupReminder)
+		if err != nil {
+			a.log.Error("could not claim a meetup reminder", "meetup", r.MeetupID, "user", r.UserID, "err", err)
+			continue
+		}
+		if !won {
+			continue
+		}
+		text, blocks := reminderMessage(r, a.loc)
+		err = a.dm(ctx, r.UserID, text, blocks)
+		// Recorded even when shutting down, so the claim is not left to go
+		// stale.
+		if ferr := a.meetups.FinishReminder(context.WithoutCancel(ctx), r.MeetupReminder, err == nil); ferr != nil {
+			a.log.Error("could not record a meetup reminder", "meetup", r.MeetupID, "user", r.UserID, "err", ferr)
+		}
+		if err != nil {
+			a.log.Warn("could not send a meetup reminder; will retry", "meetup", r.MeetupID, "user", r.UserID, "kind", r.Kind, "err", err)
+			continue
+		}
+		a.log.Info("meetup reminder sent", "meetup", r.MeetupID, "user", r.UserID, "kind", r.Kind)
+		sent++
+	}
+	return sent, nil
+}
