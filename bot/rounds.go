@@ -254,6 +254,9 @@ type Rounds struct {
 	// NextRound returns the next scheduled round after t.
 	NextRound func(t time.Time) time.Time
 	IsAdmin   func(u User) bool
+	// OnQueued is called when an answer queues a message, so that a
+	// waiting delivery worker sends it on time.
+	OnQueued func()
 }
 
 func (r *Rounds) now() time.Time {

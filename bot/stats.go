@@ -109,6 +109,9 @@ func (r *Rounds) Answer(ctx context.Context, u User, introID int64, answer strin
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, Errorf(ENOTFOUND, "That introduction isn't one of yours, or it was erased.")
 	}
+	if err == nil && !second.IsZero() && r.OnQueued != nil {
+		r.OnQueued()
+	}
 	return in, err
 }
 

@@ -219,7 +219,7 @@ func introMessage(in *bot.Intro) (string, []slack.Block) {
 			starter = m.UserID
 		}
 	}
-	title := "Meet " + joinAnd(names)
+	title := "Meet " + andList(names)
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(truncateRunes(title, 150))),
 	}
@@ -257,9 +257,9 @@ func followUpMessage(in *bot.Intro, m *bot.IntroMember, second bool) (string, []
 			others = append(others, escape(o.Member.Name))
 		}
 	}
-	q := fmt.Sprintf("Did you meet %s?", joinAnd(others))
+	q := fmt.Sprintf("Did you meet %s?", andList(others))
 	if second {
-		q = fmt.Sprintf("Still hoping to meet %s? Did you manage it?", joinAnd(others))
+		q = fmt.Sprintf("Still hoping to meet %s? Did you manage it?", andList(others))
 	}
 	id := strconv.FormatInt(in.ID, 10)
 	yes := slack.NewButtonBlockElement(actionFollowYes, id, plain("Yes"))
@@ -272,7 +272,7 @@ func followUpMessage(in *bot.Intro, m *bot.IntroMember, second bool) (string, []
 	}
 }
 
-func joinAnd(xs []string) string {
+func andList(xs []string) string {
 	switch len(xs) {
 	case 0:
 		return "someone"
@@ -316,7 +316,7 @@ func (a *Adapter) onIntroAction(ctx context.Context, cb slack.InteractionCallbac
 					others = append(others, escape(o.Member.Name))
 				}
 			}
-			text = fmt.Sprintf("Thanks for telling us. We won't introduce you to %s again. Nobody else is told.", joinAnd(others))
+			text = fmt.Sprintf("Thanks for telling us. We won't introduce you to %s again. Nobody else is told.", andList(others))
 		}
 	case actionFollowYes, actionFollowNotYet, actionFollowNo:
 		answer := map[string]string{actionFollowYes: bot.AnswerYes, actionFollowNotYet: bot.AnswerNotYet, actionFollowNo: bot.AnswerNo}[act.ActionID]

@@ -121,7 +121,7 @@ func statusReply(st *bot.Status, recent []bot.Intro, loc *time.Location, now tim
 					others = append(others, escape(im.Member.Name))
 				}
 			}
-			history += fmt.Sprintf("\n• %s: %s (%s)", in.CreatedAt.In(loc).Format("2 Jan"), joinAnd(others), answerLabel(in.Status, answer))
+			history += fmt.Sprintf("\n• %s: %s (%s)", in.CreatedAt.In(loc).Format("2 Jan"), andList(others), answerLabel(in.Status, answer))
 		}
 	}
 	return ephemeral(text,

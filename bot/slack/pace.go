@@ -34,6 +34,10 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
+// openBurst is how many conversations.open calls may go at once before
+// the rate applies.
+const openBurst = 10
+
 // pacer keeps sending within Slack's limits: a token bucket for
 // conversations.open, and a gap between messages in one conversation.
 type pacer struct {
@@ -48,9 +52,9 @@ func newPacer(l Limits) *pacer {
 	l = l.withDefaults()
 	perSecond := l.ConversationsOpenPerMinute / 60 * l.TimeScale
 	return &pacer{
-		// A burst of one keeps the rate even: Slack's tiers allow short
-		// bursts, but not sustained ones.
-		open:   rate.NewLimiter(rate.Limit(perSecond), 1),
+		// Slack's tiers allow short bursts above the rate, not sustained
+		// ones: a small round goes out at once, a large one at the rate.
+		open:   rate.NewLimiter(rate.Limit(perSecond), openBurst),
 		gap:    time.Duration(float64(time.Second) / l.PostMessagePerChannelPerSecond / l.TimeScale),
 		nextIn: map[string]time.Time{},
 	}

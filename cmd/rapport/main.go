@@ -144,6 +144,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IsAdmin:   svc.IsAdmin,
 	}
 	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout}
+	rounds.OnQueued = delivery.Wake
 
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
 	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel}

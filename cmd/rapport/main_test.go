@@ -53,6 +53,13 @@ func startServe(t testing.TB, target storagetest.Target, opts ...slacktest.Optio
 	t.Helper()
 	ws := slacktest.New(append([]slacktest.Option{slacktest.WithPingInterval(500 * time.Millisecond)}, opts...)...)
 	t.Cleanup(ws.Close)
+	return startServeOn(t, ws, target, nil)
+}
+
+// startServeOn runs serve against an existing workspace, with extra
+// environment variables.
+func startServeOn(t testing.TB, ws *slacktest.Workspace, target storagetest.Target, extra map[string]string) *harness {
+	t.Helper()
 	ws.AddUser(slacktest.User{ID: alice, RealName: "Alice Adebayo"})
 	ws.AddUser(slacktest.User{ID: bob, RealName: "Bob Brennan"})
 	ws.AddUser(slacktest.User{ID: admin, RealName: "Priya Patel"})
@@ -66,6 +73,9 @@ func startServe(t testing.TB, target storagetest.Target, opts ...slacktest.Optio
 		"RAPPORT_DATA_DIR":  target.DataDir,
 		"RAPPORT_ADMINS":    admin,
 		"RAPPORT_LOG_LEVEL": "debug",
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -208,6 +208,12 @@ func (ws *Workspace) conversationsOpen(r *request) (obj, error) {
 			return nil, slackErr("user_not_found")
 		}
 	}
+	// Slack will not open a conversation with a deactivated account.
+	for _, u := range users {
+		if ws.users[u].Deleted {
+			return nil, slackErr("user_disabled")
+		}
+	}
 	ch, created := ws.openConversationLocked(users)
 	out := obj{"channel": ws.conversationJSON(ch, returnIM)}
 	if !created {
