@@ -1,0 +1,140 @@
+package matcher
+
+import (
+	"fmt"
+	"strings"
+)
+
+// sectorNames turns the bot's sector codes into words for explanations;
+// other codes are shown with underscores as spaces.
+var sectorNames = map[string]string{
+	"gp_practice":        "general practice",
+	"community_pharmacy": "community pharmacy",
+	"hospital":           "hospital services",
+	"community_services": "community services",
+	"mental_health":      "mental health",
+	"social_care":        "social care",
+	"education":          "education and training",
+	"housing":            "housing",
+	"voluntary":          "the voluntary sector",
+	"local_authority":    "the local authority",
+	"public_health":      "public health",
+}
+
+func sectorName(code string) string {
+	if s, ok := sectorNames[code]; ok {
+		return s
+	}
+	return strings.ReplaceAll(strings.TrimSpace(code), "_", " ")
+}
+
+// describe turns a group into its score, reasons and explanation.
+func (r *roster) describe(g groupIdx) Group {
+	a, b, c := g.members[0], g.members[1], g.members[2]
+	// Keep the pair in input order so output is easy to follow.
+	if r.perm[b] < r.perm[a] {
+		a, b = b, a
+	}
+	out := Group{Members: []string{r.ids[a], r.ids[b]}, RelaxedRepeat: g.relaxed}
+	s, st, last := r.pair(a, b)
+	out.Score = int(s)
+	out.Reasons = r.reasons(a, b, st, last)
+	if c >= 0 {
+		out.Members = append(out.Members, r.ids[c])
+		sa, sta, la := r.pair(c, a)
+		sb, stb, lb := r.pair(c, b)
+		out.Score += int(sa) + int(sb)
+		out.RelaxedRepeat = out.RelaxedRepeat || sta == pairRecent || stb == pairRecent
+		joined := append(r.reasons(c, a, sta, la), r.reasons(c, b, stb, lb)...)
+		out.Reasons = append(out.Reasons, dedupe(joined, out.Reasons)...)
+		out.Explanation = joinReasons(out.Reasons[:min(len(out.Reasons), 4)])
+		out.Explanation += fmt.Sprintf(" %s makes it a three so nobody is left out.", r.firstName(c))
+		return out
+	}
+	out.Explanation = joinReasons(out.Reasons[:min(len(out.Reasons), 4)])
+	return out
+}
+
+// reasons lists why i and j were introduced, strongest first.
+func (r *roster) reasons(i, j int32, st pairStatus, last int32) []string {
+	ni, nj := r.firstName(i), r.firstName(j)
+	if ni == nj {
+		// Two people with one first name need their full names to be told apart.
+		ni, nj = r.fullName(i), r.fullName(j)
+	}
+	var out []string
+	if st == pairRecent {
+		out = append(out, fmt.Sprintf("%s and %s were introduced in round %d, but nobody else was free to meet them this time", ni, nj, last))
+	}
+	if t := common(r.interests(i), r.interests(j)); len(t) > 0 {
+		out = append(out, "Both are interested in "+r.tagList(t, 3))
+	}
+	if t := common(r.offers(i), r.asks(j)); len(t) > 0 {
+		out = append(out, fmt.Sprintf("%s can help with %s, which %s wants to learn", ni, r.tagList(t, 2), nj))
+	}
+	if t := common(r.offers(j), r.asks(i)); len(t) > 0 {
+		out = append(out, fmt.Sprintf("%s can help with %s, which %s wants to learn", nj, r.tagList(t, 2), ni))
+	}
+	switch {
+	case r.mentors(i, j):
+		out = append(out, fmt.Sprintf("%s is happy to mentor and %s is looking for a mentor", ni, nj))
+	case r.mentors(j, i):
+		out = append(out, fmt.Sprintf("%s is happy to mentor and %s is looking for a mentor", nj, ni))
+	}
+	if r.sector[i] != r.sector[j] {
+		si, sj := sectorName(r.members[i].Sector), sectorName(r.members[j].Sector)
+		if si != "" && sj != "" {
+			out = append(out, fmt.Sprintf("%s brings a view from %s and %s from %s", ni, si, nj, sj))
+		}
+	}
+	switch {
+	case r.meeting[i] == meetInPerson && r.meeting[j] == meetInPerson:
+		out = append(out, "Both like to meet in person")
+	case r.meeting[i] == meetVideo && r.meeting[j] == meetVideo:
+		out = append(out, "Both prefer a video call")
+	}
+	if len(out) == 0 {
+		out = append(out, fmt.Sprintf("%s and %s work at different organisations and have not been introduced yet", ni, nj))
+	}
+	return out
+}
+
+// tagList names up to limit tags: "QI", "QI and frailty", "QI, frailty and
+// cycling".
+func (r *roster) tagList(tags []int32, limit int) string {
+	var names []string
+	for _, t := range tags[:min(len(tags), limit)] {
+		names = append(names, r.tagNames[t])
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+func dedupe(add, have []string) []string {
+	seen := map[string]bool{}
+	for _, s := range have {
+		seen[s] = true
+	}
+	var out []string
+	for _, s := range add {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// joinReasons makes one sentence: "Both are interested in frailty; Sam can
+// help with QI, which Priya wants to learn."
+func joinReasons(rs []string) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	return strings.Join(rs, "; ") + "."
+}

@@ -1,0 +1,140 @@
+package matcher
+
+import "fmt"
+
+// trioSearchBudget bounds the pair checks spent placing leftovers in trios.
+// Only pathological rounds (most members from one organisation) come near
+// it; past it a leftover is tried against an even sample of pairs.
+const trioSearchBudget = 20_000_000
+
+// formGroups turns mates into pairs, then places each leftover in the pair
+// where they fit best as a trio: first respecting every hard rule with both
+// members, else relaxing the repeat window (oldest introduction first).
+// Whoever still has no group is returned as unmatched.
+func formGroups(r *roster, mate []int32) ([]groupIdx, []int32) {
+	var groups []groupIdx
+	var left []int32
+	for v, m := range mate {
+		switch {
+		case m < 0:
+			left = append(left, int32(v))
+		case int32(v) < m:
+			_, st, _ := r.pair(int32(v), m)
+			groups = append(groups, groupIdx{members: [3]int32{int32(v), m, -1}, relaxed: st == pairRecent})
+		}
+	}
+	// Place leftovers who were left out or in a trio last round first, so
+	// they get the pick of the pairs.
+	ordered := make([]int32, 0, len(left))
+	for _, pass := range []bool{true, false} {
+		for _, u := range left {
+			if r.flagged[u] == pass {
+				ordered = append(ordered, u)
+			}
+		}
+	}
+	var unmatched []int32
+	for _, u := range ordered {
+		if g := r.bestTrio(u, groups); g >= 0 {
+			groups[g].members[2] = u
+			continue
+		}
+		unmatched = append(unmatched, u)
+	}
+	return groups, unmatched
+}
+
+// bestTrio picks the pair u joins, or -1. It prefers, in order: no relaxed
+// repeat, no member who was left out or in a trio last round, the oldest
+// relaxed introduction, the highest added score.
+func (r *roster) bestTrio(u int32, groups []groupIdx) int {
+	step := 1
+	if checks := len(groups) * 2; checks > 0 && checks > trioSearchBudget/max(1, r.n/1000) {
+		step = checks / (trioSearchBudget / max(1, r.n/1000))
+	}
+	type key struct {
+		recent  int
+		flagged int
+		oldest  int64 // minus the most recent relaxed introduction round
+		score   int64
+	}
+	better := func(a, b key) bool {
+		if a.recent != b.recent {
+			return a.recent < b.recent
+		}
+		if a.flagged != b.flagged {
+			return a.flagged < b.flagged
+		}
+		if a.oldest != b.oldest {
+			return a.oldest > b.oldest
+		}
+		return a.score > b.score
+	}
+	best, bestKey := -1, key{}
+	for g := 0; g < len(groups); g += step {
+		grp := groups[g]
+		if grp.members[2] >= 0 {
+			continue
+		}
+		a, b := grp.members[0], grp.members[1]
+		if r.org[u] == r.org[a] || r.org[u] == r.org[b] {
+			continue
+		}
+		sa, sta, la := r.pair(u, a)
+		sb, stb, lb := r.pair(u, b)
+		if sta == pairForbidden || stb == pairForbidden {
+			continue
+		}
+		k := key{score: int64(sa) + int64(sb), oldest: 0}
+		var latest int32 = noRound
+		if sta == pairRecent {
+			k.recent++
+			latest = max(latest, la)
+		}
+		if stb == pairRecent {
+			k.recent++
+			latest = max(latest, lb)
+		}
+		if latest != noRound {
+			k.oldest = -int64(latest)
+		}
+		if r.flagged[a] {
+			k.flagged++
+		}
+		if r.flagged[b] {
+			k.flagged++
+		}
+		if best < 0 || better(k, bestKey) {
+			best, bestKey = g, k
+		}
+	}
+	return best
+}
+
+// whyUnmatched explains to a network admin why the hard rules left u out.
+func (r *roster) whyUnmatched(u int32) string {
+	other, allowed, recent := 0, 0, 0
+	for v := int32(0); v < int32(r.n); v++ {
+		if v == u || r.org[v] == r.org[u] {
+			continue
+		}
+		other++
+		switch _, st, _ := r.pair(u, v); st {
+		case pairAllowed:
+			allowed++
+		case pairRecent:
+			recent++
+		}
+	}
+	name := r.firstName(u)
+	switch {
+	case r.n == 1:
+		return fmt.Sprintf("%s was the only member in this round.", name)
+	case other == 0:
+		return fmt.Sprintf("Everyone else in this round is from %s, and colleagues are never paired.", r.orgNames[r.org[u]])
+	case allowed == 0 && recent == 0:
+		return fmt.Sprintf("Every possible partner for %s from another organisation is on a do-not-pair list.", name)
+	default:
+		return fmt.Sprintf("Everyone %s could meet was already paired, and no pair could take a third without breaking a rule (same organisation or do-not-pair).", name)
+	}
+}

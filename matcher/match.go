@@ -1,0 +1,206 @@
+package matcher
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+)
+
+// Member is one person taking part in a round. Sector, CareerStage,
+// Mentoring and Meeting hold the bot's codes (see the package comment);
+// Interests, Offers and Asks are free tags, compared without regard to case
+// or spacing.
+type Member struct {
+	ID           string
+	Name         string // used in explanations; its first word is the first name
+	Organisation string // compared without regard to case or spacing
+	Sector       string
+	Role         string
+	CareerStage  string
+	Interests    []string
+	Offers       []string // "I can help with"
+	Asks         []string // "I'd like to learn"
+	Mentoring    string   // "mentor", "mentee" or "neither"
+	Meeting      string   // "in_person", "video" or "either"
+}
+
+// Meeting is one past introduction between members A and B in round Round;
+// Met records whether they said they met.
+type Meeting struct {
+	A, B  string
+	Round int
+	Met   bool
+}
+
+// Input is everything one round needs. Members should already be the
+// eligible ones (see Eligible). History and Blocks may mention people who are
+// not in this round; they are ignored.
+type Input struct {
+	Round       int
+	Members     []Member
+	History     []Meeting
+	Blocks      [][2]string // pairs never to introduce, in either order
+	LastLeftOut []string    // IDs left out last round
+	LastInTrio  []string    // IDs put in a trio last round
+}
+
+// Options tune a call to Match. The zero value is ready to use.
+type Options struct {
+	// Seed makes the result repeatable: the same input and seed give the
+	// same groups. Ties are broken by a permutation drawn from it.
+	Seed int64
+	// RepeatWindow is how many past rounds a pair must not be repeated
+	// within (default 12). A pair introduced in round r is blocked in round
+	// R when R-r <= RepeatWindow.
+	RepeatWindow int
+	// Weights score the preferences; the zero value means DefaultWeights.
+	Weights Weights
+	// ExactLimit is the largest round solved by the exact solver (default
+	// DefaultExactLimit); larger rounds take the scalable path.
+	ExactLimit int
+	// FullGraphLimit is the largest round whose every compatible pair is
+	// given to the exact solver (default DefaultFullGraphLimit); above it the
+	// graph is first thinned to each member's best few pairs.
+	FullGraphLimit int
+	// Workers bounds the goroutines used on the scalable path (default 2).
+	Workers int
+}
+
+// Size thresholds chosen from the benchmarks in this package on a 2-core
+// machine; see the package comment.
+const (
+	DefaultRepeatWindow   = 12
+	DefaultExactLimit     = 4000
+	DefaultFullGraphLimit = 1000
+)
+
+func (o Options) withDefaults() Options {
+	if o.RepeatWindow <= 0 {
+		o.RepeatWindow = DefaultRepeatWindow
+	}
+	if o.Weights.isZero() {
+		o.Weights = DefaultWeights()
+	}
+	if o.ExactLimit <= 0 {
+		o.ExactLimit = DefaultExactLimit
+	}
+	if o.FullGraphLimit <= 0 {
+		o.FullGraphLimit = DefaultFullGraphLimit
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	return o
+}
+
+// Group is one introduction: a pair, or a trio when someone would otherwise
+// be left out.
+type Group struct {
+	Members []string // member IDs; in a trio the third is the one who joined the pair
+	// Score is the sum of the preference weights over the group's pairs.
+	Score int
+	// Reasons are short phrases, strongest first, such as
+	// "Sam can help with QI, which Priya wants to learn".
+	Reasons []string
+	// Explanation joins the reasons into one sentence for the message.
+	Explanation string
+	// RelaxedRepeat is set when the repeat window was relaxed so that a
+	// member was not left without a partner; the explanation says so.
+	RelaxedRepeat bool
+}
+
+// Unmatched is a member the hard rules left without any group, with a
+// reason a network admin can read.
+type Unmatched struct {
+	ID     string
+	Reason string
+}
+
+// Result is the outcome of a round.
+type Result struct {
+	Groups    []Group
+	Unmatched []Unmatched
+	// Exact is true when every compatible pair was considered and the
+	// pairing is provably the best for the weights (before the trio).
+	Exact bool
+	// Method is "exact" (all pairs, exact solver), "sparse-exact" (each
+	// member's best pairs, exact solver) or "scalable" (candidate pairs,
+	// greedy start and local search).
+	Method string
+	// Candidates is the number of pairs the solver chose from.
+	Candidates int
+	// MatchingScore is the total score of the pairs before any trio was
+	// formed: the quantity the solver maximises, for comparing methods.
+	MatchingScore int
+}
+
+// Match pairs the members of one round. Hard rules are never broken: no two
+// members of one organisation, no blocked pair, and no pair introduced
+// within the repeat window unless a member would otherwise have no partner
+// at all (then the rule is relaxed for that member only, oldest introduction
+// first, and the group says so). It matches as many people as possible,
+// then avoids leaving out (or putting in a trio) anyone who was left out or
+// in a trio last round, then maximises the total score. When one person is
+// left over they join the pair where they fit best.
+//
+// It returns an error for input it cannot trust: empty or duplicate IDs.
+func Match(in Input, opt Options) (Result, error) {
+	opt = opt.withDefaults()
+	if err := opt.Weights.validate(); err != nil {
+		return Result{}, err
+	}
+	rng := rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15))
+	r, err := compile(in, opt, rng)
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	var mate []int32
+	switch {
+	case r.n <= opt.ExactLimit:
+		mate, res.Candidates, res.Exact = solveExact(r, opt, rng)
+		res.Method = "sparse-exact"
+		if res.Exact {
+			res.Method = "exact"
+		}
+	default:
+		mate, res.Candidates = solveScalable(r, opt, rng)
+		res.Method = "scalable"
+	}
+	for v, m := range mate {
+		if int32(v) < m {
+			s, _, _ := r.pair(int32(v), m)
+			res.MatchingScore += int(s)
+		}
+	}
+	groups, unmatched := formGroups(r, mate)
+	for _, g := range groups {
+		res.Groups = append(res.Groups, r.describe(g))
+	}
+	for _, u := range unmatched {
+		res.Unmatched = append(res.Unmatched, Unmatched{ID: r.ids[u], Reason: r.whyUnmatched(u)})
+	}
+	// Present groups in the input order of their first member, so the
+	// output does not depend on the internal shuffle.
+	order := func(id string) int { return int(r.perm[r.index[id]]) }
+	slices.SortFunc(res.Groups, func(a, b Group) int { return order(a.Members[0]) - order(b.Members[0]) })
+	slices.SortFunc(res.Unmatched, func(a, b Unmatched) int { return order(a.ID) - order(b.ID) })
+	return res, nil
+}
+
+// groupIdx is a group by roster index; members[2] is -1 for a pair.
+type groupIdx struct {
+	members [3]int32
+	relaxed bool
+}
+
+func (g groupIdx) size() int {
+	if g.members[2] < 0 {
+		return 2
+	}
+	return 3
+}
+
+func errorf(format string, args ...any) error {
+	return fmt.Errorf("matcher: "+format, args...)
+}

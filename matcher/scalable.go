@@ -1,0 +1,455 @@
+package matcher
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sync"
+)
+
+// How many candidate partners each member proposes on the scalable path.
+// Drawing at random from the people who offer what a member asks (and so
+// on), rather than taking each member's top few, keeps popular members from
+// soaking up everyone's list.
+const (
+	perAsk       = 3 // members who offer what this member asks, per ask
+	perOffer     = 3 // members who ask what this member offers, per offer
+	perInterest  = 2 // members sharing an interest, per interest
+	perMentoring = 2 // mentors for a mentee, mentees for a mentor
+	perRandom    = 6 // anyone from another organisation
+	maxTagsUsed  = 5 // tags per list that draw candidates
+	genChunks    = 64
+)
+
+// graph is a candidate graph in compressed adjacency form: the neighbours
+// of u are nbr[off[u]:off[u+1]], sorted, with scores in wt.
+type graph struct {
+	n   int
+	off []int32
+	nbr []int32
+	wt  []int32
+}
+
+func (g *graph) edges() []cand {
+	out := make([]cand, 0, len(g.nbr)/2)
+	for u := 0; u < g.n; u++ {
+		for k := g.off[u]; k < g.off[u+1]; k++ {
+			if v := g.nbr[k]; int32(u) < v {
+				out = append(out, cand{int32(u), v, g.wt[k]})
+			}
+		}
+	}
+	return out
+}
+
+// weight returns the score of edge u-v and whether it is a candidate.
+func (g *graph) weight(u, v int32) (int32, bool) {
+	lo, hi := g.off[u], g.off[u+1]
+	for lo < hi {
+		mid := int32(uint32(lo+hi) >> 1)
+		if g.nbr[mid] < v {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < g.off[u+1] && g.nbr[lo] == v {
+		return g.wt[lo], true
+	}
+	return 0, false
+}
+
+// solveScalable handles rounds too large for the exact solver: candidate
+// pairs from the offer, ask and interest indexes plus random members of
+// other organisations; a greedy matching; short augmenting paths to match
+// as many as possible; then local search (swaps of partners between two
+// pairs, moves to a single member) until nothing improves.
+func solveScalable(r *roster, opt Options, rng *rand.Rand) ([]int32, int) {
+	g := buildCandidates(r, opt.Workers, rng.Uint64())
+	mate := approxMatch(r, g, rng)
+	relaxLocally(r, mate)
+	return mate, len(g.nbr) / 2
+}
+
+// tagIndex lists, for each tag, the members holding it in one of their
+// three lists (0 interests, 1 offers, 2 asks).
+type tagIndex struct {
+	off     []int32
+	members []int32
+}
+
+func (r *roster) tagIndex(kind int) tagIndex {
+	nt := len(r.tagNames)
+	idx := tagIndex{off: make([]int32, nt+1)}
+	for i := 0; i < r.n; i++ {
+		for _, t := range r.tags[r.tagOff[3*i+kind]:r.tagOff[3*i+kind+1]] {
+			idx.off[t+1]++
+		}
+	}
+	for t := 0; t < nt; t++ {
+		idx.off[t+1] += idx.off[t]
+	}
+	idx.members = make([]int32, idx.off[nt])
+	fill := slices.Clone(idx.off[:nt])
+	for i := 0; i < r.n; i++ {
+		for _, t := range r.tags[r.tagOff[3*i+kind]:r.tagOff[3*i+kind+1]] {
+			idx.members[fill[t]] = int32(i)
+			fill[t]++
+		}
+	}
+	return idx
+}
+
+func (x tagIndex) of(t int32) []int32 { return x.members[x.off[t]:x.off[t+1]] }
+
+// buildCandidates draws each member's candidate partners, keeps those the
+// hard rules allow, scores them, and merges both directions into a graph.
+// Work is cut into a fixed number of chunks, each with its own random
+// stream, so the graph depends on the seed and not on scheduling.
+func buildCandidates(r *roster, workers int, seed uint64) *graph {
+	interestIdx, offerIdx, askIdx := r.tagIndex(0), r.tagIndex(1), r.tagIndex(2)
+	var mentors, mentees []int32
+	for i := 0; i < r.n; i++ {
+		switch r.mentoring[i] {
+		case mentorMentor:
+			mentors = append(mentors, int32(i))
+		case mentorMentee:
+			mentees = append(mentees, int32(i))
+		}
+	}
+
+	type proposal struct {
+		u, v int32
+		w    int32
+	}
+	parts := make([][]proposal, genChunks)
+	chunk := (r.n + genChunks - 1) / genChunks
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			var mine []int32
+			for c := range next {
+				rng := rand.New(rand.NewPCG(seed, uint64(c)))
+				var out []proposal
+				for u := int32(c * chunk); u < int32(min(r.n, (c+1)*chunk)); u++ {
+					mine = mine[:0]
+					try := func(v int32) {
+						if v == u || r.org[u] == r.org[v] || slices.Contains(mine, v) {
+							return
+						}
+						mine = append(mine, v)
+						if s, st, _ := r.pair(u, v); st == pairAllowed {
+							out = append(out, proposal{u, v, s})
+						}
+					}
+					draw := func(list []int32, k int) {
+						if len(list) == 0 {
+							return
+						}
+						for range k {
+							try(list[rng.IntN(len(list))])
+						}
+					}
+					for _, t := range r.asks(u)[:min(len(r.asks(u)), maxTagsUsed)] {
+						draw(offerIdx.of(t), perAsk)
+					}
+					for _, t := range r.offers(u)[:min(len(r.offers(u)), maxTagsUsed)] {
+						draw(askIdx.of(t), perOffer)
+					}
+					for _, t := range r.interests(u)[:min(len(r.interests(u)), maxTagsUsed)] {
+						draw(interestIdx.of(t), perInterest)
+					}
+					switch r.mentoring[u] {
+					case mentorMentor:
+						draw(mentees, perMentoring)
+					case mentorMentee:
+						draw(mentors, perMentoring)
+					}
+					for range perRandom {
+						try(int32(rng.IntN(r.n)))
+					}
+				}
+				parts[c] = out
+			}
+		})
+	}
+	for c := range genChunks {
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+
+	// Merge proposals in both directions into sorted, de-duplicated
+	// adjacency lists.
+	g := &graph{n: r.n, off: make([]int32, r.n+1)}
+	total := 0
+	for _, p := range parts {
+		for _, e := range p {
+			g.off[e.u+1]++
+			g.off[e.v+1]++
+		}
+		total += 2 * len(p)
+	}
+	for i := 0; i < r.n; i++ {
+		g.off[i+1] += g.off[i]
+	}
+	type half struct{ v, w int32 }
+	adj := make([]half, total)
+	fill := slices.Clone(g.off[:r.n])
+	for _, p := range parts {
+		for _, e := range p {
+			adj[fill[e.u]] = half{e.v, e.w}
+			fill[e.u]++
+			adj[fill[e.v]] = half{e.u, e.w}
+			fill[e.v]++
+		}
+	}
+	g.nbr = make([]int32, 0, total)
+	g.wt = make([]int32, 0, total)
+	off := make([]int32, r.n+1)
+	for u := 0; u < r.n; u++ {
+		run := adj[g.off[u]:g.off[u+1]]
+		slices.SortFunc(run, func(a, b half) int { return int(a.v) - int(b.v) })
+		for k, h := range run {
+			if k > 0 && run[k-1].v == h.v {
+				continue
+			}
+			g.nbr = append(g.nbr, h.v)
+			g.wt = append(g.wt, h.w)
+		}
+		off[u+1] = int32(len(g.nbr))
+	}
+	g.off = off
+	return g
+}
+
+// approxMatch finds a near-optimal max-cardinality matching on the
+// candidate graph. Weights include the fairness bonus, as for the exact
+// solver.
+func approxMatch(r *roster, g *graph, rng *rand.Rand) []int32 {
+	n := r.n
+	bonus := r.fairnessBonus()
+	ew := func(u, v, w int32) int64 {
+		x := int64(w)
+		if r.flagged[u] {
+			x += bonus
+		}
+		if r.flagged[v] {
+			x += bonus
+		}
+		return x
+	}
+	mate := filled(n, -1)
+
+	// Greedy from the best pair down.
+	es := g.edges()
+	for _, k := range r.byKeyDesc(es) {
+		e := es[k]
+		if mate[e.u] < 0 && mate[e.v] < 0 {
+			mate[e.u], mate[e.v] = e.v, e.u
+		}
+	}
+
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	rng.Shuffle(n, func(a, b int) { order[a], order[b] = order[b], order[a] })
+
+	// augment3 matches a single u through a path u-v=v'-x to another single
+	// x, choosing the path with the best gain.
+	augment3 := func(u int32) bool {
+		best := int64(-1 << 62)
+		var bv, bx int32 = -1, -1
+		for k := g.off[u]; k < g.off[u+1]; k++ {
+			v := g.nbr[k]
+			vm := mate[v]
+			if vm < 0 {
+				// A direct pair is always best for cardinality.
+				gain := ew(u, v, g.wt[k]) + 1<<61
+				if gain > best {
+					best, bv, bx = gain, v, -1
+				}
+				continue
+			}
+			wvm, _ := g.weight(v, vm)
+			base := ew(u, v, g.wt[k]) - ew(v, vm, wvm)
+			for q := g.off[vm]; q < g.off[vm+1]; q++ {
+				x := g.nbr[q]
+				if x == u || x == v || mate[x] >= 0 {
+					continue
+				}
+				if gain := base + ew(vm, x, g.wt[q]); gain > best {
+					best, bv, bx = gain, v, x
+				}
+			}
+		}
+		switch {
+		case bv < 0:
+			return false
+		case bx < 0:
+			mate[u], mate[bv] = bv, u
+		default:
+			vm := mate[bv]
+			mate[u], mate[bv] = bv, u
+			mate[vm], mate[bx] = bx, vm
+		}
+		return true
+	}
+
+	// improve applies the best single move around a matched u: swap
+	// partners with another pair (u-v, u'-v'), or take a single v and
+	// leave u' single. Neither lowers the number of pairs.
+	improve := func(u int32) bool {
+		um := mate[u]
+		if um < 0 {
+			return false
+		}
+		wu, _ := g.weight(u, um)
+		cur := ew(u, um, wu)
+		var best int64
+		var bv int32 = -1
+		for k := g.off[u]; k < g.off[u+1]; k++ {
+			v := g.nbr[k]
+			if v == um {
+				continue
+			}
+			gain := ew(u, v, g.wt[k]) - cur
+			if vm := mate[v]; vm >= 0 {
+				w2, ok := g.weight(um, vm)
+				if !ok || um == vm {
+					continue
+				}
+				wv, _ := g.weight(v, vm)
+				gain += ew(um, vm, w2) - ew(v, vm, wv)
+			}
+			if gain > best {
+				best, bv = gain, v
+			}
+		}
+		if bv < 0 {
+			return false
+		}
+		vm := mate[bv]
+		mate[u], mate[bv] = bv, u
+		mate[um] = vm
+		if vm >= 0 {
+			mate[vm] = um
+		}
+		return true
+	}
+
+	// Work through a queue of members whose surroundings changed, so later
+	// passes touch only the few places that can still improve.
+	queued := make([]bool, n)
+	queue := append([]int32(nil), order...)
+	for _, u := range queue {
+		queued[u] = true
+	}
+	touch := func(u int32) {
+		if !queued[u] {
+			queued[u] = true
+			queue = append(queue, u)
+		}
+	}
+	budget := 40 * n // guards against long cycles of tiny gains
+	for len(queue) > 0 && budget > 0 {
+		budget--
+		u := queue[0]
+		queue = queue[1:]
+		queued[u] = false
+		before := [2]int32{u, mate[u]}
+		var changed bool
+		if mate[u] < 0 {
+			changed = augment3(u)
+		} else {
+			changed = improve(u)
+		}
+		if !changed {
+			continue
+		}
+		for _, x := range [4]int32{before[0], before[1], mate[u], mateOr(mate, before[1])} {
+			if x >= 0 {
+				touch(x)
+				if m := mate[x]; m >= 0 {
+					touch(m)
+				}
+			}
+		}
+	}
+	return mate
+}
+
+func mateOr(mate []int32, v int32) int32 {
+	if v < 0 {
+		return -1
+	}
+	return mate[v]
+}
+
+// relaxLocally is the scalable path's last resort for members still
+// without a partner: pair them with each other (under every hard rule, then
+// relaxing the repeat window oldest-first), or through one existing pair.
+func relaxLocally(r *roster, mate []int32) {
+	single := unmatchedOf(mate)
+	if len(single) < 2 {
+		return
+	}
+	// Rounds where this runs long are pathological (most members from one
+	// organisation); give up after a bounded amount of work.
+	budget := 50_000_000
+	for _, relax := range []bool{false, true} {
+		for _, u := range single {
+			if mate[u] >= 0 {
+				continue
+			}
+			best, bestW := int32(-1), int64(-1)
+			for _, x := range single {
+				budget--
+				if x == u || mate[x] >= 0 || r.org[x] == r.org[u] {
+					continue
+				}
+				s, st, last := r.pair(u, x)
+				w := int64(s)
+				switch {
+				case st == pairForbidden, st == pairRecent && !relax:
+					continue
+				case st == pairRecent:
+					w = int64(r.relaxedWeight(last))
+				}
+				if w > bestW {
+					best, bestW = x, w
+				}
+			}
+			if best >= 0 {
+				mate[u], mate[best] = best, u
+			}
+		}
+	}
+	// Through one pair: u-v=v'-x where u and x are single.
+	for _, u := range single {
+		if mate[u] >= 0 || budget < 0 {
+			continue
+		}
+		for v := int32(0); v < int32(r.n) && mate[u] < 0 && budget > 0; v++ {
+			vm := mate[v]
+			if vm < 0 || r.org[v] == r.org[u] {
+				continue
+			}
+			if _, st, _ := r.pair(u, v); st == pairForbidden {
+				continue
+			}
+			for _, x := range single {
+				budget--
+				if x == u || mate[x] >= 0 || r.org[x] == r.org[vm] {
+					continue
+				}
+				if _, st, _ := r.pair(vm, x); st != pairForbidden {
+					mate[u], mate[v] = v, u
+					mate[vm], mate[x] = x, vm
+					break
+				}
+			}
+		}
+	}
+}
