@@ -46,8 +46,10 @@ type Config struct {
 	// ClaimTimeout is how long a message claimed by a replica that stopped
 	// waits before another replica sends it.
 	ClaimTimeout time.Duration
-	Admins       []string
-	LogLevel     slog.Level
+	// OpenPerMinute is the pace of conversations.open (Slack's tier 3: 50).
+	OpenPerMinute float64
+	Admins        []string
+	LogLevel      slog.Level
 }
 
 // IsAdmin reports whether the Slack user ID is one of the network admins.
@@ -117,6 +119,15 @@ func Load(getenv func(string) string, requireSlack bool) (Config, error) {
 	c.FollowUpAfter = duration(getenv, "RAPPORT_FOLLOW_UP_AFTER", 72*time.Hour, time.Second, &errs)
 	c.ClaimTimeout = duration(getenv, "RAPPORT_CLAIM_TIMEOUT", 2*time.Minute, time.Second, &errs)
 	c.RepeatWindow = 12
+	c.OpenPerMinute = 50
+	if v := strings.TrimSpace(getenv("RAPPORT_SLACK_OPEN_PER_MINUTE")); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("RAPPORT_SLACK_OPEN_PER_MINUTE %q must be a number of calls a minute, at least 1 (Slack allows 50)", v))
+		} else {
+			c.OpenPerMinute = n
+		}
+	}
 	if v := strings.TrimSpace(getenv("RAPPORT_REPEAT_WINDOW")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 520 {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/slack-go/slack"
@@ -174,6 +175,7 @@ func (d *deliverer) classify(ctx context.Context, err error, users []string) err
 	var ne net.Error
 	switch {
 	case errors.As(err, &rl):
+		d.a.pace.block(time.Now().Add(rl.RetryAfter))
 		return &bot.DeliveryError{RetryAfter: rl.RetryAfter, Err: err}
 	case errors.As(err, &se) && slices.Contains(permanentErrors, se.Err), slices.Contains(permanentErrors, err.Error()):
 		de := &bot.DeliveryError{Permanent: true, Err: err}

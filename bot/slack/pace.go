@@ -41,11 +41,45 @@ const openBurst = 10
 // pacer keeps sending within Slack's limits: a token bucket for
 // conversations.open, and a gap between messages in one conversation.
 type pacer struct {
-	open   *rate.Limiter
-	gap    time.Duration
-	mu     sync.Mutex
-	nextIn map[string]time.Time // conversation -> earliest next message
-	lastGC time.Time
+	open    *rate.Limiter
+	gap     time.Duration
+	mu      sync.Mutex
+	nextIn  map[string]time.Time // conversation -> earliest next message
+	lastGC  time.Time
+	blocked time.Time // after a 429, no call before this
+}
+
+// block holds every call back until t: Slack's Retry-After applies to the
+// whole app, not one request.
+func (p *pacer) block(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t.After(p.blocked) {
+		p.blocked = t
+	}
+}
+
+// waitBlocked waits out a 429's Retry-After.
+func (p *pacer) waitBlocked(ctx context.Context) error {
+	p.mu.Lock()
+	until := p.blocked
+	p.mu.Unlock()
+	return waitUntil(ctx, until)
+}
+
+func waitUntil(ctx context.Context, t time.Time) error {
+	wait := time.Until(t)
+	if wait <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func newPacer(l Limits) *pacer {
@@ -61,7 +95,12 @@ func newPacer(l Limits) *pacer {
 }
 
 // waitOpen waits for a conversations.open slot.
-func (p *pacer) waitOpen(ctx context.Context) error { return p.open.Wait(ctx) }
+func (p *pacer) waitOpen(ctx context.Context) error {
+	if err := p.open.Wait(ctx); err != nil {
+		return err
+	}
+	return p.waitBlocked(ctx)
+}
 
 // waitPost waits until a message may be posted in channel.
 func (p *pacer) waitPost(ctx context.Context, channel string) error {
@@ -81,14 +120,8 @@ func (p *pacer) waitPost(ctx context.Context, channel string) error {
 		p.lastGC = now
 	}
 	p.mu.Unlock()
-	if wait := time.Until(at); wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := waitUntil(ctx, at); err != nil {
+		return err
 	}
-	return nil
+	return p.waitBlocked(ctx)
 }

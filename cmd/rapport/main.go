@@ -153,6 +153,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// The outbox handles 429s itself, pausing all sending at once.
 		DeliveryAPI: slack.New(cfg.SlackBotToken, slack.OptionAPIURL(cfg.SlackAPIURL)),
 		AfterRound:  delivery.Wake,
+		Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
 	})
 	delivery.Out = adapter.Deliverer()
 	sched := &scheduler{rounds: rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
