@@ -173,6 +173,12 @@ type MemberMeetup struct {
 	Position int
 }
 
+// MeetupPromotion is a meetup whose waiting list moved up.
+type MeetupPromotion struct {
+	Meetup   *Meetup
+	Promoted []Attendee
+}
+
 // MeetupReminder is one reminder owed to one member.
 type MeetupReminder struct {
 	MeetupID int64
@@ -264,6 +270,12 @@ type MeetupStore interface {
 	// sent it or claimed it since staleBefore. Of several callers at once,
 	// one gets true.
 	ClaimMeetupReminder(ctx context.Context, r MeetupReminder, now, staleBefore time.Time) (bool, error)
+
+	// FillFreePlaces moves members from the waiting list to going, in
+	// order, wherever a scheduled meetup that has not started at now has
+	// free places that no answer filled (a member going left the network,
+	// say). It returns each meetup changed with the members moved.
+	FillFreePlaces(ctx context.Context, now time.Time) ([]MeetupPromotion, error)
 
 	// FinishMeetupReminder records a claimed reminder as sent or, when
 	// sent is false, releases it to be tried again (a few times at most).
@@ -640,6 +652,12 @@ func (s *Meetups) ClaimReminder(ctx context.Context, r MeetupReminder) (bool, er
 // FinishReminder records a claimed reminder as sent, or releases it.
 func (s *Meetups) FinishReminder(ctx context.Context, r MeetupReminder, sent bool) error {
 	return s.Store.FinishMeetupReminder(ctx, r, sent, s.now())
+}
+
+// FillFreePlaces gives places freed outside an answer (by members who
+// left) to the people waiting, and returns who moved up where.
+func (s *Meetups) FillFreePlaces(ctx context.Context) ([]MeetupPromotion, error) {
+	return s.Store.FillFreePlaces(ctx, s.now())
 }
 
 // CalendarLinks returns "add to calendar" links for Google Calendar and

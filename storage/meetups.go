@@ -469,6 +469,60 @@ func promoteWaiting(ctx context.Context, tx *tx, id int64, capacity int) ([]bot.
 	return out, nil
 }
 
+// FillFreePlaces moves waiting members up wherever a scheduled meetup
+// that has not started has free places, each meetup in a transaction of
+// its own that holds its row, as an answer does.
+func (db *DB) FillFreePlaces(ctx context.Context, now time.Time) ([]bot.MeetupPromotion, error) {
+	const candidates = `SELECT m.id FROM meetups m
+		WHERE m.status = 'scheduled' AND m.starts_at > $1 AND m.capacity > 0
+		AND EXISTS (SELECT 1 FROM meetup_rsvps w WHERE w.meetup_id = m.id AND w.status = 'waiting')
+		AND (SELECT COUNT(*) FROM meetup_rsvps g WHERE g.meetup_id = m.id AND g.status = 'going') < m.capacity`
+	var ids []int64
+	if err := db.db.SelectContext(ctx, &ids, candidates, dbTime(now)); err != nil {
+		return nil, fmt.Errorf("fill free places: %w", err)
+	}
+	var out []bot.MeetupPromotion
+	for _, id := range ids {
+		p, err := db.fillFreePlaces(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		if len(p.Promoted) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) fillFreePlaces(ctx context.Context, id int64) (bot.MeetupPromotion, error) {
+	tx, done, err := db.beginMeetupWrite(ctx)
+	if err != nil {
+		return bot.MeetupPromotion{}, err
+	}
+	defer done()
+	defer tx.Rollback()
+	var lock meetupLock
+	err = tx.GetContext(ctx, &lock, `UPDATE meetups SET version = version + 1 WHERE id = $1 AND status = 'scheduled' RETURNING version, status, capacity`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.MeetupPromotion{}, nil
+	} else if err != nil {
+		return bot.MeetupPromotion{}, fmt.Errorf("fill free places: %w", err)
+	}
+	promoted, err := promoteWaiting(ctx, tx, id, lock.Capacity)
+	if err != nil || len(promoted) == 0 {
+		// Nothing to do after all: roll back the version bump.
+		return bot.MeetupPromotion{}, err
+	}
+	m, err := findMeetup(ctx, tx, id)
+	if err != nil {
+		return bot.MeetupPromotion{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return bot.MeetupPromotion{}, fmt.Errorf("fill free places: commit: %w", err)
+	}
+	return bot.MeetupPromotion{Meetup: m, Promoted: promoted}, nil
+}
+
 // attendeeRow is one RSVP with the member's names.
 type attendeeRow struct {
 	MemberID int64  `db:"member_id"`

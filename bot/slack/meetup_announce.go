@@ -122,7 +122,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// RunMeetupReminders sends meetup reminders as they fall due, until ctx is
+// RunMeetupReminders sends meetup reminders as they fall due, and gives
+// places freed by members who left to the people waiting, until ctx is
 // cancelled. It looks at once, then every Meetups.ReminderInterval, so
 // reminders that fell due while the bot was down go out at start (if the
 // meetup has not begun). Several replicas may run it: each reminder is
@@ -138,11 +139,26 @@ func (a *Adapter) RunMeetupReminders(ctx context.Context) error {
 		if _, err := a.SendDueMeetupReminders(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("could not send meetup reminders", "err", err)
 		}
+		a.fillFreePlaces(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
+	}
+}
+
+// fillFreePlaces moves waiting lists up where members going have left
+// the network, telling those moved and updating the announcements.
+func (a *Adapter) fillFreePlaces(ctx context.Context) {
+	ps, err := a.meetups.FillFreePlaces(ctx)
+	if err != nil && ctx.Err() == nil {
+		a.log.Error("could not fill freed meetup places", "err", err)
+	}
+	for _, p := range ps {
+		a.log.Info("meetup waiting list moved up", "meetup", p.Meetup.ID, "moved", len(p.Promoted))
+		a.tellPromoted(ctx, p.Meetup, p.Promoted)
+		a.refreshAnnouncement(ctx, p.Meetup.ID)
 	}
 }
 
