@@ -41,14 +41,17 @@ func solveExact(r *roster, opt Options, rng *rand.Rand) ([]int32, int, bool) {
 	}
 	if !exact {
 		edges = slices.Clip(edges)
+		bonus := r.fairnessBonus()
+		opened := map[int32]bool{}
 		for range rounds {
-			// Members left single get all their pairs, so the pricing cannot
-			// miss a larger matching through them.
+			// Members left single get all their pairs (once), so the
+			// pricing cannot miss a larger matching through them.
 			single := map[int32]bool{}
 			for _, u := range unmatchedOf(st.mates()) {
-				single[u] = true
+				if !opened[u] {
+					single[u], opened[u] = true, true
+				}
 			}
-			bonus := r.fairnessBonus()
 			added := 0
 			for _, c := range all {
 				if single[c.u] || single[c.v] || st.reducedCost(c.u, c.v, r.bonusWeight(c, bonus)) < 0 {
@@ -61,14 +64,6 @@ func solveExact(r *roster, opt Options, rng *rand.Rand) ([]int32, int, bool) {
 				break
 			}
 			edges = dedupeCands(edges)
-			// The solver is far faster when heavy pairs come first (ties in
-			// scanning order then favour them); keep that order.
-			order := r.byKeyDesc(edges)
-			sorted := make([]cand, len(edges))
-			for i, k := range order {
-				sorted[i] = edges[k]
-			}
-			edges = sorted
 			st = r.solveWithBonus(edges, nil)
 		}
 	}

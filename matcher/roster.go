@@ -75,10 +75,23 @@ func normalise(s string) string {
 
 type interner struct {
 	ids   map[string]int32
+	raw   map[string]int32 // spellings already seen, to skip normalising
 	names []string
 }
 
 func (t *interner) id(raw string) int32 {
+	if id, ok := t.raw[raw]; ok {
+		return id
+	}
+	if t.raw == nil {
+		t.raw = map[string]int32{}
+	}
+	id := t.idSlow(raw)
+	t.raw[raw] = id
+	return id
+}
+
+func (t *interner) idSlow(raw string) int32 {
 	key := normalise(raw)
 	if id, ok := t.ids[key]; ok {
 		return id
@@ -111,6 +124,7 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 	orgs := interner{ids: map[string]int32{}}
 	sectors := interner{ids: map[string]int32{}}
 	tags := interner{ids: map[string]int32{}}
+	tags.id("") // tag 0 stands for blank tags, which are skipped
 	for i, src := range r.perm {
 		m := &in.Members[src]
 		if m.ID == "" {
@@ -150,8 +164,8 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 		for k, list := range [3][]string{m.Interests, m.Offers, m.Asks} {
 			start := len(r.tags)
 			for _, t := range list {
-				if normalise(t) != "" {
-					r.tags = append(r.tags, tags.id(t))
+				if id := tags.id(t); id != 0 {
+					r.tags = append(r.tags, id)
 				}
 			}
 			run := r.tags[start:]

@@ -297,6 +297,21 @@ func approxMatch(r *roster, g *graph, rng *rand.Rand) []int32 {
 		return true
 	}
 
+	// pairWeight is the weight of any pair the hard rules allow, scored on
+	// the spot when it is not a candidate: swapping partners between two
+	// pairs needs the pair of their old partners, which a sparse candidate
+	// graph rarely holds.
+	pairWeight := func(a, b int32) (int64, bool) {
+		if w, ok := g.weight(a, b); ok {
+			return ew(a, b, w), true
+		}
+		if r.org[a] == r.org[b] {
+			return 0, false
+		}
+		s, st, _ := r.pair(a, b)
+		return ew(a, b, s), st == pairAllowed
+	}
+
 	// improve applies the best single move around a matched u: swap
 	// partners with another pair (u-v, u'-v'), or take a single v and
 	// leave u' single. Neither lowers the number of pairs.
@@ -305,8 +320,7 @@ func approxMatch(r *roster, g *graph, rng *rand.Rand) []int32 {
 		if um < 0 {
 			return false
 		}
-		wu, _ := g.weight(u, um)
-		cur := ew(u, um, wu)
+		cur, _ := pairWeight(u, um)
 		var best int64
 		var bv int32 = -1
 		for k := g.off[u]; k < g.off[u+1]; k++ {
@@ -315,13 +329,26 @@ func approxMatch(r *roster, g *graph, rng *rand.Rand) []int32 {
 				continue
 			}
 			gain := ew(u, v, g.wt[k]) - cur
+			if gain <= 0 {
+				// Only moves where u gains are tried from u; a swap that
+				// helps overall but not u is usually found from v's side.
+				continue
+			}
 			if vm := mate[v]; vm >= 0 {
-				w2, ok := g.weight(um, vm)
-				if !ok || um == vm {
+				if vm == um {
 					continue
 				}
-				wv, _ := g.weight(v, vm)
-				gain += ew(um, vm, w2) - ew(v, vm, wv)
+				wv, _ := pairWeight(v, vm)
+				// Skip scoring the old partners' pair when even its best
+				// possible score could not beat the best move so far.
+				if gain-wv+ew(um, vm, int32(r.maxScore)) <= best {
+					continue
+				}
+				w2, ok := pairWeight(um, vm)
+				if !ok {
+					continue
+				}
+				gain += w2 - wv
 			}
 			if gain > best {
 				best, bv = gain, v
@@ -352,7 +379,7 @@ func approxMatch(r *roster, g *graph, rng *rand.Rand) []int32 {
 			queue = append(queue, u)
 		}
 	}
-	budget := 40 * n // guards against long cycles of tiny gains
+	budget := 2 * n // bounds the time; later moves gain little
 	for len(queue) > 0 && budget > 0 {
 		budget--
 		u := queue[0]
@@ -426,9 +453,16 @@ func relaxLocally(r *roster, mate []int32) {
 			}
 		}
 	}
-	// Through one pair: u-v=v'-x where u and x are single.
+	// Through one pair: u-v=v'-x where u and x are single. Few members get
+	// here; a full scan of possible v is kept for the last handful.
+	left := 0
 	for _, u := range single {
-		if mate[u] >= 0 || budget < 0 {
+		if mate[u] < 0 {
+			left++
+		}
+	}
+	for _, u := range single {
+		if mate[u] >= 0 || budget < 0 || left > 64 {
 			continue
 		}
 		for v := int32(0); v < int32(r.n) && mate[u] < 0 && budget > 0; v++ {
@@ -436,6 +470,7 @@ func relaxLocally(r *roster, mate []int32) {
 			if vm < 0 || r.org[v] == r.org[u] {
 				continue
 			}
+			budget--
 			if _, st, _ := r.pair(u, v); st == pairForbidden {
 				continue
 			}
