@@ -721,7 +721,9 @@ func FormFromMeetup(m *Meetup, loc *time.Location) MeetupForm {
 		f.Capacity = strconv.Itoa(m.Capacity)
 	}
 	if m.RSVPBy != nil {
-		f.RSVPBy = m.RSVPBy.In(loc).Format(time.DateOnly)
+		// Stored as the moment answers close: midnight after the chosen
+		// day (or the start, if sooner), which belongs to the day before.
+		f.RSVPBy = m.RSVPBy.Add(-time.Second).In(loc).Format(time.DateOnly)
 	}
 	return f
 }

@@ -102,3 +102,28 @@ func TestCalendarLinks(t *testing.T) {
 		t.Errorf("outlook query: %v", q)
 	}
 }
+
+// An edited meetup's form shows what was chosen, and saving it unchanged
+// changes nothing.
+func TestMeetupFormRoundTrip(t *testing.T) {
+	london, _ := time.LoadLocation("Europe/London")
+	now := time.Date(2026, 6, 1, 10, 0, 0, 0, london).UTC()
+	f := MeetupForm{Title: "PCN lunch", Purpose: "PCN lunch", Date: "2026-06-03", Start: "12:30", End: "14:00",
+		Place: "Riverside", Link: "https://meet.example.org/x", Roles: []string{"gp_trainee"}, Sectors: []string{"housing"},
+		Food: "yes", Capacity: "30", RSVPBy: "2026-06-02"}
+	m, err := f.validate(now, london)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := FormFromMeetup(m, london)
+	if back.RSVPBy != f.RSVPBy || back.Date != f.Date || back.Start != f.Start || back.End != f.End || back.Capacity != f.Capacity || back.Food != f.Food {
+		t.Errorf("form %+v read back as %+v", f, back)
+	}
+	again, err := back.validate(now, london)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := changes(m, again); len(c) != 0 {
+		t.Errorf("saving unchanged changed %v", c)
+	}
+}

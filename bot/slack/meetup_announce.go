@@ -32,6 +32,11 @@ func (a *Adapter) announcer() *announcer {
 	return v.(*announcer)
 }
 
+// announceEvery spaces repeated updates of one announcement, about
+// Slack's sustained rate for chat.update (tier 3, 50 a minute); each pass
+// shows every answer counted before it.
+const announceEvery = time.Second
+
 // maxAnnounceAttempts bounds the tries of one announcement update beyond
 // the client's own retries of 429s.
 const maxAnnounceAttempts = 6
@@ -59,7 +64,11 @@ func (a *Adapter) refreshAnnouncement(ctx context.Context, id int64) {
 	}()
 
 	failures := 0
+	var last time.Time
 	for {
+		if !last.IsZero() && !sleepCtx(ctx, time.Until(last.Add(announceEvery))) {
+			return
+		}
 		an.mu.Lock()
 		an.dirty[id] = false
 		an.mu.Unlock()
@@ -72,6 +81,7 @@ func (a *Adapter) refreshAnnouncement(ctx context.Context, id int64) {
 		if !m.Announced() {
 			return
 		}
+		last = time.Now()
 		if err := a.updateAnnouncement(ctx, m); err != nil {
 			failures++
 			a.log.Warn("could not update a meetup announcement; will retry", "meetup", id, "attempt", failures, "err", err)
@@ -112,6 +122,9 @@ func retryWait(err error, attempt int) time.Duration {
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
