@@ -67,13 +67,13 @@ func (r *roster) reasons(i, j int32, st pairStatus, last int32) []string {
 		out = append(out, fmt.Sprintf("%s and %s were introduced in round %d, but nobody else was free to meet them this time", ni, nj, last))
 	}
 	if t := common(r.interests(i), r.interests(j)); len(t) > 0 {
-		out = append(out, "Both are interested in "+r.tagList(t, 3))
+		out = append(out, "Both are interested in "+r.tagList(i, 0, t, 3))
 	}
 	if t := common(r.offers(i), r.asks(j)); len(t) > 0 {
-		out = append(out, fmt.Sprintf("%s can help with %s, which %s wants to learn", ni, r.tagList(t, 2), nj))
+		out = append(out, fmt.Sprintf("%s can help with %s, which %s wants to learn", ni, r.tagList(i, 1, t, 2), nj))
 	}
 	if t := common(r.offers(j), r.asks(i)); len(t) > 0 {
-		out = append(out, fmt.Sprintf("%s can help with %s, which %s wants to learn", nj, r.tagList(t, 2), ni))
+		out = append(out, fmt.Sprintf("%s can help with %s, which %s wants to learn", nj, r.tagList(j, 1, t, 2), ni))
 	}
 	switch {
 	case r.mentors(i, j):
@@ -99,12 +99,12 @@ func (r *roster) reasons(i, j int32, st pairStatus, last int32) []string {
 	return out
 }
 
-// tagList names up to limit tags: "QI", "QI and frailty", "QI, frailty and
+// tagList names up to limit tags, as member i spelt them in list kind: "QI", "QI and frailty", "QI, frailty and
 // cycling".
-func (r *roster) tagList(tags []int32, limit int) string {
+func (r *roster) tagList(i int32, kind int, tags []int32, limit int) string {
 	var names []string
 	for _, t := range tags[:min(len(tags), limit)] {
-		names = append(names, r.tagNames[t])
+		names = append(names, r.tagText(i, kind, t))
 	}
 	switch len(names) {
 	case 0:

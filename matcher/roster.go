@@ -35,6 +35,7 @@ type roster struct {
 	tagOff   []int32
 	tags     []int32
 	tagNames []string
+	tagKeys  []string
 
 	// Past introductions and blocks of member i, sorted by peer:
 	// peer[histOff[i]:histOff[i+1]].
@@ -74,6 +75,7 @@ func normalise(s string) string {
 }
 
 type interner struct {
+	keys  []string // normalised form of each id
 	ids   map[string]int32
 	raw   map[string]int32 // spellings already seen, to skip normalising
 	names []string
@@ -98,6 +100,7 @@ func (t *interner) idSlow(raw string) int32 {
 	}
 	id := int32(len(t.names))
 	t.ids[key] = id
+	t.keys = append(t.keys, key)
 	t.names = append(t.names, strings.Join(strings.Fields(raw), " "))
 	return id
 }
@@ -176,6 +179,7 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 	}
 	r.orgNames = orgs.names
 	r.tagNames = tags.names
+	r.tagKeys = tags.keys
 	for _, id := range in.LastLeftOut {
 		if i, ok := r.index[id]; ok {
 			r.flagged[i] = true
@@ -298,4 +302,16 @@ func (r *roster) fullName(i int32) string {
 		return strings.Join(f, " ")
 	}
 	return r.ids[i]
+}
+
+// tagText is how member i spelt tag t in list kind (0 interests, 1 offers,
+// 2 asks), so explanations quote people's own words.
+func (r *roster) tagText(i int32, kind int, t int32) string {
+	m := r.members[i]
+	for _, raw := range [3][]string{m.Interests, m.Offers, m.Asks}[kind] {
+		if normalise(raw) == r.tagKeys[t] {
+			return strings.Join(strings.Fields(raw), " ")
+		}
+	}
+	return r.tagNames[t]
 }
