@@ -100,9 +100,9 @@ func TestMatchCases(t *testing.T) {
 		explain   string // substring of some explanation
 	}{
 		{
-			name:    "offer meets ask and shared interest",
-			in:      Input{Round: 1, Members: []Member{sam, priya}},
-			explain: "Both are interested in frailty; Sam can help with QI, which Priya wants to learn",
+			name:      "offer meets ask and shared interest",
+			in:        Input{Round: 1, Members: []Member{sam, priya}},
+			explain:   "Both are interested in frailty; Sam can help with QI, which Priya wants to learn",
 			wantPairs: [][]string{{"priya", "sam"}},
 		},
 		{
