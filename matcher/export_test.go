@@ -14,13 +14,14 @@ func ScalableVsExact(in Input, opt Options) (approx, exact int64, approxPairs, e
 	}
 	g := buildCandidates(r, opt.Workers, rng.Uint64())
 	mate := approxMatch(r, g, rng)
+	relaxLocally(r, mate)
 	total := func(mate []int32) (int64, int) {
 		var t int64
 		pairs := 0
 		for v, m := range mate {
 			if int32(v) < m {
 				w, st, _ := r.pair(int32(v), m)
-				if st != pairAllowed {
+				if st == pairForbidden {
 					panic("matched pair breaks a hard rule")
 				}
 				t += r.bonusWeight(cand{int32(v), m, w}, r.fairnessBonus())

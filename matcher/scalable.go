@@ -13,10 +13,10 @@ import (
 const (
 	perAsk       = 3 // members who offer what this member asks, per ask
 	perOffer     = 3 // members who ask what this member offers, per offer
-	perInterest  = 2 // members sharing an interest, per interest
+	perInterest  = 1 // members sharing an interest, per interest
 	perMentoring = 2 // mentors for a mentee, mentees for a mentor
-	perRandom    = 6 // anyone from another organisation
-	maxTagsUsed  = 5 // tags per list that draw candidates
+	perRandom    = 4 // anyone from another organisation
+	maxTagsUsed  = 4 // tags per list that draw candidates
 	genChunks    = 64
 )
 
@@ -379,7 +379,7 @@ func approxMatch(r *roster, g *graph, rng *rand.Rand) []int32 {
 			queue = append(queue, u)
 		}
 	}
-	budget := 2 * n // bounds the time; later moves gain little
+	budget := n // bounds the time; later moves gain little
 	for len(queue) > 0 && budget > 0 {
 		budget--
 		u := queue[0]
