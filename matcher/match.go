@@ -174,17 +174,18 @@ func Match(in Input, opt Options) (Result, error) {
 		}
 	}
 	groups, unmatched := formGroups(r, mate)
+	// Present groups in the input order of their first member, so the
+	// output does not depend on the internal shuffle.
+	first := func(g groupIdx) int32 { return min(r.perm[g.members[0]], r.perm[g.members[1]]) }
+	slices.SortFunc(groups, func(a, b groupIdx) int { return int(first(a) - first(b)) })
+	slices.SortFunc(unmatched, func(a, b int32) int { return int(r.perm[a] - r.perm[b]) })
+	res.Groups = make([]Group, 0, len(groups))
 	for _, g := range groups {
 		res.Groups = append(res.Groups, r.describe(g))
 	}
 	for _, u := range unmatched {
 		res.Unmatched = append(res.Unmatched, Unmatched{ID: r.ids[u], Reason: r.whyUnmatched(u)})
 	}
-	// Present groups in the input order of their first member, so the
-	// output does not depend on the internal shuffle.
-	order := func(id string) int { return int(r.perm[r.index[id]]) }
-	slices.SortFunc(res.Groups, func(a, b Group) int { return order(a.Members[0]) - order(b.Members[0]) })
-	slices.SortFunc(res.Unmatched, func(a, b Unmatched) int { return order(a.ID) - order(b.ID) })
 	return res, nil
 }
 

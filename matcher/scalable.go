@@ -61,13 +61,21 @@ func (g *graph) weight(u, v int32) (int32, bool) {
 // solveScalable handles rounds too large for the exact solver: candidate
 // pairs from the offer, ask and interest indexes plus random members of
 // other organisations; a greedy matching; short augmenting paths to match
-// as many as possible; then local search (swaps of partners between two
-// pairs, moves to a single member) until nothing improves.
+// as many as possible; local search (swaps of partners between two pairs,
+// moves to a single member); then exact re-solves of small clusters.
 func solveScalable(r *roster, opt Options, rng *rand.Rand) ([]int32, int) {
 	g := buildCandidates(r, opt.Workers, rng.Uint64())
+	return scalableMatch(r, g, rng, opt.Workers), len(g.nbr) / 2
+}
+
+// scalableMatch pairs the members over the candidate graph g.
+func scalableMatch(r *roster, g *graph, rng *rand.Rand, workers int) []int32 {
 	mate := approxMatch(r, g, rng)
+	for range lnsPasses {
+		improveClusters(r, g, mate, rng, workers)
+	}
 	relaxLocally(r, mate)
-	return mate, len(g.nbr) / 2
+	return mate
 }
 
 // tagIndex lists, for each tag, the members holding it in one of their
@@ -487,4 +495,128 @@ func relaxLocally(r *roster, mate []int32) {
 			}
 		}
 	}
+}
+
+// Large-neighbourhood search: clusters of clusterSize members, grown from a
+// random member through candidate pairs and kept closed under the current
+// pairs, are re-solved exactly over every allowed pair inside them. The
+// pairs that separate a greedy matching from the optimum form long
+// alternating cycles, which swaps alone cannot find; two passes of small
+// clusters recover most of the gap at about a second of CPU per 100,000
+// members (larger clusters gain more but cost far more).
+const (
+	lnsPasses   = 2
+	clusterSize = 32
+)
+
+// improveClusters re-solves disjoint clusters exactly and keeps each new
+// pairing that is better. Clusters are formed first, one after another,
+// then solved in parallel; each touches only its own members, so the result
+// does not depend on scheduling.
+func improveClusters(r *roster, g *graph, mate []int32, rng *rand.Rand, workers int) {
+	n := r.n
+	assigned := make([]bool, n)
+	order := rng.Perm(n)
+	var clusters [][]int32
+	var queue []int32
+	add := func(c []int32, v int32) []int32 {
+		if assigned[v] {
+			return c
+		}
+		assigned[v] = true
+		c = append(c, v)
+		queue = append(queue, v)
+		if m := mate[v]; m >= 0 && !assigned[m] {
+			assigned[m] = true
+			c = append(c, m)
+			queue = append(queue, m)
+		}
+		return c
+	}
+	for _, s := range order {
+		if assigned[s] {
+			continue
+		}
+		queue = queue[:0]
+		c := add(nil, int32(s))
+		for q := 0; q < len(queue) && len(c) < clusterSize; q++ {
+			x := queue[q]
+			// Visit neighbours from a random offset so clusters differ
+			// between passes.
+			deg := g.off[x+1] - g.off[x]
+			if deg == 0 {
+				continue
+			}
+			start := g.off[x] + int32(rng.IntN(int(deg)))
+			for k := int32(0); k < deg && len(c) < clusterSize; k++ {
+				i := start + k
+				if i >= g.off[x+1] {
+					i -= deg
+				}
+				c = add(c, g.nbr[i])
+			}
+		}
+		clusters = append(clusters, c)
+	}
+
+	bonus := r.fairnessBonus()
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			var es []wedge
+			for ci := range next {
+				c := clusters[ci]
+				if len(c) < 4 {
+					continue
+				}
+				es = es[:0]
+				var cur int64
+				curPairs := 0
+				for i := range c {
+					for j := i + 1; j < len(c); j++ {
+						a, b := c[i], c[j]
+						if r.org[a] == r.org[b] {
+							continue
+						}
+						s, st, _ := r.pair(a, b)
+						if st != pairAllowed {
+							continue
+						}
+						w := r.bonusWeight(cand{a, b, s}, bonus)
+						es = append(es, wedge{int32(i), int32(j), w})
+						if mate[a] == b {
+							cur += w
+							curPairs++
+						}
+					}
+				}
+				st := solveBlossom(len(c), es, true)
+				local := st.mates()
+				var val int64
+				pairs := 0
+				for _, e := range es {
+					if local[e.u] == e.v {
+						val += e.w
+						pairs++
+					}
+				}
+				if pairs < curPairs || (pairs == curPairs && val <= cur) {
+					continue
+				}
+				for i, m := range local {
+					if m >= 0 {
+						mate[c[i]] = c[m]
+					} else {
+						mate[c[i]] = -1
+					}
+				}
+			}
+		})
+	}
+	for ci := range clusters {
+		next <- ci
+	}
+	close(next)
+	wg.Wait()
 }
