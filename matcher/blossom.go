@@ -81,61 +81,93 @@ type blossomState struct {
 }
 
 func solveBlossom(n int, edges []wedge, maxCardinality bool) *blossomState {
-	s := &blossomState{n: n, edges: edges}
+	return solveBlossomInto(nil, n, edges, maxCardinality)
+}
+
+// resize returns x with length n, reusing its storage when large enough.
+func resize[T any](x []T, n int) []T {
+	if cap(x) >= n {
+		return x[:n]
+	}
+	return make([]T, n)
+}
+
+func fill[T any](x []T, v T) {
+	for i := range x {
+		x[i] = v
+	}
+}
+
+// solveBlossomInto is solveBlossom reusing the storage of s (when not nil),
+// for callers that solve many small graphs in a row.
+func solveBlossomInto(s *blossomState, n int, edges []wedge, maxCardinality bool) *blossomState {
+	if s == nil {
+		s = &blossomState{}
+	}
+	s.n, s.edges = n, edges
+	s.depth, s.top, s.cum = nil, nil, nil
 	m := len(edges)
-	s.endpoint = make([]int32, 2*m)
-	deg := make([]int32, n+1)
+	s.endpoint = resize(s.endpoint, 2*m)
+	s.adjStart = resize(s.adjStart, n+1)
+	fill(s.adjStart, 0)
 	var maxW int64
 	for k, e := range edges {
 		s.endpoint[2*k] = e.u
 		s.endpoint[2*k+1] = e.v
-		deg[e.u]++
-		deg[e.v]++
+		s.adjStart[e.u+1]++
+		s.adjStart[e.v+1]++
 		maxW = max(maxW, e.w)
 	}
-	s.adjStart = make([]int32, n+1)
 	for v := 0; v < n; v++ {
-		s.adjStart[v+1] = s.adjStart[v] + deg[v]
+		s.adjStart[v+1] += s.adjStart[v]
 	}
-	s.adj = make([]int32, 2*m)
-	fill := deg[:n]
-	copy(fill, s.adjStart[:n])
+	s.adj = resize(s.adj, 2*m)
+	s.bestTo = resize(s.bestTo, 2*n)
+	pos := s.bestTo[:n] // borrowed as scratch; reset to -1 below
+	copy(pos, s.adjStart[:n])
 	for k, e := range edges {
-		s.adj[fill[e.u]] = int32(2*k + 1)
-		fill[e.u]++
-		s.adj[fill[e.v]] = int32(2 * k)
-		fill[e.v]++
+		s.adj[pos[e.u]] = int32(2*k + 1)
+		pos[e.u]++
+		s.adj[pos[e.v]] = int32(2 * k)
+		pos[e.v]++
 	}
+	fill(s.bestTo, -1)
 
-	s.mate = filled(n, -1)
-	s.label = make([]int8, 2*n)
-	s.labelEnd = filled(2*n, -1)
-	s.inBlossom = make([]int32, n)
+	s.mate = resize(s.mate, n)
+	fill(s.mate, -1)
+	s.label = resize(s.label, 2*n)
+	fill(s.label, 0)
+	s.labelEnd = resize(s.labelEnd, 2*n)
+	fill(s.labelEnd, -1)
+	s.inBlossom = resize(s.inBlossom, n)
 	for v := range s.inBlossom {
 		s.inBlossom[v] = int32(v)
 	}
-	s.parent = filled(2*n, -1)
-	s.childs = make([][]int32, 2*n)
-	s.base = make([]int32, 2*n)
+	s.parent = resize(s.parent, 2*n)
+	fill(s.parent, -1)
+	s.childs = resize(s.childs, 2*n)
+	fill(s.childs, nil)
+	s.base = resize(s.base, 2*n)
 	for v := 0; v < n; v++ {
 		s.base[v] = int32(v)
 	}
-	for b := n; b < 2*n; b++ {
-		s.base[b] = -1
-	}
-	s.endps = make([][]int32, 2*n)
-	s.bestEdge = filled(2*n, -1)
-	s.bestEdges = make([][]int32, 2*n)
-	s.unused = make([]int32, 0, n)
+	fill(s.base[n:], -1)
+	s.endps = resize(s.endps, 2*n)
+	fill(s.endps, nil)
+	s.bestEdge = resize(s.bestEdge, 2*n)
+	fill(s.bestEdge, -1)
+	s.bestEdges = resize(s.bestEdges, 2*n)
+	fill(s.bestEdges, nil)
+	s.unused = s.unused[:0]
 	for b := 2*n - 1; b >= n; b-- {
 		s.unused = append(s.unused, int32(b))
 	}
-	s.dual = make([]int64, 2*n)
-	for v := 0; v < n; v++ {
-		s.dual[v] = maxW
-	}
-	s.allowed = make([]bool, m)
-	s.bestTo = filled(2*n, -1)
+	s.dual = resize(s.dual, 2*n)
+	fill(s.dual[:n], maxW)
+	fill(s.dual[n:], 0)
+	s.allowed = resize(s.allowed, m)
+	fill(s.allowed, false)
+	s.queue = s.queue[:0]
 
 	for stage := 0; stage < n; stage++ {
 		if !s.stage(maxCardinality) {

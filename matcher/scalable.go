@@ -18,6 +18,8 @@ const (
 	perRandom    = 4 // anyone from another organisation
 	maxTagsUsed  = 4 // tags per list that draw candidates
 	genChunks    = 64
+
+	expectedProposals = 24 // per member, to size buffers
 )
 
 // graph is a candidate graph in compressed adjacency form: the neighbours
@@ -138,7 +140,7 @@ func buildCandidates(r *roster, workers int, seed uint64) *graph {
 			var mine []int32
 			for c := range next {
 				rng := rand.New(rand.NewPCG(seed, uint64(c)))
-				var out []proposal
+				out := make([]proposal, 0, chunk*expectedProposals)
 				for u := int32(c * chunk); u < int32(min(r.n, (c+1)*chunk)); u++ {
 					mine = mine[:0]
 					try := func(v int32) {
@@ -565,6 +567,7 @@ func improveClusters(r *roster, g *graph, mate []int32, rng *rand.Rand, workers 
 	for range workers {
 		wg.Go(func() {
 			var es []wedge
+			var solver *blossomState
 			for ci := range next {
 				c := clusters[ci]
 				if len(c) < 4 {
@@ -591,8 +594,8 @@ func improveClusters(r *roster, g *graph, mate []int32, rng *rand.Rand, workers 
 						}
 					}
 				}
-				st := solveBlossom(len(c), es, true)
-				local := st.mates()
+				solver = solveBlossomInto(solver, len(c), es, true)
+				local := solver.mates()
 				var val int64
 				pairs := 0
 				for _, e := range es {
