@@ -16,7 +16,7 @@ import (
 // roundStats is one row of the simulate table.
 type roundStats struct {
 	round, members          int
-	elapsed                 time.Duration
+	elapsed, cpu            time.Duration
 	allocMB                 float64
 	pairs, trios, unmatched int
 	crossSector, offerAsk   float64 // shares of groups
@@ -114,9 +114,9 @@ func runSimulation(members, rounds int, seed uint64, exactCheck int) ([]roundSta
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		res, err := matcher.Match(in, opt)
-		elapsed := time.Since(start)
+		elapsed, cpu := time.Since(start), cpuTime()-cpu0
 		runtime.ReadMemStats(&after)
 		if err != nil {
 			return nil, nil, err
@@ -130,7 +130,7 @@ func runSimulation(members, rounds int, seed uint64, exactCheck int) ([]roundSta
 			unmatched = append(unmatched, u.ID)
 		}
 		st := measure(people, ours.history, round, groups, len(unmatched))
-		st.round, st.members, st.elapsed, st.method = round, len(in.Members), elapsed, res.Method
+		st.round, st.members, st.elapsed, st.cpu, st.method = round, len(in.Members), elapsed, cpu, res.Method
 		st.allocMB = float64(after.TotalAlloc-before.TotalAlloc) / (1 << 20)
 		if len(in.Members) <= exactCheck && len(in.Members) > 1 {
 			full, err := matcher.Match(in, matcher.Options{Seed: opt.Seed, ExactLimit: len(in.Members), FullGraphLimit: len(in.Members)})
@@ -243,8 +243,8 @@ func meets(offers, asks []string) bool {
 
 func printTable(w io.Writer, rows, base []roundStats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\tRapport\t\t\t\t\t\t\t\t\t\t\t\t| random shuffle\t\t\t\t\t\t")
-	fmt.Fprintln(tw, "round\tmembers\tmethod\tms\talloc MB\tpairs\ttrios\tunmatched\tcross-sector\toffer-ask\trepeats\tsame-org\tvs exact\t| ms\tpairs\ttrios\tcross-sector\toffer-ask\trepeats\tsame-org\t")
+	fmt.Fprintln(tw, "\tRapport\t\t\t\t\t\t\t\t\t\t\t\t\t|\trandom shuffle\t\t\t\t\t\t\t")
+	fmt.Fprintln(tw, "round\tmembers\tmethod\tms\tcpu ms\talloc MB\tpairs\ttrios\tunmatched\tcross-sector\toffer-ask\trepeats\tsame-org\tvs exact\t|\tms\tpairs\ttrios\tcross-sector\toffer-ask\trepeats\tsame-org\t")
 	var sum, bsum roundStats
 	for i, r := range rows {
 		b := base[i]
@@ -252,11 +252,12 @@ func printTable(w io.Writer, rows, base []roundStats) {
 		if r.ratio > 0 {
 			ratio = fmt.Sprintf("%.4f", r.ratio)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%.0f\t%.0f\t%d\t%d\t%d\t%.1f%%\t%.1f%%\t%d\t%d\t%s\t| %.1f\t%d\t%d\t%.1f%%\t%.1f%%\t%d\t%d\t\n",
-			r.round, r.members, r.method, ms(r.elapsed), r.allocMB, r.pairs, r.trios, r.unmatched,
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%.1f%%\t%.1f%%\t%d\t%d\t%s\t|\t%.1f\t%d\t%d\t%.1f%%\t%.1f%%\t%d\t%d\t\n",
+			r.round, r.members, r.method, ms(r.elapsed), ms(r.cpu), r.allocMB, r.pairs, r.trios, r.unmatched,
 			100*r.crossSector, 100*r.offerAsk, r.repeats, r.sameOrg, ratio,
 			ms(b.elapsed), b.pairs, b.trios, 100*b.crossSector, 100*b.offerAsk, b.repeats, b.sameOrg)
 		sum.elapsed += r.elapsed
+		sum.cpu += r.cpu
 		sum.allocMB = max(sum.allocMB, r.allocMB)
 		sum.crossSector += r.crossSector / float64(len(rows))
 		sum.offerAsk += r.offerAsk / float64(len(rows))
@@ -276,8 +277,8 @@ func printTable(w io.Writer, rows, base []roundStats) {
 		if sum.ratio > 0 {
 			ratio = fmt.Sprintf("min %.4f", sum.ratio)
 		}
-		fmt.Fprintf(tw, "all\t\t\tmean %.0f\tmax %.0f\t\t\t%d\t%.1f%%\t%.1f%%\t%d\t%d\t%s\t| \t\t\t%.1f%%\t%.1f%%\t%d\t%d\t\n",
-			ms(sum.elapsed)/float64(len(rows)), sum.allocMB, sum.unmatched, 100*sum.crossSector, 100*sum.offerAsk,
+		fmt.Fprintf(tw, "all\t\t\tmean %.0f\tmean %.0f\tmax %.0f\t\t\t%d\t%.1f%%\t%.1f%%\t%d\t%d\t%s\t|\t\t\t\t%.1f%%\t%.1f%%\t%d\t%d\t\n",
+			ms(sum.elapsed)/float64(len(rows)), ms(sum.cpu)/float64(len(rows)), sum.allocMB, sum.unmatched, 100*sum.crossSector, 100*sum.offerAsk,
 			sum.repeats, sum.sameOrg, ratio, 100*bsum.crossSector, 100*bsum.offerAsk, bsum.repeats, bsum.sameOrg)
 	}
 	tw.Flush()
