@@ -68,7 +68,7 @@ func TestSimulate(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
-	rows, _, err := runSimulation(150, 3, 2, 1000)
+	rows, _, err := runSimulation(150, 3, 2, 1000, true)
 	if err != nil {
 		t.Fatal(err)
 	}

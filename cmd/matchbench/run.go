@@ -11,7 +11,7 @@ import (
 
 const usage = `usage:
   matchbench generate --members N [--seed S]
-  matchbench simulate --members N --rounds R [--seed S] [--exact-check N]
+  matchbench simulate --members N --rounds R [--seed S] [--exact-check N] [--everyone]
   matchbench solve [--max-cardinality] < edges (one "u v w" a line)
 `
 

@@ -42,10 +42,14 @@ func newWorld(net *synth.Network) *world {
 	return w
 }
 
-func (w *world) eligible(net *synth.Network, round int) []matcher.Member {
+func (w *world) eligible(net *synth.Network, round int, everyone bool) []matcher.Member {
 	date := net.RoundDate(round)
 	var out []matcher.Member
 	for _, p := range net.People {
+		if everyone {
+			out = append(out, p.Member)
+			continue
+		}
 		e := matcher.Eligibility{Frequency: p.Frequency, PausedUntil: p.PausedUntil, PausedIndefinitely: p.PausedIndefinitely}
 		if t, ok := w.lastIntro[p.ID]; ok {
 			e.LastIntro = &t
@@ -81,13 +85,14 @@ func simulate(args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 12, "weekly rounds to run")
 	seed := fs.Uint64("seed", 1, "random seed")
 	exactCheck := fs.Int("exact-check", 2500, "largest round also solved exactly over every allowed pair, for the ratio")
+	everyone := fs.Bool("everyone", false, "put everyone in every round, ignoring frequency and pauses, so a round has --members people")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *members < 0 || *rounds < 0 {
 		return fmt.Errorf("--members and --rounds must not be negative")
 	}
-	rows, base, err := runSimulation(*members, *rounds, *seed, *exactCheck)
+	rows, base, err := runSimulation(*members, *rounds, *seed, *exactCheck, *everyone)
 	if err != nil {
 		return err
 	}
@@ -95,7 +100,7 @@ func simulate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func runSimulation(members, rounds int, seed uint64, exactCheck int) ([]roundStats, []roundStats, error) {
+func runSimulation(members, rounds int, seed uint64, exactCheck int, everyone bool) ([]roundStats, []roundStats, error) {
 	net := synth.Generate(members, seed)
 	people := map[string]*matcher.Member{}
 	for i := range net.People {
@@ -108,7 +113,7 @@ func runSimulation(members, rounds int, seed uint64, exactCheck int) ([]roundSta
 	for k := 0; k < rounds; k++ {
 		round := net.Round + k
 
-		in := matcher.Input{Round: round, Members: ours.eligible(net, round), History: ours.history,
+		in := matcher.Input{Round: round, Members: ours.eligible(net, round, everyone), History: ours.history,
 			Blocks: net.Blocks, LastLeftOut: ours.lastLeft, LastInTrio: ours.lastInTrio}
 		opt := matcher.Options{Seed: int64(seed)*1000 + int64(round)}
 		runtime.GC()
@@ -145,7 +150,7 @@ func runSimulation(members, rounds int, seed uint64, exactCheck int) ([]roundSta
 		ours.record(net, round, groups, unmatched, metRng)
 
 		// The baseline: shuffle and pair neighbours, a trio at the end.
-		elig := shuffled.eligible(net, round)
+		elig := shuffled.eligible(net, round, everyone)
 		start = time.Now()
 		baseRng.Shuffle(len(elig), func(a, b int) { elig[a], elig[b] = elig[b], elig[a] })
 		var bgroups [][]string
