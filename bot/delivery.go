@@ -98,16 +98,30 @@ func (d *Delivery) init() {
 	})
 }
 
-// Run sends due messages until ctx is cancelled.
+// Run sends due messages until ctx is cancelled. Workers take messages
+// as they free up, and the outbox is claimed a little ahead of them.
 func (d *Delivery) Run(ctx context.Context) error {
 	d.init()
+	jobs := make(chan OutboxMessage)
+	var wg sync.WaitGroup
+	for range d.Workers {
+		wg.Go(func() {
+			for m := range jobs {
+				d.send(ctx, m)
+			}
+		})
+	}
+	defer func() {
+		close(jobs)
+		wg.Wait()
+	}()
 	for ctx.Err() == nil {
 		if wait := d.pause(); wait > 0 {
 			sleep(ctx, wait, nil)
 			continue
 		}
 		now := d.Now().UTC()
-		msgs, err := d.Store.ClaimOutbox(ctx, now, now.Add(-d.StaleAfter), 4*d.Workers)
+		msgs, err := d.Store.ClaimOutbox(ctx, now, now.Add(-d.StaleAfter), d.Workers)
 		if err != nil {
 			if ctx.Err() == nil {
 				d.Log.Error("reading the outbox failed", "err", err)
@@ -123,26 +137,20 @@ func (d *Delivery) Run(ctx context.Context) error {
 			sleep(ctx, wait, d.wake)
 			continue
 		}
-		d.sendAll(ctx, msgs)
+		for i, m := range msgs {
+			select {
+			case jobs <- m:
+			case <-ctx.Done():
+				// Give back what no worker took, so it is not left
+				// claimed until the claim goes stale.
+				for _, left := range msgs[i:] {
+					d.retry(left, d.Now(), "shutting down")
+				}
+				return nil
+			}
+		}
 	}
 	return nil
-}
-
-func (d *Delivery) sendAll(ctx context.Context, msgs []OutboxMessage) {
-	work := make(chan OutboxMessage)
-	var wg sync.WaitGroup
-	for range min(d.Workers, len(msgs)) {
-		wg.Go(func() {
-			for m := range work {
-				d.send(ctx, m)
-			}
-		})
-	}
-	for _, m := range msgs {
-		work <- m
-	}
-	close(work)
-	wg.Wait()
 }
 
 // pause returns how long sending must still wait after a 429.
@@ -210,24 +218,24 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
 		return nil
 	}
 	channel, ref, err := d.Out.SendIntro(ctx, in, m.Attempts > 1)
-	if channel != "" {
-		// Remember the conversation even when the send failed, so a retry
-		// looks there first.
-		_ = d.Store.SetIntroDelivery(context.WithoutCancel(ctx), in.ID, channel, "", "")
-	}
 	if err != nil {
+		if channel != "" {
+			// Remember the conversation, so a retry looks there first.
+			_ = d.Store.SetIntroDelivery(context.WithoutCancel(ctx), in.ID, channel, "", "")
+		}
 		var de *DeliveryError
 		if errors.As(err, &de) && len(de.Unreachable) > 0 {
 			return d.unreachable(ctx, m, in, de.Unreachable)
 		}
 		return err
 	}
-	if err := d.Store.SetIntroDelivery(context.WithoutCancel(ctx), in.ID, channel, IntroSent, ref); err != nil {
-		// The message is out; the stale claim will be retried, find it in
-		// the conversation and record it then.
-		return err
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := d.Store.RecordIntroSent(rctx, m.ID, in.ID, channel, ref, d.Now()); err != nil {
+		// The message is out but not recorded: the claim goes stale, and
+		// the next attempt finds the message in the conversation.
+		d.Log.Error("could not record a sent intro", "intro", in.ID, "err", err)
 	}
-	d.finish(m, OutboxSent, ref)
 	return nil
 }
 

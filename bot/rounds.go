@@ -182,6 +182,10 @@ type RoundStore interface {
 	// the zero time when none is pending.
 	NextOutboxDue(ctx context.Context) (time.Time, error)
 
+	// RecordIntroSent records, in one transaction, that the intro was
+	// posted (where, and its message reference) and that its outbox
+	// message is done.
+	RecordIntroSent(ctx context.Context, outboxID, introID int64, channelID, ref string, now time.Time) error
 	// SetIntroDelivery records the intro's conversation and, once sent, its
 	// status and message reference.
 	SetIntroDelivery(ctx context.Context, introID int64, channelID, status, messageTS string) error

@@ -522,6 +522,22 @@ func (db *DB) SetIntroDelivery(ctx context.Context, introID int64, channelID, st
 	return nil
 }
 
+// RecordIntroSent records a posted intro and its outbox message together.
+func (db *DB) RecordIntroSent(ctx context.Context, outboxID, introID int64, channelID, ref string, now time.Time) error {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE intros SET channel_id = $2, status = 'sent', message_ts = $3 WHERE id = $1`, introID, channelID, ref); err != nil {
+		return fmt.Errorf("record intro sent: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', ref = $2, sent_at = $3 WHERE id = $1`, outboxID, ref, dbTime(now)); err != nil {
+		return fmt.Errorf("record intro sent: %w", err)
+	}
+	return tx.Commit()
+}
+
 // MarkUnreachable marks members who cannot be reached and queues notices.
 func (db *DB) MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, notices []bot.Notice, now time.Time) error {
 	tx, err := db.begin(ctx, false)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -82,6 +83,15 @@ func NewClient(botToken, appToken, apiURL string) *slack.Client {
 		slack.OptionAPIURL(apiURL),
 		slack.OptionRetryConfig(cfg),
 	)
+}
+
+// NewDeliveryClient returns the client that sends intros and follow-ups.
+// It does not retry by itself, so that the outbox can pause as a whole on
+// a 429, and it keeps a connection open per delivery worker.
+func NewDeliveryClient(botToken, apiURL string) *slack.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 32
+	return slack.New(botToken, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(&http.Client{Transport: transport, Timeout: 30 * time.Second}))
 }
 
 // New returns an adapter that serves svc through api.

@@ -24,9 +24,19 @@ type deliveryFixture struct {
 	members []bot.Member
 }
 
-func newDeliveryFixture(t *testing.T, target storagetest.Target, n int) *deliveryFixture {
+func newDeliveryFixture(t testing.TB, target storagetest.Target, n int) *deliveryFixture {
+	return newDeliveryFixtureWith(t, target, n, slackbot.Limits{})
+}
+
+// newDeliveryFixtureWith runs the workspace with Slack's limits enforced
+// on the same scaled clock the deliverer paces to, when limits.TimeScale
+// is set.
+func newDeliveryFixtureWith(t testing.TB, target storagetest.Target, n int, limits slackbot.Limits, opts ...slacktest.Option) *deliveryFixture {
 	t.Helper()
-	f := &deliveryFixture{db: storagetest.MustOpenDB(t, target), ws: slacktest.New()}
+	if limits.TimeScale > 0 {
+		opts = append(opts, slacktest.WithRateLimits(slacktest.RateLimits{Scale: 1 / limits.TimeScale}))
+	}
+	f := &deliveryFixture{db: storagetest.MustOpenDB(t, target), ws: slacktest.New(opts...)}
 	t.Cleanup(f.ws.Close)
 	orgs := []string{"Riverside Surgery", "Northfield Pharmacy", "Eastgate Housing", "Oak Tree School"}
 	for i := range n {
@@ -41,12 +51,17 @@ func newDeliveryFixture(t *testing.T, target storagetest.Target, n int) *deliver
 	}
 	f.rounds = &bot.Rounds{Store: f.db}
 	client := slackbot.NewClient(f.ws.BotToken(), f.ws.AppToken(), f.ws.APIURL())
-	a := slackbot.New(&bot.Service{Store: f.db}, client, slackbot.Options{Rounds: f.rounds})
+	a := slackbot.New(&bot.Service{Store: f.db}, client, slackbot.Options{
+		Rounds: f.rounds, Limits: limits,
+		// As in serve: no retries inside the client, so a 429 pauses the
+		// whole outbox.
+		DeliveryAPI: slackbot.NewDeliveryClient(f.ws.BotToken(), f.ws.APIURL()),
+	})
 	f.out = a.Deliverer()
 	return f
 }
 
-func (f *deliveryFixture) run(t *testing.T) (*bot.Round, *bot.Delivery, context.CancelFunc) {
+func (f *deliveryFixture) run(t testing.TB) (*bot.Round, *bot.Delivery, context.CancelFunc) {
 	t.Helper()
 	round, _, err := f.rounds.Run(context.Background(), time.Now(), false)
 	if err != nil {
@@ -198,13 +213,140 @@ func lastIntroPost(ws *slacktest.Workspace) slacktest.Call {
 	return last
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+func waitFor(t testing.TB, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitForWithin(t, 10*time.Second, cond)
+}
+
+func waitForWithin(t testing.TB, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
+			t.Fatalf("condition not met within %v", within)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// With a share of Slack's answers 429 (with Retry-After) or 500, every intro
+// is still delivered exactly once, no call is made while a Retry-After
+// runs, and the bot never goes over Slack's limits itself.
+func TestDeliveryThroughRateLimitsAndErrors(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			limits := slackbot.Limits{TimeScale: 100} // a minute lasts 0.6 s
+			f := newDeliveryFixtureWith(t, target, 200, limits, slacktest.WithSeed(7))
+			f.ws.FailShare("chat.postMessage", 0.1, slacktest.Fault{Status: 429, RetryAfter: time.Second})
+			f.ws.FailShare("conversations.open", 0.1, slacktest.Fault{Status: 500})
+			f.run(t)
+			waitForWithin(t, 60*time.Second, func() bool { return introPostCount(f.ws) >= 100 })
+			time.Sleep(500 * time.Millisecond)
+
+			posts := map[string]int{}
+			var injected429, limiter429, server500 int
+			calls := f.ws.Calls()
+			for _, c := range calls {
+				switch {
+				case c.Method == "chat.postMessage" && c.OK() && strings.Contains(c.Params["metadata"], "rapport_intro"):
+					posts[c.Params["metadata"]]++
+				case c.Status == 429 && c.Method == "chat.postMessage":
+					injected429++
+				case c.Status == 429:
+					limiter429++ // only the workspace's own limits answer 429 elsewhere
+				case c.Status == 500:
+					server500++
+				}
+			}
+			for md, n := range posts {
+				if n != 1 {
+					t.Errorf("intro %s posted %d times", md, n)
+				}
+			}
+			if len(posts) != 100 {
+				t.Errorf("%d intros delivered, want 100", len(posts))
+			}
+			if injected429 == 0 || server500 == 0 {
+				t.Fatalf("the faults did not fire (429s %d, 500s %d)", injected429, server500)
+			}
+			if limiter429 != 0 {
+				t.Errorf("the bot went over Slack's limits %d times", limiter429)
+			}
+			// After a 429, nothing new starts until Retry-After has passed
+			// (calls already on the wire may still land just after it).
+			violations := 0
+			for _, c := range calls {
+				if c.Status != 429 || c.Method != "chat.postMessage" {
+					continue
+				}
+				for _, d := range calls {
+					if gap := d.Time.Sub(c.Time); gap > 150*time.Millisecond && gap < time.Second-50*time.Millisecond {
+						violations++
+					}
+				}
+			}
+			if violations != 0 {
+				t.Errorf("%d calls were made while a Retry-After was running", violations)
+			}
+			t.Logf("delivered 100 intros through %d injected 429s and %d 500s", injected429, server500)
+		})
+	}
+}
+
+// BenchmarkDeliverRound delivers a round of 5,000 intros through the local
+// workspace with Slack's limits enforced on a clock 60 times faster (a
+// minute lasts a second), and reports the achieved conversations.open rate as
+// a share of the allowed rate. Run it with -benchtime=1x.
+func BenchmarkDeliverRound(b *testing.B) {
+	target := storagetest.Databases(b)[0]
+	limits := slackbot.Limits{TimeScale: 60}
+	f := newDeliveryFixtureWith(b, target, 10000, limits)
+	for b.Loop() {
+		start := time.Now()
+		round, _, err := f.rounds.Run(context.Background(), time.Now(), true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		planned := time.Since(start)
+		before := introPostCount(f.ws)
+		opensBefore := len(f.ws.CallsTo("conversations.open"))
+		d := &bot.Delivery{Store: f.db, Out: f.out, Workers: 2}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { _ = d.Run(ctx); close(done) }()
+		sendStart := time.Now()
+		// Watch the database, not the workspace: reading the workspace's
+		// call log holds its lock and would bunch the calls it receives.
+		waitForWithin(b, 5*time.Minute, func() bool {
+			time.Sleep(200 * time.Millisecond)
+			st, err := f.db.RoundStats(context.Background(), time.Now(), 1)
+			return err == nil && len(st.Recent) == 1 && st.Recent[0].Delivered >= round.Intros
+		})
+		elapsed := time.Since(sendStart)
+		if got := introPostCount(f.ws) - before; got != round.Intros {
+			b.Errorf("%d intros posted, want %d", got, round.Intros)
+		}
+		cancel()
+		<-done
+
+		opens := len(f.ws.CallsTo("conversations.open")) - opensBefore
+		allowed := 50.0 / 60 * limits.TimeScale // calls a second
+		achieved := float64(opens) / elapsed.Seconds()
+		limited := 0
+		byMethod := map[string]int{}
+		for _, c := range f.ws.Calls() {
+			if c.Status == 429 {
+				limited++
+				byMethod[c.Method]++
+			}
+		}
+		if limited > 0 {
+			b.Logf("429s by method: %v", byMethod)
+		}
+		b.ReportMetric(float64(round.Intros), "intros")
+		b.ReportMetric(planned.Seconds(), "plan-s")
+		b.ReportMetric(elapsed.Seconds(), "deliver-s")
+		b.ReportMetric(100*achieved/allowed, "%-of-allowed-rate")
+		b.ReportMetric(float64(limited), "429s")
 	}
 }

@@ -211,8 +211,11 @@ func introMessage(in *bot.Intro) (string, []slack.Block) {
 			continue
 		}
 		names = append(names, m.Name)
-		line := fmt.Sprintf("*%s* (<@%s>)\n%s, %s · %s", escape(m.Name), m.UserID,
-			bot.Label(bot.Roles, m.Profile.Role), escape(m.Profile.Organisation), bot.Label(bot.Sectors, m.Profile.Sector))
+		where := escape(m.Profile.Organisation) + " · " + bot.Label(bot.Sectors, m.Profile.Sector)
+		if m.Profile.Role != "" && m.Profile.Role != "other" {
+			where = bot.Label(bot.Roles, m.Profile.Role) + ", " + where
+		}
+		line := fmt.Sprintf("*%s* (<@%s>)\n%s", escape(m.Name), m.UserID, where)
 		if m.Profile.Bio != "" {
 			line += "\n_" + escape(m.Profile.Bio) + "_"
 		}
@@ -237,7 +240,11 @@ func introMessage(in *bot.Intro) (string, []slack.Block) {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*A first question*\n"+escape(in.Question)), nil, nil))
 	}
 	if starter != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("<@%s>, would you start? Suggest a time that suits you all, in person or on a video call.", starter)), nil, nil))
+		you := "you both"
+		if len(names) > 2 {
+			you = "you all"
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("<@%s>, would you start? Suggest a time that suits %s, in person or on a video call.", starter, you)), nil, nil))
 	}
 	id := strconv.FormatInt(in.ID, 10)
 	arranged := slack.NewButtonBlockElement(actionIntroArranged, id, plain("We've arranged to meet"))

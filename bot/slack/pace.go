@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Limits are the Slack rate limits the bot paces its sending to. The zero
@@ -34,19 +32,68 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// openBurst is how many conversations.open calls may go at once before
-// the rate applies.
-const openBurst = 10
+// margin widens each window a little, so that the bot's count and
+// Slack's, which sees each call a moment later (and some calls later than
+// others), never disagree.
+func margin(span time.Duration) time.Duration { return span + span*3/100 + 25*time.Millisecond }
 
-// pacer keeps sending within Slack's limits: a token bucket for
-// conversations.open, and a gap between messages in one conversation.
+// pacer keeps sending within Slack's limits, which Slack counts over a
+// sliding window: at most N calls of a method in any minute, and about one
+// message a second in one conversation.
 type pacer struct {
-	open    *rate.Limiter
+	open    *window
 	gap     time.Duration
 	mu      sync.Mutex
 	nextIn  map[string]time.Time // conversation -> earliest next message
 	lastGC  time.Time
 	blocked time.Time // after a 429, no call before this
+}
+
+func newPacer(l Limits) *pacer {
+	l = l.withDefaults()
+	// Slack counts calls a minute; a smaller whole number of calls over a
+	// proportionally shorter span is the same rate with shorter bursts.
+	span := time.Duration(float64(time.Minute) / l.TimeScale)
+	return &pacer{
+		open:   newWindow(int(l.ConversationsOpenPerMinute), margin(span)),
+		gap:    margin(time.Duration(float64(time.Second) / l.PostMessagePerChannelPerSecond / l.TimeScale)),
+		nextIn: map[string]time.Time{},
+	}
+}
+
+// window allows at most limit calls in any span of time.
+type window struct {
+	mu    sync.Mutex
+	limit int
+	span  time.Duration
+	times []time.Time // the calls within the last span, oldest first
+}
+
+func newWindow(limit int, span time.Duration) *window {
+	return &window{limit: max(limit, 1), span: span}
+}
+
+// wait returns when a call may be made, and counts it.
+func (w *window) wait(ctx context.Context) error {
+	for {
+		w.mu.Lock()
+		now := time.Now()
+		drop := 0
+		for drop < len(w.times) && now.Sub(w.times[drop]) >= w.span {
+			drop++
+		}
+		w.times = w.times[drop:]
+		if len(w.times) < w.limit {
+			w.times = append(w.times, now)
+			w.mu.Unlock()
+			return nil
+		}
+		next := w.times[0].Add(w.span)
+		w.mu.Unlock()
+		if err := waitUntil(ctx, next); err != nil {
+			return err
+		}
+	}
 }
 
 // block holds every call back until t: Slack's Retry-After applies to the
@@ -82,28 +129,34 @@ func waitUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-func newPacer(l Limits) *pacer {
-	l = l.withDefaults()
-	perSecond := l.ConversationsOpenPerMinute / 60 * l.TimeScale
-	return &pacer{
-		// Slack's tiers allow short bursts above the rate, not sustained
-		// ones: a small round goes out at once, a large one at the rate.
-		open:   rate.NewLimiter(rate.Limit(perSecond), openBurst),
-		gap:    time.Duration(float64(time.Second) / l.PostMessagePerChannelPerSecond / l.TimeScale),
-		nextIn: map[string]time.Time{},
+// waitOpen waits for a conversations.open slot. A 429's pause is waited
+// out first: a slot taken before it would be spent after it, together
+// with every other, in one burst that Slack would refuse.
+func (p *pacer) waitOpen(ctx context.Context) error {
+	for {
+		if err := p.waitBlocked(ctx); err != nil {
+			return err
+		}
+		if err := p.open.wait(ctx); err != nil {
+			return err
+		}
+		if !p.isBlocked() {
+			return nil
+		}
 	}
 }
 
-// waitOpen waits for a conversations.open slot.
-func (p *pacer) waitOpen(ctx context.Context) error {
-	if err := p.open.Wait(ctx); err != nil {
-		return err
-	}
-	return p.waitBlocked(ctx)
+func (p *pacer) isBlocked() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return time.Now().Before(p.blocked)
 }
 
 // waitPost waits until a message may be posted in channel.
 func (p *pacer) waitPost(ctx context.Context, channel string) error {
+	if err := p.waitBlocked(ctx); err != nil {
+		return err
+	}
 	p.mu.Lock()
 	now := time.Now()
 	at := p.nextIn[channel]

@@ -1,6 +1,7 @@
 // Command rapport runs the Rapport networking bot.
 //
 //	rapport serve     connect to Slack and serve the network
+//	rapport demo      run the whole product against a local stand-in for Slack
 //	rapport migrate   apply database migrations and exit
 //	rapport version   print the version
 package main
@@ -24,7 +25,6 @@ import (
 	slackbot "github.com/rapport-pcn/rapport/bot/slack"
 	"github.com/rapport-pcn/rapport/config"
 	"github.com/rapport-pcn/rapport/storage"
-	"github.com/slack-go/slack"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -43,6 +43,8 @@ Usage:
 
 Commands:
   serve     connect to Slack (Socket Mode) and serve the network
+  demo      try Rapport with no Slack account: a local stand-in for Slack,
+            a synthetic network, one round, and what members saw
   migrate   apply database migrations and exit
   version   print the version and exit
 
@@ -62,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = serve(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, args[1:], getenv, stdout, stderr)
+	case "demo":
+		err = demo(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "rapport", versionString())
 		return 0
@@ -151,7 +155,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	adapter := slackbot.New(svc, api, slackbot.Options{
 		Logger: logger, Location: cfg.Location, Meetups: meetups, Rounds: rounds,
 		// The outbox handles 429s itself, pausing all sending at once.
-		DeliveryAPI: slack.New(cfg.SlackBotToken, slack.OptionAPIURL(cfg.SlackAPIURL)),
+		DeliveryAPI: slackbot.NewDeliveryClient(cfg.SlackBotToken, cfg.SlackAPIURL),
 		AfterRound:  delivery.Wake,
 		Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
 	})

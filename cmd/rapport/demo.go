@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
+	"github.com/rapport-pcn/rapport/storage"
+)
+
+// demoOrg is an organisation of the demo network.
+type demoOrg struct {
+	name, sector string
+	roles        []string
+}
+
+var demoOrgs = []demoOrg{
+	{"Riverside Surgery", "gp_practice", []string{"gp_partner", "salaried_gp", "practice_nurse", "practice_manager", "gp_trainee", "reception_admin"}},
+	{"Hillview Medical Centre", "gp_practice", []string{"gp_partner", "locum_gp", "nurse_practitioner", "practice_manager", "physician_associate"}},
+	{"Brook Lane Practice", "gp_practice", []string{"salaried_gp", "practice_nurse", "gp_trainee", "care_coordinator"}},
+	{"Parkside Surgery", "gp_practice", []string{"gp_partner", "practice_manager", "practice_nurse", "reception_admin"}},
+	{"Northfield PCN Team", "pcn_team", []string{"clinical_pharmacist", "social_prescriber", "paramedic", "physiotherapist", "care_coordinator"}},
+	{"Northfield Pharmacy", "community_pharmacy", []string{"other"}},
+	{"Eastgate Housing Association", "housing", []string{"other"}},
+	{"Oak Tree Primary School", "education_training", []string{"other"}},
+	{"Age Well Northfield", "voluntary_sector", []string{"other"}},
+	{"Northfield Community Mental Health Team", "mental_health", []string{"other"}},
+}
+
+var (
+	demoFirst = []string{"Amara", "Ben", "Chloe", "Dev", "Ellie", "Farid", "Grace", "Harvey", "Isla", "Jamal", "Keira", "Leon", "Maya", "Nikhil", "Olivia", "Priya", "Quinn", "Rosa", "Sam", "Tariq"}
+	demoLast  = []string{"Okafor", "Hughes", "Patel", "Murphy", "Khan"}
+	demoBios  = []string{"Loves a good QI project", "Runs the practice's frailty clinic", "New to the area, keen to meet people", "Cyclist and occasional baker", "Ten years in the PCN and counting", "Happiest outdoors"}
+)
+
+// demo runs the whole product with no Slack account: a local
+// Slack-compatible workspace in this process, the embedded SQLite database
+// in a temporary folder, a synthetic PCN whose members join through real
+// /introduce-me submissions, one round delivered through the real Slack
+// adapter, and then what members saw and the admin figures.
+func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", "Runs Rapport end to end against a local, in-process stand-in for Slack, with a synthetic network of about 60 members, and prints the introductions they received. Needs no Slack account and no set-up.", stderr)
+	members := fs.Int("members", 60, "how many members join (2 to 200)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *members < 2 || *members > 200 {
+		return usageError{fmt.Errorf("--members must be from 2 to 200")}
+	}
+	dir, err := os.MkdirTemp("", "rapport-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	ws := slacktest.New()
+	defer ws.Close()
+	const admin = "U0DEMOADMN"
+	ws.AddUser(slacktest.User{ID: admin, RealName: "Dr Helen Ashworth"})
+	env := map[string]string{
+		"SLACK_APP_TOKEN": ws.AppToken(), "SLACK_BOT_TOKEN": ws.BotToken(), "SLACK_API_URL": ws.APIURL(),
+		"RAPPORT_DATA_DIR": dir, "RAPPORT_ADMINS": admin, "RAPPORT_LOG_LEVEL": "error",
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	served := make(chan int, 1)
+	go func() {
+		served <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, stderr)
+	}()
+	step := func(format string, a ...any) { fmt.Fprintf(stdout, "• "+format+"\n", a...) }
+
+	wait, stop := context.WithTimeout(ctx, 2*time.Minute)
+	defer stop()
+	if err := ws.WaitForHello(wait, 1); err != nil {
+		return fmt.Errorf("the bot did not connect to the local workspace: %w", err)
+	}
+	fmt.Fprintln(stdout, "Rapport demo: a local stand-in for Slack, the embedded SQLite database, and the real bot.")
+	step("The bot connected over Socket Mode.")
+
+	for _, o := range demoOrgs {
+		if _, err := ws.SlashCommand(wait, admin, bot.CommandName, "admin practices add "+o.name); err != nil {
+			return err
+		}
+	}
+	step("The network admin listed %d practices and partner organisations.", len(demoOrgs))
+
+	names := map[string]string{admin: "Dr Helen Ashworth"}
+	topics := append(append([]string{}, bot.ClinicalTopics...), bot.WorkTopics...)
+	for i := range *members {
+		id := fmt.Sprintf("U0DEMO%04d", i)
+		name := demoFirst[i%len(demoFirst)] + " " + demoLast[(i/len(demoFirst))%len(demoLast)]
+		ws.AddUser(slacktest.User{ID: id, RealName: name})
+		names[id] = name
+		o := demoOrgs[i%len(demoOrgs)]
+		values := map[string]any{
+			bot.FieldOrganisation: o.name,
+			bot.FieldSector:       o.sector,
+			bot.FieldRole:         o.roles[(i/len(demoOrgs))%len(o.roles)],
+			bot.FieldCareerStage:  []string{"in_training", "first_five", "established", "senior"}[i%4],
+			bot.FieldInterests:    []string{topics[(i*7)%len(topics)], bot.PersonalTopics[i%len(bot.PersonalTopics)]},
+			bot.FieldOffers:       []string{topics[(i*5+3)%len(topics)]},
+			bot.FieldAsks:         []string{topics[(i*3+11)%len(topics)]},
+			bot.FieldFrequency:    []string{"weekly", "fortnightly", "monthly"}[i%3],
+			bot.FieldMentoring:    []string{"mentor", "mentee", "neither", "neither"}[i%4],
+			bot.FieldMeeting:      []string{"in_person", "video", "either"}[i%3],
+			bot.FieldBio:          demoBios[i%len(demoBios)],
+		}
+		if err := demoJoin(wait, ws, id, values); err != nil {
+			return fmt.Errorf("%s could not join: %w", name, err)
+		}
+	}
+	step("%d members joined through /introduce-me: each opened the form, filled it in and saved it.", *members)
+
+	if _, err := ws.SlashCommand(wait, admin, bot.CommandName, "admin run-now"); err != nil {
+		return err
+	}
+	confirm, ok := ws.LastEphemeral(admin)
+	if !ok {
+		return fmt.Errorf("no confirmation for run-now")
+	}
+	if _, err := ws.ClickButton(wait, admin, confirm.Channel, confirm.MessageTS, "rounds_run_confirm", ""); err != nil {
+		return err
+	}
+	var started string
+	if err := ws.Wait(wait, func() bool {
+		e, _ := ws.LastEphemeral(admin)
+		started = e.Text
+		return strings.Contains(e.Text, "under way") || strings.Contains(e.Text, "already") || strings.Contains(e.Text, "nobody")
+	}); err != nil {
+		return fmt.Errorf("the round did not start: %w", err)
+	}
+	step("The admin ran a round: %s", started)
+
+	var expected int
+	fmt.Sscanf(started[strings.Index(started, ": ")+2:], "%d", &expected)
+	if err := ws.Wait(wait, func() bool { return len(demoIntros(ws)) >= expected }); err != nil {
+		return fmt.Errorf("only %d of %d introductions arrived: %w", len(demoIntros(ws)), expected, err)
+	}
+	intros := demoIntros(ws)
+	step("%d introductions were delivered as group messages.", len(intros))
+
+	fmt.Fprintln(stdout, "\nWhat members saw")
+	for i, m := range intros {
+		fmt.Fprintf(stdout, "\n── Introduction %d of %d ──\n%s\n", i+1, len(intros), readable(m, names))
+	}
+
+	// The last messages are posted a moment before they are recorded:
+	// wait for the database to count them all before asking for figures.
+	db, err := storage.Open(wait, "", dir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for {
+		st, err := db.RoundStats(wait, time.Now(), 1)
+		if err != nil {
+			return err
+		}
+		if len(st.Recent) == 1 && st.Recent[0].Delivered+st.Recent[0].Failed >= len(intros) {
+			break
+		}
+		select {
+		case <-wait.Done():
+			return fmt.Errorf("deliveries were not recorded: %w", wait.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	before := len(ws.Ephemerals(admin))
+	if _, err := ws.SlashCommand(wait, admin, bot.CommandName, "admin stats"); err != nil {
+		return err
+	}
+	var e slacktest.EphemeralMessage
+	if err := ws.Wait(wait, func() bool {
+		e, _ = ws.LastEphemeral(admin)
+		return len(ws.Ephemerals(admin)) > before+1 && strings.Contains(e.Text, "Rapport in numbers")
+	}); err != nil {
+		return fmt.Errorf("no stats: %w", err)
+	}
+	fmt.Fprintf(stdout, "\nWhat the admin saw (/introduce-me admin stats)\n\n%s\n", readableBlocks(e.Text, e.Blocks, names))
+
+	cancel()
+	if code := <-served; code != 0 {
+		return fmt.Errorf("the bot stopped with code %d", code)
+	}
+	return nil
+}
+
+// demoJoin runs /introduce-me for a member and saves the form.
+func demoJoin(ctx context.Context, ws *slacktest.Workspace, user string, values map[string]any) error {
+	if _, err := ws.SlashCommand(ctx, user, bot.CommandName, ""); err != nil {
+		return err
+	}
+	var form slacktest.View
+	if err := ws.Wait(ctx, func() bool {
+		for _, v := range ws.OpenViews(user) {
+			if len(v.Submit) > 0 {
+				form = v
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+	ack, err := ws.SubmitView(ctx, user, form.ID, values)
+	if err != nil {
+		return err
+	}
+	if len(ack.Payload) > 0 && string(ack.Payload) != "null" {
+		return fmt.Errorf("the form was refused: %s", ack.Payload)
+	}
+	return nil
+}
+
+// demoIntros returns the intro messages posted, oldest first.
+func demoIntros(ws *slacktest.Workspace) []slacktest.Call {
+	var out []slacktest.Call
+	for _, c := range ws.CallsTo("chat.postMessage") {
+		if c.OK() && strings.Contains(c.Params["metadata"], "rapport_intro") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func readable(c slacktest.Call, names map[string]string) string {
+	return readableBlocks(c.Params["text"], json.RawMessage(c.Params["blocks"]), names)
+}
+
+var mention = regexp.MustCompile(`<@([A-Z0-9]+)>`)
+
+// readableBlocks turns Block Kit into plain text as a person would read it.
+func readableBlocks(fallback string, raw json.RawMessage, names map[string]string) string {
+	var blocks []map[string]any
+	if err := json.Unmarshal(raw, &blocks); err != nil || len(blocks) == 0 {
+		return plainText(fallback, names)
+	}
+	var out []string
+	for _, b := range blocks {
+		switch b["type"] {
+		case "header", "section":
+			if t, ok := b["text"].(map[string]any); ok {
+				out = append(out, plainText(fmt.Sprint(t["text"]), names))
+			}
+		case "context":
+			if els, ok := b["elements"].([]any); ok {
+				for _, e := range els {
+					if m, ok := e.(map[string]any); ok {
+						out = append(out, "  "+plainText(fmt.Sprint(m["text"]), names))
+					}
+				}
+			}
+		case "actions":
+			var labels []string
+			if els, ok := b["elements"].([]any); ok {
+				for _, e := range els {
+					if m, ok := e.(map[string]any); ok {
+						if t, ok := m["text"].(map[string]any); ok {
+							labels = append(labels, "["+fmt.Sprint(t["text"])+"]")
+						}
+					}
+				}
+			}
+			out = append(out, strings.Join(labels, " "))
+		case "divider":
+			out = append(out, "")
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func plainText(s string, names map[string]string) string {
+	s = mention.ReplaceAllStringFunc(s, func(m string) string {
+		id := mention.FindStringSubmatch(m)[1]
+		if n, ok := names[id]; ok {
+			return "@" + n
+		}
+		return m
+	})
+	s = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "*", "", "```", "", "_", "").Replace(s)
+	return s
+}
