@@ -47,7 +47,8 @@ type Delivery struct {
 	Out   Deliverer
 	Now   func() time.Time
 	Log   *slog.Logger
-	// Workers is how many messages are sent at once (default 4).
+	// Workers is how many messages are sent at once (default 2: Slack's
+	// pace, not the workers, bounds delivery).
 	Workers int
 	// StaleAfter is how long a claimed message may go unrecorded before
 	// another worker takes it over (default 5 minutes). A send is bounded
@@ -84,7 +85,7 @@ func (d *Delivery) init() {
 			d.Log = slog.New(slog.DiscardHandler)
 		}
 		if d.Workers <= 0 {
-			d.Workers = 4
+			d.Workers = 2
 		}
 		if d.StaleAfter <= 0 {
 			d.StaleAfter = 5 * time.Minute

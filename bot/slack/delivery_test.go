@@ -310,7 +310,7 @@ func BenchmarkDeliverRound(b *testing.B) {
 		planned := time.Since(start)
 		before := introPostCount(f.ws)
 		opensBefore := len(f.ws.CallsTo("conversations.open"))
-		d := &bot.Delivery{Store: f.db, Out: f.out, Workers: 2}
+		d := &bot.Delivery{Store: f.db, Out: f.out}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { _ = d.Run(ctx); close(done) }()
