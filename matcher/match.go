@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 )
 
 // Member is one person taking part in a round. Sector, CareerStage,
@@ -179,10 +180,20 @@ func Match(in Input, opt Options) (Result, error) {
 	first := func(g groupIdx) int32 { return min(r.perm[g.members[0]], r.perm[g.members[1]]) }
 	slices.SortFunc(groups, func(a, b groupIdx) int { return int(first(a) - first(b)) })
 	slices.SortFunc(unmatched, func(a, b int32) int { return int(r.perm[a] - r.perm[b]) })
-	res.Groups = make([]Group, 0, len(groups))
-	for _, g := range groups {
-		res.Groups = append(res.Groups, r.describe(g))
+	// Explanations are independent strings; write them in parallel into
+	// fixed slots so the order never depends on scheduling.
+	res.Groups = make([]Group, len(groups))
+	var wg sync.WaitGroup
+	step := (len(groups) + opt.Workers - 1) / max(1, opt.Workers)
+	for lo := 0; lo < len(groups); lo += step {
+		hi := min(len(groups), lo+step)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				res.Groups[i] = r.describe(groups[i])
+			}
+		})
 	}
+	wg.Wait()
 	for _, u := range unmatched {
 		res.Unmatched = append(res.Unmatched, Unmatched{ID: r.ids[u], Reason: r.whyUnmatched(u)})
 	}
