@@ -1,0 +1,232 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/storage"
+)
+
+// joinRoundMembers stores n weekly members, each in an organisation of
+// their own.
+func joinRoundMembers(t *testing.T, db *storage.DB, n int) []bot.Member {
+	t.Helper()
+	var out []bot.Member
+	for i := range n {
+		m := &bot.Member{Platform: "slack", UserID: fmt.Sprintf("U%07dR", i), Name: fmt.Sprintf("Round%d Member", i), Status: bot.StatusActive,
+			Profile: bot.Profile{Organisation: fmt.Sprintf("Practice %d", i), Sector: "gp_practice", Role: "other",
+				CareerStage: "established", Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+		if err := db.SaveMember(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, *m)
+	}
+	return out
+}
+
+// Replicas that start a period's round at once make one round between them.
+func TestRoundClaimedOncePerPeriod(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		joinRoundMembers(t, db, 10)
+		r := &bot.Rounds{Store: db}
+		period := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		var wg sync.WaitGroup
+		results := make(chan error, 4)
+		for range 4 {
+			wg.Go(func() {
+				_, _, err := r.Run(context.Background(), period, false)
+				results <- err
+			})
+		}
+		wg.Wait()
+		close(results)
+		ok, conflicts := 0, 0
+		for err := range results {
+			switch bot.ErrorCode(err) {
+			case "":
+				ok++
+			case bot.ECONFLICT:
+				conflicts++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		if ok != 1 || conflicts != 3 {
+			t.Fatalf("%d rounds ran and %d were refused, want 1 and 3", ok, conflicts)
+		}
+		st, err := db.RoundStats(context.Background(), time.Now(), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Rounds != 1 || st.Intros != 5 {
+			t.Errorf("stored %d rounds with %d intros, want 1 with 5", st.Rounds, st.Intros)
+		}
+		// --force runs another round in the same period, for those due an
+		// intro: not the members just introduced, but two who joined since.
+		for _, id := range []string{"ULATE0001", "ULATE0002"} {
+			m := &bot.Member{Platform: "slack", UserID: id, Name: "Late Joiner", Status: bot.StatusActive,
+				Profile: bot.Profile{Organisation: "Practice " + id, Sector: "housing", Role: "other",
+					CareerStage: "established", Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+			if err := db.SaveMember(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		forced, _, err := r.Run(context.Background(), period, true)
+		if err != nil || forced.Intros != 1 {
+			t.Errorf("forced round: %+v, %v; want one intro of the two who joined since", forced, err)
+		}
+	})
+}
+
+// Two workers claiming the outbox at once never get the same message.
+func TestOutboxClaimsAreExclusive(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		joinRoundMembers(t, db, 40)
+		if _, _, err := (&bot.Rounds{Store: db}).Run(context.Background(), time.Now(), false); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		claimed := map[int64]int{}
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					msgs, err := db.ClaimOutbox(context.Background(), time.Now(), time.Now().Add(-time.Hour), 3)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(msgs) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, m := range msgs {
+						claimed[m.ID]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(claimed) != 20 { // the 20 intros; follow-ups are not due
+			t.Errorf("%d messages claimed, want the 20 intros", len(claimed))
+		}
+		for id, n := range claimed {
+			if n != 1 {
+				t.Errorf("message %d claimed %d times", id, n)
+			}
+		}
+	})
+}
+
+// A member who leaves three delivered intros in a row unanswered is paused
+// and told how to resume; after resuming they are not paused again for
+// the same silence.
+func TestIgnoredIntrosPauseAMember(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		ms := joinRoundMembers(t, db, 2)
+		now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+		r := &bot.Rounds{Store: db, Now: func() time.Time { return now }}
+		for week := range 3 {
+			round, _, err := r.Run(ctx, now, false)
+			if err != nil {
+				t.Fatalf("week %d: %v", week, err)
+			}
+			if round.Intros != 1 {
+				t.Fatalf("week %d: %d intros", week, round.Intros)
+			}
+			deliverAll(t, db, now)
+			now = now.Add(7 * 24 * time.Hour)
+		}
+		_, plan, err := r.Run(ctx, now, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plan.AutoPaused) != 2 || len(plan.Intros) != 0 {
+			t.Fatalf("auto-paused %d, intros %d; want both paused and no intro", len(plan.AutoPaused), len(plan.Intros))
+		}
+		m, _ := db.FindMember(ctx, "slack", ms[0].UserID)
+		if !m.Paused || m.PausedUntil != nil {
+			t.Errorf("member not paused indefinitely: %+v", m)
+		}
+		msgs, _ := db.ClaimOutbox(ctx, now, now.Add(-time.Hour), 10)
+		notices := 0
+		for _, msg := range msgs {
+			if msg.Kind == bot.OutboxNotice && strings.Contains(msg.Text, "resume") {
+				notices++
+			}
+		}
+		if notices != 2 {
+			t.Errorf("%d kind notices queued, want 2", notices)
+		}
+
+		// Both resume: the next round introduces them again.
+		for _, m := range ms {
+			if _, err := db.SetPause(ctx, "slack", m.UserID, false, nil, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now = now.Add(7 * 24 * time.Hour)
+		if _, plan, err = r.Run(ctx, now, false); err != nil {
+			t.Fatal(err)
+		}
+		if len(plan.AutoPaused) != 0 || len(plan.Intros) != 1 {
+			t.Errorf("after resuming: %d paused again, %d intros; want 0 and 1", len(plan.AutoPaused), len(plan.Intros))
+		}
+	})
+}
+
+// deliverAll marks every due intro as sent.
+func deliverAll(t *testing.T, db *storage.DB, now time.Time) {
+	t.Helper()
+	msgs, err := db.ClaimOutbox(context.Background(), now, now.Add(-time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if m.Kind == bot.OutboxIntro {
+			if err := db.RecordIntroSent(context.Background(), m.ID, m.IntroID, "G1", "1.1", now); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// Leaving erases the member's intros; before that, export lists them.
+func TestIntroHistoryExportAndErase(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		ms := joinRoundMembers(t, db, 2)
+		r := &bot.Rounds{Store: db}
+		round, _, err := r.Run(ctx, time.Now(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := db.ExportMember(ctx, "slack", ms[0].UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(x.Intros) != 1 || x.Intros[0].Round != round.Number || len(x.Intros[0].With) != 1 || x.Intros[0].With[0] != ms[1].Name {
+			t.Errorf("export intros = %+v", x.Intros)
+		}
+		if err := db.DeleteMember(ctx, "slack", ms[0].UserID); err != nil {
+			t.Fatal(err)
+		}
+		x, err = db.ExportMember(ctx, "slack", ms[1].UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(x.Intros) != 0 {
+			t.Errorf("the intro with the member who left is still stored: %+v", x.Intros)
+		}
+		if msgs, _ := db.ClaimOutbox(ctx, time.Now().Add(30*24*time.Hour), time.Now(), 100); len(msgs) != 0 {
+			t.Errorf("%d messages about the erased intro are still queued", len(msgs))
+		}
+	})
+}
