@@ -71,7 +71,7 @@ type Options struct {
 // machine; see the package comment.
 const (
 	DefaultRepeatWindow   = 12
-	DefaultExactLimit     = 4000
+	DefaultExactLimit     = 2500
 	DefaultFullGraphLimit = 1000
 )
 
