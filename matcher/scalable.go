@@ -567,6 +567,7 @@ func improveClusters(r *roster, g *graph, mate []int32, rng *rand.Rand, workers 
 	for range workers {
 		wg.Go(func() {
 			var es []wedge
+			var bestW []int64
 			var solver *blossomState
 			for ci := range next {
 				c := clusters[ci]
@@ -593,6 +594,25 @@ func improveClusters(r *roster, g *graph, mate []int32, rng *rand.Rand, workers 
 							curPairs++
 						}
 					}
+				}
+				// Each member can gain at most half of their best pair here;
+				// when even that cannot beat the current pairing, skip the
+				// solve. Clusters already at a local optimum are common.
+				best := bestW[:0]
+				for range c {
+					best = append(best, 0)
+				}
+				for _, e := range es {
+					best[e.u] = max(best[e.u], e.w)
+					best[e.v] = max(best[e.v], e.w)
+				}
+				var bound int64
+				for _, b := range best {
+					bound += b
+				}
+				bestW = best
+				if bound <= 2*cur && curPairs == len(c)/2 {
+					continue
 				}
 				solver = solveBlossomInto(solver, len(c), es, true)
 				local := solver.mates()
