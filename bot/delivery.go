@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -298,7 +299,7 @@ func joinNames(names []string) string {
 	case 1:
 		return names[0]
 	}
-	return fmt.Sprintf("%s and %s", names[0], names[1])
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func (d *Delivery) sendFollowUp(ctx context.Context, m OutboxMessage) error {

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rapport-pcn/rapport/matcher"
@@ -468,7 +469,11 @@ func firstQuestion(ms []Member, round int) (string, int64) {
 		}
 	}
 	if shared := sharedTopics(ms); len(shared) > 0 {
-		return fmt.Sprintf("You both care about %s: how did you get into it?", lowerTopic(shared[0])), starter.ID
+		you := "You both"
+		if len(ms) > 2 {
+			you = "You all"
+		}
+		return fmt.Sprintf("%s care about %s: how did you get into it?", you, lowerTopic(shared[0])), starter.ID
 	}
 	if ms[0].Profile.Sector != ms[1].Profile.Sector {
 		return "What does a typical week look like in your work, and what would surprise someone from outside it?", starter.ID
@@ -492,39 +497,20 @@ func sharedTopics(ms []Member) []string {
 	return out
 }
 
-func equalTopic(a, b string) bool {
-	return canonicalTopic(a) == canonicalTopic(b) || oneLine(lower(a)) == oneLine(lower(b))
-}
-
-func lower(s string) string {
-	out := []rune(s)
-	for i, r := range out {
-		if r >= 'A' && r <= 'Z' {
-			out[i] = r + 'a' - 'A'
-		}
-	}
-	return string(out)
-}
+func equalTopic(a, b string) bool { return strings.EqualFold(canonicalTopic(a), canonicalTopic(b)) }
 
 // lowerTopic lower-cases a topic for the middle of a sentence, leaving
-// acronyms alone.
+// acronyms ("QI", "CQC and compliance") alone.
 func lowerTopic(t string) string {
 	if len(t) > 1 && t[1] >= 'A' && t[1] <= 'Z' {
 		return t
 	}
-	return lower(t[:1]) + t[1:]
+	return strings.ToLower(t[:1]) + t[1:]
 }
 
 func firstNameOf(m Member) string {
-	for _, f := range []string{m.Name} {
-		for i, r := range f {
-			if r == ' ' {
-				return f[:i]
-			}
-		}
-		if f != "" {
-			return f
-		}
+	if f := strings.Fields(m.Name); len(f) > 0 {
+		return f[0]
 	}
 	return "you"
 }
