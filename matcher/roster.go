@@ -205,7 +205,7 @@ type histEntry struct {
 // introduction, whether they ever said they met, and whether either blocked
 // the other.
 func (r *roster) compileHistory(in Input) {
-	var es []histEntry
+	es := make([]histEntry, 0, 2*(len(in.History)+len(in.Blocks)))
 	add := func(a, b string, round int32, flags uint8) {
 		i, ok1 := r.index[a]
 		j, ok2 := r.index[b]
