@@ -40,18 +40,46 @@ func (r *roster) describe(g groupIdx) Group {
 	out.Score = int(s)
 	out.Reasons = r.reasons(a, b, st, last)
 	if c >= 0 {
+		// In a group of three "both" is unclear, so name the two.
+		out.Reasons = r.trioReasons(a, b, st, last)
 		out.Members = append(out.Members, r.ids[c])
 		sa, sta, la := r.pair(c, a)
 		sb, stb, lb := r.pair(c, b)
 		out.Score += int(sa) + int(sb)
 		out.RelaxedRepeat = out.RelaxedRepeat || sta == pairRecent || stb == pairRecent
-		joined := append(r.reasons(c, a, sta, la), r.reasons(c, b, stb, lb)...)
+		joined := append(r.trioReasons(c, a, sta, la), r.trioReasons(c, b, stb, lb)...)
 		out.Reasons = append(out.Reasons, dedupe(joined, out.Reasons)...)
+		if len(out.Reasons) == 0 {
+			out.Reasons = []string{"Three people from different organisations who have not been introduced yet"}
+		}
 		out.Explanation = joinReasons(out.Reasons[:min(len(out.Reasons), 4)])
 		out.Explanation += fmt.Sprintf(" %s makes it a three so nobody is left out.", r.firstName(c))
 		return out
 	}
 	out.Explanation = joinReasons(out.Reasons[:min(len(out.Reasons), 4)])
+	return out
+}
+
+// trioReasons are the reasons for the member who joins a pair: the same as
+// reasons, but naming both people wherever "both" would be unclear in a
+// group of three, and without the fallback when there is nothing special.
+func (r *roster) trioReasons(i, j int32, st pairStatus, last int32) []string {
+	ni, nj := r.firstName(i), r.firstName(j)
+	if ni == nj {
+		ni, nj = r.fullName(i), r.fullName(j)
+	}
+	var out []string
+	for _, s := range r.reasons(i, j, st, last) {
+		switch {
+		case strings.HasPrefix(s, "Both are "):
+			s = ni + " and " + nj + " are both " + strings.TrimPrefix(s, "Both are ")
+		case strings.HasPrefix(s, "Both "):
+			s = ni + " and " + nj + " both " + strings.TrimPrefix(s, "Both ")
+		case strings.HasSuffix(s, "have not been introduced yet"):
+			continue
+		}
+		out = append(out, s)
+	}
 	return out
 }
 
@@ -136,5 +164,13 @@ func joinReasons(rs []string) string {
 	if len(rs) == 0 {
 		return ""
 	}
-	return strings.Join(rs, "; ") + "."
+	parts := make([]string, len(rs))
+	for i, s := range rs {
+		if i > 0 && strings.HasPrefix(s, "Both ") {
+			// Mid-sentence, after a semicolon.
+			s = "both " + strings.TrimPrefix(s, "Both ")
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, "; ") + "."
 }
