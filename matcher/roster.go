@@ -36,6 +36,10 @@ type roster struct {
 	tags     []int32
 	tagNames []string
 	tagKeys  []string
+	// sig[3i+k] has bit t%64 set for each tag t in list k of member i: two
+	// lists with no common bit share no tag, which settles most pairs
+	// without merging the lists.
+	sig []uint64
 
 	// Past introductions and blocks of member i, sorted by peer:
 	// peer[histOff[i]:histOff[i+1]].
@@ -175,6 +179,12 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 			slices.Sort(run)
 			r.tags = r.tags[:start+len(slices.Compact(run))]
 			r.tagOff[3*i+k+1] = int32(len(r.tags))
+		}
+	}
+	r.sig = make([]uint64, 3*n)
+	for k := range r.sig {
+		for _, t := range r.tags[r.tagOff[k]:r.tagOff[k+1]] {
+			r.sig[k] |= 1 << (uint(t) % 64)
 		}
 	}
 	r.orgNames = orgs.names

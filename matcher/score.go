@@ -99,8 +99,8 @@ func (r *roster) pair(i, j int32) (score int32, status pairStatus, lastRound int
 func (r *roster) score(i, j int32, last int32, flags uint8) int32 {
 	w := &r.w
 	s := w.Base
-	ij := intersects(r.offers(i), r.asks(j))
-	ji := intersects(r.offers(j), r.asks(i))
+	ij := r.sig[3*i+1]&r.sig[3*j+2] != 0 && intersects(r.offers(i), r.asks(j))
+	ji := r.sig[3*j+1]&r.sig[3*i+2] != 0 && intersects(r.offers(j), r.asks(i))
 	if ij {
 		s += w.OfferAsk
 	}
@@ -113,7 +113,8 @@ func (r *roster) score(i, j int32, last int32, flags uint8) int32 {
 	if r.sector[i] != r.sector[j] {
 		s += w.DifferentSector
 	}
-	if k := countCommon(r.interests(i), r.interests(j), len(w.SharedInterests)); k > 0 {
+	if r.sig[3*i]&r.sig[3*j] != 0 {
+		k := countCommon(r.interests(i), r.interests(j), len(w.SharedInterests))
 		for _, x := range w.SharedInterests[:k] {
 			s += x
 		}
