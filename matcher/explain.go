@@ -3,6 +3,7 @@ package matcher
 import (
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // sectorNames turns the bot's sector codes into words for explanations;
@@ -10,15 +11,31 @@ import (
 var sectorNames = map[string]string{
 	"gp_practice":        "general practice",
 	"community_pharmacy": "community pharmacy",
+	"pcn_team":           "the PCN team",
 	"hospital":           "hospital services",
 	"community_services": "community services",
 	"mental_health":      "mental health",
 	"social_care":        "social care",
+	"education_training": "education and training",
 	"education":          "education and training",
 	"housing":            "housing",
+	"voluntary_sector":   "the voluntary sector",
 	"voluntary":          "the voluntary sector",
-	"local_authority":    "the local authority",
+	"local_authority":    "the local authority and public health",
 	"public_health":      "public health",
+	"other":              "another sector",
+}
+
+// midSentence lower-cases a tag's first letter for the middle of a
+// sentence ("interested in frailty"), leaving acronyms and names that
+// start with two capitals ("QI", "CQC and compliance") as they are.
+func midSentence(tag string) string {
+	r := []rune(tag)
+	if len(r) == 0 || (len(r) > 1 && unicode.IsUpper(r[1])) {
+		return tag
+	}
+	r[0] = unicode.ToLower(r[0])
+	return string(r)
 }
 
 func sectorName(code string) string {
@@ -132,7 +149,7 @@ func (r *roster) reasons(i, j int32, st pairStatus, last int32) []string {
 func (r *roster) tagList(i int32, kind int, tags []int32, limit int) string {
 	var names []string
 	for _, t := range tags[:min(len(tags), limit)] {
-		names = append(names, r.tagText(i, kind, t))
+		names = append(names, midSentence(r.tagText(i, kind, t)))
 	}
 	switch len(names) {
 	case 0:
