@@ -52,8 +52,7 @@ type Delivery struct {
 	// pace, not the workers, bounds delivery).
 	Workers int
 	// StaleAfter is how long a claimed message may go unrecorded before
-	// another worker takes it over (default 5 minutes). A send is bounded
-	// well below it.
+	// another worker takes it over (default 5 minutes).
 	StaleAfter time.Duration
 	// Idle is the longest wait between looks at the outbox (default 30 s).
 	Idle time.Duration
@@ -177,10 +176,10 @@ func (d *Delivery) send(ctx context.Context, m OutboxMessage) {
 		d.retry(m, d.Now().Add(wait), "waiting out a rate limit")
 		return
 	}
-	// Bound each send well below the claim's life, so a slow send is never
-	// taken over and sent twice.
-	sctx, cancel := context.WithTimeout(ctx, d.StaleAfter/3)
-	defer cancel()
+	// No deadline here: waiting for a rate-limit slot is not a failure.
+	// Each platform call has its own timeout, and StaleAfter must exceed a
+	// paced send (a minute's wait for a slot and a few calls).
+	sctx := ctx
 	var err error
 	switch m.Kind {
 	case OutboxIntro:
@@ -215,8 +214,7 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
 	}
 	if reachable(in) < 2 {
 		d.Log.Info("intro has fewer than two reachable members; not sent", "intro", in.ID)
-		_ = d.Store.SetIntroDelivery(ctx, in.ID, "", IntroFailed, "")
-		d.finish(m, OutboxFailed, "")
+		d.giveUp(ctx, m)
 		return nil
 	}
 	channel, ref, err := d.Out.SendIntro(ctx, in, m.Attempts > 1)
@@ -273,7 +271,7 @@ func (d *Delivery) unreachable(ctx context.Context, m OutboxMessage, in *Intro, 
 		for _, im := range in.Members {
 			if !slices.Contains(gone, im.Member.ID) && !im.Unreachable {
 				notices = append(notices, Notice{MemberID: im.Member.ID, Text: fmt.Sprintf(
-					"Sorry: this week we introduced you to %s, but their account can no longer receive messages, so the introduction couldn't go ahead. You'll be first in line in the next round.", joinNames(names))})
+					"Sorry: this round we introduced you to %s, but their account can no longer receive messages, so the introduction couldn't go ahead. You'll be first in line in the next round.", joinNames(names))})
 			}
 		}
 	}
@@ -342,18 +340,44 @@ func (d *Delivery) failed(ctx context.Context, m OutboxMessage, err error) {
 		d.retry(m, d.Now().Add(de.RetryAfter), "rate limited")
 	case errors.As(err, &de) && de.Permanent:
 		d.Log.Error("giving up on a message", "kind", m.Kind, "outbox", m.ID, "err", err)
-		d.finish(m, OutboxFailed, "")
+		d.giveUp(ctx, m)
 	case m.Attempts >= d.MaxAttempts:
 		d.Log.Error("giving up on a message after repeated failures", "kind", m.Kind, "outbox", m.ID, "attempts", m.Attempts, "err", err)
-		if m.Kind == OutboxIntro {
-			_ = d.Store.SetIntroDelivery(context.WithoutCancel(ctx), m.IntroID, "", IntroFailed, "")
-		}
-		d.finish(m, OutboxFailed, "")
+		d.giveUp(ctx, m)
 	default:
 		wait := backoff(m.Attempts)
 		d.Log.Warn("send failed; will retry", "kind", m.Kind, "outbox", m.ID, "attempt", m.Attempts, "in", wait, "err", err)
 		d.retry(m, d.Now().Add(wait), err.Error())
 	}
+}
+
+// undeliveredText tells a member their intro could not go out.
+const undeliveredText = "Sorry: we couldn't deliver your introduction this round. It's not you: something went wrong on our side. You'll be first in line in the next round."
+
+// giveUp ends a message that will not be sent. An intro that cannot go out
+// is marked failed, which puts its members first in line next round, and
+// those who can be reached are told.
+func (d *Delivery) giveUp(ctx context.Context, m OutboxMessage) {
+	if m.Kind == OutboxIntro {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if in, err := d.Store.FindIntro(wctx, m.IntroID); err == nil && in.Status != IntroFailed {
+			var notices []Notice
+			for _, im := range in.Members {
+				if !im.Unreachable && im.Member.Status == StatusActive {
+					notices = append(notices, Notice{MemberID: im.Member.ID, Text: undeliveredText})
+				}
+			}
+			if err := d.Store.MarkUnreachable(wctx, in.ID, nil, notices, d.Now()); err != nil {
+				d.Log.Error("could not queue notices for an undelivered intro", "intro", in.ID, "err", err)
+			}
+			if err := d.Store.SetIntroDelivery(wctx, in.ID, "", IntroFailed, ""); err != nil {
+				d.Log.Error("could not mark an intro failed", "intro", in.ID, "err", err)
+			}
+			d.Wake()
+		}
+	}
+	d.finish(m, OutboxFailed, "")
 }
 
 // backoff is the wait before attempt n+1: exponential from one second,

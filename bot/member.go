@@ -218,6 +218,16 @@ func (f ProfileForm) validate(listed []Organisation) (Profile, error) {
 		errs[FieldAsks] = msg
 	}
 
+	if errs[FieldOffers] == "" && errs[FieldAsks] == "" {
+		for _, a := range p.Asks {
+			for _, o := range p.Offers {
+				if strings.EqualFold(a, o) {
+					errs[FieldAsks] = fmt.Sprintf("%q is in both lists. Please keep it in one: what you can help with, or what you'd like to learn.", truncate(a, 30))
+				}
+			}
+		}
+	}
+
 	p.Bio = strings.TrimSpace(f.Bio)
 	if strings.ContainsAny(p.Bio, "\r\n") {
 		errs[FieldBio] = "Please keep your bio to one line, without line breaks."

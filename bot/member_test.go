@@ -74,6 +74,7 @@ func TestProfileFormValidate(t *testing.T) {
 		{name: "too many offers", change: func(f *ProfileForm) {
 			f.OffersOther = "a1,a2,a3,a4,a5,a6,a7,a8,a9,a10"
 		}, field: FieldOffers},
+		{name: "same topic offered and asked", change: func(f *ProfileForm) { f.AsksOther = "diabetes" }, field: FieldAsks},
 		{name: "topic too long", change: func(f *ProfileForm) { f.AsksOther = strings.Repeat("x", MaxTopicLen+1) }, field: FieldAsks},
 	}
 	for _, tt := range tests {

@@ -76,8 +76,11 @@ func (in *Intro) Member(id int64) *IntroMember {
 
 // PastIntro is one intro of the history the matcher reads.
 type PastIntro struct {
-	IntroID   int64
-	Round     int
+	IntroID int64
+	Round   int
+	// Period is the scheduled time of the intro's round: eligibility counts
+	// from it, so a round run late does not push the next one back.
+	Period    time.Time
 	CreatedAt time.Time
 	Status    string
 	Members   []int64
@@ -161,8 +164,9 @@ type RoundStore interface {
 
 	// RecordAnswer stores a member's answer about an intro and returns the
 	// intro. secondAskAt, when not zero, queues one more "did you meet?"
-	// for that member. Returns ENOTFOUND when the member is not in it.
-	RecordAnswer(ctx context.Context, introID int64, platform, userID, answer string, secondAskAt, now time.Time) (*Intro, error)
+	// for that member unless one is already waiting; queued says whether
+	// one is. Returns ENOTFOUND when the member is not in it.
+	RecordAnswer(ctx context.Context, introID int64, platform, userID, answer string, secondAskAt, now time.Time) (in *Intro, queued bool, err error)
 
 	// BlockIntro stops the member being introduced again to the others in
 	// the intro. Returns ENOTFOUND when the member is not in it.
@@ -299,7 +303,11 @@ func (r *Rounds) Run(ctx context.Context, period time.Time, force bool) (*Round,
 		if err == nil && p.Eligible < 2 && len(p.AutoPaused) == 0 {
 			// Claiming the period for nobody would block a round later in
 			// it, when people have joined.
-			return nil, Errorf(EINVALID, "Only %d member(s) can take part in this round, so there is nobody to introduce yet.", p.Eligible)
+			who := "Nobody is due an introduction"
+			if p.Eligible == 1 {
+				who = "Only one member is due an introduction"
+			}
+			return nil, Errorf(EINVALID, "%s in this round, so there is nobody to introduce yet.", who)
 		}
 		plan = p
 		return p, err
@@ -332,8 +340,10 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 	slices.SortFunc(history, func(a, b PastIntro) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	for _, h := range history {
 		for i, id := range h.Members {
-			if t, ok := lastIntro[id]; !ok || h.CreatedAt.After(t) {
-				lastIntro[id] = h.CreatedAt
+			// An intro that never reached them does not count: they are
+			// first in line next round.
+			if t, ok := lastIntro[id]; h.Status != IntroFailed && (!ok || h.Period.After(t)) {
+				lastIntro[id] = h.Period
 			}
 			if answered[id] || h.Status != IntroSent {
 				continue

@@ -67,7 +67,7 @@ func (r *Rounds) RunNow(ctx context.Context, u User, force bool) (*Round, *Round
 	period := r.CurrentPeriod(r.now())
 	round, plan, err := r.Run(ctx, period, force)
 	if ErrorCode(err) == ECONFLICT {
-		return nil, nil, Errorf(ECONFLICT, "This week's round has already run. To run another anyway, use `%s admin run-now --force`.", CommandName)
+		return nil, nil, Errorf(ECONFLICT, "The round for this period has already run. To run another anyway, use `%s admin run-now --force`.", CommandName)
 	}
 	return round, plan, err
 }
@@ -91,28 +91,29 @@ func (r *Rounds) CurrentPeriod(t time.Time) time.Time {
 
 // Answer records a member's answer about an intro ("arranged", "yes",
 // "not_yet", "no"). "Not yet" queues one more ask near the end of the
-// round. Returns ENOTFOUND when the member is not in the intro.
-func (r *Rounds) Answer(ctx context.Context, u User, introID int64, answer string) (*Intro, error) {
+// round, once; askAgain says whether one is coming. Returns ENOTFOUND when
+// the member is not in the intro.
+func (r *Rounds) Answer(ctx context.Context, u User, introID int64, answer string) (in *Intro, askAgain bool, err error) {
 	var second time.Time
 	now := r.now()
 	if answer == AnswerNotYet {
 		in, err := r.Store.FindIntro(ctx, introID)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		second = in.CreatedAt.Add(r.settings().SecondAskAfter)
 		if !second.After(now) {
 			second = time.Time{} // the round is over: no second ask
 		}
 	}
-	in, err := r.Store.RecordAnswer(ctx, introID, u.Platform, u.ID, answer, second, now)
+	in, askAgain, err = r.Store.RecordAnswer(ctx, introID, u.Platform, u.ID, answer, second, now)
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "That introduction isn't one of yours, or it was erased.")
+		return nil, false, Errorf(ENOTFOUND, "That introduction isn't one of yours, or it was erased.")
 	}
-	if err == nil && !second.IsZero() && r.OnQueued != nil {
+	if err == nil && askAgain && r.OnQueued != nil {
 		r.OnQueued()
 	}
-	return in, err
+	return in, askAgain, err
 }
 
 // NotAGoodMatch blocks the member from being introduced to the others in

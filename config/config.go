@@ -117,7 +117,7 @@ func Load(getenv func(string) string, requireSlack bool) (Config, error) {
 	}
 
 	c.FollowUpAfter = duration(getenv, "RAPPORT_FOLLOW_UP_AFTER", 72*time.Hour, time.Second, &errs)
-	c.ClaimTimeout = duration(getenv, "RAPPORT_CLAIM_TIMEOUT", 2*time.Minute, time.Second, &errs)
+	c.ClaimTimeout = duration(getenv, "RAPPORT_CLAIM_TIMEOUT", 5*time.Minute, time.Second, &errs)
 	c.RepeatWindow = 12
 	c.OpenPerMinute = 50
 	if v := strings.TrimSpace(getenv("RAPPORT_SLACK_OPEN_PER_MINUTE")); v != "" {

@@ -45,20 +45,39 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 	if force {
 		key = "forced:" + now.Format(time.RFC3339Nano)
 	}
-	var number int
-	if err := tx.GetContext(ctx, &number, `SELECT COALESCE(MAX(number), 0) + 1 FROM rounds`); err != nil {
-		return nil, fmt.Errorf("create round: number: %w", err)
-	}
-	round := &bot.Round{Number: number, Period: period, Forced: force, CreatedAt: now}
+	// Both the period and the number are unique. A conflict on the period
+	// means the round has run; one on the number means a forced round took
+	// it at the same moment, so the next number is tried.
 	const claim = `INSERT INTO rounds (number, period_key, period, forced, created_at)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (period_key) DO NOTHING
-		RETURNING id`
-	if err := tx.GetContext(ctx, &round.ID, claim, number, key, period, force, now); errors.Is(err, sql.ErrNoRows) {
-		return nil, bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
-	} else if err != nil {
-		return nil, fmt.Errorf("create round: claim: %w", err)
+		VALUES ((SELECT COALESCE(MAX(number), 0) + 1 FROM rounds), $1, $2, $3, $4)
+		ON CONFLICT DO NOTHING
+		RETURNING id, number`
+	round := &bot.Round{Period: period, Forced: force, CreatedAt: now}
+	for attempt := 0; ; attempt++ {
+		var claimed struct {
+			ID     int64 `db:"id"`
+			Number int   `db:"number"`
+		}
+		err := tx.GetContext(ctx, &claimed, claim, key, period, force, now)
+		if err == nil {
+			round.ID, round.Number = claimed.ID, claimed.Number
+			break
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("create round: claim: %w", err)
+		}
+		var taken int
+		if err := tx.GetContext(ctx, &taken, `SELECT COUNT(*) FROM rounds WHERE period_key = $1`, key); err != nil {
+			return nil, fmt.Errorf("create round: claim: %w", err)
+		}
+		if taken > 0 {
+			return nil, bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
+		}
+		if attempt == 5 {
+			return nil, fmt.Errorf("create round: no free round number after %d tries", attempt+1)
+		}
 	}
+	number := round.Number
 
 	snap, err := roundSnapshot(ctx, tx, round.ID)
 	if err != nil {
@@ -166,12 +185,13 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 	var hist []struct {
 		IntroID   int64     `db:"intro_id"`
 		Round     int       `db:"number"`
+		Period    time.Time `db:"period"`
 		CreatedAt time.Time `db:"created_at"`
 		Status    string    `db:"status"`
 		MemberID  int64     `db:"member_id"`
 		Answer    string    `db:"answer"`
 	}
-	const history = `SELECT i.id AS intro_id, r.number, i.created_at, i.status, im.member_id, im.answer
+	const history = `SELECT i.id AS intro_id, r.number, r.period, i.created_at, i.status, im.member_id, im.answer
 		FROM intros i
 		JOIN rounds r ON r.id = i.round_id
 		JOIN intro_members im ON im.intro_id = i.id
@@ -182,7 +202,7 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 	}
 	for _, h := range hist {
 		if n := len(s.History); n == 0 || s.History[n-1].IntroID != h.IntroID {
-			s.History = append(s.History, bot.PastIntro{IntroID: h.IntroID, Round: h.Round, CreatedAt: h.CreatedAt.UTC(), Status: h.Status})
+			s.History = append(s.History, bot.PastIntro{IntroID: h.IntroID, Round: h.Round, Period: h.Period.UTC(), CreatedAt: h.CreatedAt.UTC(), Status: h.Status})
 		}
 		last := &s.History[len(s.History)-1]
 		last.Members = append(last.Members, h.MemberID)
@@ -331,35 +351,46 @@ func prefixed(p, columns string) string {
 	return strings.Join(parts, ", ")
 }
 
-// RecordAnswer stores a member's answer about an intro.
-func (db *DB) RecordAnswer(ctx context.Context, introID int64, platform, userID, answer string, secondAskAt, now time.Time) (*bot.Intro, error) {
+// RecordAnswer stores a member's answer about an intro, queueing a second
+// ask at most once.
+func (db *DB) RecordAnswer(ctx context.Context, introID int64, platform, userID, answer string, secondAskAt, now time.Time) (*bot.Intro, bool, error) {
 	tx, err := db.begin(ctx, false)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer tx.Rollback()
 	m, err := findMember(ctx, tx, platform, userID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE intro_members SET answer = $3, answered_at = $4 WHERE intro_id = $1 AND member_id = $2`,
 		introID, m.ID, answer, dbTime(now))
 	if err != nil {
-		return nil, fmt.Errorf("record answer: %w", err)
+		return nil, false, fmt.Errorf("record answer: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, bot.Errorf(bot.ENOTFOUND, "You are not part of that introduction.")
+		return nil, false, bot.Errorf(bot.ENOTFOUND, "You are not part of that introduction.")
 	}
+	queued := false
 	if !secondAskAt.IsZero() {
-		if err := queue(ctx, tx, bot.OutboxFollowUp, introID, m.ID, "", dbTime(secondAskAt), dbTime(now)); err != nil {
-			return nil, err
+		var waiting int
+		const pending = `SELECT COUNT(*) FROM outbox
+			WHERE kind = 'followup' AND intro_id = $1 AND member_id = $2 AND status IN ('pending', 'sending')`
+		if err := tx.GetContext(ctx, &waiting, pending, introID, m.ID); err != nil {
+			return nil, false, fmt.Errorf("record answer: %w", err)
 		}
+		if waiting == 0 {
+			if err := queue(ctx, tx, bot.OutboxFollowUp, introID, m.ID, "", dbTime(secondAskAt), dbTime(now)); err != nil {
+				return nil, false, err
+			}
+		}
+		queued = true
 	}
 	in, err := findIntro(ctx, tx, introID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return in, tx.Commit()
+	return in, queued, tx.Commit()
 }
 
 // BlockIntro stops the member being introduced to the others again.

@@ -225,8 +225,64 @@ func TestIntroHistoryExportAndErase(t *testing.T) {
 		if len(x.Intros) != 0 {
 			t.Errorf("the intro with the member who left is still stored: %+v", x.Intros)
 		}
-		if msgs, _ := db.ClaimOutbox(ctx, time.Now().Add(30*24*time.Hour), time.Now(), 100); len(msgs) != 0 {
-			t.Errorf("%d messages about the erased intro are still queued", len(msgs))
+		// Only the partner's notice is left: nothing about the erased intro.
+		msgs, _ := db.ClaimOutbox(ctx, time.Now().Add(30*24*time.Hour), time.Now(), 100)
+		for _, m := range msgs {
+			if m.Kind != bot.OutboxNotice || m.UserID != ms[1].UserID {
+				t.Errorf("still queued after leaving: %+v", m)
+			}
+		}
+	})
+}
+
+// A round run late in its period (by an admin on a Thursday, or on a
+// restart) does not push weekly members out of the next scheduled round.
+func TestLateRoundKeepsTheNextOne(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		joinRoundMembers(t, db, 6)
+		monday := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		thursday := monday.Add(3*24*time.Hour + 5*time.Hour)
+		now := thursday
+		r := &bot.Rounds{Store: db, Now: func() time.Time { return now }}
+		if _, _, err := r.Run(context.Background(), monday, false); err != nil {
+			t.Fatal(err)
+		}
+		now = monday.Add(7 * 24 * time.Hour)
+		_, plan, err := r.Run(context.Background(), now, false)
+		if err != nil {
+			t.Fatalf("next Monday's round: %v", err)
+		}
+		if plan.Eligible != 6 || len(plan.Intros) != 3 {
+			t.Errorf("next Monday: %d eligible, %d intros; want 6 and 3", plan.Eligible, len(plan.Intros))
+		}
+	})
+}
+
+// A member who leaves before their intro is sent: the partner is told and
+// goes first in line.
+func TestLeavingBeforeDeliveryTellsThePartner(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		ms := joinRoundMembers(t, db, 2)
+		if _, _, err := (&bot.Rounds{Store: db}).Run(ctx, time.Now(), false); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteMember(ctx, "slack", ms[0].UserID); err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := db.ClaimOutbox(ctx, time.Now().Add(time.Minute), time.Now(), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 1 || msgs[0].Kind != bot.OutboxNotice || msgs[0].UserID != ms[1].UserID || !strings.Contains(msgs[0].Text, "first in line") {
+			t.Fatalf("queued %+v, want one notice to the partner", msgs)
+		}
+		snap, err := db.RoundSnapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.LastLeftOut) != 1 || snap.LastLeftOut[0] != ms[1].ID {
+			t.Errorf("first in line next round = %v, want the partner", snap.LastLeftOut)
 		}
 	})
 }

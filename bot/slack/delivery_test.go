@@ -67,7 +67,7 @@ func (f *deliveryFixture) run(t testing.TB) (*bot.Round, *bot.Delivery, context.
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &bot.Delivery{Store: f.db, Out: f.out, StaleAfter: 300 * time.Millisecond, Idle: 50 * time.Millisecond}
+	d := &bot.Delivery{Store: f.db, Out: f.out, Idle: 50 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = d.Run(ctx); close(done) }()
@@ -238,6 +238,7 @@ func TestDeliveryThroughRateLimitsAndErrors(t *testing.T) {
 			limits := slackbot.Limits{TimeScale: 100} // a minute lasts 0.6 s
 			f := newDeliveryFixtureWith(t, target, 200, limits, slacktest.WithSeed(7))
 			f.ws.FailShare("chat.postMessage", 0.1, slacktest.Fault{Status: 429, RetryAfter: time.Second})
+			f.ws.FailShare("chat.postMessage", 0.05, slacktest.Fault{Status: 500})
 			f.ws.FailShare("conversations.open", 0.1, slacktest.Fault{Status: 500})
 			f.run(t)
 			waitForWithin(t, 60*time.Second, func() bool { return introPostCount(f.ws) >= 100 })
@@ -250,7 +251,7 @@ func TestDeliveryThroughRateLimitsAndErrors(t *testing.T) {
 				switch {
 				case c.Method == "chat.postMessage" && c.OK() && strings.Contains(c.Params["metadata"], "rapport_intro"):
 					posts[c.Params["metadata"]]++
-				case c.Status == 429 && c.Method == "chat.postMessage":
+				case c.Status == 429 && c.Method == "chat.postMessage" && c.Error == "ratelimited":
 					injected429++
 				case c.Status == 429:
 					limiter429++ // only the workspace's own limits answer 429 elsewhere

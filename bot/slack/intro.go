@@ -30,12 +30,21 @@ const (
 	actionFollowNo      = "followup_no"
 )
 
-// permanentErrors are Slack errors that no retry will change.
+// permanentErrors are Slack errors about a message or its recipients that
+// no retry will change.
 var permanentErrors = []string{
 	"user_not_found", "users_not_found", "account_inactive", "cannot_dm_bot",
-	"user_disabled", "user_is_bot", "not_authed", "invalid_auth", "channel_not_found",
-	"missing_scope", "too_many_users", "is_archived",
+	"user_disabled", "user_is_bot", "channel_not_found", "too_many_users", "is_archived",
 }
+
+// setupErrors mean the app itself is misconfigured (a revoked token, a
+// missing scope): no message can go until an admin fixes it, so sending
+// pauses rather than throwing intros away.
+var setupErrors = []string{"not_authed", "invalid_auth", "token_revoked", "token_expired", "missing_scope", "not_allowed_token_type"}
+
+// setupPause is how long sending waits after a setup error before trying
+// again.
+const setupPause = 5 * time.Minute
 
 // Deliverer returns the bot.Deliverer that sends intros, follow-ups and
 // notices through this workspace, paced to Slack's limits.
@@ -91,7 +100,7 @@ func (d *deliverer) SendIntro(ctx context.Context, in *bot.Intro, resume bool) (
 		}
 	}
 	channel := in.ChannelID
-	if channel == "" || resume {
+	if channel == "" {
 		ch, err := d.open(ctx, users)
 		if err != nil {
 			return "", "", d.classify(ctx, err, users)
@@ -177,26 +186,49 @@ func (d *deliverer) classify(ctx context.Context, err error, users []string) err
 	case errors.As(err, &rl):
 		d.a.pace.block(time.Now().Add(rl.RetryAfter))
 		return &bot.DeliveryError{RetryAfter: rl.RetryAfter, Err: err}
+	case slackErrorIs(err, setupErrors...):
+		d.a.log.Error("Slack refused the bot token or a permission is missing; delivery paused. Check SLACK_BOT_TOKEN and the app's scopes (README, Slack permissions).", "err", err)
+		return &bot.DeliveryError{RetryAfter: setupPause, Err: err}
 	case errors.As(err, &se) && slices.Contains(permanentErrors, se.Err), slices.Contains(permanentErrors, err.Error()):
-		de := &bot.DeliveryError{Permanent: true, Err: err}
-		de.Unreachable = d.unreachable(ctx, users)
-		return de
+		gone, err2 := d.unreachable(ctx, users)
+		var rl2 *slack.RateLimitedError
+		switch {
+		case errors.As(err2, &rl2):
+			d.a.pace.block(time.Now().Add(rl2.RetryAfter))
+			return &bot.DeliveryError{RetryAfter: rl2.RetryAfter, Err: err2}
+		case slackErrorIs(err2, setupErrors...), slackErrorIs(err2, permanentErrors...):
+			// users.info itself is refused: the app, not a member, is at
+			// fault.
+			d.a.log.Error("Slack refused users.info while checking who can be reached; delivery paused", "err", err2)
+			return &bot.DeliveryError{RetryAfter: setupPause, Err: err2}
+		case err2 != nil:
+			// Who is unreachable is not known yet: try again later rather
+			// than fail the intro.
+			return err2
+		}
+		return &bot.DeliveryError{Permanent: true, Unreachable: gone, Err: err}
 	case errors.As(err, &sc), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
 		return err
 	}
 	return err
 }
 
-// unreachable asks Slack which of users cannot receive messages.
-func (d *deliverer) unreachable(ctx context.Context, users []string) []string {
+// unreachable asks Slack which of users cannot receive messages. It
+// returns an error when Slack could not say (a 429, a 5xx, a setup error).
+func (d *deliverer) unreachable(ctx context.Context, users []string) ([]string, error) {
 	var out []string
 	for _, u := range users {
 		info, err := d.a.deliveryAPI.GetUserInfoContext(ctx, u)
-		if slackErrorIs(err, "user_not_found", "users_not_found") || (err == nil && (info.Deleted || info.IsBot)) {
+		switch {
+		case slackErrorIs(err, "user_not_found", "users_not_found"):
+			out = append(out, u)
+		case err != nil:
+			return nil, err
+		case info.Deleted || info.IsBot:
 			out = append(out, u)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // introMessage renders an intro: who each person is, why they were
@@ -244,7 +276,7 @@ func introMessage(in *bot.Intro) (string, []slack.Block) {
 		if len(names) > 2 {
 			you = "you all"
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("<@%s>, would you start? Suggest a time that suits %s, in person or on a video call.", starter, you)), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("<@%s>, would you start? Suggest a time that suits %s, %s.", starter, you, howToMeet(in))), nil, nil))
 	}
 	id := strconv.FormatInt(in.ID, 10)
 	arranged := slack.NewButtonBlockElement(actionIntroArranged, id, plain("We've arranged to meet"))
@@ -254,15 +286,35 @@ func introMessage(in *bot.Intro) (string, []slack.Block) {
 	block.Confirm = slack.NewConfirmationBlockObject(plain("Not a good match?"),
 		plain("We won't introduce you to each other again. Nobody else is told."), plain("Yes"), plain("Cancel"))
 	blocks = append(blocks, slack.NewActionBlock("intro", arranged, pause, block),
-		slack.NewContextBlock("", mrkdwn("Rapport introduces people across the network every week. Reply here to say hello.")))
+		slack.NewContextBlock("", mrkdwn("Rapport introduces people across the network, at the pace each person chose. Reply here to say hello.")))
 	return title + ". " + escape(in.Explanation), blocks
+}
+
+// howToMeet suggests a way of meeting that suits everyone's preference.
+func howToMeet(in *bot.Intro) string {
+	inPerson, video := true, true
+	for _, im := range in.Members {
+		switch im.Member.Profile.Meeting {
+		case "in_person":
+			video = false
+		case "video":
+			inPerson = false
+		}
+	}
+	switch {
+	case inPerson && !video:
+		return "in person (a coffee or a walk works well)"
+	case video && !inPerson:
+		return "on a video call"
+	}
+	return "in person or on a video call"
 }
 
 // followUpMessage asks one member whether they met the others.
 func followUpMessage(in *bot.Intro, m *bot.IntroMember, second bool) (string, []slack.Block) {
 	var others []string
 	for _, o := range in.Members {
-		if o.Member.ID != m.Member.ID {
+		if o.Member.ID != m.Member.ID && !o.Unreachable {
 			others = append(others, escape(o.Member.Name))
 		}
 	}
@@ -302,7 +354,7 @@ func (a *Adapter) onIntroAction(ctx context.Context, cb slack.InteractionCallbac
 	var replace bool
 	switch act.ActionID {
 	case actionIntroArranged:
-		if _, err := a.rounds.Answer(ctx, u, introID, bot.AnswerArranged); err != nil {
+		if _, _, err := a.rounds.Answer(ctx, u, introID, bot.AnswerArranged); err != nil {
 			text = a.replyErr("arranged", err).Text
 		} else {
 			text = "Wonderful, enjoy meeting! We won't ask you whether you met."
@@ -330,14 +382,17 @@ func (a *Adapter) onIntroAction(ctx context.Context, cb slack.InteractionCallbac
 	case actionFollowYes, actionFollowNotYet, actionFollowNo:
 		answer := map[string]string{actionFollowYes: bot.AnswerYes, actionFollowNotYet: bot.AnswerNotYet, actionFollowNo: bot.AnswerNo}[act.ActionID]
 		replace = true
-		if _, err := a.rounds.Answer(ctx, u, introID, answer); err != nil {
+		if _, askAgain, err := a.rounds.Answer(ctx, u, introID, answer); err != nil {
 			text = a.replyErr("followup", err).Text
 		} else {
 			text = map[string]string{
 				bot.AnswerYes:    "Thank you! Glad you met. We'll keep introducing you to new people.",
-				bot.AnswerNotYet: "No problem. We'll check in once more near the end of the week.",
+				bot.AnswerNotYet: "No problem: there's no rush. We'll check in once more before the round ends.",
 				bot.AnswerNo:     "Thanks for letting us know. Not every introduction works out; your next one will be someone new.",
 			}[answer]
+			if answer == bot.AnswerNotYet && !askAgain {
+				text = "No problem: there's no rush. If you do meet, we'd love to hear how it went in your next introduction."
+			}
 		}
 	default:
 		return nil, nil

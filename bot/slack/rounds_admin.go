@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/slack-go/slack"
@@ -44,10 +45,10 @@ func (a *Adapter) onRoundsAdmin(ctx context.Context, cmd slack.SlashCommand, arg
 	case "run-now":
 		force := len(args) > 1 && args[1] == "--force"
 		value := "normal"
-		note := "It belongs to this week's period, so it won't run if this week's round has already run."
+		note := "It counts as this period's round, so it won't run if this period's round has already run."
 		if force {
 			value = "force"
-			note = "*--force*: it runs even if this week's round has already run, so some people may get a second introduction this week."
+			note = "*--force*: it runs even if this period's round has already run. Members already introduced this period wait for their next turn; those who joined since are introduced."
 		}
 		yes := slack.NewButtonBlockElement(actionRunConfirm, value, plain("Run the round now"))
 		yes.Style = slack.StylePrimary
@@ -62,7 +63,7 @@ func (a *Adapter) onRoundsAdmin(ctx context.Context, cmd slack.SlashCommand, arg
 				a.tellLater(ctx, cmd, a.replyErr("stats", err).Text)
 				return
 			}
-			a.tellLaterLong(ctx, cmd, statsText(st))
+			a.tellLaterLong(ctx, cmd, statsText(st, a.loc))
 		}
 	}
 	return helpReply("", true), nil
@@ -161,7 +162,7 @@ func previewText(p *bot.RoundPlan, when string) string {
 func pct(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }
 
 // statsText renders the network's figures, the last rounds side by side.
-func statsText(s *bot.Stats) string {
+func statsText(s *bot.Stats, loc *time.Location) string {
 	var b strings.Builder
 	b.WriteString("*Rapport in numbers*\n")
 	fmt.Fprintf(&b, "• Members: *%d* taking part, %d paused, %d unreachable\n", s.Active, s.Paused, s.Inactive)
@@ -175,7 +176,7 @@ func statsText(s *bot.Stats) string {
 	b.WriteString("\n*The last rounds*\n```\n")
 	fmt.Fprintf(&b, "%-6s %-7s %7s %6s %10s %7s %5s %9s\n", "round", "date", "intros", "trios", "delivered", "failed", "met", "left out")
 	for _, r := range s.Recent {
-		fmt.Fprintf(&b, "%-6d %-7s %7d %6d %10d %7d %5d %9d\n", r.Number, r.CreatedAt.Format("2 Jan"), r.Intros, r.Trios, r.Delivered, r.Failed, r.Met, r.LeftOut)
+		fmt.Fprintf(&b, "%-6d %-7s %7d %6d %10d %7d %5d %9d\n", r.Number, r.CreatedAt.In(loc).Format("2 Jan"), r.Intros, r.Trios, r.Delivered, r.Failed, r.Met, r.LeftOut)
 	}
 	b.WriteString("```")
 	return b.String()

@@ -15,29 +15,35 @@ import (
 	"github.com/rapport-pcn/rapport/storage"
 )
 
-// demoOrg is an organisation of the demo network.
+// demoOrg is an organisation of the demo network, with the roles and
+// one-line bios its members have.
 type demoOrg struct {
 	name, sector string
 	roles        []string
+	bios         []string
 }
 
 var demoOrgs = []demoOrg{
-	{"Riverside Surgery", "gp_practice", []string{"gp_partner", "salaried_gp", "practice_nurse", "practice_manager", "gp_trainee", "reception_admin"}},
-	{"Hillview Medical Centre", "gp_practice", []string{"gp_partner", "locum_gp", "nurse_practitioner", "practice_manager", "physician_associate"}},
-	{"Brook Lane Practice", "gp_practice", []string{"salaried_gp", "practice_nurse", "gp_trainee", "care_coordinator"}},
-	{"Parkside Surgery", "gp_practice", []string{"gp_partner", "practice_manager", "practice_nurse", "reception_admin"}},
-	{"Northfield PCN Team", "pcn_team", []string{"clinical_pharmacist", "social_prescriber", "paramedic", "physiotherapist", "care_coordinator"}},
-	{"Northfield Pharmacy", "community_pharmacy", []string{"other"}},
-	{"Eastgate Housing Association", "housing", []string{"other"}},
-	{"Oak Tree Primary School", "education_training", []string{"other"}},
-	{"Age Well Northfield", "voluntary_sector", []string{"other"}},
-	{"Northfield Community Mental Health Team", "mental_health", []string{"other"}},
+	{"Riverside Surgery", "gp_practice", []string{"gp_partner", "salaried_gp", "practice_nurse", "practice_manager", "gp_trainee", "reception_admin"},
+		[]string{"Runs the practice's frailty clinic", "Loves a good QI project", "New to the area, keen to meet people"}},
+	{"Hillview Medical Centre", "gp_practice", []string{"gp_partner", "locum_gp", "nurse_practitioner", "practice_manager", "physician_associate"},
+		[]string{"Diabetes lead and keen cyclist", "Ten years in the PCN and counting"}},
+	{"Brook Lane Practice", "gp_practice", []string{"salaried_gp", "practice_nurse", "gp_trainee", "care_coordinator"},
+		[]string{"First5 GP, interested in teaching", "Happiest outdoors"}},
+	{"Parkside Surgery", "gp_practice", []string{"gp_partner", "practice_manager", "practice_nurse", "reception_admin"},
+		[]string{"Keeps the appointment system running", "Occasional baker"}},
+	{"Northfield PCN Team", "pcn_team", []string{"clinical_pharmacist", "social_prescriber", "paramedic", "physiotherapist", "care_coordinator"},
+		[]string{"Works across four practices", "Helps patients find local groups"}},
+	{"Northfield Pharmacy", "community_pharmacy", []string{"other"}, []string{"Community pharmacist, flu jab veteran"}},
+	{"Eastgate Housing Association", "housing", []string{"other"}, []string{"Tenancy support officer"}},
+	{"Oak Tree Primary School", "education_training", []string{"other"}, []string{"Head of pastoral care"}},
+	{"Age Well Northfield", "voluntary_sector", []string{"other"}, []string{"Runs the Tuesday lunch club"}},
+	{"Northfield Community Mental Health Team", "mental_health", []string{"other"}, []string{"Community psychiatric nurse"}},
 }
 
 var (
 	demoFirst = []string{"Amara", "Ben", "Chloe", "Dev", "Ellie", "Farid", "Grace", "Harvey", "Isla", "Jamal", "Keira", "Leon", "Maya", "Nikhil", "Olivia", "Priya", "Quinn", "Rosa", "Sam", "Tariq"}
 	demoLast  = []string{"Okafor", "Hughes", "Patel", "Murphy", "Khan"}
-	demoBios  = []string{"Loves a good QI project", "Runs the practice's frailty clinic", "New to the area, keen to meet people", "Cyclist and occasional baker", "Ten years in the PCN and counting", "Happiest outdoors"}
 )
 
 // demo runs the whole product with no Slack account: a local
@@ -99,18 +105,22 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ws.AddUser(slacktest.User{ID: id, RealName: name})
 		names[id] = name
 		o := demoOrgs[i%len(demoOrgs)]
+		offer, ask := (i*5+3)%len(topics), (i*3+11)%len(topics)
+		if ask == offer { // nobody offers what they ask for
+			ask = (ask + 1) % len(topics)
+		}
 		values := map[string]any{
 			bot.FieldOrganisation: o.name,
 			bot.FieldSector:       o.sector,
 			bot.FieldRole:         o.roles[(i/len(demoOrgs))%len(o.roles)],
 			bot.FieldCareerStage:  []string{"in_training", "first_five", "established", "senior"}[i%4],
 			bot.FieldInterests:    []string{topics[(i*7)%len(topics)], bot.PersonalTopics[i%len(bot.PersonalTopics)]},
-			bot.FieldOffers:       []string{topics[(i*5+3)%len(topics)]},
-			bot.FieldAsks:         []string{topics[(i*3+11)%len(topics)]},
+			bot.FieldOffers:       []string{topics[offer]},
+			bot.FieldAsks:         []string{topics[ask]},
 			bot.FieldFrequency:    []string{"weekly", "fortnightly", "monthly"}[i%3],
 			bot.FieldMentoring:    []string{"mentor", "mentee", "neither", "neither"}[i%4],
 			bot.FieldMeeting:      []string{"in_person", "video", "either"}[i%3],
-			bot.FieldBio:          demoBios[i%len(demoBios)],
+			bot.FieldBio:          o.bios[(i/len(demoOrgs))%len(o.bios)],
 		}
 		if err := demoJoin(wait, ws, id, values); err != nil {
 			return fmt.Errorf("%s could not join: %w", name, err)

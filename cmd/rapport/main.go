@@ -115,7 +115,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Connects to Slack over Socket Mode and serves /introduce-me until stopped (Ctrl-C or SIGTERM).\nSettings come from the environment: SLACK_APP_TOKEN, SLACK_BOT_TOKEN and the others in README.md.", stderr)
+	fs := newFlags("serve", "Connects to Slack over Socket Mode and serves /introduce-me, /meetup and the scheduled rounds until stopped (Ctrl-C or SIGTERM).\nSettings come from the environment: SLACK_APP_TOKEN, SLACK_BOT_TOKEN and the others in README.md.", stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

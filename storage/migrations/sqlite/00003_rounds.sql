@@ -4,7 +4,7 @@
 -- +goose Up
 CREATE TABLE rounds (
     id         INTEGER PRIMARY KEY,
-    number     INTEGER NOT NULL,
+    number     INTEGER NOT NULL UNIQUE,
     -- period_key makes each scheduled period run once, whatever the number
     -- of replicas or restarts; a forced round gets a key of its own.
     period_key TEXT NOT NULL UNIQUE,
