@@ -145,7 +145,7 @@ func (d *Delivery) Run(ctx context.Context) error {
 				// Give back what no worker took, so it is not left
 				// claimed until the claim goes stale.
 				for _, left := range msgs[i:] {
-					d.retry(left, d.Now(), "shutting down")
+					d.deferMsg(left, d.Now())
 				}
 				return nil
 			}
@@ -173,7 +173,7 @@ func (d *Delivery) pauseFor(wait time.Duration) {
 // during a 429 pause waits for it, so the pause holds for all.
 func (d *Delivery) send(ctx context.Context, m OutboxMessage) {
 	if wait := d.pause(); wait > 0 {
-		d.retry(m, d.Now().Add(wait), "waiting out a rate limit")
+		d.deferMsg(m, d.Now().Add(wait))
 		return
 	}
 	// No deadline here: waiting for a rate-limit slot is not a failure.
@@ -337,7 +337,7 @@ func (d *Delivery) failed(ctx context.Context, m OutboxMessage, err error) {
 	case errors.As(err, &de) && de.RetryAfter > 0:
 		d.pauseFor(de.RetryAfter)
 		d.Log.Warn("rate limited; pausing delivery", "retry_after", de.RetryAfter)
-		d.retry(m, d.Now().Add(de.RetryAfter), "rate limited")
+		d.deferMsg(m, d.Now().Add(de.RetryAfter))
 	case errors.As(err, &de) && de.Permanent:
 		d.Log.Error("giving up on a message", "kind", m.Kind, "outbox", m.ID, "err", err)
 		d.giveUp(ctx, m)
@@ -402,6 +402,15 @@ func (d *Delivery) retry(m OutboxMessage, due time.Time, reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.Store.RetryOutbox(ctx, m.ID, due, reason); err != nil {
+		d.Log.Error("could not reschedule a message", "outbox", m.ID, "err", err)
+	}
+}
+
+// deferMsg puts a message back for later without counting an attempt.
+func (d *Delivery) deferMsg(m OutboxMessage, due time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Store.DeferOutbox(ctx, m.ID, due); err != nil {
 		d.Log.Error("could not reschedule a message", "outbox", m.ID, "err", err)
 	}
 }

@@ -183,6 +183,10 @@ type RoundStore interface {
 	FinishOutbox(ctx context.Context, id int64, status, ref string, now time.Time) error
 	// RetryOutbox makes a message due again at due.
 	RetryOutbox(ctx context.Context, id int64, due time.Time, reason string) error
+	// DeferOutbox makes a message due again at due without counting the
+	// claim as an attempt: it was put back (a 429 pause, a shutdown), not
+	// tried.
+	DeferOutbox(ctx context.Context, id int64, due time.Time) error
 	// NextOutboxDue returns when the next pending message falls due, or
 	// the zero time when none is pending.
 	NextOutboxDue(ctx context.Context) (time.Time, error)

@@ -528,6 +528,17 @@ func (db *DB) RetryOutbox(ctx context.Context, id int64, due time.Time, reason s
 	return nil
 }
 
+// DeferOutbox puts a claimed message back without counting an attempt.
+func (db *DB) DeferOutbox(ctx context.Context, id int64, due time.Time) error {
+	const query = `UPDATE outbox SET status = 'pending', due_at = $2, claimed_at = NULL,
+			attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
+		WHERE id = $1`
+	if _, err := db.db.ExecContext(ctx, query, id, dbTime(due)); err != nil {
+		return fmt.Errorf("defer outbox: %w", err)
+	}
+	return nil
+}
+
 // NextOutboxDue returns when the next pending message falls due.
 func (db *DB) NextOutboxDue(ctx context.Context) (time.Time, error) {
 	var t time.Time

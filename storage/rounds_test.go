@@ -286,3 +286,36 @@ func TestLeavingBeforeDeliveryTellsThePartner(t *testing.T) {
 		}
 	})
 }
+
+// A message put back (a 429 pause, a shutdown) keeps its attempt count; one
+// retried after a failure counts the attempt.
+func TestDeferDoesNotCountAnAttempt(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		joinRoundMembers(t, db, 2)
+		if _, _, err := (&bot.Rounds{Store: db}).Run(ctx, time.Now(), false); err != nil {
+			t.Fatal(err)
+		}
+		claim := func() bot.OutboxMessage {
+			t.Helper()
+			msgs, err := db.ClaimOutbox(ctx, time.Now().Add(time.Minute), time.Now().Add(-time.Hour), 1)
+			if err != nil || len(msgs) != 1 {
+				t.Fatalf("claim: %v, %v", msgs, err)
+			}
+			return msgs[0]
+		}
+		m := claim()
+		if err := db.DeferOutbox(ctx, m.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if again := claim(); again.ID != m.ID || again.Attempts != 1 {
+			t.Fatalf("after a deferral: %+v, want message %d at attempt 1", again, m.ID)
+		}
+		if err := db.RetryOutbox(ctx, m.ID, time.Now(), "failed"); err != nil {
+			t.Fatal(err)
+		}
+		if again := claim(); again.Attempts != 2 {
+			t.Fatalf("after a failure: attempt %d, want 2", again.Attempts)
+		}
+	})
+}
