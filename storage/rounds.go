@@ -33,18 +33,56 @@ func (db *DB) RoundSnapshot(ctx context.Context) (*bot.RoundSnapshot, error) {
 // transaction. Two replicas that claim one period at once both try the
 // unique period_key; one inserts, and the other finds the row (on
 // PostgreSQL it waits for the first to commit) and gets ECONFLICT.
+//
+// Matching a large network takes seconds, and on SQLite a write
+// transaction holds the database's only write lock, which every click and
+// profile save needs. So the round is planned from a snapshot read before
+// the transaction, and planned again inside it only if the members,
+// blocks or rounds changed meanwhile.
 func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now time.Time, plan func(*bot.RoundSnapshot) (*bot.RoundPlan, error)) (*bot.Round, error) {
+	period, now = dbTime(period), dbTime(now)
+	key := period.Format(time.RFC3339)
+	if force {
+		key = "forced:" + now.Format(time.RFC3339Nano)
+	}
+
+	// Outside the write lock: a cheap look at the claim, then the plan.
+	pre, err := db.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	var taken int
+	if err := pre.GetContext(ctx, &taken, `SELECT COUNT(*) FROM rounds WHERE period_key = $1`, key); err != nil {
+		pre.Rollback()
+		return nil, fmt.Errorf("create round: %w", err)
+	}
+	if taken > 0 {
+		pre.Rollback()
+		return nil, bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
+	}
+	snap, err := roundSnapshot(ctx, pre, 0)
+	if err == nil {
+		err = pre.GetContext(ctx, &snap.Number, `SELECT COALESCE(MAX(number), 0) + 1 FROM rounds`)
+	}
+	var before fingerprint
+	if err == nil {
+		before, err = planningFingerprint(ctx, pre)
+	}
+	pre.Rollback()
+	if err != nil {
+		return nil, fmt.Errorf("create round: snapshot: %w", err)
+	}
+	p, err := plan(snap)
+	if err != nil {
+		return nil, err
+	}
+
 	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 
-	period, now = dbTime(period), dbTime(now)
-	key := period.Format(time.RFC3339)
-	if force {
-		key = "forced:" + now.Format(time.RFC3339Nano)
-	}
 	// Both the period and the number are unique. A conflict on the period
 	// means the round has run; one on the number means a forced round took
 	// it at the same moment, so the next number is tried.
@@ -66,7 +104,6 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 		if !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("create round: claim: %w", err)
 		}
-		var taken int
 		if err := tx.GetContext(ctx, &taken, `SELECT COUNT(*) FROM rounds WHERE period_key = $1`, key); err != nil {
 			return nil, fmt.Errorf("create round: claim: %w", err)
 		}
@@ -77,16 +114,20 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 			return nil, fmt.Errorf("create round: no free round number after %d tries", attempt+1)
 		}
 	}
-	number := round.Number
 
-	snap, err := roundSnapshot(ctx, tx, round.ID)
+	after, err := planningFingerprint(ctx, tx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("create round: %w", err)
 	}
-	snap.Number = number
-	p, err := plan(snap)
-	if err != nil {
-		return nil, err
+	if after != before || round.Number != snap.Number {
+		// Something changed while planning: plan again, under the lock.
+		if snap, err = roundSnapshot(ctx, tx, round.ID); err != nil {
+			return nil, err
+		}
+		snap.Number = round.Number
+		if p, err = plan(snap); err != nil {
+			return nil, err
+		}
 	}
 	if err := storePlan(ctx, tx, round, p, now); err != nil {
 		return nil, err
@@ -96,6 +137,28 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 	}
 	round.Intros, round.LeftOut = len(p.Intros), len(p.LeftOut)
 	return round, nil
+}
+
+// fingerprint summarises what a plan depends on, to tell whether it
+// changed between the snapshot and the claim.
+type fingerprint struct {
+	Members  int            `db:"members"`
+	Updated  sql.NullString `db:"updated"`
+	Blocks   int            `db:"blocks"`
+	Rounds   int            `db:"rounds"`
+	Statuses int            `db:"statuses"`
+}
+
+func planningFingerprint(ctx context.Context, tx *tx) (fingerprint, error) {
+	const query = `SELECT
+			(SELECT COUNT(*) FROM members) AS members,
+			(SELECT CAST(MAX(updated_at) AS TEXT) FROM members) AS updated,
+			(SELECT COUNT(*) FROM blocks) AS blocks,
+			(SELECT COUNT(*) FROM rounds) AS rounds,
+			(SELECT COUNT(*) FROM intros WHERE status <> 'pending') AS statuses`
+	var f fingerprint
+	err := tx.GetContext(ctx, &f, query)
+	return f, err
 }
 
 func storePlan(ctx context.Context, tx *tx, round *bot.Round, p *bot.RoundPlan, now time.Time) error {

@@ -319,3 +319,37 @@ func TestDeferDoesNotCountAnAttempt(t *testing.T) {
 		}
 	})
 }
+
+// A round is planned outside the write lock; if a member joins while it
+// is planned, it is planned again inside the transaction, so nobody is
+// missed and nothing stale is stored.
+func TestRoundPlannedAgainWhenMembersChange(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		joinRoundMembers(t, db, 2)
+		calls := 0
+		var seen []int
+		pairAll := func(s *bot.RoundSnapshot) (*bot.RoundPlan, error) {
+			calls++
+			seen = append(seen, len(s.Members))
+			if calls == 1 { // someone joins while the first plan is made
+				late := &bot.Member{Platform: "slack", UserID: "ULATECOMER", Name: "Late Comer", Status: bot.StatusActive,
+					Profile: bot.Profile{Organisation: "Elsewhere", Frequency: "weekly"}}
+				if err := db.SaveMember(ctx, late); err != nil {
+					return nil, err
+				}
+			}
+			var ids []int64
+			for _, m := range s.Members {
+				ids = append(ids, m.ID)
+			}
+			return &bot.RoundPlan{Eligible: len(ids), Intros: []bot.PlannedIntro{{MemberIDs: ids}}}, nil
+		}
+		if _, err := db.CreateRound(ctx, time.Now(), false, time.Now(), pairAll); err != nil {
+			t.Fatal(err)
+		}
+		if calls != 2 || seen[0] != 2 || seen[1] != 3 {
+			t.Fatalf("planned %d times with %v members, want twice: 2 then 3", calls, seen)
+		}
+	})
+}
