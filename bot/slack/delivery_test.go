@@ -299,7 +299,12 @@ func TestDeliveryThroughRateLimitsAndErrors(t *testing.T) {
 // minute lasts a second), and reports the achieved conversations.open rate as
 // a share of the allowed rate. Run it with -benchtime=1x.
 func BenchmarkDeliverRound(b *testing.B) {
-	target := storagetest.Databases(b)[0]
+	for _, target := range storagetest.Databases(b) {
+		b.Run(target.Name, func(b *testing.B) { benchmarkDeliverRound(b, target) })
+	}
+}
+
+func benchmarkDeliverRound(b *testing.B, target storagetest.Target) {
 	limits := slackbot.Limits{TimeScale: 60}
 	f := newDeliveryFixtureWith(b, target, 10000, limits)
 	for b.Loop() {
