@@ -70,7 +70,7 @@ func (r *roster) describe(g groupIdx) Group {
 			out.Reasons = []string{"Three people from different organisations who have not been introduced yet"}
 		}
 		out.Explanation = joinReasons(out.Reasons[:min(len(out.Reasons), 4)])
-		out.Explanation += fmt.Sprintf(" %s makes it a three so nobody is left out.", r.firstName(c))
+		out.Explanation += fmt.Sprintf(" %s joins to make a group of three, so nobody is left out.", r.firstName(c))
 		return out
 	}
 	out.Explanation = joinReasons(out.Reasons[:min(len(out.Reasons), 4)])

@@ -151,7 +151,7 @@ func TestMatchCases(t *testing.T) {
 			name:      "odd count makes a trio",
 			in:        Input{Round: 1, Members: []Member{sam, priya, ruth}},
 			wantPairs: [][]string{{"priya", "ruth", "sam"}},
-			explain:   "makes it a three so nobody is left out",
+			explain:   "joins to make a group of three, so nobody is left out",
 		},
 		{
 			name:      "trio impossible leaves someone out with a reason",
