@@ -128,12 +128,16 @@ func TestKilledMidDeliveryDeliversEachIntroOnce(t *testing.T) {
 
 			first := startProcess(t, ws, target, nil)
 			waitPosts(t, ws, 100, 60*time.Second)
+			// Hold the next posts on the server, so the kill finds sends in
+			// flight: claimed, maybe on the wire, not recorded.
+			ws.FailNext("chat.postMessage", 2, slacktest.Fault{Delay: 5 * time.Second})
+			time.Sleep(300 * time.Millisecond)
 			if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
 			_ = first.cmd.Wait()
 			killedAt := len(introPosts(ws))
-			t.Logf("killed after %d of 500 intros were posted", killedAt)
+			t.Logf("killed with %d of 500 intros posted and two sends in flight", killedAt)
 			if killedAt >= 500 {
 				t.Fatalf("delivery finished before the kill; the test proved nothing")
 			}
