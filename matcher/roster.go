@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // roster is a round compiled into flat arrays indexed by a shuffled member
@@ -48,7 +49,25 @@ type roster struct {
 	histRound []int32 // last round introduced, or noRound
 	histFlags []uint8
 
+	// hot[i] repeats what scoring a pair reads of member i, packed into
+	// one cache line: at 100,000 members the arrays above no longer fit in
+	// a core's cache, and each would cost a miss per pair scored.
+	hot []hotMember
+
 	maxScore int64 // an upper bound on any pair's score
+}
+
+// hotMember is one member's scoring data; see roster.hot.
+type hotMember struct {
+	sig       [3]uint64
+	tagOff    [4]int32 // interests, offers and asks are tags[tagOff[k]:tagOff[k+1]]
+	histLo    int32    // history is histPeer[histLo:histHi]
+	histHi    int32
+	org       int32
+	sector    int32
+	stage     int8
+	mentoring int8
+	meeting   int8
 }
 
 // noRound marks a history entry that is only a block.
@@ -127,11 +146,13 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 	r.mentoring = make([]int8, n)
 	r.meeting = make([]int8, n)
 	r.flagged = make([]bool, n)
-	r.tagOff = make([]int32, 3*n+1)
+	// Tags are interned while the rest is compiled; they touch separate
+	// fields.
+	var tagsDone sync.WaitGroup
+	tagsDone.Go(func() { r.compileTags(in) })
+	defer tagsDone.Wait()
 	orgs := interner{ids: map[string]int32{}}
 	sectors := interner{ids: map[string]int32{}}
-	tags := interner{ids: map[string]int32{}}
-	tags.id("") // tag 0 stands for blank tags, which are skipped
 	for i, src := range r.perm {
 		m := &in.Members[src]
 		if m.ID == "" {
@@ -168,6 +189,46 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 		case "video":
 			r.meeting[i] = meetVideo
 		}
+	}
+	r.orgNames = orgs.names
+	for _, id := range in.LastLeftOut {
+		if i, ok := r.index[id]; ok {
+			r.flagged[i] = true
+		}
+	}
+	for _, id := range in.LastInTrio {
+		if i, ok := r.index[id]; ok {
+			r.flagged[i] = true
+		}
+	}
+	r.compileHistory(in)
+	r.maxScore = r.w.maxScore()
+	tagsDone.Wait()
+	r.hot = make([]hotMember, n)
+	for i := range r.hot {
+		r.hot[i] = hotMember{
+			sig:       [3]uint64{r.sig[3*i], r.sig[3*i+1], r.sig[3*i+2]},
+			tagOff:    [4]int32{r.tagOff[3*i], r.tagOff[3*i+1], r.tagOff[3*i+2], r.tagOff[3*i+3]},
+			histLo:    r.histOff[i],
+			histHi:    r.histOff[i+1],
+			org:       r.org[i],
+			sector:    r.sector[i],
+			stage:     r.stage[i],
+			mentoring: r.mentoring[i],
+			meeting:   r.meeting[i],
+		}
+	}
+	return r, nil
+}
+
+// compileTags interns every member's interests, offers and asks into sorted
+// runs of tag numbers, with their signatures.
+func (r *roster) compileTags(in Input) {
+	r.tagOff = make([]int32, 3*r.n+1)
+	tags := interner{ids: map[string]int32{}}
+	tags.id("") // tag 0 stands for blank tags, which are skipped
+	for i, src := range r.perm {
+		m := &in.Members[src]
 		for k, list := range [3][]string{m.Interests, m.Offers, m.Asks} {
 			start := len(r.tags)
 			for _, t := range list {
@@ -181,28 +242,14 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 			r.tagOff[3*i+k+1] = int32(len(r.tags))
 		}
 	}
-	r.sig = make([]uint64, 3*n)
+	r.sig = make([]uint64, 3*r.n)
 	for k := range r.sig {
 		for _, t := range r.tags[r.tagOff[k]:r.tagOff[k+1]] {
 			r.sig[k] |= 1 << (uint(t) % 64)
 		}
 	}
-	r.orgNames = orgs.names
 	r.tagNames = tags.names
 	r.tagKeys = tags.keys
-	for _, id := range in.LastLeftOut {
-		if i, ok := r.index[id]; ok {
-			r.flagged[i] = true
-		}
-	}
-	for _, id := range in.LastInTrio {
-		if i, ok := r.index[id]; ok {
-			r.flagged[i] = true
-		}
-	}
-	r.compileHistory(in)
-	r.maxScore = r.w.maxScore()
-	return r, nil
 }
 
 type histEntry struct {
@@ -275,11 +322,16 @@ func (r *roster) compileHistory(in Input) {
 // history returns the latest introduction round of i and j (noRound if
 // never) and their flags.
 func (r *roster) history(i, j int32) (int32, uint8) {
+	return r.historyOf(&r.hot[i], &r.hot[j], j, i)
+}
+
+// historyOf is history given both members' scoring data.
+func (r *roster) historyOf(a, b *hotMember, j, i int32) (int32, uint8) {
 	// Search the shorter list; most are a dozen entries or fewer.
-	if r.histOff[j+1]-r.histOff[j] < r.histOff[i+1]-r.histOff[i] {
-		i, j = j, i
+	if b.histHi-b.histLo < a.histHi-a.histLo {
+		a, j = b, i
 	}
-	lo, hi := r.histOff[i], r.histOff[i+1]
+	lo, hi := a.histLo, a.histHi
 	for lo < hi {
 		mid := int32(uint32(lo+hi) >> 1)
 		if r.histPeer[mid] < j {
@@ -288,7 +340,7 @@ func (r *roster) history(i, j int32) (int32, uint8) {
 			hi = mid
 		}
 	}
-	if lo < r.histOff[i+1] && r.histPeer[lo] == j {
+	if lo < a.histHi && r.histPeer[lo] == j {
 		return r.histRound[lo], r.histFlags[lo]
 	}
 	return noRound, 0

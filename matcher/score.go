@@ -82,47 +82,52 @@ const (
 // pair scores members i and j and checks the hard rules. For a recent pair
 // it also returns the round of their last introduction.
 func (r *roster) pair(i, j int32) (score int32, status pairStatus, lastRound int32) {
-	if i == j || r.org[i] == r.org[j] {
+	a, b := &r.hot[i], &r.hot[j]
+	if i == j || a.org == b.org {
 		return 0, pairForbidden, noRound
 	}
-	last, flags := r.history(i, j)
+	last, flags := r.historyOf(a, b, j, i)
 	if flags&flagBlocked != 0 {
 		return 0, pairForbidden, noRound
 	}
 	if last != noRound && int64(r.round)-int64(last) <= int64(r.window) {
 		status = pairRecent
 	}
-	return r.score(i, j, last, flags), status, last
+	return r.scoreOf(a, b, last, flags), status, last
 }
 
 // score is the preference part of pair, without the hard rules.
 func (r *roster) score(i, j int32, last int32, flags uint8) int32 {
+	return r.scoreOf(&r.hot[i], &r.hot[j], last, flags)
+}
+
+func (r *roster) scoreOf(a, b *hotMember, last int32, flags uint8) int32 {
 	w := &r.w
 	s := w.Base
-	ij := r.sig[3*i+1]&r.sig[3*j+2] != 0 && intersects(r.offers(i), r.asks(j))
-	ji := r.sig[3*j+1]&r.sig[3*i+2] != 0 && intersects(r.offers(j), r.asks(i))
-	if ij {
+	ab := a.sig[1]&b.sig[2] != 0 && intersects(r.tags[a.tagOff[1]:a.tagOff[2]], r.tags[b.tagOff[2]:b.tagOff[3]])
+	ba := b.sig[1]&a.sig[2] != 0 && intersects(r.tags[b.tagOff[1]:b.tagOff[2]], r.tags[a.tagOff[2]:a.tagOff[3]])
+	if ab {
 		s += w.OfferAsk
 	}
-	if ji {
+	if ba {
 		s += w.OfferAsk
 	}
-	if ij && ji {
+	if ab && ba {
 		s += w.BothWays
 	}
-	if r.sector[i] != r.sector[j] {
+	if a.sector != b.sector {
 		s += w.DifferentSector
 	}
-	if r.sig[3*i]&r.sig[3*j] != 0 {
-		k := countCommon(r.interests(i), r.interests(j), len(w.SharedInterests))
+	if a.sig[0]&b.sig[0] != 0 {
+		k := countCommon(r.tags[a.tagOff[0]:a.tagOff[1]], r.tags[b.tagOff[0]:b.tagOff[1]], len(w.SharedInterests))
 		for _, x := range w.SharedInterests[:k] {
 			s += x
 		}
 	}
-	if r.mentors(i, j) || r.mentors(j, i) {
+	if mentorsOf(a, b) || mentorsOf(b, a) {
 		s += w.Mentoring
 	}
-	if r.meeting[i]|r.meeting[j] != meetInPerson|meetVideo {
+	if a.meeting|b.meeting != meetInPerson|meetVideo {
 		s += w.Meeting
 	}
 	switch {
@@ -134,13 +139,53 @@ func (r *roster) score(i, j int32, last int32, flags uint8) int32 {
 	return int32(s)
 }
 
+// upperScore bounds score(i, j, ...) from above without looking at history
+// or merging tag lists: a list pair whose signatures overlap is taken to
+// match.
+func (r *roster) upperScore(i, j int32) int32 {
+	a, b := &r.hot[i], &r.hot[j]
+	w := &r.w
+	s := w.Base + max(w.NeverIntroduced, w.IntroducedNotMet)
+	ab := a.sig[1]&b.sig[2] != 0
+	ba := b.sig[1]&a.sig[2] != 0
+	if ab {
+		s += w.OfferAsk
+	}
+	if ba {
+		s += w.OfferAsk
+	}
+	if ab && ba {
+		s += w.BothWays
+	}
+	if a.sector != b.sector {
+		s += w.DifferentSector
+	}
+	if a.sig[0]&b.sig[0] != 0 {
+		k := min(len(w.SharedInterests), int(a.tagOff[1]-a.tagOff[0]), int(b.tagOff[1]-b.tagOff[0]))
+		for _, x := range w.SharedInterests[:k] {
+			s += x
+		}
+	}
+	if mentorsOf(a, b) || mentorsOf(b, a) {
+		s += w.Mentoring
+	}
+	if a.meeting|b.meeting != meetInPerson|meetVideo {
+		s += w.Meeting
+	}
+	return int32(s)
+}
+
 // mentors reports whether i can mentor j: i offers, j asks, and i is at a
 // later career stage when both stages are known.
 func (r *roster) mentors(i, j int32) bool {
-	if r.mentoring[i] != mentorMentor || r.mentoring[j] != mentorMentee {
+	return mentorsOf(&r.hot[i], &r.hot[j])
+}
+
+func mentorsOf(a, b *hotMember) bool {
+	if a.mentoring != mentorMentor || b.mentoring != mentorMentee {
 		return false
 	}
-	return r.stage[i] < 0 || r.stage[j] < 0 || r.stage[i] > r.stage[j]
+	return a.stage < 0 || b.stage < 0 || a.stage > b.stage
 }
 
 // intersects reports whether two sorted tag runs share an element.

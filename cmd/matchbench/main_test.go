@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -88,5 +89,28 @@ func TestUsage(t *testing.T) {
 	}
 	if _, _, code := runCmd(t, "", "dance"); code != 2 {
 		t.Errorf("unknown command: code %d, want 2", code)
+	}
+}
+
+func TestQuality(t *testing.T) {
+	out, errOut, code := runCmd(t, "", "quality", "--members", "600", "--with-used")
+	if code != 0 {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "ratio") || !strings.Contains(lines[2], "plus the pairs") {
+		t.Fatalf("unexpected output:\n%s", out)
+	}
+	f := strings.Fields(lines[1])
+	if f[0] != "600" || f[4] != "300" || f[7] != "300" {
+		t.Errorf("want 600 members and 300 pairs on both sides, got %q", lines[1])
+	}
+	var ratio float64
+	if _, err := fmt.Sscan(f[8], &ratio); err != nil || ratio < 0.99 {
+		t.Errorf("ratio %q, want at least 0.99", f[8])
+	}
+
+	if _, errOut, code := runCmd(t, "", "quality", "--members", "1"); code != 1 || !strings.Contains(errOut, "at least 2") {
+		t.Errorf("one member: code %d, stderr %q", code, errOut)
 	}
 }

@@ -12,6 +12,7 @@ import (
 const usage = `usage:
   matchbench generate --members N [--seed S]
   matchbench simulate --members N --rounds R [--seed S] [--exact-check N] [--everyone]
+  matchbench quality --members N [--seed S] [--with-used]
   matchbench solve [--max-cardinality] < edges (one "u v w" a line)
 `
 
@@ -27,6 +28,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = generate(args[1:], stdout, stderr)
 	case "simulate":
 		err = simulate(args[1:], stdout, stderr)
+	case "quality":
+		err = quality(args[1:], stdout, stderr)
 	case "solve":
 		err = solve(args[1:], stdin, stdout, stderr)
 	default:
