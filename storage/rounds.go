@@ -162,29 +162,51 @@ func planningFingerprint(ctx context.Context, tx *tx) (fingerprint, error) {
 }
 
 func storePlan(ctx context.Context, tx *tx, round *bot.Round, p *bot.RoundPlan, now time.Time) error {
-	const insertIntro = `INSERT INTO intros (round_id, explanation, question, starter_id, score, relaxed, status, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING id`
-	const insertMember = `INSERT INTO intro_members (intro_id, member_id, position) VALUES ($1, $2, $3)`
-	for _, in := range p.Intros {
-		var id int64
+	// A large round has thousands of intros: they are written a batch of
+	// rows per statement, which on PostgreSQL is many times faster than a
+	// statement per row.
+	intros := make([][]any, len(p.Intros))
+	for i, in := range p.Intros {
 		var starter any
 		if in.StarterID != 0 {
 			starter = in.StarterID
 		}
-		if err := tx.GetContext(ctx, &id, insertIntro, round.ID, in.Explanation, in.Question, starter, in.Score, in.RelaxedRepeat, now); err != nil {
-			return fmt.Errorf("create round: intro: %w", err)
-		}
-		for pos, m := range in.MemberIDs {
-			if _, err := tx.ExecContext(ctx, insertMember, id, m, pos); err != nil {
-				return fmt.Errorf("create round: intro member: %w", err)
-			}
-			if err := queue(ctx, tx, bot.OutboxFollowUp, id, m, "", dbTime(p.FollowUpAt), now); err != nil {
+		intros[i] = []any{round.ID, i, in.Explanation, in.Question, starter, in.Score, in.RelaxedRepeat, "pending", now}
+	}
+	ids := make([]int64, len(p.Intros))
+	err := insertRows(ctx, tx, "intros", "round_id, position, explanation, question, starter_id, score, relaxed, status, created_at",
+		intros, "id, position", func(rows *sqlx.Rows) error {
+			var id int64
+			var pos int
+			if err := rows.Scan(&id, &pos); err != nil {
 				return err
 			}
+			if pos < 0 || pos >= len(ids) {
+				return fmt.Errorf("intro position %d out of range", pos)
+			}
+			ids[pos] = id
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("create round: intros: %w", err)
+	}
+	var members, outbox [][]any
+	for i, in := range p.Intros {
+		outbox = append(outbox, []any{bot.OutboxIntro, ids[i], nil, "", "pending", now, now})
+		for pos, m := range in.MemberIDs {
+			members = append(members, []any{ids[i], m, pos})
 		}
-		if err := queue(ctx, tx, bot.OutboxIntro, id, 0, "", now, now); err != nil {
-			return err
+	}
+	for i, in := range p.Intros {
+		for _, m := range in.MemberIDs {
+			outbox = append(outbox, []any{bot.OutboxFollowUp, ids[i], m, "", "pending", dbTime(p.FollowUpAt), now})
 		}
+	}
+	if err := insertRows(ctx, tx, "intro_members", "intro_id, member_id, position", members, "", nil); err != nil {
+		return fmt.Errorf("create round: intro members: %w", err)
+	}
+	if err := insertRows(ctx, tx, "outbox", "kind, intro_id, member_id, text, status, due_at, created_at", outbox, "", nil); err != nil {
+		return fmt.Errorf("create round: queue: %w", err)
 	}
 	for _, l := range p.LeftOut {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO round_left_out (round_id, member_id, reason) VALUES ($1, $2, $3)`, round.ID, l.Member.ID, l.Reason); err != nil {
@@ -206,6 +228,60 @@ func storePlan(ctx context.Context, tx *tx, round *bot.Round, p *bot.RoundPlan, 
 	}
 	for _, n := range p.Notices {
 		if err := queue(ctx, tx, bot.OutboxNotice, 0, n.MemberID, n.Text, now, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowsPerInsert bounds a multi-row INSERT, well inside both databases'
+// limits on bound parameters (32,766 on SQLite, 65,535 on PostgreSQL).
+const rowsPerInsert = 500
+
+// insertRows inserts rows into table's columns, rowsPerInsert rows a
+// statement. With returning set, scan is called for each returned row.
+func insertRows(ctx context.Context, tx *tx, table, columns string, rows [][]any, returning string, scan func(*sqlx.Rows) error) error {
+	for len(rows) > 0 {
+		batch := rows[:min(len(rows), rowsPerInsert)]
+		rows = rows[len(batch):]
+		var q strings.Builder
+		args := make([]any, 0, len(batch)*len(batch[0]))
+		fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", table, columns)
+		for i, row := range batch {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j, v := range row {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				args = append(args, v)
+				fmt.Fprintf(&q, "$%d", len(args))
+			}
+			q.WriteByte(')')
+		}
+		if returning == "" {
+			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+				return err
+			}
+			continue
+		}
+		q.WriteString(" RETURNING " + returning)
+		res, err := tx.QueryxContext(ctx, q.String(), args...)
+		if err != nil {
+			return err
+		}
+		for res.Next() {
+			if err := scan(res); err != nil {
+				res.Close()
+				return err
+			}
+		}
+		if err := res.Close(); err != nil {
+			return err
+		}
+		if err := res.Err(); err != nil {
 			return err
 		}
 	}

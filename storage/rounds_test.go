@@ -353,3 +353,66 @@ func TestRoundPlannedAgainWhenMembersChange(t *testing.T) {
 		}
 	})
 }
+
+// A round larger than one batch of rows keeps every intro whole: its own
+// members in order, explanation, starter and messages.
+func TestLargeRoundStoredWhole(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		ms := joinRoundMembers(t, db, 1203)
+		plan := func(s *bot.RoundSnapshot) (*bot.RoundPlan, error) {
+			p := &bot.RoundPlan{Eligible: len(ms), FollowUpAt: time.Now().Add(72 * time.Hour)}
+			for i := 0; i+1 < len(ms); i += 2 {
+				in := bot.PlannedIntro{MemberIDs: []int64{ms[i].ID, ms[i+1].ID}, StarterID: ms[i+1].ID,
+					Explanation: fmt.Sprintf("intro %d", i/2), Question: fmt.Sprintf("question %d", i/2), Score: i}
+				if i+3 == len(ms) { // the last one is a trio
+					in.MemberIDs = append(in.MemberIDs, ms[i+2].ID)
+				}
+				p.Intros = append(p.Intros, in)
+			}
+			return p, nil
+		}
+		round, err := db.CreateRound(ctx, time.Now(), false, time.Now(), plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if round.Intros != 601 {
+			t.Fatalf("stored %d intros, want 601", round.Intros)
+		}
+		for i, m := range ms {
+			got, err := db.RecentIntros(ctx, m.ID, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := min(i/2, 600)
+			var want []int64
+			for j := 2 * k; j < min(2*k+2, len(ms)) || (k == 600 && j < len(ms)); j++ {
+				want = append(want, ms[j].ID)
+			}
+			if len(got) != 1 || got[0].Explanation != fmt.Sprintf("intro %d", k) || got[0].Question != fmt.Sprintf("question %d", k) ||
+				got[0].StarterID != ms[2*k+1].ID || len(got[0].Members) != len(want) {
+				t.Fatalf("member %d: intros %+v, want intro %d with %v", i, got, k, want)
+			}
+			for pos, im := range got[0].Members {
+				if im.Member.ID != want[pos] {
+					t.Fatalf("member %d: intro %d has member %d at %d, want %d", i, k, im.Member.ID, pos, want[pos])
+				}
+			}
+		}
+		// Every intro is queued to be sent now, each once.
+		msgs, err := db.ClaimOutbox(ctx, time.Now(), time.Now().Add(-time.Hour), 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[int64]bool{}
+		for _, m := range msgs {
+			if m.Kind != bot.OutboxIntro || seen[m.IntroID] {
+				t.Fatalf("unexpected message %+v", m)
+			}
+			seen[m.IntroID] = true
+		}
+		if len(seen) != 601 {
+			t.Errorf("%d intros queued to send now, want 601", len(seen))
+		}
+	})
+}
