@@ -129,7 +129,7 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 			return nil, err
 		}
 	}
-	if err := storePlan(ctx, tx, round, p, now); err != nil {
+	if err := storePlan(ctx, tx, db.rowsPerInsert(), round, p, now); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -161,7 +161,7 @@ func planningFingerprint(ctx context.Context, tx *tx) (fingerprint, error) {
 	return f, err
 }
 
-func storePlan(ctx context.Context, tx *tx, round *bot.Round, p *bot.RoundPlan, now time.Time) error {
+func storePlan(ctx context.Context, tx *tx, perInsert int, round *bot.Round, p *bot.RoundPlan, now time.Time) error {
 	// A large round has thousands of intros: they are written a batch of
 	// rows per statement, which on PostgreSQL is many times faster than a
 	// statement per row.
@@ -174,7 +174,7 @@ func storePlan(ctx context.Context, tx *tx, round *bot.Round, p *bot.RoundPlan, 
 		intros[i] = []any{round.ID, i, in.Explanation, in.Question, starter, in.Score, in.RelaxedRepeat, "pending", now}
 	}
 	ids := make([]int64, len(p.Intros))
-	err := insertRows(ctx, tx, "intros", "round_id, position, explanation, question, starter_id, score, relaxed, status, created_at",
+	err := insertRows(ctx, tx, perInsert, "intros", "round_id, position, explanation, question, starter_id, score, relaxed, status, created_at",
 		intros, "id, position", func(rows *sqlx.Rows) error {
 			var id int64
 			var pos int
@@ -202,10 +202,10 @@ func storePlan(ctx context.Context, tx *tx, round *bot.Round, p *bot.RoundPlan, 
 			outbox = append(outbox, []any{bot.OutboxFollowUp, ids[i], m, "", "pending", dbTime(p.FollowUpAt), now})
 		}
 	}
-	if err := insertRows(ctx, tx, "intro_members", "intro_id, member_id, position", members, "", nil); err != nil {
+	if err := insertRows(ctx, tx, perInsert, "intro_members", "intro_id, member_id, position", members, "", nil); err != nil {
 		return fmt.Errorf("create round: intro members: %w", err)
 	}
-	if err := insertRows(ctx, tx, "outbox", "kind, intro_id, member_id, text, status, due_at, created_at", outbox, "", nil); err != nil {
+	if err := insertRows(ctx, tx, perInsert, "outbox", "kind, intro_id, member_id, text, status, due_at, created_at", outbox, "", nil); err != nil {
 		return fmt.Errorf("create round: queue: %w", err)
 	}
 	for _, l := range p.LeftOut {
@@ -234,15 +234,24 @@ func storePlan(ctx context.Context, tx *tx, round *bot.Round, p *bot.RoundPlan, 
 	return nil
 }
 
-// rowsPerInsert bounds a multi-row INSERT, well inside both databases'
-// limits on bound parameters (32,766 on SQLite, 65,535 on PostgreSQL).
-const rowsPerInsert = 500
+// rowsPerInsert is how many rows one INSERT carries, well inside both
+// databases' limits on bound parameters (32,766 on SQLite, 65,535 on
+// PostgreSQL). Measured creating a round of 5,000 intros: PostgreSQL takes
+// 9.7 s a row at a time and 0.9 s with 500 rows a statement; SQLite is
+// fastest with short statements (0.4 s with 20 rows, 1.1 s one at a time,
+// 3.3 s with 500).
+func (db *DB) rowsPerInsert() int {
+	if db.dialect == DialectPostgres {
+		return 500
+	}
+	return 20
+}
 
-// insertRows inserts rows into table's columns, rowsPerInsert rows a
+// insertRows inserts rows into table's columns, perInsert rows a
 // statement. With returning set, scan is called for each returned row.
-func insertRows(ctx context.Context, tx *tx, table, columns string, rows [][]any, returning string, scan func(*sqlx.Rows) error) error {
+func insertRows(ctx context.Context, tx *tx, perInsert int, table, columns string, rows [][]any, returning string, scan func(*sqlx.Rows) error) error {
 	for len(rows) > 0 {
-		batch := rows[:min(len(rows), rowsPerInsert)]
+		batch := rows[:min(len(rows), perInsert)]
 		rows = rows[len(batch):]
 		var q strings.Builder
 		args := make([]any, 0, len(batch)*len(batch[0]))
