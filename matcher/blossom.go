@@ -75,7 +75,7 @@ type blossomState struct {
 
 	bestTo []int32 // scratch for addBlossom, all -1 between uses
 
-	// For reducedCost, filled on first use after solving.
+	// For couldImprove, filled by prepareReducedCosts after solving.
 	depth, top []int32
 	cum        []int64
 }
@@ -191,21 +191,24 @@ func (s *blossomState) mates() []int32 {
 	return out
 }
 
-// reducedCost is the slack of a pair u-v of weight w (doubled, like the
-// duals) against the final dual solution, counting the blossoms that hold
-// both ends. A pair that is not an edge of the solved graph and has negative
-// reduced cost could improve the matching; when none has, the matching is
-// optimal for the larger graph too (LP duality).
-func (s *blossomState) reducedCost(u, v int32, w int64) int64 {
+// couldImprove reports whether a pair u-v of weight w has negative reduced
+// cost against the final dual solution: its slack (doubled, like the
+// duals) plus the duals of the blossoms that hold both ends. A pair that is
+// not an edge of the solved graph and could improve the matching is worth
+// adding; when none could, the matching is optimal for the larger graph too
+// (LP duality).
+func (s *blossomState) couldImprove(u, v int32, w int64) bool {
 	c := s.dual[u] + s.dual[v] - 2*w
-	if s.parent[u] < 0 || s.parent[v] < 0 {
-		return c
+	// Blossom duals are never negative, so they can only add to c; the
+	// climb through nested blossoms is needed only when c is negative.
+	if c >= 0 {
+		return false
 	}
-	if s.depth == nil {
-		s.prepareReducedCosts()
+	if s.parent[u] < 0 || s.parent[v] < 0 {
+		return true
 	}
 	if s.top[u] != s.top[v] {
-		return c
+		return true
 	}
 	// Climb to the lowest common blossom; everything above it holds both.
 	a, b := s.parent[u], s.parent[v]
@@ -218,7 +221,7 @@ func (s *blossomState) reducedCost(u, v int32, w int64) int64 {
 	for a != b {
 		a, b = s.parent[a], s.parent[b]
 	}
-	return c + s.cum[a]
+	return c+s.cum[a] < 0
 }
 
 // prepareReducedCosts records, for every vertex and blossom, its depth in

@@ -52,12 +52,24 @@ func solveExact(r *roster, opt Options, rng *rand.Rand) ([]int32, int, bool) {
 					single[u], opened[u] = true, true
 				}
 			}
-			added := 0
-			for _, c := range all {
-				if single[c.u] || single[c.v] || st.reducedCost(c.u, c.v, r.bonusWeight(c, bonus)) < 0 {
-					edges = append(edges, c)
-					added++
+			// Price every pair, split between the workers; the parts are
+			// joined in order, so the result does not depend on timing.
+			st.prepareReducedCosts()
+			parts := make([][]cand, opt.Workers)
+			step := (len(all) + opt.Workers - 1) / opt.Workers
+			inParallel(len(all), opt.Workers, func(lo, hi int) {
+				var out []cand
+				for _, c := range all[lo:hi] {
+					if single[c.u] || single[c.v] || st.couldImprove(c.u, c.v, r.bonusWeight(c, bonus)) {
+						out = append(out, c)
+					}
 				}
+				parts[lo/step] = out
+			})
+			added := 0
+			for _, p := range parts {
+				edges = append(edges, p...)
+				added += len(p)
 			}
 			if added == 0 {
 				exact = true
