@@ -103,33 +103,13 @@ func (r *roster) score(i, j int32, last int32, flags uint8) int32 {
 
 func (r *roster) scoreOf(a, b *hotMember, last int32, flags uint8) int32 {
 	w := &r.w
-	s := w.Base
 	ab := a.sig[1]&b.sig[2] != 0 && intersects(r.tags[a.tagOff[1]:a.tagOff[2]], r.tags[b.tagOff[2]:b.tagOff[3]])
 	ba := b.sig[1]&a.sig[2] != 0 && intersects(r.tags[b.tagOff[1]:b.tagOff[2]], r.tags[a.tagOff[2]:a.tagOff[3]])
-	if ab {
-		s += w.OfferAsk
-	}
-	if ba {
-		s += w.OfferAsk
-	}
-	if ab && ba {
-		s += w.BothWays
-	}
-	if a.sector != b.sector {
-		s += w.DifferentSector
-	}
+	shared := 0
 	if a.sig[0]&b.sig[0] != 0 {
-		k := countCommon(r.tags[a.tagOff[0]:a.tagOff[1]], r.tags[b.tagOff[0]:b.tagOff[1]], len(w.SharedInterests))
-		for _, x := range w.SharedInterests[:k] {
-			s += x
-		}
+		shared = countCommon(r.tags[a.tagOff[0]:a.tagOff[1]], r.tags[b.tagOff[0]:b.tagOff[1]], len(w.SharedInterests))
 	}
-	if mentorsOf(a, b) || mentorsOf(b, a) {
-		s += w.Mentoring
-	}
-	if a.meeting|b.meeting != meetInPerson|meetVideo {
-		s += w.Meeting
-	}
+	s := r.terms(a, b, ab, ba, shared)
 	switch {
 	case last == noRound:
 		s += w.NeverIntroduced
@@ -145,9 +125,20 @@ func (r *roster) scoreOf(a, b *hotMember, last int32, flags uint8) int32 {
 func (r *roster) upperScore(i, j int32) int32 {
 	a, b := &r.hot[i], &r.hot[j]
 	w := &r.w
-	s := w.Base + max(w.NeverIntroduced, w.IntroducedNotMet)
-	ab := a.sig[1]&b.sig[2] != 0
-	ba := b.sig[1]&a.sig[2] != 0
+	shared := 0
+	if a.sig[0]&b.sig[0] != 0 {
+		shared = min(len(w.SharedInterests), int(a.tagOff[1]-a.tagOff[0]), int(b.tagOff[1]-b.tagOff[0]))
+	}
+	s := r.terms(a, b, a.sig[1]&b.sig[2] != 0, b.sig[1]&a.sig[2] != 0, shared)
+	return int32(s + max(w.NeverIntroduced, w.IntroducedNotMet))
+}
+
+// terms adds up the weights that do not depend on history: ab and ba say
+// whether each can help with something the other wants to learn, and
+// shared is how many interests they share (at most len(SharedInterests)).
+func (r *roster) terms(a, b *hotMember, ab, ba bool, shared int) int {
+	w := &r.w
+	s := w.Base
 	if ab {
 		s += w.OfferAsk
 	}
@@ -160,11 +151,8 @@ func (r *roster) upperScore(i, j int32) int32 {
 	if a.sector != b.sector {
 		s += w.DifferentSector
 	}
-	if a.sig[0]&b.sig[0] != 0 {
-		k := min(len(w.SharedInterests), int(a.tagOff[1]-a.tagOff[0]), int(b.tagOff[1]-b.tagOff[0]))
-		for _, x := range w.SharedInterests[:k] {
-			s += x
-		}
+	for _, x := range w.SharedInterests[:shared] {
+		s += x
 	}
 	if mentorsOf(a, b) || mentorsOf(b, a) {
 		s += w.Mentoring
@@ -172,7 +160,7 @@ func (r *roster) upperScore(i, j int32) int32 {
 	if a.meeting|b.meeting != meetInPerson|meetVideo {
 		s += w.Meeting
 	}
-	return int32(s)
+	return s
 }
 
 // mentors reports whether i can mentor j: i offers, j asks, and i is at a
