@@ -1,9 +1,6 @@
 package matcher
 
-import (
-	"math/rand/v2"
-	"time"
-)
+import "time"
 
 // Comparison sets the scalable path against the exact solver on the same
 // candidate graph, for measuring how close the fast path gets. Totals are
@@ -33,12 +30,7 @@ type Comparison struct {
 // on that graph plus the pairs the scalable path added). The exact solves
 // take minutes at 100,000 members: this is a measuring tool, not for rounds.
 func CompareScalable(in Input, opt Options, withUsed bool) (Comparison, error) {
-	opt = opt.withDefaults()
-	if err := opt.Weights.validate(); err != nil {
-		return Comparison{}, err
-	}
-	rng := rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15))
-	r, err := compile(in, opt, rng)
+	r, opt, rng, err := prepare(in, opt)
 	if err != nil {
 		return Comparison{}, err
 	}

@@ -146,12 +146,7 @@ type Result struct {
 //
 // It returns an error for input it cannot trust: empty or duplicate IDs.
 func Match(in Input, opt Options) (Result, error) {
-	opt = opt.withDefaults()
-	if err := opt.Weights.validate(); err != nil {
-		return Result{}, err
-	}
-	rng := rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15))
-	r, err := compile(in, opt, rng)
+	r, opt, rng, err := prepare(in, opt)
 	if err != nil {
 		return Result{}, err
 	}
@@ -198,6 +193,18 @@ func Match(in Input, opt Options) (Result, error) {
 		res.Unmatched = append(res.Unmatched, Unmatched{ID: r.ids[u], Reason: r.whyUnmatched(u)})
 	}
 	return res, nil
+}
+
+// prepare fills in the options' defaults, checks the weights, and compiles
+// the round with the random stream the seed gives.
+func prepare(in Input, opt Options) (*roster, Options, *rand.Rand, error) {
+	opt = opt.withDefaults()
+	if err := opt.Weights.validate(); err != nil {
+		return nil, opt, nil, err
+	}
+	rng := rand.New(rand.NewPCG(uint64(opt.Seed), 0x9e3779b97f4a7c15))
+	r, err := compile(in, opt, rng)
+	return r, opt, rng, err
 }
 
 // groupIdx is a group by roster index; members[2] is -1 for a pair.
