@@ -84,6 +84,18 @@ func (h *harness) waitIntros(n int, within time.Duration) map[string][]slacktest
 	return introPosts(h.ws)
 }
 
+// waitLog waits until the bot has logged a line containing want.
+func (h *harness) waitLog(want string) {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(h.log.String(), want) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the log never said %q:\n%s", want, h.log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // lastResponse waits for a private answer to user containing want.
 func (h *harness) waitEphemeral(user, want string) slacktest.EphemeralMessage {
 	h.t.Helper()
@@ -115,6 +127,7 @@ func TestRoundEndToEnd(t *testing.T) {
 			// Members join after the bot starts, so its catch-up finds
 			// nobody and the admin runs the round.
 			h := startServeOn(t, ws, target, map[string]string{"RAPPORT_FOLLOW_UP_AFTER": "5s"})
+			h.waitLog("why=catch-up")
 			members := seedMembers(t, ws, target, 9)
 
 			// The admin previews: nothing is stored or sent.
