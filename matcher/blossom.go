@@ -207,6 +207,9 @@ func (s *blossomState) couldImprove(u, v int32, w int64) bool {
 	if s.parent[u] < 0 || s.parent[v] < 0 {
 		return true
 	}
+	if s.depth == nil {
+		panic("matcher: couldImprove before prepareReducedCosts")
+	}
 	if s.top[u] != s.top[v] {
 		return true
 	}

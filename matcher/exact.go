@@ -56,15 +56,14 @@ func solveExact(r *roster, opt Options, rng *rand.Rand) ([]int32, int, bool) {
 			// joined in order, so the result does not depend on timing.
 			st.prepareReducedCosts()
 			parts := make([][]cand, opt.Workers)
-			step := (len(all) + opt.Workers - 1) / opt.Workers
-			inParallel(len(all), opt.Workers, func(lo, hi int) {
+			inParallel(len(all), opt.Workers, func(part, lo, hi int) {
 				var out []cand
 				for _, c := range all[lo:hi] {
 					if single[c.u] || single[c.v] || st.couldImprove(c.u, c.v, r.bonusWeight(c, bonus)) {
 						out = append(out, c)
 					}
 				}
-				parts[lo/step] = out
+				parts[part] = out
 			})
 			added := 0
 			for _, p := range parts {

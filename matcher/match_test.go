@@ -228,6 +228,15 @@ func TestMatchRejectsBadInput(t *testing.T) {
 	if _, err := Match(Input{}, Options{Weights: Weights{OfferAsk: -1}}); err == nil {
 		t.Error("negative weight: no error")
 	}
+	// Each weight is in range, but so many shared-interest steps would
+	// overflow a pair's score.
+	many := make([]int, 300)
+	for i := range many {
+		many[i] = 1 << 20
+	}
+	if _, err := Match(Input{}, Options{Weights: Weights{Base: 1, SharedInterests: many}}); err == nil || !strings.Contains(err.Error(), "add up") {
+		t.Errorf("weights adding up past the limit: %v", err)
+	}
 }
 
 // TestFairness checks that someone left out or in a trio last round is

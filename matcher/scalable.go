@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -216,7 +217,7 @@ func buildCandidates(r *roster, workers int, seed uint64) *graph {
 	// Sort and de-duplicate each list in place, then lay the lists end to
 	// end; both steps split the members between the workers.
 	kept := make([]int32, r.n+1)
-	inParallel(r.n, workers, func(lo, hi int) {
+	inParallel(r.n, workers, func(_, lo, hi int) {
 		for u := lo; u < hi; u++ {
 			run := adj[g.off[u]:g.off[u+1]]
 			slices.Sort(run)
@@ -236,7 +237,7 @@ func buildCandidates(r *roster, workers int, seed uint64) *graph {
 	}
 	g.nbr = make([]int32, kept[r.n])
 	g.wt = make([]int32, kept[r.n])
-	inParallel(r.n, workers, func(lo, hi int) {
+	inParallel(r.n, workers, func(_, lo, hi int) {
 		for u := lo; u < hi; u++ {
 			at := kept[u]
 			for _, h := range adj[g.off[u] : g.off[u]+kept[u+1]-kept[u]] {
@@ -250,12 +251,12 @@ func buildCandidates(r *roster, workers int, seed uint64) *graph {
 }
 
 // inParallel calls f on consecutive ranges of 0..n, one per worker, and
-// waits for them all.
-func inParallel(n, workers int, f func(lo, hi int)) {
+// waits for them all. part numbers the ranges from 0, in order.
+func inParallel(n, workers int, f func(part, lo, hi int)) {
 	var wg sync.WaitGroup
 	step := (n + workers - 1) / max(1, workers)
 	for lo := 0; lo < n; lo += step {
-		wg.Go(func() { f(lo, min(n, lo+step)) })
+		wg.Go(func() { f(lo/step, lo, min(n, lo+step)) })
 	}
 	wg.Wait()
 }
@@ -620,13 +621,23 @@ func improveClusters(r *roster, g *graph, mate []int32, rng *rand.Rand, workers 
 				var cur int64
 				curPairs := 0
 				held = held[:0]
+				singles := 0
 				for _, a := range c {
 					var h int64
 					if m := mate[a]; m >= 0 {
 						s, _, _ := r.pair(a, m)
 						h = r.bonusWeight(cand{a, m, s}, bonus)
+					} else {
+						singles++
 					}
 					held = append(held, h)
+				}
+				// With two or more members single, a weak pair may be the
+				// link that lets them both be paired, and pairing people
+				// comes first: nothing is left out of that solve.
+				slack := int64(pruneSlack)
+				if singles >= 2 {
+					slack = math.MaxInt64 / 4
 				}
 				for i := range c {
 					for j := i + 1; j < len(c); j++ {
@@ -635,7 +646,7 @@ func improveClusters(r *roster, g *graph, mate []int32, rng *rand.Rand, workers 
 							continue
 						}
 						matched := mate[a] == b
-						floor := held[i] + held[j] - 2*pruneSlack
+						floor := held[i] + held[j] - 2*slack
 						if !matched && 2*r.bonusWeight(cand{a, b, r.upperScore(a, b)}, bonus) < floor {
 							continue
 						}

@@ -67,6 +67,9 @@ func (w Weights) validate() error {
 			return errorf("weights must be between 0 and %d, got %d", 1<<20, x)
 		}
 	}
+	if m := w.maxScore(); m > 1<<28 {
+		return errorf("weights add up to %d; keep the total under %d", m, 1<<28)
+	}
 	return nil
 }
 

@@ -31,14 +31,20 @@ func quality(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ratio := func(a, b int64) string {
+		if b == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.4f", float64(a)/float64(b))
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 1, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "members\tcandidate pairs\tscalable ms\tscalable total\tpairs\texact ms\texact total\tpairs\tratio\t")
-	fmt.Fprintf(tw, "%d\t%d\t%.0f\t%d\t%d\t%.0f\t%d\t%d\t%.4f\t\n", c.Members, c.Candidates, ms(c.ScalableTime), c.Scalable, c.ScalablePairs,
-		ms(c.ExactTime), c.Exact, c.ExactPairs, float64(c.Scalable)/float64(c.Exact))
+	fmt.Fprintf(tw, "%d\t%d\t%.0f\t%d\t%d\t%.0f\t%d\t%d\t%s\t\n", c.Members, c.Candidates, ms(c.ScalableTime), c.Scalable, c.ScalablePairs,
+		ms(c.ExactTime), c.Exact, c.ExactPairs, ratio(c.Scalable, c.Exact))
 	tw.Flush()
 	if *withUsed {
-		fmt.Fprintf(stdout, "exact on the candidate graph plus the pairs the scalable path added: total %d, %d pairs, ratio %.4f\n",
-			c.ExactWithUsed, c.ExactWithUsedPairs, float64(c.Scalable)/float64(c.ExactWithUsed))
+		fmt.Fprintf(stdout, "exact on the candidate graph plus the pairs the scalable path added: total %d, %d pairs, ratio %s\n",
+			c.ExactWithUsed, c.ExactWithUsedPairs, ratio(c.Scalable, c.ExactWithUsed))
 	}
 	return nil
 }
