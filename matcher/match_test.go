@@ -383,6 +383,41 @@ func TestMatchMaximisesPairs(t *testing.T) {
 	}
 }
 
+// TestScalableMatchesAsManyAsExact: where most members share one
+// organisation, the hard rules leave some of them without a partner; the
+// scalable path must leave out no more people than the exact path.
+func TestScalableMatchesAsManyAsExact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,500-member rounds on both paths")
+	}
+	for _, share := range []int{56} {
+		for _, seed := range []uint64{0, 4} {
+			rng := rand.New(rand.NewPCG(seed, 77))
+			in := randomInput(rng, 1500, 10)
+			for i := range in.Members {
+				if rng.IntN(100) < share {
+					in.Members[i].Organisation = "Big Practice"
+				} else {
+					in.Members[i].Organisation = fmt.Sprintf("Org %d", rng.IntN(200))
+				}
+			}
+			exact, err := Match(in, Options{Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			scalable, err := Match(in, Options{Seed: 1, ExactLimit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRules(t, in, Options{Seed: 1, ExactLimit: 1}, scalable)
+			if len(exact.Unmatched) == 0 || len(scalable.Unmatched) != len(exact.Unmatched) {
+				t.Errorf("%d%% in one practice, seed %d: exact path leaves out %d, scalable %d",
+					share, seed, len(exact.Unmatched), len(scalable.Unmatched))
+			}
+		}
+	}
+}
+
 func FuzzMatch(f *testing.F) {
 	f.Add(uint64(1), uint8(10), uint8(3), false)
 	f.Add(uint64(2), uint8(1), uint8(0), true)

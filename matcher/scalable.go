@@ -75,8 +75,86 @@ func solveScalable(r *roster, opt Options, rng *rand.Rand) ([]int32, int) {
 func scalableMatch(r *roster, g *graph, rng *rand.Rand, workers int) []int32 {
 	mate := approxMatch(r, g, rng)
 	improveClusters(r, g, mate, rng, workers)
-	relaxLocally(r, mate)
+	relaxLocally(r, g, mate)
 	return mate
+}
+
+// augmentSingles pairs more members along augmenting paths of any length
+// in the candidate graph: alternating trees are grown from every single
+// member at once, and an edge joining two trees pairs both roots. Each
+// pass is linear in the graph; passes repeat while they pair anyone.
+// Odd cycles are not shrunk, so a path only through one can be missed;
+// in networks where most members share one organisation, which is where
+// singles remain, the pairs cross that organisation and such cycles are
+// rare.
+func augmentSingles(g *graph, mate []int32) {
+	n := g.n
+	root := make([]int32, n) // tree of an even or odd member, or -1
+	from := make([]int32, n) // for an odd member, the even one that reached it
+	even := make([]bool, n)
+	dead := make([]bool, n) // by root: the tree was used this pass
+	var queue []int32
+	// flip makes x's new partner p and walks up x's tree to its root,
+	// re-pairing along the way.
+	flip := func(x, p int32) {
+		for {
+			prev := mate[x]
+			mate[x], mate[p] = p, x
+			if prev < 0 {
+				return
+			}
+			x, p = from[prev], prev
+		}
+	}
+	for {
+		queue = queue[:0]
+		for v := range n {
+			root[v], even[v], dead[v] = -1, false, false
+			if mate[v] < 0 && g.off[v+1] > g.off[v] {
+				root[v], even[v] = int32(v), true
+				queue = append(queue, int32(v))
+			}
+		}
+		if len(queue) < 2 {
+			return
+		}
+		paired := 0
+		for q := 0; q < len(queue); q++ {
+			x := queue[q]
+			if dead[root[x]] {
+				continue
+			}
+			for k := g.off[x]; k < g.off[x+1]; k++ {
+				y := g.nbr[k]
+				switch {
+				case root[y] < 0:
+					// y is paired and unvisited: it joins x's tree, and its
+					// partner grows the tree on.
+					z := mate[y]
+					root[y], from[y] = root[x], x
+					root[z], even[z] = root[x], true
+					queue = append(queue, z)
+					continue
+				case !even[y] || root[y] == root[x] || dead[root[y]]:
+					continue
+				}
+				// x and y are even in two live trees: pair them and shift
+				// both paths.
+				rx, ry := root[x], root[y]
+				yPrev := mate[y]
+				flip(x, y)
+				if yPrev >= 0 {
+					flip(from[yPrev], yPrev)
+				}
+				dead[rx], dead[ry] = true, true
+				paired++
+				break
+			}
+		}
+		if paired == 0 {
+			return
+		}
+	}
 }
 
 // tagIndex lists, for each tag, the members holding it in one of their
@@ -461,9 +539,10 @@ func mateOr(mate []int32, v int32) int32 {
 }
 
 // relaxLocally is the scalable path's last resort for members still
-// without a partner: pair them with each other (under every hard rule, then
-// relaxing the repeat window oldest-first), or through one existing pair.
-func relaxLocally(r *roster, mate []int32) {
+// without a partner: pair them with each other under every hard rule, then
+// along augmenting paths through the candidate graph, then with each other
+// relaxing the repeat window oldest-first, or through one existing pair.
+func relaxLocally(r *roster, g *graph, mate []int32) {
 	single := unmatchedOf(mate)
 	if len(single) < 2 {
 		return
@@ -472,6 +551,11 @@ func relaxLocally(r *roster, mate []int32) {
 	// organisation); give up after a bounded amount of work.
 	budget := 50_000_000
 	for _, relax := range []bool{false, true} {
+		if relax {
+			// Before relaxing the repeat window, pair whoever an
+			// augmenting path through the candidate graph can.
+			augmentSingles(g, mate)
+		}
 		for _, u := range single {
 			if mate[u] >= 0 {
 				continue
