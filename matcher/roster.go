@@ -26,7 +26,6 @@ type roster struct {
 	org       []int32
 	orgNames  []string // interned organisation -> first spelling seen
 	sector    []int32
-	stage     []int8 // career stage rank, -1 unknown
 	mentoring []int8
 	meeting   []int8
 	flagged   []bool // left out or in a trio last round
@@ -37,10 +36,6 @@ type roster struct {
 	tags     []int32
 	tagNames []string
 	tagKeys  []string
-	// sig[3i+k] has bit t%64 set for each tag t in list k of member i: two
-	// lists with no common bit share no tag, which settles most pairs
-	// without merging the lists.
-	sig []uint64
 
 	// Past introductions and blocks of member i, sorted by peer:
 	// peer[histOff[i]:histOff[i+1]].
@@ -59,6 +54,9 @@ type roster struct {
 
 // hotMember is one member's scoring data; see roster.hot.
 type hotMember struct {
+	// sig[k] has bit t%64 set for each tag t in list k: two lists with no
+	// common bit share no tag, which settles most pairs without merging
+	// the lists.
 	sig       [3]uint64
 	tagOff    [4]int32 // interests, offers and asks are tags[tagOff[k]:tagOff[k+1]]
 	histLo    int32    // history is histPeer[histLo:histHi]
@@ -142,7 +140,7 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 	r.index = make(map[string]int32, n)
 	r.org = make([]int32, n)
 	r.sector = make([]int32, n)
-	r.stage = make([]int8, n)
+	stage := make([]int8, n) // career stage rank, -1 unknown
 	r.mentoring = make([]int8, n)
 	r.meeting = make([]int8, n)
 	r.flagged = make([]bool, n)
@@ -173,9 +171,9 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 		}
 		r.sector[i] = sectors.id(m.Sector)
 		if rank, ok := stageRank[m.CareerStage]; ok {
-			r.stage[i] = rank
+			stage[i] = rank
 		} else {
-			r.stage[i] = -1
+			stage[i] = -1
 		}
 		switch m.Mentoring {
 		case "mentor":
@@ -207,22 +205,27 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 	r.hot = make([]hotMember, n)
 	for i := range r.hot {
 		r.hot[i] = hotMember{
-			sig:       [3]uint64{r.sig[3*i], r.sig[3*i+1], r.sig[3*i+2]},
 			tagOff:    [4]int32{r.tagOff[3*i], r.tagOff[3*i+1], r.tagOff[3*i+2], r.tagOff[3*i+3]},
 			histLo:    r.histOff[i],
 			histHi:    r.histOff[i+1],
 			org:       r.org[i],
 			sector:    r.sector[i],
-			stage:     r.stage[i],
+			stage:     stage[i],
 			mentoring: r.mentoring[i],
 			meeting:   r.meeting[i],
+		}
+		h := &r.hot[i]
+		for k := range h.sig {
+			for _, t := range r.tags[h.tagOff[k]:h.tagOff[k+1]] {
+				h.sig[k] |= 1 << (uint(t) % 64)
+			}
 		}
 	}
 	return r, nil
 }
 
 // compileTags interns every member's interests, offers and asks into sorted
-// runs of tag numbers, with their signatures.
+// runs of tag numbers.
 func (r *roster) compileTags(in Input) {
 	r.tagOff = make([]int32, 3*r.n+1)
 	tags := interner{ids: map[string]int32{}}
@@ -240,12 +243,6 @@ func (r *roster) compileTags(in Input) {
 			slices.Sort(run)
 			r.tags = r.tags[:start+len(slices.Compact(run))]
 			r.tagOff[3*i+k+1] = int32(len(r.tags))
-		}
-	}
-	r.sig = make([]uint64, 3*r.n)
-	for k := range r.sig {
-		for _, t := range r.tags[r.tagOff[k]:r.tagOff[k+1]] {
-			r.sig[k] |= 1 << (uint(t) % 64)
 		}
 	}
 	r.tagNames = tags.names
