@@ -46,7 +46,14 @@ func ParseCommand(text string) (Command, error) {
 	name := strings.ToLower(words[0])
 	for _, c := range Subcommands {
 		if c.Name == name && name != "" {
-			return Command{Name: name, Args: words[1:]}, nil
+			args := words[1:]
+			if name == "admin" && len(args) > 0 {
+				// The admin's own subcommand is a command word too, and
+				// matches whatever its case; what follows it (a
+				// practice's name) keeps the case it was typed in.
+				args[0] = strings.ToLower(args[0])
+			}
+			return Command{Name: name, Args: args}, nil
 		}
 	}
 	msg := fmt.Sprintf("I don't know the command %q.", truncate(words[0], 20))
@@ -123,7 +130,7 @@ func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply
 		if err != nil {
 			return nil, err
 		}
-		r := &AdminReply{Title: fmt.Sprintf("The network's list has %d practices and organisations", len(orgs))}
+		r := &AdminReply{Title: "The network's list has " + Count(len(orgs), "practice or organisation", "practices and organisations")}
 		if len(orgs) == 0 {
 			r.Title = "The network's list is empty"
 			r.Lines = []string{fmt.Sprintf("Add one with `%s admin practices add NAME`.", CommandName)}

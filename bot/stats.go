@@ -14,16 +14,21 @@ type Stats struct {
 	// members all come from different organisations, or sectors.
 	CrossOrganisation, CrossSector float64
 	// MetRate is the share of delivered intros in which someone said they
-	// met or arranged to.
+	// met.
 	MetRate float64
+	// ArrangedRate is the share of delivered intros in which someone said
+	// they had arranged to meet and nobody has said yet that they met.
+	ArrangedRate float64
 	// Recent are the latest rounds, newest first.
 	Recent []RoundStats
 }
 
-// RoundStats are one round's figures.
+// RoundStats are one round's figures. Met counts delivered intros in which
+// someone said they met; Arranged those in which someone had only arranged
+// to.
 type RoundStats struct {
 	Round
-	Trios, Delivered, Failed, Met int
+	Trios, Delivered, Failed, Met, Arranged int
 }
 
 // Stats returns the network's figures for an admin. Returns EFORBIDDEN for

@@ -800,7 +800,7 @@ func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*b
 		id, round     int64
 		status        string
 		orgs, sectors []string
-		met           bool
+		met, arranged bool
 	}
 	var facts []*introFacts
 	for _, r := range rows {
@@ -810,9 +810,12 @@ func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*b
 		f := facts[len(facts)-1]
 		f.orgs = append(f.orgs, strings.ToLower(strings.Join(strings.Fields(r.Org), " ")))
 		f.sectors = append(f.sectors, r.Sector)
-		f.met = f.met || r.Answer == bot.AnswerYes || r.Answer == bot.AnswerArranged
+		// "We've arranged to meet" is a plan, not a meeting: it counts as
+		// met only once someone answers that they did meet.
+		f.met = f.met || r.Answer == bot.AnswerYes
+		f.arranged = f.arranged || r.Answer == bot.AnswerArranged
 	}
-	var crossOrg, crossSector, delivered, met int
+	var crossOrg, crossSector, delivered, met, arranged int
 	perRound := map[int64]*bot.RoundStats{}
 	for _, r := range rounds {
 		perRound[r.ID] = &bot.RoundStats{Round: r.round()}
@@ -833,9 +836,13 @@ func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*b
 		case bot.IntroSent:
 			delivered++
 			rs.Delivered++
-			if f.met {
+			switch {
+			case f.met:
 				met++
 				rs.Met++
+			case f.arranged:
+				arranged++
+				rs.Arranged++
 			}
 		case bot.IntroFailed:
 			rs.Failed++
@@ -847,6 +854,7 @@ func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*b
 	}
 	if delivered > 0 {
 		s.MetRate = float64(met) / float64(delivered)
+		s.ArrangedRate = float64(arranged) / float64(delivered)
 	}
 	for i, r := range rounds {
 		if i == lastRounds {

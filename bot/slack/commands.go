@@ -20,7 +20,7 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 		return a.onMeetupCommand(ctx, cmd)
 	}
 	if cmd.Command != bot.CommandName {
-		return textReply("Sorry, this app doesn't handle `" + escape(cmd.Command) + "` yet. Try `" + bot.CommandName + " help`."), nil
+		return textReply(mdf("Sorry, this app doesn't handle `%s` yet. Try `%s help`.", cmd.Command, bot.CommandName)), nil
 	}
 	admin := a.svc.IsAdmin != nil && a.svc.IsAdmin(u)
 	c, err := bot.ParseCommand(cmd.Text)
@@ -55,11 +55,17 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 		}
 		return pauseReply(st, a.loc), nil
 	case "resume":
+		// Read first, so a member who was not paused is told so rather
+		// than welcomed back.
+		wasPaused := false
+		if before, err := a.svc.Status(ctx, u); err == nil {
+			wasPaused = before.Member.PausedAt(a.now())
+		}
 		st, err := a.svc.Resume(ctx, u)
 		if err != nil {
 			return a.replyErr("resume", err), nil
 		}
-		return resumeReply(st, a.loc), nil
+		return resumeReply(st, wasPaused, a.loc), nil
 	case "export":
 		x, err := a.svc.Export(ctx, u)
 		if err != nil {
@@ -68,7 +74,7 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 		return textReply("I'm sending you everything Rapport stores about you, in a direct message from me."), func(ctx context.Context) {
 			if err := a.sendExport(ctx, cmd.UserID, x); err != nil {
 				a.log.Error("could not send an export", "user", cmd.UserID, "err", err)
-				a.tellLater(ctx, cmd, "Sorry, I couldn't send your data just now. Please try `"+bot.CommandName+" export` again in a few minutes.")
+				a.tellLater(ctx, cmd, mdf("Sorry, I couldn't send your data just now. Please try `%s export` again in a few minutes.", bot.CommandName))
 			}
 		}
 	case "leave":
@@ -94,7 +100,7 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 func (a *Adapter) replyErr(action string, err error) *reply {
 	if errors.Is(err, context.DeadlineExceeded) {
 		a.log.Warn("command ran out of time", "action", action)
-		return textReply(slowMessage)
+		return plainReply(slowMessage)
 	}
 	if bot.ErrorCode(err) == bot.EINTERNAL {
 		a.log.Error("command failed", "action", action, "err", err)
@@ -108,7 +114,7 @@ func (a *Adapter) openProfile(ctx context.Context, cmd slack.SlashCommand) {
 	view, err := a.api.OpenViewContext(ctx, cmd.TriggerID, loadingView(cmd.ChannelID))
 	if err != nil {
 		a.log.Warn("could not open the profile form", "user", cmd.UserID, "err", err)
-		a.tellLater(ctx, cmd, "Sorry, Slack didn't let me open your profile form in time. Please run `"+bot.CommandName+"` again.")
+		a.tellLater(ctx, cmd, mdf("Sorry, Slack didn't let me open your profile form in time. Please run `%s` again.", bot.CommandName))
 		return
 	}
 	d, err := a.svc.Draft(ctx, bot.User{Platform: Platform, ID: cmd.UserID})
@@ -129,15 +135,15 @@ func (a *Adapter) openProfile(ctx context.Context, cmd slack.SlashCommand) {
 // tellLater sends a private message after the ack: through the command's
 // response URL when there is one (it works in any channel), or as an
 // ephemeral message, or else as a DM.
-func (a *Adapter) tellLater(ctx context.Context, cmd slack.SlashCommand, text string) {
+func (a *Adapter) tellLater(ctx context.Context, cmd slack.SlashCommand, text md) {
 	if cmd.ResponseURL != "" {
-		err := slack.PostWebhookContext(ctx, cmd.ResponseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
+		err := slack.PostWebhookContext(ctx, cmd.ResponseURL, &slack.WebhookMessage{Text: fallback(text), ResponseType: slack.ResponseTypeEphemeral})
 		if err == nil {
 			return
 		}
 		a.log.Warn("could not answer through the response URL", "err", err)
 	}
-	if _, err := a.api.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID, slack.MsgOptionText(text, false)); err == nil {
+	if _, err := a.api.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID, slack.MsgOptionText(fallback(text), false)); err == nil {
 		return
 	}
 	if err := a.dm(ctx, cmd.UserID, text, nil); err != nil {
@@ -145,8 +151,8 @@ func (a *Adapter) tellLater(ctx context.Context, cmd slack.SlashCommand, text st
 	}
 }
 
-// maxExportChunk keeps each export message well under Slack's 40,000
-// character limit on message text.
+// maxExportChunk keeps each export message, counted after escaping, well
+// under Slack's 40,000 character limit on message text.
 const maxExportChunk = 12000
 
 func (a *Adapter) sendExport(ctx context.Context, userID string, x *bot.MemberExport) error {
@@ -159,48 +165,26 @@ func (a *Adapter) sendExport(ctx context.Context, userID string, x *bot.MemberEx
 	if err := enc.Encode(x); err != nil {
 		return err
 	}
-	chunks := splitLines(strings.TrimSpace(buf.String()), maxExportChunk)
-	intro := "Here is everything Rapport stores about you, as JSON. To erase it, use `" + bot.CommandName + " leave`."
+	chunks := splitMD(esc(strings.TrimSpace(buf.String())), maxExportChunk)
+	intro := mdf("Here is everything Rapport stores about you, as JSON. To erase it, use `%s leave`.", bot.CommandName)
 	if err := a.dm(ctx, userID, intro, nil); err != nil {
 		return err
 	}
 	for _, c := range chunks {
-		if err := a.dm(ctx, userID, "```\n"+escape(c)+"\n```", nil); err != nil {
+		if err := a.dm(ctx, userID, "```\n"+c+"\n```", nil); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// splitLines cuts s into pieces of at most n bytes at line breaks (a single
-// longer line is cut where it must).
-func splitLines(s string, n int) []string {
-	var out []string
-	var cur strings.Builder
-	for _, line := range strings.SplitAfter(s, "\n") {
-		for len(line) > n {
-			out = append(out, line[:n])
-			line = line[n:]
-		}
-		if cur.Len()+len(line) > n {
-			out = append(out, strings.TrimRight(cur.String(), "\n"))
-			cur.Reset()
-		}
-		cur.WriteString(line)
-	}
-	if cur.Len() > 0 {
-		out = append(out, strings.TrimRight(cur.String(), "\n"))
-	}
-	return out
-}
-
 // dm sends a direct message from the bot to a user.
-func (a *Adapter) dm(ctx context.Context, userID, text string, blocks []slack.Block) error {
+func (a *Adapter) dm(ctx context.Context, userID string, text md, blocks []slack.Block) error {
 	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}, ReturnIM: true})
 	if err != nil {
 		return err
 	}
-	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	opts := []slack.MsgOption{slack.MsgOptionText(fallback(text), false)}
 	if len(blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(blocks...))
 	}

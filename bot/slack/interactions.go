@@ -114,12 +114,12 @@ func (a *Adapter) onBlockAction(ctx context.Context, cb slack.InteractionCallbac
 	}
 	switch act.ActionID {
 	case actionLeaveConfirm:
-		text := "Done. We've erased your profile and your introduction history. You're welcome back any time with `" + bot.CommandName + "`."
+		text := mdf("Done. We've erased your profile and your introduction history. You're welcome back any time with `%s`.", bot.CommandName)
 		if err := a.svc.Leave(ctx, u); err != nil {
 			if bot.ErrorCode(err) == bot.EINTERNAL {
 				a.log.Error("could not erase a member", "user", cb.User.ID, "err", err)
 			}
-			text = bot.ErrorMessage(err)
+			text = esc(bot.ErrorMessage(err))
 		} else {
 			a.log.Info("member left and was erased", "user", cb.User.ID)
 		}
@@ -134,8 +134,8 @@ func (a *Adapter) onBlockAction(ctx context.Context, cb slack.InteractionCallbac
 
 // replace swaps the message holding the clicked button for text, through
 // the interaction's response URL (ephemeral messages have no other way).
-func (a *Adapter) replace(ctx context.Context, cb slack.InteractionCallback, text string) {
-	msg := &slack.WebhookMessage{Text: text, ReplaceOriginal: true, ResponseType: slack.ResponseTypeEphemeral}
+func (a *Adapter) replace(ctx context.Context, cb slack.InteractionCallback, text md) {
+	msg := &slack.WebhookMessage{Text: fallback(text), ReplaceOriginal: true, ResponseType: slack.ResponseTypeEphemeral}
 	if cb.ResponseURL != "" {
 		if err := slack.PostWebhookContext(ctx, cb.ResponseURL, msg); err == nil {
 			return

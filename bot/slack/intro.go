@@ -119,7 +119,7 @@ func (d *deliverer) SendIntro(ctx context.Context, in *bot.Intro, resume bool) (
 	}
 	text, blocks := introMessage(in)
 	ts, err := d.post(ctx, channel,
-		slack.MsgOptionText(text, false),
+		slack.MsgOptionText(fallback(text), false),
 		slack.MsgOptionBlocks(blocks...),
 		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: introEventType, EventPayload: map[string]any{"intro_id": strconv.FormatInt(in.ID, 10)}}),
 	)
@@ -155,20 +155,20 @@ func (d *deliverer) SendFollowUp(ctx context.Context, in *bot.Intro, m *bot.Intr
 		return d.classify(ctx, err, users)
 	}
 	text, blocks := followUpMessage(in, m, second)
-	if _, err := d.post(ctx, ch, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	if _, err := d.post(ctx, ch, slack.MsgOptionText(fallback(text), false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		return d.classify(ctx, err, users)
 	}
 	return nil
 }
 
-// SendNotice sends a plain DM.
+// SendNotice sends a DM of plain text, written in bot.
 func (d *deliverer) SendNotice(ctx context.Context, platform, userID, text string) error {
 	users := []string{userID}
 	ch, err := d.open(ctx, users)
 	if err != nil {
 		return d.classify(ctx, err, users)
 	}
-	if _, err := d.post(ctx, ch, slack.MsgOptionText(text, false)); err != nil {
+	if _, err := d.post(ctx, ch, slack.MsgOptionText(fallback(esc(text)), false)); err != nil {
 		return d.classify(ctx, err, users)
 	}
 	return nil
@@ -233,9 +233,9 @@ func (d *deliverer) unreachable(ctx context.Context, users []string) ([]string, 
 
 // introMessage renders an intro: who each person is, why they were
 // introduced, a first question and who might start.
-func introMessage(in *bot.Intro) (string, []slack.Block) {
+func introMessage(in *bot.Intro) (md, []slack.Block) {
 	var names []string
-	var people []string
+	var people []md
 	var starter string
 	for _, im := range in.Members {
 		m := im.Member
@@ -243,13 +243,13 @@ func introMessage(in *bot.Intro) (string, []slack.Block) {
 			continue
 		}
 		names = append(names, m.Name)
-		where := escape(m.Profile.Organisation) + " · " + bot.Label(bot.Sectors, m.Profile.Sector)
+		where := mdf("%s · %s", m.Profile.Organisation, bot.Label(bot.Sectors, m.Profile.Sector))
 		if m.Profile.Role != "" && m.Profile.Role != "other" {
-			where = bot.Label(bot.Roles, m.Profile.Role) + ", " + where
+			where = mdf("%s, %s", bot.Label(bot.Roles, m.Profile.Role), where)
 		}
-		line := fmt.Sprintf("*%s* (<@%s>)\n%s", escape(m.Name), m.UserID, where)
+		line := mdf("*%s* (%s)\n%s", m.Name, mention(m.UserID), where)
 		if m.Profile.Bio != "" {
-			line += "\n_" + escape(m.Profile.Bio) + "_"
+			line += mdf("\n_%s_", m.Profile.Bio)
 		}
 		people = append(people, line)
 		if m.ID == in.StarterID {
@@ -257,37 +257,35 @@ func introMessage(in *bot.Intro) (string, []slack.Block) {
 		}
 	}
 	title := "Meet " + andList(names)
-	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(truncateRunes(title, 150))),
-	}
+	b := messageBlocks().header(title)
 	for _, p := range people {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(p), nil, nil))
+		b.section(p)
 	}
-	why := escape(in.Explanation)
+	why := esc(in.Explanation)
 	if why == "" {
 		why = "You work in different parts of the network, which is reason enough."
 	}
-	blocks = append(blocks, slack.NewDividerBlock(), slack.NewSectionBlock(mrkdwn("*Why we introduced you*\n"+why), nil, nil))
+	b.divider().section("*Why we introduced you*\n" + why)
 	if in.Question != "" {
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*A first question*\n"+escape(in.Question)), nil, nil))
+		b.section("*A first question*\n" + esc(in.Question))
 	}
 	if starter != "" {
 		you := "you both"
 		if len(names) > 2 {
 			you = "you all"
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(fmt.Sprintf("<@%s>, would you start? Suggest a time that suits %s, %s.", starter, you, howToMeet(in))), nil, nil))
+		b.section(mdf("%s, would you start? Suggest a time that suits %s, %s.", mention(starter), you, howToMeet(in)))
 	}
 	id := strconv.FormatInt(in.ID, 10)
-	arranged := slack.NewButtonBlockElement(actionIntroArranged, id, plain("We've arranged to meet"))
+	arranged := button(actionIntroArranged, id, "We've arranged to meet")
 	arranged.Style = slack.StylePrimary
-	pause := slack.NewButtonBlockElement(actionIntroPause, id, plain("Pause my intros"))
-	block := slack.NewButtonBlockElement(actionIntroBlock, id, plain("Not a good match"))
+	pause := button(actionIntroPause, id, "Pause my intros")
+	block := button(actionIntroBlock, id, "Not a good match")
 	block.Confirm = slack.NewConfirmationBlockObject(plain("Not a good match?"),
 		plain("We won't introduce you to each other again. Nobody else is told."), plain("Yes"), plain("Cancel"))
-	blocks = append(blocks, slack.NewActionBlock("intro", arranged, pause, block),
-		slack.NewContextBlock("", mrkdwn("Rapport introduces people across the network, at the pace each person chose. Reply here to say hello.")))
-	return title + ". " + escape(in.Explanation), blocks
+	b.actions("intro", arranged, pause, block).
+		context("", "Rapport introduces people across the network, at the pace each person chose. Reply here to say hello.")
+	return mdf("%s. %s", title, in.Explanation), b.done()
 }
 
 // howToMeet suggests a way of meeting that suits everyone's preference.
@@ -311,28 +309,29 @@ func howToMeet(in *bot.Intro) string {
 }
 
 // followUpMessage asks one member whether they met the others.
-func followUpMessage(in *bot.Intro, m *bot.IntroMember, second bool) (string, []slack.Block) {
+func followUpMessage(in *bot.Intro, m *bot.IntroMember, second bool) (md, []slack.Block) {
 	var others []string
 	for _, o := range in.Members {
 		if o.Member.ID != m.Member.ID && !o.Unreachable {
-			others = append(others, escape(o.Member.Name))
+			others = append(others, o.Member.Name)
 		}
 	}
-	q := fmt.Sprintf("Did you meet %s?", andList(others))
+	q := mdf("Did you meet %s?", andList(others))
 	if second {
-		q = fmt.Sprintf("Still hoping to meet %s? Did you manage it?", andList(others))
+		q = mdf("Still hoping to meet %s? Did you manage it?", andList(others))
 	}
 	id := strconv.FormatInt(in.ID, 10)
-	yes := slack.NewButtonBlockElement(actionFollowYes, id, plain("Yes"))
+	yes := button(actionFollowYes, id, "Yes")
 	yes.Style = slack.StylePrimary
-	notYet := slack.NewButtonBlockElement(actionFollowNotYet, id, plain("Not yet"))
-	no := slack.NewButtonBlockElement(actionFollowNo, id, plain("No"))
-	return q, []slack.Block{
-		slack.NewSectionBlock(mrkdwn(q+"\nYour answer helps us make better introductions. Only Rapport sees it."), nil, nil),
-		slack.NewActionBlock("followup", yes, notYet, no),
-	}
+	notYet := button(actionFollowNotYet, id, "Not yet")
+	no := button(actionFollowNo, id, "No")
+	return q, messageBlocks().
+		section(q+"\nYour answer helps us make better introductions. Only Rapport sees it.").
+		actions("followup", yes, notYet, no).
+		done()
 }
 
+// andList joins names as "a, b and c".
 func andList(xs []string) string {
 	switch len(xs) {
 	case 0:
@@ -350,7 +349,7 @@ func (a *Adapter) onIntroAction(ctx context.Context, cb slack.InteractionCallbac
 	}
 	u := bot.User{Platform: Platform, ID: cb.User.ID}
 	introID, _ := strconv.ParseInt(act.Value, 10, 64)
-	var text string
+	var text md
 	var replace bool
 	switch act.ActionID {
 	case actionIntroArranged:
@@ -374,10 +373,10 @@ func (a *Adapter) onIntroAction(ctx context.Context, cb slack.InteractionCallbac
 			var others []string
 			for _, o := range in.Members {
 				if o.Member.UserID != u.ID {
-					others = append(others, escape(o.Member.Name))
+					others = append(others, o.Member.Name)
 				}
 			}
-			text = fmt.Sprintf("Thanks for telling us. We won't introduce you to %s again. Nobody else is told.", andList(others))
+			text = mdf("Thanks for telling us. We won't introduce you to %s again. Nobody else is told.", andList(others))
 		}
 	case actionFollowYes, actionFollowNotYet, actionFollowNo:
 		answer := map[string]string{actionFollowYes: bot.AnswerYes, actionFollowNotYet: bot.AnswerNotYet, actionFollowNo: bot.AnswerNo}[act.ActionID]
@@ -385,7 +384,7 @@ func (a *Adapter) onIntroAction(ctx context.Context, cb slack.InteractionCallbac
 		if _, askAgain, err := a.rounds.Answer(ctx, u, introID, answer); err != nil {
 			text = a.replyErr("followup", err).Text
 		} else {
-			text = map[string]string{
+			text = map[string]md{
 				bot.AnswerYes:    "Thank you! Glad you met. We'll keep introducing you to new people.",
 				bot.AnswerNotYet: "No problem: there's no rush. We'll check in once more before the round ends.",
 				bot.AnswerNo:     "Thanks for letting us know. Not every introduction works out; your next one will be someone new.",
@@ -407,14 +406,14 @@ func (a *Adapter) onIntroAction(ctx context.Context, cb slack.InteractionCallbac
 }
 
 // whisper answers the clicker alone, leaving the message as it is.
-func (a *Adapter) whisper(ctx context.Context, cb slack.InteractionCallback, text string) {
+func (a *Adapter) whisper(ctx context.Context, cb slack.InteractionCallback, text md) {
 	if cb.ResponseURL != "" {
-		err := slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
+		err := slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: fallback(text), ResponseType: slack.ResponseTypeEphemeral})
 		if err == nil {
 			return
 		}
 	}
-	if _, err := a.api.PostEphemeralContext(ctx, cb.Channel.ID, cb.User.ID, slack.MsgOptionText(text, false)); err != nil {
+	if _, err := a.api.PostEphemeralContext(ctx, cb.Channel.ID, cb.User.ID, slack.MsgOptionText(fallback(text), false)); err != nil {
 		a.log.Warn("could not answer a button privately", "user", cb.User.ID, "err", err)
 	}
 }

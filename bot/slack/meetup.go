@@ -22,7 +22,7 @@ const hostCheckBudget = 700 * time.Millisecond
 // after the ack, and nothing else waits for Slack.
 func (a *Adapter) onMeetupCommand(ctx context.Context, cmd slack.SlashCommand) (any, func(context.Context)) {
 	if !a.meetups.Configured() {
-		return textReply(bot.NotConfiguredMessage), nil
+		return plainReply(bot.NotConfiguredMessage), nil
 	}
 	u := bot.User{Platform: Platform, ID: cmd.UserID}
 	words := strings.Fields(cmd.Text)
@@ -52,7 +52,7 @@ func (a *Adapter) onMeetupCommand(ctx context.Context, cmd slack.SlashCommand) (
 		return nil, func(ctx context.Context) {
 			if _, err := a.api.OpenViewContext(ctx, cmd.TriggerID, meetupView(bot.MeetupForm{}, a.loc, 0)); err != nil {
 				a.log.Warn("could not open the meetup form", "user", cmd.UserID, "err", err)
-				a.tellLater(ctx, cmd, "Sorry, Slack didn't let me open the meetup form in time. Please run `"+meetupCommand+"` again.")
+				a.tellLater(ctx, cmd, mdf("Sorry, Slack didn't let me open the meetup form in time. Please run `%s` again.", meetupCommand))
 			}
 		}
 	case "list":
@@ -73,7 +73,7 @@ func (a *Adapter) onMeetupCommand(ctx context.Context, cmd slack.SlashCommand) (
 			return a.replyErr("meetup edit", err), nil
 		}
 		return nil, func(ctx context.Context) {
-			a.openMeetupEditor(ctx, cmd.TriggerID, u, id, func(text string) { a.tellLater(ctx, cmd, text) })
+			a.openMeetupEditor(ctx, cmd.TriggerID, u, id, func(text md) { a.tellLater(ctx, cmd, text) })
 		}
 	case "cancel":
 		id, err := a.meetups.Target(ctx, u, "cancel", words[1:])
@@ -143,7 +143,7 @@ func (a *Adapter) onMeetupInteraction(ctx context.Context, cb slack.InteractionC
 		}
 	case actionMeetupEdit:
 		return nil, func(ctx context.Context) {
-			a.openMeetupEditor(ctx, cb.TriggerID, u, id, func(text string) { a.tellClicker(ctx, cb, false, textReply(text)) })
+			a.openMeetupEditor(ctx, cb.TriggerID, u, id, func(text md) { a.tellClicker(ctx, cb, false, textReply(text)) })
 		}
 	case actionMeetupCancel:
 		return nil, func(ctx context.Context) { a.onMeetupCancel(ctx, cb, u, id) }
@@ -196,10 +196,10 @@ func (a *Adapter) onMeetupCreate(ctx context.Context, cb slack.InteractionCallba
 // meetup stays unannounced and the host learns how to try again.
 func (a *Adapter) announce(ctx context.Context, m *bot.Meetup) {
 	text, blocks := announcementMessage(m, a.loc)
-	ch, ts, err := a.api.PostMessageContext(ctx, m.Channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	ch, ts, err := a.api.PostMessageContext(ctx, m.Channel, slack.MsgOptionText(fallback(text), false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {
 		a.log.Error("could not announce a meetup", "meetup", m.ID, "channel", m.Channel, "err", err)
-		a.dmOrLog(ctx, m.HostUserID, "Sorry, I couldn't post your meetup *"+escape(m.Title)+"* in <#"+m.Channel+">, so nobody has seen it yet. If it's a private channel, please invite me to it (`/invite @Rapport`). Then open `"+meetupCommand+" edit "+strconv.FormatInt(m.ID, 10)+"` and press Save: I'll announce it then.", nil)
+		a.dmOrLog(ctx, m.HostUserID, mdf("Sorry, I couldn't post your meetup *%s* in %s, so nobody has seen it yet. If it's a private channel, please invite me to it (`/invite @Rapport`). Then open `%s edit %d` and press Save: I'll announce it then.", m.Title, channelRef(m.Channel), meetupCommand, m.ID), nil)
 		return
 	}
 	for attempt := range 3 {
@@ -250,7 +250,7 @@ func (a *Adapter) onMeetupCancel(ctx context.Context, cb slack.InteractionCallba
 		return
 	}
 	a.log.Info("meetup cancelled", "meetup", id, "by", u.ID, "told", len(c.Notify))
-	a.tellClicker(ctx, cb, true, textReply("Done: *"+escape(c.After.Title)+"* is cancelled. I'm letting everyone who answered know."))
+	a.tellClicker(ctx, cb, true, textReply(mdf("Done: *%s* is cancelled. I'm letting everyone who answered know.", c.After.Title)))
 	a.refreshAnnouncement(ctx, id)
 	a.tellAll(ctx, c.Notify, nil, cancelledMessage(c.After, a.loc), nil)
 }
@@ -265,7 +265,7 @@ func (a *Adapter) onRSVP(ctx context.Context, cb slack.InteractionCallback, u bo
 		if bot.ErrorCode(err) == bot.EINTERNAL {
 			msg = "Sorry, I couldn't record that just now. Please press the button again in a minute."
 		}
-		a.tellClicker(ctx, cb, false, textReply(msg))
+		a.tellClicker(ctx, cb, false, plainReply(msg))
 		return
 	}
 	a.log.Info("meetup answer", "meetup", id, "user", u.ID, "status", out.Status, "changed", out.Changed)
@@ -278,7 +278,7 @@ func (a *Adapter) onRSVP(ctx context.Context, cb slack.InteractionCallback, u bo
 
 // openMeetupEditor opens the edit form: a loading view at once, while the
 // trigger is fresh, then the meetup, or why it can't be edited.
-func (a *Adapter) openMeetupEditor(ctx context.Context, triggerID string, u bot.User, id int64, tell func(string)) {
+func (a *Adapter) openMeetupEditor(ctx context.Context, triggerID string, u bot.User, id int64, tell func(md)) {
 	view, err := a.api.OpenViewContext(ctx, triggerID, meetupMessageView("Loading the meetup…"))
 	if err != nil {
 		a.log.Warn("could not open the meetup editor", "user", u.ID, "err", err)
@@ -291,7 +291,7 @@ func (a *Adapter) openMeetupEditor(ctx context.Context, triggerID string, u bot.
 	case err == nil:
 		next = meetupView(f, a.loc, m.ID)
 	case bot.ErrorCode(err) != bot.EINTERNAL:
-		next = meetupMessageView(bot.ErrorMessage(err))
+		next = meetupMessageView(esc(bot.ErrorMessage(err)))
 	default:
 		a.log.Error("could not load a meetup to edit", "meetup", id, "err", err)
 	}
@@ -305,7 +305,7 @@ func (a *Adapter) openMeetupEditor(ctx context.Context, triggerID string, u bot.
 // for ephemeral messages), else as an ephemeral message, else by DM.
 func (a *Adapter) tellClicker(ctx context.Context, cb slack.InteractionCallback, replace bool, r *reply) {
 	if cb.ResponseURL != "" {
-		msg := &slack.WebhookMessage{Text: r.Text, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace}
+		msg := &slack.WebhookMessage{Text: string(r.Text), ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace}
 		if len(r.Blocks) > 0 {
 			msg.Blocks = &slack.Blocks{BlockSet: r.Blocks}
 		}
@@ -316,14 +316,14 @@ func (a *Adapter) tellClicker(ctx context.Context, cb slack.InteractionCallback,
 		a.log.Warn("could not answer through the response URL", "err", err)
 	}
 	if cb.Channel.ID != "" {
-		if _, err := a.api.PostEphemeralContext(ctx, cb.Channel.ID, cb.User.ID, slack.MsgOptionText(r.Text, false), slack.MsgOptionBlocks(r.Blocks...)); err == nil {
+		if _, err := a.api.PostEphemeralContext(ctx, cb.Channel.ID, cb.User.ID, slack.MsgOptionText(string(r.Text), false), slack.MsgOptionBlocks(r.Blocks...)); err == nil {
 			return
 		}
 	}
 	a.dmOrLog(ctx, cb.User.ID, r.Text, r.Blocks)
 }
 
-func (a *Adapter) dmOrLog(ctx context.Context, userID, text string, blocks []slack.Block) {
+func (a *Adapter) dmOrLog(ctx context.Context, userID string, text md, blocks []slack.Block) {
 	if userID == "" {
 		return
 	}
@@ -355,7 +355,7 @@ const notifyBudget = 15 * time.Minute
 // tellAll sends the same direct message to each attendee, except those in
 // skip, in the background so a big meetup's messages do not hold up the
 // click that caused them.
-func (a *Adapter) tellAll(ctx context.Context, to []bot.Attendee, skip map[string]bool, text string, blocks []slack.Block) {
+func (a *Adapter) tellAll(ctx context.Context, to []bot.Attendee, skip map[string]bool, text md, blocks []slack.Block) {
 	if len(to) == 0 {
 		return
 	}

@@ -53,7 +53,7 @@ func meetupView(f bot.MeetupForm, loc *time.Location, id int64) slack.ModalViewR
 		return in
 	}
 	zone := loc.String()
-	blocks := []slack.Block{
+	blocks := modalBlocks().add(
 		textInput(bot.MeetupFieldTitle, "Title", f.Title, bot.MaxMeetupTitleLen, false, "e.g. First5 lunch and learn"),
 		textInput(bot.MeetupFieldPurpose, "What it's for", f.Purpose, bot.MaxMeetupPurposeLen, false, "e.g. First5 group, practice managers, PCN lunch"),
 		slack.NewInputBlock(bot.MeetupFieldDate, plain("Date"), plain("Times are "+zone+" time."), date),
@@ -66,7 +66,7 @@ func meetupView(f bot.MeetupForm, loc *time.Location, id int64) slack.ModalViewR
 		radioInput(bot.MeetupFieldFood, "Food provided?", []bot.Choice{{Code: "yes", Label: "Yes"}, {Code: "no", Label: "No"}}, f.Food),
 		optional(slack.NewInputBlock(bot.MeetupFieldCapacity, plain("Places"), nil, capacity), "When it is full, people join a waiting list and move up as places free."),
 		optional(slack.NewInputBlock(bot.MeetupFieldRSVPBy, plain("Answers close on"), nil, rsvpBy), "Optional: the last day people can say they're coming."),
-	}
+	).done()
 	v := slack.ModalViewRequest{
 		Type:       slack.VTModal,
 		CallbackID: meetupCreateCallback,
@@ -86,13 +86,13 @@ func meetupView(f bot.MeetupForm, loc *time.Location, id int64) slack.ModalViewR
 
 // meetupMessageView is a modal with a message only: while the form loads,
 // or when it cannot be shown.
-func meetupMessageView(text string) slack.ModalViewRequest {
+func meetupMessageView(text md) slack.ModalViewRequest {
 	return slack.ModalViewRequest{
 		Type:       slack.VTModal,
 		CallbackID: meetupEditCallback,
 		Title:      plain("Edit meetup"),
 		Close:      plain("Close"),
-		Blocks:     slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil)}},
+		Blocks:     slack.Blocks{BlockSet: modalBlocks().section(text).done()},
 	}
 }
 
@@ -146,17 +146,16 @@ func meetupWhen(m *bot.Meetup, loc *time.Location) string {
 	return s.Format("Monday 2 January, 15:04") + " to " + e.Format("15:04")
 }
 
-// meetupWhere is the place and the video link, as mrkdwn.
-func meetupWhere(m *bot.Meetup) string {
-	var parts []string
+// meetupWhere is the place and the video link.
+func meetupWhere(m *bot.Meetup) md {
+	var parts []md
 	if m.Place != "" {
-		parts = append(parts, escape(m.Place))
+		parts = append(parts, esc(m.Place))
 	}
 	if m.Link != "" {
-		// Validated: http(s), no spaces and no < > |.
-		parts = append(parts, "<"+escape(m.Link)+"|video link>")
+		parts = append(parts, link(m.Link, "video link"))
 	}
-	return strings.Join(parts, ", or by ")
+	return joinMD(parts, ", or by ")
 }
 
 func meetupAudience(m *bot.Meetup) string {
@@ -174,12 +173,12 @@ func meetupAudience(m *bot.Meetup) string {
 }
 
 // meetupDetails is the body of an announcement, as mrkdwn lines.
-func meetupDetails(m *bot.Meetup, loc *time.Location) string {
-	lines := []string{
-		"*When:* " + meetupWhen(m, loc),
-		"*Where:* " + meetupWhere(m),
-		"*What it's for:* " + escape(m.Purpose),
-		"*Who it's for:* " + meetupAudience(m),
+func meetupDetails(m *bot.Meetup, loc *time.Location) md {
+	lines := []md{
+		mdf("*When:* %s", meetupWhen(m, loc)),
+		mdf("*Where:* %s", meetupWhere(m)),
+		mdf("*What it's for:* %s", m.Purpose),
+		mdf("*Who it's for:* %s", meetupAudience(m)),
 	}
 	if m.Food {
 		lines = append(lines, "*Food:* provided :knife_fork_plate:")
@@ -187,95 +186,90 @@ func meetupDetails(m *bot.Meetup, loc *time.Location) string {
 		lines = append(lines, "*Food:* not provided")
 	}
 	if m.Capacity > 0 {
-		lines = append(lines, fmt.Sprintf("*Places:* %d", m.Capacity))
+		lines = append(lines, mdf("*Places:* %d", m.Capacity))
 	}
 	if m.RSVPBy != nil {
-		lines = append(lines, "*Answer by:* "+m.RSVPBy.Add(-time.Second).In(loc).Format("Monday 2 January"))
+		lines = append(lines, mdf("*Answer by:* %s", m.RSVPBy.Add(-time.Second).In(loc).Format("Monday 2 January")))
 	}
 	if m.HostUserID != "" {
-		lines = append(lines, "*Host:* <@"+m.HostUserID+">")
+		lines = append(lines, mdf("*Host:* %s", mention(m.HostUserID)))
 	}
-	return strings.Join(lines, "\n")
+	return joinMD(lines, "\n")
 }
 
 // meetupCounts is the live count line of an announcement.
-func meetupCounts(m *bot.Meetup) string {
+func meetupCounts(m *bot.Meetup) md {
 	c := m.Counts
-	s := fmt.Sprintf("*%d going* · %d maybe · %d can't go", c.Going, c.Maybe, c.NotGoing)
+	s := mdf("*%d going* · %d maybe · %d can't go", c.Going, c.Maybe, c.NotGoing)
 	if c.Waiting > 0 || m.Full() {
-		s += fmt.Sprintf(" · %d on the waiting list", c.Waiting)
+		s += mdf(" · %d on the waiting list", c.Waiting)
 	}
 	switch {
 	case m.Full():
 		s += "\nIt's full: press *Going* to join the waiting list."
 	case m.Capacity > 0:
-		s += fmt.Sprintf("\n%d of %d places left.", m.Capacity-c.Going, m.Capacity)
+		s += mdf("\n%d of %s left.", m.Capacity-c.Going, bot.Count(m.Capacity, "place", "places"))
 	}
 	return s
 }
 
 // announcementMessage is the announcement in the network's channel, as it
 // stands: details, counts and the answer buttons, or a cancellation.
-func announcementMessage(m *bot.Meetup, loc *time.Location) (string, []slack.Block) {
+func announcementMessage(m *bot.Meetup, loc *time.Location) (md, []slack.Block) {
 	id := strconv.FormatInt(m.ID, 10)
 	if m.Status == bot.MeetupCancelled {
-		text := "Cancelled: " + m.Title + ", " + meetupWhen(m, loc)
-		return escape(text), []slack.Block{
-			slack.NewHeaderBlock(plain(truncateRunes("Cancelled: "+m.Title, 150))),
-			slack.NewSectionBlock(mrkdwn("~"+meetupWhen(m, loc)+"~\nThis meetup has been cancelled. Everyone who had answered has been told."), nil, nil),
-		}
+		return mdf("Cancelled: %s, %s", m.Title, meetupWhen(m, loc)), messageBlocks().
+			header("Cancelled: " + m.Title).
+			section(mdf("~%s~\nThis meetup has been cancelled. Everyone who had answered has been told.", meetupWhen(m, loc))).
+			done()
 	}
-	going := slack.NewButtonBlockElement(actionMeetupGoing, id, plain("Going"))
+	going := button(actionMeetupGoing, id, "Going")
 	going.Style = slack.StylePrimary
-	text := fmt.Sprintf("Meetup: %s, %s (%d going)", m.Title, meetupWhen(m, loc), m.Counts.Going)
-	return escape(text), []slack.Block{
-		slack.NewHeaderBlock(plain(truncateRunes(":calendar: "+m.Title, 150))),
-		slack.NewSectionBlock(mrkdwn(meetupDetails(m, loc)), nil, nil),
-		slack.NewContextBlock("meetup_counts", mrkdwn(meetupCounts(m))),
-		slack.NewActionBlock("meetup_answer",
+	return mdf("Meetup: %s, %s (%d going)", m.Title, meetupWhen(m, loc), m.Counts.Going), messageBlocks().
+		header(":calendar: "+m.Title).
+		section(meetupDetails(m, loc)).
+		context("meetup_counts", meetupCounts(m)).
+		actions("meetup_answer",
 			going,
-			slack.NewButtonBlockElement(actionMeetupMaybe, id, plain("Maybe")),
-			slack.NewButtonBlockElement(actionMeetupNotGoing, id, plain("Can't go")),
-			slack.NewButtonBlockElement(actionMeetupManage, id, plain("⋯ Manage")),
-		),
-	}
+			button(actionMeetupMaybe, id, "Maybe"),
+			button(actionMeetupNotGoing, id, "Can't go"),
+			button(actionMeetupManage, id, "⋯ Manage"),
+		).
+		done()
 }
 
 // rsvpReply is the private answer to a click on Going, Maybe or Can't go.
-func rsvpReply(out *bot.RSVPOutcome, loc *time.Location) string {
+func rsvpReply(out *bot.RSVPOutcome, loc *time.Location) md {
 	m := out.Meetup
-	title := "*" + escape(m.Title) + "*"
+	title := mdf("*%s*", m.Title)
 	switch {
 	case out.Status == bot.RSVPGoing && !out.Changed:
-		return "You're already down as going to " + title + ". See you there!"
+		return mdf("You're already down as going to %s. See you there!", title)
 	case out.Status == bot.RSVPGoing:
-		return "You're going to " + title + " on " + meetupWhen(m, loc) + ". See you there! `" + bot.MeetupCommandName + " mine` has links to add it to your calendar."
+		return mdf("You're going to %s on %s. See you there! `%s mine` has links to add it to your calendar.", title, meetupWhen(m, loc), bot.MeetupCommandName)
 	case out.Status == bot.RSVPWaiting && !out.Changed:
-		return fmt.Sprintf("You're still number %d on the waiting list for %s. I'll tell you in a direct message if a place frees up.", out.Position, title)
+		return mdf("You're still number %d on the waiting list for %s. I'll tell you in a direct message if a place frees up.", out.Position, title)
 	case out.Status == bot.RSVPWaiting:
-		return fmt.Sprintf("%s is full, so you're number %d on the waiting list. If a place frees up, I'll move you up and tell you in a direct message.", title, out.Position)
+		return mdf("%s is full, so you're number %d on the waiting list. If a place frees up, I'll move you up and tell you in a direct message.", title, out.Position)
 	case out.Status == bot.RSVPMaybe:
-		return "Noted: maybe for " + title + ". Press *Going* when you know, to be sure of a place."
+		return mdf("Noted: maybe for %s. Press *Going* when you know, to be sure of a place.", title)
 	}
 	if out.Previous == bot.RSVPGoing || out.Previous == bot.RSVPWaiting {
-		return "Thanks for letting the host know you can't make " + title + " any more. Your place goes to the next person waiting, if anyone is."
+		return mdf("Thanks for letting the host know you can't make %s any more. Your place goes to the next person waiting, if anyone is.", title)
 	}
-	return "Thanks for letting the host know you can't make " + title + "."
+	return mdf("Thanks for letting the host know you can't make %s.", title)
 }
 
 // cantGoButton lets someone reached by a direct message drop out.
 func cantGoButton(id int64) slack.Block {
 	return slack.NewActionBlock("meetup_answer",
-		slack.NewButtonBlockElement(actionMeetupNotGoing, strconv.FormatInt(id, 10), plain("I can't go any more")))
+		button(actionMeetupNotGoing, strconv.FormatInt(id, 10), "I can't go any more"))
 }
 
 // promotedMessage tells someone on the waiting list that they have a place.
-func promotedMessage(m *bot.Meetup, loc *time.Location) (string, []slack.Block) {
-	text := "Good news: a place has opened up at *" + escape(m.Title) + "* (" + meetupWhen(m, loc) + "), so you're now going."
-	return text, []slack.Block{
-		slack.NewSectionBlock(mrkdwn(text+"\n"+meetupDetails(m, loc)), nil, nil),
-		cantGoButton(m.ID),
-	}
+func promotedMessage(m *bot.Meetup, loc *time.Location) (md, []slack.Block) {
+	text := mdf("Good news: a place has opened up at *%s* (%s), so you're now going.", m.Title, meetupWhen(m, loc))
+	return text, messageBlocks().section(text + "\n" + meetupDetails(m, loc)).add(cantGoButton(m.ID)).done()
 }
 
 // changeWords describes what changed, for the people coming.
@@ -286,118 +280,115 @@ var changeWords = map[string]string{
 }
 
 // changedMessage tells attendees what the host changed.
-func changedMessage(c *bot.MeetupChange, loc *time.Location) (string, []slack.Block) {
+func changedMessage(c *bot.MeetupChange, loc *time.Location) (md, []slack.Block) {
 	var what []string
 	for _, f := range c.Changed {
 		if w, ok := changeWords[f]; ok {
 			what = append(what, w)
 		}
 	}
-	head := "The host has changed " + meetupAnd(what) + " of *" + escape(c.Before.Title) + "*, which you answered. Here are the details now:"
-	return head, []slack.Block{
-		slack.NewSectionBlock(mrkdwn(head), nil, nil),
-		slack.NewSectionBlock(mrkdwn("*"+escape(c.After.Title)+"*\n"+meetupDetails(c.After, loc)), nil, nil),
-		cantGoButton(c.After.ID),
-	}
+	head := mdf("The host has changed %s of *%s*, which you answered. Here are the details now:", meetupAnd(what), c.Before.Title)
+	return head, messageBlocks().
+		section(head).
+		section(mdf("*%s*\n%s", c.After.Title, meetupDetails(c.After, loc))).
+		add(cantGoButton(c.After.ID)).
+		done()
 }
 
 // cancelledMessage tells attendees the meetup is off.
-func cancelledMessage(m *bot.Meetup, loc *time.Location) string {
-	return "Sorry: *" + escape(m.Title) + "* on " + meetupWhen(m, loc) + " has been cancelled. See what else is coming up with `" + bot.MeetupCommandName + " list`."
+func cancelledMessage(m *bot.Meetup, loc *time.Location) md {
+	return mdf("Sorry: *%s* on %s has been cancelled. See what else is coming up with `%s list`.", m.Title, meetupWhen(m, loc), bot.MeetupCommandName)
 }
 
 // reminderMessage is a reminder to someone going.
-func reminderMessage(r bot.DueReminder, loc *time.Location) (string, []slack.Block) {
+func reminderMessage(r bot.DueReminder, loc *time.Location) (md, []slack.Block) {
 	m := r.Meetup
-	var head string
+	var head md
 	if r.Kind == bot.ReminderDayBefore {
-		head = "Reminder: *" + escape(m.Title) + "* is tomorrow, " + meetupWhen(m, loc) + "."
+		head = mdf("Reminder: *%s* is tomorrow, %s.", m.Title, meetupWhen(m, loc))
 	} else {
-		head = "*" + escape(m.Title) + "* starts in an hour, at " + m.StartsAt.In(loc).Format("15:04") + "."
+		head = mdf("*%s* starts in an hour, at %s.", m.Title, m.StartsAt.In(loc).Format("15:04"))
 	}
-	text := head + " Where: " + meetupWhere(m) + "."
-	return text, []slack.Block{
-		slack.NewSectionBlock(mrkdwn(text+"\nIf you can't make it now, please say so: your place can go to someone else."), nil, nil),
-		cantGoButton(m.ID),
-	}
+	text := head + mdf(" Where: %s.", meetupWhere(m))
+	return text, messageBlocks().
+		section(text + "\nIf you can't make it now, please say so: your place can go to someone else.").
+		add(cantGoButton(m.ID)).
+		done()
 }
 
 // hostAnnouncedMessage tells the host where their meetup went and how to
 // manage it.
-func hostAnnouncedMessage(m *bot.Meetup) string {
-	return fmt.Sprintf("Your meetup *%s* is announced in <#%s>. To see who's coming, edit it or cancel it, press *⋯ Manage* on the announcement (only you and network admins can use it), or use `%s edit %d` and `%s cancel %d`.",
-		escape(m.Title), m.Channel, bot.MeetupCommandName, m.ID, bot.MeetupCommandName, m.ID)
+func hostAnnouncedMessage(m *bot.Meetup) md {
+	return mdf("Your meetup *%s* is announced in %s. To see who's coming, edit it or cancel it, press *⋯ Manage* on the announcement (only you and network admins can use it), or use `%s edit %d` and `%s cancel %d`.",
+		m.Title, channelRef(m.Channel), bot.MeetupCommandName, m.ID, bot.MeetupCommandName, m.ID)
 }
 
 // manageReply is what the host (or an admin) sees privately after ⋯ Manage.
 func manageReply(m *bot.Meetup, as []bot.Attendee, loc *time.Location) *reply {
-	lists := map[string][]string{}
+	lists := map[string][]md{}
 	for _, a := range as {
-		name := "<@" + a.UserID + ">"
+		name := mention(a.UserID)
 		if a.Status == bot.RSVPWaiting {
-			name = fmt.Sprintf("%d. %s", a.Position, name)
+			name = mdf("%d. %s", a.Position, name)
 		}
 		lists[a.Status] = append(lists[a.Status], name)
 	}
-	list := func(label, status string) string {
+	list := func(label, status string) md {
 		names := lists[status]
 		if len(names) == 0 {
-			return "*" + label + ":* nobody yet"
+			return mdf("*%s:* nobody yet", label)
 		}
-		more := ""
+		var more md
 		if len(names) > maxNamesListed {
-			more = fmt.Sprintf(" and %d more", len(names)-maxNamesListed)
+			more = mdf(" and %d more", len(names)-maxNamesListed)
 			names = names[:maxNamesListed]
 		}
-		return fmt.Sprintf("*%s (%d):* %s%s", label, len(lists[status]), strings.Join(names, ", "), more)
+		return mdf("*%s (%d):* %s%s", label, len(lists[status]), joinMD(names, ", "), more)
 	}
 	id := strconv.FormatInt(m.ID, 10)
-	cancel := slack.NewButtonBlockElement(actionMeetupCancel, id, plain("Cancel meetup"))
+	cancel := button(actionMeetupCancel, id, "Cancel meetup")
 	cancel.Style = slack.StyleDanger
 	cancel.Confirm = slack.NewConfirmationBlockObject(plain("Cancel this meetup?"),
 		plain("Everyone who answered will get a message saying it's off. This can't be undone."),
 		plain("Cancel it"), plain("Keep it"))
-	text := fmt.Sprintf("*Managing #%d %s* (%s). Only you can see this.", m.ID, escape(m.Title), meetupWhen(m, loc))
-	body := strings.Join([]string{list("Going", bot.RSVPGoing), list("Waiting list", bot.RSVPWaiting), list("Maybe", bot.RSVPMaybe), list("Can't go", bot.RSVPNotGoing)}, "\n")
-	return ephemeral(text,
-		slack.NewSectionBlock(mrkdwn(text), nil, nil),
-		slack.NewSectionBlock(mrkdwn(body), nil, nil),
-		slack.NewActionBlock("meetup_manage",
-			slack.NewButtonBlockElement(actionMeetupEdit, id, plain("Edit details")),
-			cancel),
-	)
+	text := mdf("*Managing #%d %s* (%s). Only you can see this.", m.ID, m.Title, meetupWhen(m, loc))
+	body := joinMD([]md{list("Going", bot.RSVPGoing), list("Waiting list", bot.RSVPWaiting), list("Maybe", bot.RSVPMaybe), list("Can't go", bot.RSVPNotGoing)}, "\n")
+	return ephemeral(text, messageBlocks().
+		section(text).
+		section(body).
+		actions("meetup_manage", button(actionMeetupEdit, id, "Edit details"), cancel).
+		done())
 }
 
 // cancelConfirmReply asks before /meetup cancel tells everyone.
 func cancelConfirmReply(m *bot.Meetup, loc *time.Location) *reply {
 	id := strconv.FormatInt(m.ID, 10)
-	yes := slack.NewButtonBlockElement(actionMeetupCancel, id, plain("Yes, cancel it"))
+	yes := button(actionMeetupCancel, id, "Yes, cancel it")
 	yes.Style = slack.StyleDanger
-	no := slack.NewButtonBlockElement(actionMeetupKeep, id, plain("No, keep it"))
-	text := fmt.Sprintf("Cancel *%s* on %s? Everyone who answered (%d going, %d maybe, %d waiting) will get a message saying it's off. This can't be undone.",
-		escape(m.Title), meetupWhen(m, loc), m.Counts.Going, m.Counts.Maybe, m.Counts.Waiting)
-	return ephemeral(text, slack.NewSectionBlock(mrkdwn(text), nil, nil), slack.NewActionBlock("meetup_cancel", yes, no))
+	no := button(actionMeetupKeep, id, "No, keep it")
+	text := mdf("Cancel *%s* on %s? Everyone who answered (%d going, %d maybe, %d waiting) will get a message saying it's off. This can't be undone.",
+		m.Title, meetupWhen(m, loc), m.Counts.Going, m.Counts.Maybe, m.Counts.Waiting)
+	return ephemeral(text, messageBlocks().section(text).actions("meetup_cancel", yes, no).done())
 }
 
 // meetupListReply is /meetup list.
 func meetupListReply(ms []bot.Meetup, loc *time.Location) *reply {
 	if len(ms) == 0 {
-		return textReply("No meetups are coming up. Why not host one? Run `" + bot.MeetupCommandName + "` to announce it.")
+		return textReply(mdf("No meetups are coming up. Why not host one? Run `%s` to announce it.", bot.MeetupCommandName))
 	}
-	var b strings.Builder
-	b.WriteString("*Coming up*")
+	lines := []md{"*Coming up*"}
 	for _, m := range ms {
-		fmt.Fprintf(&b, "\n• *#%d %s*: %s, %s. %d going", m.ID, escape(m.Title), meetupWhen(&m, loc), meetupWhere(&m), m.Counts.Going)
+		line := mdf("• *#%d %s*: %s, %s. %d going", m.ID, m.Title, meetupWhen(&m, loc), meetupWhere(&m), m.Counts.Going)
 		if m.Capacity > 0 {
-			fmt.Fprintf(&b, " of %d places", m.Capacity)
+			line += mdf(" of %s", bot.Count(m.Capacity, "place", "places"))
 		}
 		if m.Food {
-			b.WriteString(", food provided")
+			line += ", food provided"
 		}
-		b.WriteString(".")
+		lines = append(lines, line+".")
 	}
-	b.WriteString("\nAnswer with the buttons on each announcement. `" + bot.MeetupCommandName + " mine` shows the ones you're going to.")
-	return textReply(b.String())
+	lines = append(lines, mdf("Answer with the buttons on each announcement. `%s mine` shows the ones you're going to.", bot.MeetupCommandName))
+	return textReply(joinMD(lines, "\n"))
 }
 
 // maxMineListed keeps /meetup mine within Slack's 50 blocks a message.
@@ -406,13 +397,13 @@ const maxMineListed = 15
 // meetupMineReply is /meetup mine, with calendar links.
 func meetupMineReply(ms []bot.MemberMeetup, loc *time.Location) *reply {
 	if len(ms) == 0 {
-		return textReply("You're not going to or hosting any upcoming meetups. See what's on with `" + bot.MeetupCommandName + " list`.")
+		return textReply(mdf("You're not going to or hosting any upcoming meetups. See what's on with `%s list`.", bot.MeetupCommandName))
 	}
-	text := "*Your meetups*"
-	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil)}
+	text := md("*Your meetups*")
+	b := messageBlocks().section(text)
 	for i, mm := range ms {
 		if i == maxMineListed {
-			blocks = append(blocks, slack.NewContextBlock("", mrkdwn(fmt.Sprintf("And %d more.", len(ms)-maxMineListed))))
+			b.context("", mdf("And %d more.", len(ms)-maxMineListed))
 			break
 		}
 		m := mm.Meetup
@@ -428,38 +419,36 @@ func meetupMineReply(ms []bot.MemberMeetup, loc *time.Location) *reply {
 		case bot.RSVPWaiting:
 			standing = append(standing, fmt.Sprintf("you're number %d on the waiting list", mm.Position))
 		}
-		line := fmt.Sprintf("*#%d %s* (%s)\n%s, %s. %d going.", m.ID, escape(m.Title), meetupAnd(standing), meetupWhen(&m, loc), meetupWhere(&m), m.Counts.Going)
+		line := mdf("*#%d %s* (%s)\n%s, %s. %d going.", m.ID, m.Title, meetupAnd(standing), meetupWhen(&m, loc), meetupWhere(&m), m.Counts.Going)
 		text += "\n" + line
 		google, outlook := bot.CalendarLinks(&m)
 		id := strconv.FormatInt(m.ID, 10)
 		buttons := []slack.BlockElement{
-			slack.NewButtonBlockElement(actionMeetupCalendar+"_google", id, plain("Add to Google Calendar")).WithURL(google),
-			slack.NewButtonBlockElement(actionMeetupCalendar+"_outlook", id, plain("Add to Outlook")).WithURL(outlook),
+			button(actionMeetupCalendar+"_google", id, "Add to Google Calendar").WithURL(google),
+			button(actionMeetupCalendar+"_outlook", id, "Add to Outlook").WithURL(outlook),
 		}
 		if mm.Hosting {
-			buttons = append(buttons, slack.NewButtonBlockElement(actionMeetupManage, id, plain("⋯ Manage")))
+			buttons = append(buttons, button(actionMeetupManage, id, "⋯ Manage"))
 		}
-		blocks = append(blocks,
-			slack.NewSectionBlock(mrkdwn(line), nil, nil),
-			slack.NewActionBlock("meetup_mine_"+id, buttons...))
+		b.section(line).actions("meetup_mine_"+id, buttons...)
 	}
-	return ephemeral(text, blocks...)
+	return ephemeral(text, b.done())
 }
 
 func meetupHelpReply(prefix string) *reply {
 	c := bot.MeetupCommandName
-	lines := []string{
+	lines := []md{
 		"*Host a meetup for the network.* Here's what you can do:",
-		"• `" + c + "`: announce a meetup (a form opens)",
-		"• `" + c + " list`: see the meetups coming up",
-		"• `" + c + " mine`: the ones you're going to or hosting, with calendar links",
-		"• `" + c + " edit 12`: change meetup #12 (hosts and network admins)",
-		"• `" + c + " cancel 12`: cancel meetup #12 and tell everyone who answered",
+		mdf("• `%s`: announce a meetup (a form opens)", c),
+		mdf("• `%s list`: see the meetups coming up", c),
+		mdf("• `%s mine`: the ones you're going to or hosting, with calendar links", c),
+		mdf("• `%s edit 12`: change meetup #12 (hosts and network admins)", c),
+		mdf("• `%s cancel 12`: cancel meetup #12 and tell everyone who answered", c),
 		"Answer with the *Going*, *Maybe* and *Can't go* buttons on an announcement. Hosts manage theirs with *⋯ Manage*.",
 	}
-	text := strings.Join(lines, "\n")
+	text := joinMD(lines, "\n")
 	if prefix != "" {
-		text = prefix + "\n\n" + text
+		text = esc(prefix) + "\n\n" + text
 	}
 	return textReply(text)
 }

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -9,44 +8,42 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// escape makes user text safe inside mrkdwn: Slack reads &, < and > as
-// control sequences, so "<!channel>" typed into a bio would ping everyone.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
 // reply is a message answered privately to the person who asked.
 type reply struct {
 	ResponseType    string        `json:"response_type,omitempty"`
-	Text            string        `json:"text"`
+	Text            md            `json:"text"`
 	Blocks          []slack.Block `json:"blocks,omitempty"`
 	ReplaceOriginal bool          `json:"replace_original,omitempty"`
 }
 
-func ephemeral(text string, blocks ...slack.Block) *reply {
-	return &reply{ResponseType: slack.ResponseTypeEphemeral, Text: text, Blocks: blocks}
+func ephemeral(text md, blocks []slack.Block) *reply {
+	return &reply{ResponseType: slack.ResponseTypeEphemeral, Text: md(fallback(text)), Blocks: blocks}
 }
 
-func textReply(text string) *reply {
-	return ephemeral(text, slack.NewSectionBlock(mrkdwn(text), nil, nil))
+// textReply is a private answer of one piece of markup.
+func textReply(text md) *reply {
+	return ephemeral(text, messageBlocks().section(text).done())
 }
 
-func errorReply(err error) *reply { return textReply(bot.ErrorMessage(err)) }
+// plainReply is a private answer of plain text: a message written in bot.
+func plainReply(text string) *reply { return textReply(esc(text)) }
+
+func errorReply(err error) *reply { return plainReply(bot.ErrorMessage(err)) }
 
 func helpReply(prefix string, admin bool) *reply {
-	var b strings.Builder
+	var lines []md
 	if prefix != "" {
-		b.WriteString(prefix + "\n\n")
+		lines = append(lines, esc(prefix)+"\n")
 	}
-	b.WriteString("*Rapport introduces you to people across the network.* Here's what you can do:\n")
+	lines = append(lines, "*Rapport introduces you to people across the network.* Here's what you can do:")
 	for _, c := range bot.Subcommands {
 		if c.Admin && !admin {
 			continue
 		}
 		usage := strings.TrimSpace(bot.CommandName + " " + c.Usage)
-		fmt.Fprintf(&b, "• `%s`: %s\n", usage, c.Help)
+		lines = append(lines, mdf("• `%s`: %s", usage, c.Help))
 	}
-	return textReply(strings.TrimRight(b.String(), "\n"))
+	return textReply(joinMD(lines, "\n"))
 }
 
 // when formats a time as people in the network read it.
@@ -58,57 +55,56 @@ func day(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("Monday 2 January 2006")
 }
 
-// profileFields renders a profile as mrkdwn lines, escaping what people
-// typed.
-func profileFields(m *bot.Member) string {
+// profileFields renders a profile as mrkdwn lines.
+func profileFields(m *bot.Member) md {
 	p := m.Profile
-	lines := []string{
-		"*Organisation:* " + escape(p.Organisation),
-		"*Sector:* " + bot.Label(bot.Sectors, p.Sector),
-		"*Role:* " + bot.Label(bot.Roles, p.Role) + ", " + strings.ToLower(bot.Label(bot.CareerStages, p.CareerStage)),
+	lines := []md{
+		mdf("*Organisation:* %s", p.Organisation),
+		mdf("*Sector:* %s", bot.Label(bot.Sectors, p.Sector)),
+		mdf("*Role:* %s, %s", bot.Label(bot.Roles, p.Role), strings.ToLower(bot.Label(bot.CareerStages, p.CareerStage))),
 	}
-	list := func(label string, xs []string) {
+	list := func(label md, xs []string) {
 		if len(xs) > 0 {
-			lines = append(lines, "*"+label+":* "+escape(strings.Join(xs, ", ")))
+			lines = append(lines, mdf("*%s:* %s", label, strings.Join(xs, ", ")))
 		}
 	}
 	list("Interests", p.Interests)
 	list("Can help with", p.Offers)
 	list("Would like to learn about", p.Asks)
 	lines = append(lines,
-		"*Introductions:* "+strings.ToLower(bot.Label(bot.Frequencies, p.Frequency)),
-		"*Mentoring:* "+bot.Label(bot.MentoringChoices, p.Mentoring),
-		"*Meeting:* "+bot.Label(bot.MeetingChoices, p.Meeting),
+		mdf("*Introductions:* %s", strings.ToLower(bot.Label(bot.Frequencies, p.Frequency))),
+		mdf("*Mentoring:* %s", bot.Label(bot.MentoringChoices, p.Mentoring)),
+		mdf("*Meeting:* %s", bot.Label(bot.MeetingChoices, p.Meeting)),
 	)
 	if p.Bio != "" {
-		lines = append(lines, "*About you:* "+escape(p.Bio))
+		lines = append(lines, mdf("*About you:* %s", p.Bio))
 	}
-	return strings.Join(lines, "\n")
+	return joinMD(lines, "\n")
 }
 
 // standing says whether the member is paused and when their next round is.
-func standing(st *bot.Status, loc *time.Location, now time.Time) string {
+func standing(st *bot.Status, loc *time.Location, now time.Time) md {
 	m := st.Member
-	var s string
+	var s md
 	switch {
 	case m.Status == bot.StatusInactive:
-		s = "We couldn't reach you with your last introduction, so you are not in rounds for now. Save your profile again with `" + bot.CommandName + "` to rejoin."
+		s = mdf("We couldn't reach you with your last introduction, so you are not in rounds for now. Save your profile again with `%s` to rejoin.", bot.CommandName)
 	case m.PausedAt(now) && m.PausedUntil == nil:
-		s = "You are *paused* until you resume with `" + bot.CommandName + " resume`."
+		s = mdf("You are *paused* until you resume with `%s resume`.", bot.CommandName)
 	case m.PausedAt(now):
-		s = "You are *paused* until " + day(*m.PausedUntil, loc) + "."
+		s = mdf("You are *paused* until %s.", day(*m.PausedUntil, loc))
 	default:
 		s = "You are *taking part* in introductions."
 	}
 	if !st.NextRound.IsZero() && m.Status != bot.StatusInactive {
-		s += " The next round you can be part of is on " + when(st.NextRound, loc) + "."
+		s += mdf(" The next round you can be part of is on %s.", when(st.NextRound, loc))
 	}
 	return s
 }
 
 func statusReply(st *bot.Status, recent []bot.Intro, loc *time.Location, now time.Time) *reply {
 	text := standing(st, loc, now)
-	history := "*Your recent introductions*\nNone yet."
+	history := md("*Your recent introductions*\nNone yet.")
 	if len(recent) > 0 {
 		history = "*Your recent introductions*"
 		for _, in := range recent {
@@ -118,18 +114,18 @@ func statusReply(st *bot.Status, recent []bot.Intro, loc *time.Location, now tim
 				if im.Member.ID == st.Member.ID {
 					answer = im.Answer
 				} else {
-					others = append(others, escape(im.Member.Name))
+					others = append(others, im.Member.Name)
 				}
 			}
-			history += fmt.Sprintf("\n• %s: %s (%s)", in.CreatedAt.In(loc).Format("2 Jan"), andList(others), answerLabel(in.Status, answer))
+			history += mdf("\n• %s: %s (%s)", in.CreatedAt.In(loc).Format("2 Jan"), andList(others), answerLabel(in.Status, answer))
 		}
 	}
-	return ephemeral(text,
-		slack.NewSectionBlock(mrkdwn("*Your Rapport profile*\n"+profileFields(st.Member)), nil, nil),
-		slack.NewSectionBlock(mrkdwn(text), nil, nil),
-		slack.NewSectionBlock(mrkdwn(history), nil, nil),
-		slack.NewContextBlock("", mrkdwn("Edit with `"+bot.CommandName+"`, pause with `"+bot.CommandName+" pause`, or see all commands with `"+bot.CommandName+" help`.")),
-	)
+	return ephemeral(text, messageBlocks().
+		section("*Your Rapport profile*\n"+profileFields(st.Member)).
+		section(text).
+		section(history).
+		context("", mdf("Edit with `%s`, pause with `%s pause`, or see all commands with `%s help`.", bot.CommandName, bot.CommandName, bot.CommandName)).
+		done())
 }
 
 func answerLabel(status, answer string) string {
@@ -151,45 +147,49 @@ func answerLabel(status, answer string) string {
 
 func pauseReply(st *bot.Status, loc *time.Location) *reply {
 	m := st.Member
-	text := "Done: you're paused until you resume with `" + bot.CommandName + " resume`. Take all the time you need."
+	text := mdf("Done: you're paused until you resume with `%s resume`. Take all the time you need.", bot.CommandName)
 	if m.PausedUntil != nil {
-		text = "Done: you're paused until " + day(*m.PausedUntil, loc) + ". You'll be back in rounds from then"
+		text = mdf("Done: you're paused until %s. You'll be back in rounds from then", day(*m.PausedUntil, loc))
 		if !st.NextRound.IsZero() {
-			text += ", starting with the one on " + when(st.NextRound, loc)
+			text += mdf(", starting with the one on %s", when(st.NextRound, loc))
 		}
-		text += ". To come back sooner, use `" + bot.CommandName + " resume`."
+		text += mdf(". To come back sooner, use `%s resume`.", bot.CommandName)
 	}
 	return textReply(text)
 }
 
-func resumeReply(st *bot.Status, loc *time.Location) *reply {
-	text := "Welcome back: you're taking part in introductions again."
+// resumeReply answers resume; wasPaused says whether there was a pause to
+// end, so a member who was taking part is not welcomed back.
+func resumeReply(st *bot.Status, wasPaused bool, loc *time.Location) *reply {
+	text := md("Welcome back: you're taking part in introductions again.")
+	if !wasPaused {
+		text = "You're not paused: you're already taking part in introductions."
+	}
 	if !st.NextRound.IsZero() {
-		text += " The next round is on " + when(st.NextRound, loc) + "."
+		text += mdf(" The next round is on %s.", when(st.NextRound, loc))
 	}
 	return textReply(text)
 }
 
 // welcomeMessage is the DM sent when someone saves their profile.
-func welcomeMessage(st *bot.Status, joined bool, loc *time.Location) (string, []slack.Block) {
+func welcomeMessage(st *bot.Status, joined bool, loc *time.Location) (md, []slack.Block) {
 	m := st.Member
-	name := firstName(m.Name)
-	head := "Thanks, your profile is updated."
+	head := md("Thanks, your profile is updated.")
 	if joined {
-		head = "Welcome to Rapport" + name + "! Your profile is saved."
+		head = mdf("Welcome to Rapport%s! Your profile is saved.", firstName(m.Name))
 	}
-	next := "Your introductions will come in a direct message like this one."
+	next := md("Your introductions will come in a direct message like this one.")
 	if !st.NextRound.IsZero() {
-		next = "The next round is on " + when(st.NextRound, loc) + ": your introduction will come in a group message with the person you're introduced to."
+		next = mdf("The next round is on %s: your introduction will come in a group message with the person you're introduced to.", when(st.NextRound, loc))
 	}
 	if m.Paused && st.NextRound.IsZero() {
-		next = "You're paused at the moment, so no introductions will come until you resume with `" + bot.CommandName + " resume`."
+		next = mdf("You're paused at the moment, so no introductions will come until you resume with `%s resume`.", bot.CommandName)
 	}
-	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn("*"+escape(head)+"*\n"+profileFields(m)), nil, nil),
-		slack.NewSectionBlock(mrkdwn(next), nil, nil),
-		slack.NewContextBlock("", mrkdwn("Change anything with `"+bot.CommandName+"`. Take a break with `"+bot.CommandName+" pause`. See everything we store with `"+bot.CommandName+" export`, or erase it with `"+bot.CommandName+" leave`.")),
-	}
+	blocks := messageBlocks().
+		section("*"+head+"*\n"+profileFields(m)).
+		section(next).
+		context("", mdf("Change anything with `%s`. Take a break with `%s pause`. See everything we store with `%s export`, or erase it with `%s leave`.", bot.CommandName, bot.CommandName, bot.CommandName, bot.CommandName)).
+		done()
 	return head + " " + next, blocks
 }
 
@@ -202,20 +202,20 @@ func firstName(name string) string {
 
 // leaveConfirmReply asks before erasing anything.
 func leaveConfirmReply() *reply {
-	text := "Leaving erases your profile and your introduction history, and you won't be introduced to anyone again. This can't be undone."
-	yes := slack.NewButtonBlockElement(actionLeaveConfirm, "leave", plain("Yes, erase my data"))
+	text := md("Leaving erases your profile and your introduction history, and you won't be introduced to anyone again. This can't be undone.")
+	yes := button(actionLeaveConfirm, "leave", "Yes, erase my data")
 	yes.Style = slack.StyleDanger
-	no := slack.NewButtonBlockElement(actionLeaveCancel, "stay", plain("No, keep me in"))
-	return ephemeral(text,
-		slack.NewSectionBlock(mrkdwn("*Are you sure you want to leave Rapport?*\n"+text), nil, nil),
-		slack.NewActionBlock("leave", yes, no),
-	)
+	no := button(actionLeaveCancel, "stay", "No, keep me in")
+	return ephemeral(text, messageBlocks().
+		section("*Are you sure you want to leave Rapport?*\n"+text).
+		actions("leave", yes, no).
+		done())
 }
 
 func adminReply(r *bot.AdminReply) *reply {
-	text := "*" + escape(r.Title) + "*"
+	text := mdf("*%s*", r.Title)
 	for _, l := range r.Lines {
-		text += "\n• " + escape(l)
+		text += mdf("\n• %s", l)
 	}
 	return textReply(text)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/slack-go/slack"
@@ -28,9 +29,7 @@ func loadingView(channelID string) slack.ModalViewRequest {
 		Title:           plain("Your Rapport profile"),
 		Close:           plain("Cancel"),
 		PrivateMetadata: channelID,
-		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			slack.NewSectionBlock(mrkdwn("Loading your profile…"), nil, nil),
-		}},
+		Blocks:          slack.Blocks{BlockSet: modalBlocks().section("Loading your profile…").done()},
 	}
 }
 
@@ -38,16 +37,20 @@ func loadingView(channelID string) slack.ModalViewRequest {
 // read.
 func unavailableView(channelID string) slack.ModalViewRequest {
 	v := loadingView(channelID)
-	v.Blocks = slack.Blocks{BlockSet: []slack.Block{
-		slack.NewSectionBlock(mrkdwn("Sorry, we couldn't load your profile just now. Please close this and run `"+bot.CommandName+"` again in a minute."), nil, nil),
-	}}
+	v.Blocks = slack.Blocks{BlockSet: modalBlocks().
+		section(mdf("Sorry, we couldn't load your profile just now. Please close this and run `%s` again in a minute.", bot.CommandName)).
+		done()}
 	return v
 }
 
 // profileView is the profile form, pre-filled from the draft.
 func profileView(d *bot.ProfileDraft, channelID string) slack.ModalViewRequest {
 	f := d.Form
-	intro := "Tell the network a little about yourself. Each week Rapport introduces you to someone from another practice or sector, and explains why."
+	// The pace is the member's own (the default for a newcomer), so the
+	// form does not promise a weekly introduction to someone who chose, or
+	// will get, one a fortnight.
+	intro := mdf("Tell the network a little about yourself. %s, Rapport introduces you to someone from another practice or sector, and explains why. You choose how often below.",
+		bot.Label(bot.Frequencies, f.Frequency))
 	if d.Joined {
 		intro = "Update your profile. Your next introductions will use what you save here."
 	}
@@ -58,8 +61,7 @@ func profileView(d *bot.ProfileDraft, channelID string) slack.ModalViewRequest {
 	}
 	other := option(bot.OtherOrganisation, "Another organisation (type its name below)")
 
-	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(intro), nil, nil),
+	blocks := modalBlocks().section(intro).add(
 		selectInput(bot.FieldOrganisation, "Practice or organisation", orgOptions, other, f.Organisation,
 			"Not listed? Choose \"Another organisation\" and type its name below."),
 		textInput(bot.FieldOrgOther, "Organisation name, if not listed", f.OrganisationOther, bot.MaxOrganisationLen, true, "e.g. Northfield Community Pharmacy"),
@@ -68,17 +70,17 @@ func profileView(d *bot.ProfileDraft, channelID string) slack.ModalViewRequest {
 		selectInput(bot.FieldCareerStage, "Career stage", choiceOptions(bot.CareerStages), nil, f.CareerStage, ""),
 		topicInput(bot.FieldInterests, "Interests, clinical and personal", f.Interests, bot.MaxInterests, true,
 			"Shared interests make the first conversation easy."),
-		textInput(bot.FieldInterests+"_other", "Other interests", f.InterestsOther, 200, true, "Separate with commas, e.g. sea swimming, choirs"),
+		textInput(bot.FieldInterests+"_other", "Other interests", f.InterestsOther, otherTopicsLen(bot.MaxInterests), true, "Separate with commas, e.g. sea swimming, choirs"),
 		topicInput(bot.FieldOffers, "I can help with", f.Offers, bot.MaxOffers, false,
 			"The best introductions connect what one person can offer with what another wants to learn."),
-		textInput(bot.FieldOffers+"_other", "Other things I can help with", f.OffersOther, 200, true, "Separate with commas"),
+		textInput(bot.FieldOffers+"_other", "Other things I can help with", f.OffersOther, otherTopicsLen(bot.MaxOffers), true, "Separate with commas"),
 		topicInput(bot.FieldAsks, "I'd like to learn about", f.Asks, bot.MaxAsks, false, ""),
-		textInput(bot.FieldAsks+"_other", "Other things I'd like to learn about", f.AsksOther, 200, true, "Separate with commas"),
+		textInput(bot.FieldAsks+"_other", "Other things I'd like to learn about", f.AsksOther, otherTopicsLen(bot.MaxAsks), true, "Separate with commas"),
 		radioInput(bot.FieldFrequency, "How often would you like an introduction?", bot.Frequencies, f.Frequency),
 		radioInput(bot.FieldMentoring, "Mentoring", bot.MentoringChoices, f.Mentoring),
 		radioInput(bot.FieldMeeting, "How do you prefer to meet?", bot.MeetingChoices, f.Meeting),
 		textInput(bot.FieldBio, "One line about you", f.Bio, bot.MaxBioLen, true, "e.g. Practice nurse, diabetes lead, cyclist"),
-	}
+	).done()
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		CallbackID:      profileCallbackID,
@@ -157,16 +159,18 @@ func fieldErrorBlocks(fields map[string]string, f bot.ProfileForm) map[string]st
 	return out
 }
 
-func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+// otherTopicsLen is the most a free-text topics box can need: every topic
+// the profile allows, each as long as allowed, joined with ", ". A smaller
+// limit would leave a saved profile's own topics too long for its form.
+func otherTopicsLen(maxItems int) int {
+	return maxItems*bot.MaxTopicLen + 2*(maxItems-1)
 }
 
-func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
-}
+// maxOptionValue is Slack's limit on an option's value.
+const maxOptionValue = 150
 
 func option(value, label string) *slack.OptionBlockObject {
-	return slack.NewOptionBlockObject(value, plain(truncateRunes(label, 75)), nil)
+	return slack.NewOptionBlockObject(truncateRunes(value, maxOptionValue), plainN(label, maxOptionText), nil)
 }
 
 func choiceOptions(cs []bot.Choice) []*slack.OptionBlockObject {
@@ -226,10 +230,18 @@ func firstRune(s string) string {
 	return "?"
 }
 
+// maxInputLen is Slack's largest max_length for a plain-text input.
+const maxInputLen = 3000
+
+// textInput is a plain-text input whose initial value always fits its
+// max_length, which Slack requires: a stored value longer than today's
+// limit (saved under an older one, say) widens the limit rather than
+// being cut, so saving the form again loses nothing.
 func textInput(block, label, initial string, maxLen int, optional bool, placeholder string) *slack.InputBlock {
-	el := slack.NewPlainTextInputBlockElement(plain(placeholder), valueActionID)
+	el := slack.NewPlainTextInputBlockElement(plainN(placeholder, 150), valueActionID)
+	initial = truncateRunes(initial, maxInputLen)
 	el.InitialValue = initial
-	el.MaxLength = maxLen
+	el.MaxLength = min(max(maxLen, utf8.RuneCountInString(initial)), maxInputLen)
 	in := slack.NewInputBlock(block, plain(label), nil, el)
 	in.Optional = optional
 	return in
@@ -279,12 +291,4 @@ func radioInput(block, label string, cs []bot.Choice, initial string) *slack.Inp
 		}
 	}
 	return slack.NewInputBlock(block, plain(label), nil, el)
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
