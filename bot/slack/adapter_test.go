@@ -43,10 +43,21 @@ func (s *slowStore) SaveMember(ctx context.Context, m *bot.Member) error {
 	return s.Store.SaveMember(ctx, m)
 }
 
+// expectWithinLimits fails the test if anything the adapter sent broke
+// Slack's limits, whether or not the test looked at it.
+func expectWithinLimits(t testing.TB, ws *slacktest.Workspace) {
+	t.Cleanup(func() {
+		for _, v := range ws.Violations() {
+			t.Errorf("Slack would refuse or cut this: %s", v)
+		}
+	})
+}
+
 func startAdapter(t *testing.T, store bot.Store) *slacktest.Workspace {
 	t.Helper()
 	ws := slacktest.New()
 	t.Cleanup(ws.Close)
+	expectWithinLimits(t, ws)
 	ws.AddUser(slacktest.User{ID: "U0CAROL01", RealName: "Carol Chen"})
 	svc := &bot.Service{Store: store, Now: time.Now, NextRound: func(t time.Time) time.Time { return t.Add(24 * time.Hour) }}
 	a := slackbot.New(svc, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{})

@@ -38,6 +38,7 @@ func newDeliveryFixtureWith(t testing.TB, target storagetest.Target, n int, limi
 	}
 	f := &deliveryFixture{db: storagetest.MustOpenDB(t, target), ws: slacktest.New(opts...)}
 	t.Cleanup(f.ws.Close)
+	expectWithinLimits(t, f.ws)
 	orgs := []string{"Riverside Surgery", "Northfield Pharmacy", "Eastgate Housing", "Oak Tree School"}
 	for i := range n {
 		m := &bot.Member{Platform: "slack", UserID: fmt.Sprintf("U%07dD", i), Name: fmt.Sprintf("Person%d Test", i), Status: bot.StatusActive,

@@ -110,6 +110,7 @@ func waitDMs(t *testing.T, ws *slacktest.Workspace, user, s string, n int) {
 func setupReminders(t *testing.T, target storagetest.Target, c *clock) (*slacktest.Workspace, *storage.DB) {
 	ws := slacktest.New(slacktest.WithClock(c.Now))
 	t.Cleanup(ws.Close)
+	expectWithinLimits(t, ws)
 	db := storagetest.MustOpenDB(t, target)
 	db.Now = c.Now
 	for _, id := range []string{host, bobby, cara, dan} {

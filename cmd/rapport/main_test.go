@@ -60,6 +60,11 @@ func startServe(t testing.TB, target storagetest.Target, opts ...slacktest.Optio
 // environment variables.
 func startServeOn(t testing.TB, ws *slacktest.Workspace, target storagetest.Target, extra map[string]string) *harness {
 	t.Helper()
+	t.Cleanup(func() {
+		for _, v := range ws.Violations() {
+			t.Errorf("Slack would refuse or cut this: %s", v)
+		}
+	})
 	ws.AddUser(slacktest.User{ID: alice, RealName: "Alice Adebayo"})
 	ws.AddUser(slacktest.User{ID: bob, RealName: "Bob Brennan"})
 	ws.AddUser(slacktest.User{ID: admin, RealName: "Priya Patel"})

@@ -38,6 +38,11 @@ func startMeetupServe(t testing.TB, target storagetest.Target, opts ...slacktest
 	t.Helper()
 	ws := slacktest.New(append([]slacktest.Option{slacktest.WithPingInterval(500 * time.Millisecond)}, opts...)...)
 	t.Cleanup(ws.Close)
+	t.Cleanup(func() {
+		for _, v := range ws.Violations() {
+			t.Errorf("Slack would refuse or cut this: %s", v)
+		}
+	})
 	for _, u := range []slacktest.User{
 		{ID: carol, RealName: "Carol Chen"}, {ID: dave, RealName: "Dave Doyle"}, {ID: outsider, RealName: "Olu Outside"},
 	} {

@@ -3,7 +3,6 @@ package slacktest
 import (
 	"encoding/json"
 	"strings"
-	"unicode/utf8"
 )
 
 // resolveChannelLocked finds the conversation a message goes to. A user ID
@@ -35,16 +34,14 @@ type messageContent struct {
 func (ws *Workspace) parseContentLocked(r *request) (messageContent, error) {
 	var c messageContent
 	c.text, c.hasText = r.params["text"]
-	if utf8.RuneCountInString(c.text) > 40000 {
-		return c, slackErr("msg_too_long")
-	}
+	c.text = ws.checkTextLocked(r.method, c.text)
 	if s, ok := r.params["blocks"]; ok && s != "" {
 		var blocks []any
 		if err := decodeJSON(s, &blocks); err != nil {
 			return c, slackErr("invalid_blocks", "[ERROR] failed to parse blocks [json-pointer:/blocks]")
 		}
-		if len(blocks) > 50 {
-			return c, slackErr("invalid_blocks", "[ERROR] no more than 50 items allowed [json-pointer:/blocks]")
+		if err := ws.checkBlocksLocked(r.method, "invalid_blocks", "/blocks", blocks, maxMessageBlocks); err != nil {
+			return c, err
 		}
 		if err := ws.fillBlockIDsLocked(blocks, "/blocks"); err != nil {
 			return c, err

@@ -237,7 +237,8 @@ func (ws *Workspace) applyAckLocked(d *delivery, ack Ack) {
 	switch {
 	case d.typ == TypeSlashCommands && ack.Payload != nil:
 		var msg responseMessage
-		if json.Unmarshal(ack.Payload, &msg) == nil {
+		// Slack shows nothing for an ack it cannot accept.
+		if json.Unmarshal(ack.Payload, &msg) == nil && ws.checkResponseLocked("ack", &msg) == nil {
 			ws.showResponseLocked(responseTarget{user: d.user, channel: d.channel}, msg, "ack")
 		}
 	case d.kind == "view_submission":

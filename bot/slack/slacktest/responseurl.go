@@ -60,6 +60,8 @@ func (ws *Workspace) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 		status, code = http.StatusNotFound, "invalid_response_url"
 	case json.Unmarshal(body, &msg) != nil:
 		status, code = http.StatusBadRequest, "invalid_payload"
+	case ws.checkResponseLocked("response_url", &msg) != nil:
+		status, code = http.StatusBadRequest, "invalid_blocks"
 	default:
 		ws.showResponseLocked(t, msg, "response_url")
 	}

@@ -67,6 +67,7 @@ type Workspace struct {
 	deliveries    map[string]*delivery
 	deliveryOrder []string
 	strayAcks     []Ack
+	violations    []string
 
 	calls   []Call
 	faults  []*faultRule

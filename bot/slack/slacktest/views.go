@@ -251,8 +251,13 @@ func (ws *Workspace) parseViewLocked(s string) (map[string]any, error) {
 	if !ok {
 		return nil, invalid("[ERROR] missing required field: blocks [json-pointer:/view/blocks]")
 	}
-	if len(blocks) > 100 {
-		return nil, invalid("[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]")
+	if err := ws.checkBlocksLocked("view", "invalid_arguments", "/view/blocks", blocks, maxViewBlocks); err != nil {
+		return nil, err
+	}
+	for _, key := range []string{"submit", "close"} {
+		if msg := checkText("/view/"+key, def[key], 24, false); msg != "" {
+			return nil, invalid(msg)
+		}
 	}
 	if pm, _ := def["private_metadata"].(string); len(pm) > 3000 {
 		return nil, invalid("[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]")
