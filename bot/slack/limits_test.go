@@ -66,7 +66,11 @@ func TestMaximalProfileIsWelcomedAndShown(t *testing.T) {
 
 	// The welcome arrives, with all of the profile in it.
 	if err := ws.Wait(ctx, func() bool { return len(ws.DMs(user)) > 0 }); err != nil {
-		t.Fatalf("no welcome message: %v; calls %+v", err, ws.CallsTo("chat.postMessage"))
+		var refused []string
+		for _, c := range ws.CallsTo("chat.postMessage") {
+			refused = append(refused, c.Error)
+		}
+		t.Fatalf("no welcome message: %v; Slack answered %q", err, refused)
 	}
 	welcome := ws.DMs(user)[0]
 	if text := string(welcome.Blocks); !strings.Contains(text, "Welcome to Rapport") || !strings.Contains(text, "i14") || !strings.Contains(text, "a09") {

@@ -209,8 +209,12 @@ type blocks struct {
 func messageBlocks() *blocks { return &blocks{max: maxMessageBlocks} }
 func modalBlocks() *blocks   { return &blocks{max: maxModalBlocks} }
 
-// section adds t as one or more sections.
+// section adds t as one or more sections; empty text, which Slack
+// refuses, adds none.
 func (b *blocks) section(t md) *blocks {
+	if strings.TrimSpace(string(t)) == "" {
+		return b
+	}
 	for _, part := range splitMD(t, maxSectionText) {
 		b.list = append(b.list, slack.NewSectionBlock(mdObj(part, maxSectionText), nil, nil))
 	}
