@@ -338,6 +338,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 	p := &RoundPlan{FollowUpAt: now.Add(set.FollowUpAfter), SecondAskAt: now.Add(set.SecondAskAfter)}
 
 	lastIntro := map[int64]time.Time{}
+	lastMade := map[int64]time.Time{} // when each member's last intro was made
 	ignored := map[int64]int{}   // unanswered intros in a row, newest first
 	answered := map[int64]bool{} // an answer stops the streak
 	history := slices.Clone(s.History)
@@ -348,6 +349,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 			// first in line next round.
 			if t, ok := lastIntro[id]; h.Status != IntroFailed && (!ok || h.Period.After(t)) {
 				lastIntro[id] = h.Period
+				lastMade[id] = h.CreatedAt
 			}
 			if answered[id] || h.Status != IntroSent {
 				continue
@@ -377,7 +379,8 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 			e.PausedUntil = m.PausedUntil
 		}
 		if t, ok := lastIntro[m.ID]; ok {
-			e.LastIntro = &t
+			made := lastMade[m.ID]
+			e.LastIntro, e.LastIntroMade = &t, &made
 		}
 		if ok, why := matcher.Eligible(e, period); !ok {
 			p.Skipped = append(p.Skipped, LeftOut{Member: m, Reason: why})

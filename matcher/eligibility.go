@@ -11,7 +11,11 @@ type Eligibility struct {
 	Frequency          string
 	PausedUntil        *time.Time // paused until this moment, if set
 	PausedIndefinitely bool
-	LastIntro          *time.Time // when the member was last introduced, if ever
+	LastIntro          *time.Time // the scheduled time of the member's last intro, if any
+	// LastIntroMade is when that intro was actually made (a round run
+	// late, or by an admin, is made after its scheduled time). The reason
+	// given names this day; nil names LastIntro's.
+	LastIntroMade *time.Time
 }
 
 // intervals between introductions. Rounds run weekly, so monthly means
@@ -51,8 +55,12 @@ func Eligible(e Eligibility, roundDate time.Time) (bool, string) {
 		if freq == "" {
 			freq = "weekly"
 		}
+		made := *e.LastIntro
+		if e.LastIntroMade != nil {
+			made = *e.LastIntroMade
+		}
 		return false, fmt.Sprintf("Introduced on %s and asked for %s introductions.",
-			e.LastIntro.In(roundDate.Location()).Format("Monday 2 January"), freq)
+			made.In(roundDate.Location()).Format("Monday 2 January"), freq)
 	}
 	return true, ""
 }
