@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -58,14 +59,17 @@ func (r *roster) describe(g groupIdx) Group {
 	out.Reasons = r.reasons(a, b, st, last)
 	if c >= 0 {
 		// In a group of three "both" is unclear, so name the two.
-		out.Reasons = r.trioReasons(a, b, st, last)
+		ab := r.trioReasons(a, b, st, last)
 		out.Members = append(out.Members, r.ids[c])
 		sa, sta, la := r.pair(c, a)
 		sb, stb, lb := r.pair(c, b)
 		out.Score += int(sa) + int(sb)
 		out.RelaxedRepeat = out.RelaxedRepeat || sta == pairRecent || stb == pairRecent
-		joined := append(r.trioReasons(c, a, sta, la), r.trioReasons(c, b, stb, lb)...)
-		out.Reasons = append(out.Reasons, dedupe(joined, out.Reasons)...)
+		ca, cb := r.trioReasons(c, a, sta, la), r.trioReasons(c, b, stb, lb)
+		// What all three share is said once, not once for each pair.
+		out.Reasons = r.sharedByAll(a, b, c, &ab, &ca, &cb)
+		out.Reasons = append(out.Reasons, dedupe(ab, out.Reasons)...)
+		out.Reasons = append(out.Reasons, dedupe(append(ca, cb...), out.Reasons)...)
 		if len(out.Reasons) == 0 {
 			out.Reasons = []string{"Three people from different organisations who have not been introduced yet"}
 		}
@@ -74,6 +78,76 @@ func (r *roster) describe(g groupIdx) Group {
 		return out
 	}
 	out.Explanation = joinReasons(out.Reasons[:min(len(out.Reasons), 4)])
+	return out
+}
+
+// pairNames are the names two members go by in a reason: first names, or
+// full names when the first names are the same.
+func (r *roster) pairNames(i, j int32) (string, string) {
+	ni, nj := r.firstName(i), r.firstName(j)
+	if ni == nj {
+		ni, nj = r.fullName(i), r.fullName(j)
+	}
+	return ni, nj
+}
+
+// sharedByAll finds what the three pairs of a trio say in the same words
+// ("X and Y are both interested in cycling" for each pair), removes it from
+// each pair's reasons, and returns it said once of all three.
+func (r *roster) sharedByAll(a, b, c int32, ab, ca, cb *[]string) []string {
+	type pair struct {
+		rs     *[]string
+		ni, nj string
+	}
+	pairs := []pair{{rs: ab}, {rs: ca}, {rs: cb}}
+	pairs[0].ni, pairs[0].nj = r.pairNames(a, b)
+	pairs[1].ni, pairs[1].nj = r.pairNames(c, a)
+	pairs[2].ni, pairs[2].nj = r.pairNames(c, b)
+	// rest returns what follows "X and Y are both " or "X and Y both ".
+	rest := func(p pair, s string) (string, bool) {
+		for _, verb := range []string{" are both ", " both "} {
+			if after, ok := strings.CutPrefix(s, p.ni+" and "+p.nj+verb); ok {
+				return verb + after, true
+			}
+		}
+		return "", false
+	}
+	na, nb, nc := r.firstName(a), r.firstName(b), r.firstName(c)
+	if na == nb || nb == nc || na == nc {
+		na, nb, nc = r.fullName(a), r.fullName(b), r.fullName(c)
+	}
+	var out, sharedAll []string
+	for _, s := range *ab {
+		shared, ok := rest(pairs[0], s)
+		if !ok {
+			continue
+		}
+		inAll := true
+		for _, p := range pairs[1:] {
+			found := false
+			for _, t := range *p.rs {
+				if x, ok := rest(p, t); ok && x == shared {
+					found = true
+				}
+			}
+			inAll = inAll && found
+		}
+		if !inAll {
+			continue
+		}
+		verb := " are all "
+		if strings.HasPrefix(shared, " both ") {
+			verb = " all "
+		}
+		out = append(out, na+", "+nb+" and "+nc+verb+strings.TrimPrefix(strings.TrimPrefix(shared, " are both "), " both "))
+		sharedAll = append(sharedAll, shared)
+	}
+	for _, p := range pairs {
+		*p.rs = slices.DeleteFunc(*p.rs, func(t string) bool {
+			x, ok := rest(p, t)
+			return ok && slices.Contains(sharedAll, x)
+		})
+	}
 	return out
 }
 
