@@ -338,7 +338,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 	p := &RoundPlan{FollowUpAt: now.Add(set.FollowUpAfter), SecondAskAt: now.Add(set.SecondAskAfter)}
 
 	lastIntro := map[int64]time.Time{}
-	lastMade := map[int64]time.Time{} // when each member's last intro was made
+	lastMade := map[int64]time.Time{}
 	ignored := map[int64]int{}   // unanswered intros in a row, newest first
 	answered := map[int64]bool{} // an answer stops the streak
 	history := slices.Clone(s.History)
@@ -348,6 +348,8 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 			// An intro that never reached them does not count: they are
 			// first in line next round.
 			if t, ok := lastIntro[id]; h.Status != IntroFailed && (!ok || h.Period.After(t)) {
+				// Eligibility counts from the period; people are told
+				// the day the intro was actually made.
 				lastIntro[id] = h.Period
 				lastMade[id] = h.CreatedAt
 			}
