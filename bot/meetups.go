@@ -80,7 +80,7 @@ type Meetup struct {
 	StartsAt time.Time
 	EndsAt   time.Time
 	Place    string
-	Link     string   // a video link, http(s)
+	Link     string   // a video link, https
 	Roles    []string // role codes it is for; with Sectors empty too, everyone
 	Sectors  []string // sector codes it is for
 	Food     bool
@@ -844,14 +844,19 @@ func (f MeetupForm) validate(now time.Time, loc *time.Location) (*Meetup, error)
 	return m, nil
 }
 
-// checkLink returns a message when s is not a usable http(s) link.
+// checkLink returns a message when s is not a usable https link. Plain
+// http is refused: the link is sent to every member invited, and a
+// meeting link should not travel in the clear.
 func checkLink(s string) string {
-	const how = "Please paste a link that starts with https:// (or http://), like https://meet.google.com/abc-defg-hij."
+	const how = "Please paste a link that starts with https://, like https://meet.google.com/abc-defg-hij."
 	if len(s) > MaxMeetupLinkLen {
 		return fmt.Sprintf("Please use a shorter link (at most %d characters).", MaxMeetupLinkLen)
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err == nil && strings.EqualFold(u.Scheme, "http") && u.Host != "" {
+		return "Please use the secure version of the link, starting with https:// rather than http:// (video services all offer one)."
+	}
+	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return how
 	}
 	// Slack reads < > | as the edges of a link.

@@ -33,6 +33,7 @@ func TestMeetupFormValidation(t *testing.T) {
 		{"capacity words", func(f *MeetupForm) { f.Capacity = "lots" }, MeetupFieldCapacity, "whole number"},
 		{"link not http", func(f *MeetupForm) { f.Link = "javascript:alert(1)" }, MeetupFieldLink, "https://"},
 		{"link ftp", func(f *MeetupForm) { f.Link = "ftp://x.org/a" }, MeetupFieldLink, "https://"},
+		{"link http", func(f *MeetupForm) { f.Link = "http://meet.example.org/x" }, MeetupFieldLink, "rather than http://"},
 		{"link with a pipe", func(f *MeetupForm) { f.Link = "https://x.org/a|click" }, MeetupFieldLink, "special characters"},
 		{"nowhere", func(f *MeetupForm) { f.Place = "" }, MeetupFieldPlace, "where it is"},
 		{"no title", func(f *MeetupForm) { f.Title = "  " }, MeetupFieldTitle, "title"},
