@@ -218,3 +218,31 @@ func markupIn(s string) string {
 	}
 	return ""
 }
+
+// Counts agree with their nouns wherever they are shown.
+func TestCountsAgree(t *testing.T) {
+	loc := time.UTC
+	start := time.Date(2026, 12, 8, 12, 30, 0, 0, loc)
+	m := bot.Meetup{ID: 4, Title: "Lunch", Place: "Room 2", StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 1}
+	m.Counts.Going = 1
+	one := bot.Meetup{ID: 5, Title: "Walk", Place: "Park", StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 2}
+	one.Counts.Going = 1
+	plan := &bot.RoundPlan{Eligible: 1, Intros: []bot.PlannedIntro{{MemberIDs: []int64{1, 2, 3}, Explanation: "x"}}}
+	tests := []struct {
+		name      string
+		got       md
+		want, not string
+	}{
+		{"a full meetup", textReply(meetupCounts(&m)).Text, "It's full", ""},
+		{"one place", meetupListReply([]bot.Meetup{m}, loc).Text, "1 going of 1 place.", "1 places"},
+		{"one place left", meetupCounts(&one), "1 of 2 places left", ""},
+		{"one member, one introduction, one trio", previewText(plan, "Monday"), "*1* member would take part, in *1* introduction (1 a trio", "*1* introductions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(string(tt.got), tt.want) || (tt.not != "" && strings.Contains(string(tt.got), tt.not)) {
+				t.Errorf("%q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
