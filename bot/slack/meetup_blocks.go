@@ -391,6 +391,28 @@ func meetupListReply(ms []bot.Meetup, loc *time.Location) *reply {
 	return textReply(joinMD(lines, "\n"))
 }
 
+// maxButtonURL is Slack's limit on a link button's URL.
+const maxButtonURL = 3000
+
+// calendarLinks returns the meetup's calendar links within Slack's limit
+// on a button's URL. Percent-encoding can make a long title, purpose or
+// place (in accents or emoji, say) too long for it, so they are shortened
+// in the calendar entry until it fits; when nothing fits (a very long
+// video link), there are no links.
+func calendarLinks(m bot.Meetup) (google, outlook string) {
+	for _, n := range []int{0, 40, 20, 8} {
+		c := m
+		if n > 0 {
+			c.Title, c.Purpose, c.Place = truncateRunes(m.Title, n), truncateRunes(m.Purpose, n), truncateRunes(m.Place, n)
+		}
+		google, outlook = bot.CalendarLinks(&c)
+		if len(google) <= maxButtonURL && len(outlook) <= maxButtonURL {
+			return google, outlook
+		}
+	}
+	return "", ""
+}
+
 // maxMineListed keeps /meetup mine within Slack's 50 blocks a message.
 const maxMineListed = 15
 
@@ -421,11 +443,13 @@ func meetupMineReply(ms []bot.MemberMeetup, loc *time.Location) *reply {
 		}
 		line := mdf("*#%d %s* (%s)\n%s, %s. %d going.", m.ID, m.Title, meetupAnd(standing), meetupWhen(&m, loc), meetupWhere(&m), m.Counts.Going)
 		text += "\n" + line
-		google, outlook := bot.CalendarLinks(&m)
+		google, outlook := calendarLinks(m)
 		id := strconv.FormatInt(m.ID, 10)
-		buttons := []slack.BlockElement{
-			button(actionMeetupCalendar+"_google", id, "Add to Google Calendar").WithURL(google),
-			button(actionMeetupCalendar+"_outlook", id, "Add to Outlook").WithURL(outlook),
+		var buttons []slack.BlockElement
+		if google != "" {
+			buttons = append(buttons,
+				button(actionMeetupCalendar+"_google", id, "Add to Google Calendar").WithURL(google),
+				button(actionMeetupCalendar+"_outlook", id, "Add to Outlook").WithURL(outlook))
 		}
 		if mm.Hosting {
 			buttons = append(buttons, button(actionMeetupManage, id, "⋯ Manage"))

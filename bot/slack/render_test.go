@@ -246,3 +246,34 @@ func TestCountsAgree(t *testing.T) {
 		})
 	}
 }
+
+// Calendar buttons keep within Slack's 3,000 characters a URL, however
+// much of the meetup's text percent-encoding multiplies.
+func TestCalendarButtonsFit(t *testing.T) {
+	start := time.Date(2026, 12, 8, 12, 30, 0, 0, time.UTC)
+	m := bot.Meetup{ID: 9, Title: strings.Repeat("🚴", bot.MaxMeetupTitleLen), Purpose: strings.Repeat("é&🚴", bot.MaxMeetupPurposeLen/3),
+		Place: strings.Repeat("Łódź 🚴", bot.MaxMeetupPlaceLen/6), Link: "https://meet.example.org/x?" + strings.Repeat("a=1&", 115),
+		StartsAt: start, EndsAt: start.Add(time.Hour)}
+	r := meetupMineReply([]bot.MemberMeetup{{Meetup: m, RSVP: bot.RSVPGoing}}, time.UTC)
+	raw, _ := json.Marshal(r.Blocks)
+	var blocks []struct {
+		Elements []struct {
+			URL string `json:"url"`
+		} `json:"elements"`
+	}
+	_ = json.Unmarshal(raw, &blocks)
+	links := 0
+	for _, b := range blocks {
+		for _, e := range b.Elements {
+			if e.URL != "" {
+				links++
+				if len(e.URL) > maxButtonURL {
+					t.Errorf("a button URL of %d characters", len(e.URL))
+				}
+			}
+		}
+	}
+	if links != 2 {
+		t.Errorf("%d calendar links, want 2", links)
+	}
+}
