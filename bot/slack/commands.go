@@ -15,6 +15,42 @@ import (
 // that must wait for the ack (opening a modal, sending a DM) comes back as
 // the after function.
 func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, func(context.Context)) {
+	ack, after := a.answerCommand(ctx, cmd)
+	return a.fitAck(cmd, ack, after)
+}
+
+// maxAckPayload is the largest ack payload Slack takes over Socket Mode
+// (it drops one of 20 KB or more without a word), with a margin for the
+// envelope around it.
+const maxAckPayload = 20*1024 - 1024
+
+// fitAck keeps a reply too big for an ack (a long status, escaped) from
+// being lost: it acks empty and sends the reply through the command's
+// response URL, which takes a whole message.
+func (a *Adapter) fitAck(cmd slack.SlashCommand, ack any, after func(context.Context)) (any, func(context.Context)) {
+	r, ok := ack.(*reply)
+	if !ok || cmd.ResponseURL == "" {
+		return ack, after
+	}
+	if b, err := json.Marshal(r); err == nil && len(b) < maxAckPayload {
+		return ack, after
+	}
+	return nil, func(ctx context.Context) {
+		msg := &slack.WebhookMessage{Text: string(r.Text), ResponseType: slack.ResponseTypeEphemeral}
+		if len(r.Blocks) > 0 {
+			msg.Blocks = &slack.Blocks{BlockSet: r.Blocks}
+		}
+		if err := slack.PostWebhookContext(ctx, cmd.ResponseURL, msg); err != nil {
+			a.log.Error("could not send a long answer through the response URL", "user", cmd.UserID, "err", err)
+		}
+		if after != nil {
+			after(ctx)
+		}
+	}
+}
+
+// answerCommand is onCommand before the ack's size is checked.
+func (a *Adapter) answerCommand(ctx context.Context, cmd slack.SlashCommand) (any, func(context.Context)) {
 	u := bot.User{Platform: Platform, ID: cmd.UserID}
 	if cmd.Command == meetupCommand {
 		return a.onMeetupCommand(ctx, cmd)

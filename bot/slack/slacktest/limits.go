@@ -13,6 +13,7 @@ const (
 	maxMessageBlocks  = 50
 	maxViewBlocks     = 100
 	maxMessageText    = 40000
+	maxAckSize        = 20 * 1024 // bytes of an ack on the wire, envelope and all
 	maxBlockID        = 255
 	maxActionID       = 255
 	maxSectionText    = 3000

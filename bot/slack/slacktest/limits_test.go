@@ -161,3 +161,34 @@ func TestViewLimits(t *testing.T) {
 		})
 	}
 }
+
+// An ack of 20 KB or more on the wire is dropped, as Slack drops it, and
+// recorded; a smaller one is shown.
+func TestAckPayloadLimit(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		size int
+		ok   bool
+	}{{"small", 1000, true}, {"20 KB", 20 * 1024, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			ws := newWorkspace(t)
+			raw := dialRaw(t, ws)
+			raw.next(t) // hello
+			done := make(chan error, 1)
+			go func() {
+				_, err := ws.SlashCommand(testContext(t), alice, "/introduce-me", "status")
+				done <- err
+			}()
+			env := raw.next(t)
+			id, _ := env["envelope_id"].(string)
+			raw.ack(t, id, map[string]any{"response_type": "ephemeral", "text": strings.Repeat("x", tt.size)})
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			_, shown := ws.LastEphemeral(alice)
+			if shown != tt.ok || (len(ws.Violations()) == 0) != tt.ok {
+				t.Errorf("shown %v, violations %q", shown, ws.Violations())
+			}
+		})
+	}
+}

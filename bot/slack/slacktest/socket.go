@@ -3,6 +3,7 @@ package slacktest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -295,6 +296,12 @@ func (ws *Workspace) receiveAck(c *socketConn, data []byte, at time.Time) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	defer ws.notifyLocked()
+	if len(data) >= maxAckSize {
+		// Slack drops such an ack's payload without a word: the person
+		// sees nothing, or an error.
+		ws.violateLocked("ack", fmt.Sprintf("an ack of %d bytes; Slack drops those of %d bytes or more", len(data), maxAckSize))
+		msg.Payload = nil
+	}
 	ack := Ack{EnvelopeID: msg.EnvelopeID, Payload: msg.Payload, ReceivedAt: at, Conn: c.id}
 	d, ok := ws.deliveries[msg.EnvelopeID]
 	if !ok || len(d.attempts) == 0 {
