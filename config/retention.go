@@ -77,8 +77,8 @@ func ParseRetention(s string) (Retention, error) {
 		}
 		r = Retention{Extra: d}
 	}
-	// Months are counted at their shortest for the minimum.
-	if time.Duration(r.Months)*28*24*time.Hour+r.Extra < minRetention || r.Months > 1200 {
+	// A month counts as 30 days for the minimum, so "1 month" is enough.
+	if time.Duration(r.Months)*30*24*time.Hour+r.Extra < minRetention || r.Months > 1200 {
 		return Retention{}, bad
 	}
 	return r, nil
