@@ -60,6 +60,9 @@ type Sweeper struct {
 	HistoryCutoff func(now time.Time) time.Time
 	// Every is the time between sweeps (default DefaultSweepEvery).
 	Every time.Duration
+	// OnQueued, when set, is called after a sweep erased members, whose
+	// erasure queues notices and edits of posted intros.
+	OnQueued func()
 }
 
 // Sweep runs one sweep.
@@ -76,6 +79,9 @@ func (s *Sweeper) Sweep(ctx context.Context) error {
 	erased, err := s.Store.EraseUnreachable(ctx, t.Add(-unreachable))
 	if err != nil {
 		return fmt.Errorf("erasing unreachable members: %w", err)
+	}
+	if erased > 0 && s.OnQueued != nil {
+		s.OnQueued()
 	}
 	intros := 0
 	if s.HistoryCutoff != nil {

@@ -149,6 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout}
 	rounds.OnQueued = delivery.Wake
+	svc.OnQueued = delivery.Wake
 
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
 	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel}
@@ -182,7 +183,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			logger.Error("scheduler stopped", "err", err)
 		}
 	})
-	sweeper := &bot.Sweeper{Store: db, Now: time.Now, Log: logger, UnreachableFor: cfg.UnreachableFor, HistoryCutoff: cfg.Retention.Cutoff}
+	sweeper := &bot.Sweeper{Store: db, Now: time.Now, Log: logger, UnreachableFor: cfg.UnreachableFor, HistoryCutoff: cfg.Retention.Cutoff, OnQueued: delivery.Wake}
 	background.Go(func() {
 		if err := sweeper.Run(ctx); err != nil {
 			logger.Error("retention sweep stopped", "err", err)
