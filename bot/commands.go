@@ -22,7 +22,7 @@ var Subcommands = []Subcommand{
 	{Name: "pause", Usage: "pause [3 weeks | until 2027-01-10]", Help: "take a break from introductions (on its own: until you resume)"},
 	{Name: "resume", Usage: "resume", Help: "start receiving introductions again"},
 	{Name: "export", Usage: "export", Help: "get everything we store about you, sent to you as a direct message"},
-	{Name: "leave", Usage: "leave", Help: "stop taking part and erase your profile and history"},
+	{Name: "leave", Usage: "leave", Help: "stop taking part and erase everything Rapport holds about you"},
 	{Name: "help", Usage: "help", Help: "show this list"},
 	{Name: "admin", Usage: "admin practices add|remove|list NAME", Help: "manage the network's list of practices and organisations", Admin: true},
 	{Name: "admin", Usage: "admin preview", Help: "a dry run of the next round, shown only to you", Admin: true},

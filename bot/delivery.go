@@ -24,6 +24,10 @@ type Deliverer interface {
 	SendFollowUp(ctx context.Context, in *Intro, m *IntroMember, second bool) error
 	// SendNotice sends a direct message to a member.
 	SendNotice(ctx context.Context, platform, userID, text string) error
+	// UpdateIntro edits the intro's posted message (in.ChannelID,
+	// in.MessageRef) after a member of it has left, so that it no longer
+	// shows their details.
+	UpdateIntro(ctx context.Context, in *Intro) error
 }
 
 // DeliveryError says how a send failed, so the worker knows what to do.
@@ -191,6 +195,8 @@ func (d *Delivery) send(ctx context.Context, m OutboxMessage) {
 		if err == nil {
 			d.finish(m, OutboxSent, "")
 		}
+	case OutboxIntroUpdate:
+		err = d.updateIntro(sctx, m)
 	default:
 		d.finish(m, OutboxFailed, "")
 		return
@@ -236,6 +242,26 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
 		// the next attempt finds the message in the conversation.
 		d.Log.Error("could not record a sent intro", "intro", in.ID, "err", err)
 	}
+	return nil
+}
+
+// updateIntro edits a posted intro once a member of it has left.
+func (d *Delivery) updateIntro(ctx context.Context, m OutboxMessage) error {
+	in, err := d.Store.FindIntro(ctx, m.IntroID)
+	if ErrorCode(err) == ENOTFOUND {
+		d.finish(m, OutboxSkipped, "") // deleted with old history
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if in.ChannelID == "" || in.MessageRef == "" {
+		d.finish(m, OutboxSkipped, "")
+		return nil
+	}
+	if err := d.Out.UpdateIntro(ctx, in); err != nil {
+		return err
+	}
+	d.finish(m, OutboxSent, "")
 	return nil
 }
 

@@ -53,7 +53,10 @@ type Intro struct {
 	RelaxedRepeat bool          `json:"relaxed_repeat"`
 	Status        string        `json:"status"`
 	ChannelID     string        `json:"-"`
-	CreatedAt     time.Time     `json:"created_at"`
+	// MessageRef is the platform's reference to the posted intro message
+	// (Slack's ts), so it can be edited when a member leaves.
+	MessageRef string    `json:"-"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // IntroMember is one person in an intro with their answers.
@@ -62,6 +65,9 @@ type IntroMember struct {
 	Answer      string     `json:"answer"`
 	AnsweredAt  *time.Time `json:"answered_at,omitempty"`
 	Unreachable bool       `json:"unreachable,omitempty"`
+	// Left is set for the place of a member who has left Rapport: Member
+	// then holds only LeftMemberName and StatusLeft, and nothing of theirs.
+	Left bool `json:"left,omitempty"`
 }
 
 // Member returns the intro's member with the ID, or nil.

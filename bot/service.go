@@ -34,6 +34,10 @@ type Service struct {
 	NextRound func(t time.Time) time.Time
 	// IsAdmin reports whether a user is a network admin.
 	IsAdmin func(u User) bool
+	// OnQueued, when set, is called after something was put in the outbox
+	// (leave queues notices to partners and edits of posted intros), so
+	// that delivery sends it now rather than at its next look.
+	OnQueued func()
 }
 
 func (s *Service) now() time.Time {
@@ -192,6 +196,9 @@ func (s *Service) CheckLeave(ctx context.Context, u User) error {
 // have not joined (or have already left).
 func (s *Service) Leave(ctx context.Context, u User) error {
 	err := s.Store.DeleteMember(ctx, u.Platform, u.ID)
+	if err == nil && s.OnQueued != nil {
+		s.OnQueued()
+	}
 	return notJoinedAs(err, "There is nothing to erase: we hold no profile for you (perhaps you have already left).")
 }
 

@@ -46,6 +46,11 @@ type Config struct {
 	// ClaimTimeout is how long a message claimed by a replica that stopped
 	// waits before another replica sends it.
 	ClaimTimeout time.Duration
+	// Retention is how long intro history is kept (RAPPORT_RETENTION).
+	Retention Retention
+	// UnreachableFor is how long a member stays unreachable before they
+	// are erased (UnreachableErasure).
+	UnreachableFor time.Duration
 	// OpenPerMinute is the pace of conversations.open (Slack's tier 3: 50).
 	OpenPerMinute float64
 	Admins        []string
@@ -119,6 +124,14 @@ func Load(getenv func(string) string, requireSlack bool) (Config, error) {
 	c.FollowUpAfter = duration(getenv, "RAPPORT_FOLLOW_UP_AFTER", 72*time.Hour, time.Second, &errs)
 	c.ClaimTimeout = duration(getenv, "RAPPORT_CLAIM_TIMEOUT", 5*time.Minute, time.Second, &errs)
 	c.RepeatWindow = 12
+	c.Retention, c.UnreachableFor = DefaultRetention, UnreachableErasure
+	if v := strings.TrimSpace(getenv("RAPPORT_RETENTION")); v != "" {
+		if r, err := ParseRetention(v); err != nil {
+			errs = append(errs, err)
+		} else {
+			c.Retention = r
+		}
+	}
 	c.OpenPerMinute = 50
 	if v := strings.TrimSpace(getenv("RAPPORT_SLACK_OPEN_PER_MINUTE")); v != "" {
 		n, err := strconv.ParseFloat(v, 64)

@@ -33,9 +33,11 @@ const (
 // default in SQLite and later tables rely on ON DELETE CASCADE;
 // _txlock=immediate takes the write lock at BEGIN, so a transaction that
 // reads and then writes cannot fail half way with SQLITE_BUSY.
+// secure_delete makes SQLite overwrite deleted content with zeros, so an
+// erased member's profile does not linger in free pages of the file.
 // _time_format and _timezone make the driver write times as UTC text in a
 // format that it parses back and that sorts correctly as text.
-const sqliteParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite&_timezone=UTC"
+const sqliteParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_txlock=immediate&_time_format=sqlite&_timezone=UTC"
 
 // sqliteMaxConns bounds the SQLite pool: SQLite has one writer at a time,
 // so more connections only queue up on its lock, while a few let readers

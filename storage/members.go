@@ -79,25 +79,13 @@ func (db *DB) SetPause(ctx context.Context, platform, userID string, paused bool
 }
 
 // DeleteMember erases the member and everything stored about them, or
-// returns ENOTFOUND.
+// returns ENOTFOUND. The intros they were part of stay for the others in
+// them, with their place shown as a member who has left (see eraseMember).
+// On SQLite, nothing of theirs is left in the data directory once it
+// returns.
 func (db *DB) DeleteMember(ctx context.Context, platform, userID string) error {
-	tx, err := db.begin(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-
-	m, err := findMember(ctx, tx, platform, userID)
-	if err != nil {
-		return err
-	}
-	if err := deleteMember(ctx, tx, m.ID); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("delete member: commit: %w", err)
-	}
-	return nil
+	_, err := db.erase(ctx, platform, userID, nil)
+	return err
 }
 
 // ExportMember returns everything stored about the member, or ENOTFOUND.
@@ -311,49 +299,4 @@ func setPause(ctx context.Context, tx *tx, platform, userID string, paused bool,
 		return nil, fmt.Errorf("set pause: %w", err)
 	}
 	return r.member()
-}
-
-// deleteMember erases member id and everything about them. Tables that
-// refer to members declare ON DELETE CASCADE, so removing the row removes
-// theirs in the same transaction; anything kept without a foreign key (by
-// platform user ID, say) must be deleted here too.
-// partnerLeftText tells a member their partner left before the intro.
-const partnerLeftText = "The person we were about to introduce you to is no longer taking part, so this round's introduction is off. Sorry about that: you'll be first in line in the next round."
-
-func deleteMember(ctx context.Context, tx *tx, id int64) error {
-	// An intro's explanation speaks of everyone in it, so intros the member
-	// was part of go with them; the rest of their rows go by ON DELETE
-	// CASCADE.
-	// Partners in an intro not yet sent lose it: tell them, and put them
-	// first in line next round.
-	const partners = `SELECT i.round_id, im.member_id FROM intros i
-		JOIN intro_members im ON im.intro_id = i.id
-		WHERE i.status = 'pending' AND im.member_id <> $1
-		AND i.id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
-	var waiting []struct {
-		RoundID  int64 `db:"round_id"`
-		MemberID int64 `db:"member_id"`
-	}
-	if err := tx.SelectContext(ctx, &waiting, partners, id); err != nil {
-		return fmt.Errorf("delete member: partners: %w", err)
-	}
-	for _, p := range waiting {
-		const leftOut = `INSERT INTO round_left_out (round_id, member_id, reason) VALUES ($1, $2, $3)
-			ON CONFLICT (round_id, member_id) DO NOTHING`
-		if _, err := tx.ExecContext(ctx, leftOut, p.RoundID, p.MemberID, "Their partner left before the introduction was sent."); err != nil {
-			return fmt.Errorf("delete member: partners: %w", err)
-		}
-		if err := queue(ctx, tx, bot.OutboxNotice, 0, p.MemberID, partnerLeftText, tx.now, tx.now); err != nil {
-			return err
-		}
-	}
-	const intros = `DELETE FROM intros WHERE id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
-	if _, err := tx.ExecContext(ctx, intros, id); err != nil {
-		return fmt.Errorf("delete member: intros: %w", err)
-	}
-	const query = `DELETE FROM members WHERE id = $1`
-	if _, err := tx.ExecContext(ctx, query, id); err != nil {
-		return fmt.Errorf("delete member: %w", err)
-	}
-	return nil
 }

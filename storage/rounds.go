@@ -343,7 +343,7 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 		FROM intros i
 		JOIN rounds r ON r.id = i.round_id
 		JOIN intro_members im ON im.intro_id = i.id
-		WHERE r.id <> $1
+		WHERE r.id <> $1 AND im.member_id IS NOT NULL
 		ORDER BY i.id, im.position`
 	if err := tx.SelectContext(ctx, &hist, history, exclude); err != nil {
 		return nil, fmt.Errorf("round snapshot: history: %w", err)
@@ -376,15 +376,17 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 		return nil, fmt.Errorf("round snapshot: previous round: %w", err)
 	}
 	// Left out last round: unmatched, or in an intro nobody could receive.
+	// Places of members who have left are nobody's.
 	const leftOut = `SELECT member_id FROM round_left_out WHERE round_id = $1
 		UNION
 		SELECT im.member_id FROM intro_members im JOIN intros i ON i.id = im.intro_id
-		WHERE i.round_id = $1 AND i.status = 'failed' AND NOT im.unreachable`
+		WHERE i.round_id = $1 AND i.status = 'failed' AND NOT im.unreachable AND im.member_id IS NOT NULL`
 	if err := tx.SelectContext(ctx, &s.LastLeftOut, leftOut, prev); err != nil {
 		return nil, fmt.Errorf("round snapshot: left out: %w", err)
 	}
 	const trio = `SELECT im.member_id FROM intro_members im JOIN intros i ON i.id = im.intro_id
-		WHERE i.round_id = $1 AND (SELECT COUNT(*) FROM intro_members x WHERE x.intro_id = i.id) = 3`
+		WHERE i.round_id = $1 AND im.member_id IS NOT NULL
+		AND (SELECT COUNT(*) FROM intro_members x WHERE x.intro_id = i.id) = 3`
 	if err := tx.SelectContext(ctx, &s.LastInTrio, trio, prev); err != nil {
 		return nil, fmt.Errorf("round snapshot: trios: %w", err)
 	}
@@ -448,10 +450,11 @@ func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro
 		Relaxed     bool          `db:"relaxed"`
 		Status      string        `db:"status"`
 		ChannelID   string        `db:"channel_id"`
+		MessageTS   string        `db:"message_ts"`
 		CreatedAt   time.Time     `db:"created_at"`
 	}
 	const query = `SELECT i.id, i.round_id, r.number, i.explanation, i.question, i.starter_id, i.score,
-			i.relaxed, i.status, i.channel_id, i.created_at
+			i.relaxed, i.status, i.channel_id, i.message_ts, i.created_at
 		FROM intros i JOIN rounds r ON r.id = i.round_id WHERE i.id = $1`
 	if err := sqlx.GetContext(ctx, q, &r, query, id); errors.Is(err, sql.ErrNoRows) {
 		return nil, bot.Errorf(bot.ENOTFOUND, "That introduction no longer exists.")
@@ -461,28 +464,46 @@ func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro
 	in := &bot.Intro{
 		ID: r.ID, RoundID: r.RoundID, RoundNumber: r.Number, Explanation: r.Explanation, Question: r.Question,
 		StarterID: r.StarterID.Int64, Score: r.Score, RelaxedRepeat: r.Relaxed, Status: r.Status,
-		ChannelID: r.ChannelID, CreatedAt: r.CreatedAt.UTC(),
+		ChannelID: r.ChannelID, MessageRef: r.MessageTS, CreatedAt: r.CreatedAt.UTC(),
 	}
-	var members []struct {
-		memberRow
-		Answer      string     `db:"answer"`
-		AnsweredAt  *time.Time `db:"answered_at"`
-		Unreachable bool       `db:"unreachable"`
+	// The places come first, then the members in them: a place whose
+	// member has left has none.
+	var places []struct {
+		MemberID    sql.NullInt64 `db:"member_id"`
+		Answer      string        `db:"answer"`
+		AnsweredAt  *time.Time    `db:"answered_at"`
+		Unreachable bool          `db:"unreachable"`
 	}
-	memberQuery := `SELECT ` + prefixed("m.", memberColumns) + `, im.answer, im.answered_at, im.unreachable
-		FROM intro_members im JOIN members m ON m.id = im.member_id
-		WHERE im.intro_id = $1 ORDER BY im.position`
-	if err := sqlx.SelectContext(ctx, q, &members, memberQuery, id); err != nil {
+	const placeQuery = `SELECT member_id, answer, answered_at, unreachable
+		FROM intro_members WHERE intro_id = $1 ORDER BY position`
+	if err := sqlx.SelectContext(ctx, q, &places, placeQuery, id); err != nil {
 		return nil, fmt.Errorf("find intro: members: %w", err)
 	}
-	for i := range members {
-		m, err := members[i].member()
-		if err != nil {
-			return nil, err
+	var rows []memberRow
+	memberQuery := `SELECT ` + prefixed("m.", memberColumns) + `
+		FROM intro_members im JOIN members m ON m.id = im.member_id
+		WHERE im.intro_id = $1`
+	if err := sqlx.SelectContext(ctx, q, &rows, memberQuery, id); err != nil {
+		return nil, fmt.Errorf("find intro: members: %w", err)
+	}
+	byID := map[int64]*memberRow{}
+	for i := range rows {
+		byID[rows[i].ID] = &rows[i]
+	}
+	for _, p := range places {
+		im := bot.IntroMember{Answer: p.Answer, Unreachable: p.Unreachable}
+		if r, ok := byID[p.MemberID.Int64]; ok && p.MemberID.Valid {
+			m, err := r.member()
+			if err != nil {
+				return nil, err
+			}
+			im.Member = *m
+		} else {
+			im.Left = true
+			im.Member = bot.Member{Name: bot.LeftMemberName, Status: bot.StatusLeft}
 		}
-		im := bot.IntroMember{Member: *m, Answer: members[i].Answer, Unreachable: members[i].Unreachable}
-		if members[i].AnsweredAt != nil {
-			t := members[i].AnsweredAt.UTC()
+		if p.AnsweredAt != nil {
+			t := p.AnsweredAt.UTC()
 			im.AnsweredAt = &t
 		}
 		in.Members = append(in.Members, im)
@@ -562,7 +583,7 @@ func (db *DB) BlockIntro(ctx context.Context, introID int64, platform, userID st
 	const block = `INSERT INTO blocks (member_id, blocked_id, created_at) VALUES ($1, $2, $3)
 		ON CONFLICT (member_id, blocked_id) DO NOTHING`
 	for _, other := range in.Members {
-		if other.Member.ID == m.ID {
+		if other.Member.ID == m.ID || other.Left {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, block, m.ID, other.Member.ID, dbTime(now)); err != nil {
@@ -789,10 +810,15 @@ func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*b
 		Org     string `db:"organisation"`
 		Sector  string `db:"sector"`
 		Answer  string `db:"answer"`
+		Left    bool   `db:"member_left"`
 	}
-	const intros = `SELECT i.id AS intro_id, i.round_id, i.status, m.organisation, m.sector, im.answer
-		FROM intros i JOIN intro_members im ON im.intro_id = i.id JOIN members m ON m.id = im.member_id
-		ORDER BY i.id`
+	// A member who has left still counts in the intro, with nothing known
+	// about them: the hard rule made their organisation differ, but their
+	// sector is unknown.
+	const intros = `SELECT i.id AS intro_id, i.round_id, i.status, COALESCE(m.organisation, '') AS organisation,
+			COALESCE(m.sector, '') AS sector, im.answer, im.member_id IS NULL AS member_left
+		FROM intros i JOIN intro_members im ON im.intro_id = i.id LEFT JOIN members m ON m.id = im.member_id
+		ORDER BY i.id, im.position`
 	if err := tx.SelectContext(ctx, &rows, intros); err != nil {
 		return nil, fmt.Errorf("stats: intros: %w", err)
 	}
@@ -808,8 +834,12 @@ func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*b
 			facts = append(facts, &introFacts{id: r.IntroID, round: r.RoundID, status: r.Status})
 		}
 		f := facts[len(facts)-1]
-		f.orgs = append(f.orgs, strings.ToLower(strings.Join(strings.Fields(r.Org), " ")))
-		f.sectors = append(f.sectors, r.Sector)
+		if r.Left {
+			f.orgs = append(f.orgs, fmt.Sprintf("\x00left %d", len(f.orgs)))
+		} else {
+			f.orgs = append(f.orgs, strings.ToLower(strings.Join(strings.Fields(r.Org), " ")))
+			f.sectors = append(f.sectors, r.Sector)
+		}
 		// "We've arranged to meet" is a plan, not a meeting: it counts as
 		// met only once someone answers that they did meet.
 		f.met = f.met || r.Answer == bot.AnswerYes
@@ -825,7 +855,7 @@ func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*b
 		if distinct(f.orgs) {
 			crossOrg++
 		}
-		if distinct(f.sectors) {
+		if len(f.sectors) > 1 && distinct(f.sectors) {
 			crossSector++
 		}
 		rs := perRound[f.round]
@@ -881,19 +911,19 @@ func distinct(xs []string) bool {
 // and what they answered, but not the others' profiles.
 func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExport) error {
 	var rows []struct {
-		IntroID int64     `db:"intro_id"`
-		Round   int       `db:"number"`
-		Date    time.Time `db:"created_at"`
-		Status  string    `db:"status"`
-		Member  int64     `db:"member_id"`
-		Name    string    `db:"name"`
-		Answer  string    `db:"answer"`
+		IntroID int64          `db:"intro_id"`
+		Round   int            `db:"number"`
+		Date    time.Time      `db:"created_at"`
+		Status  string         `db:"status"`
+		Member  sql.NullInt64  `db:"member_id"`
+		Name    sql.NullString `db:"name"`
+		Answer  string         `db:"answer"`
 	}
 	const query = `SELECT i.id AS intro_id, r.number, i.created_at, i.status, im.member_id, m.name, im.answer
 		FROM intros i
 		JOIN rounds r ON r.id = i.round_id
 		JOIN intro_members im ON im.intro_id = i.id
-		JOIN members m ON m.id = im.member_id
+		LEFT JOIN members m ON m.id = im.member_id
 		WHERE i.id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)
 		ORDER BY i.created_at, i.id, im.position`
 	if err := tx.SelectContext(ctx, &rows, query, memberID); err != nil {
@@ -906,10 +936,13 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 			last = r.IntroID
 		}
 		rec := &x.Intros[len(x.Intros)-1]
-		if r.Member == memberID {
+		switch {
+		case !r.Member.Valid:
+			rec.With = append(rec.With, bot.LeftMemberName)
+		case r.Member.Int64 == memberID:
 			rec.Answer = r.Answer
-		} else {
-			rec.With = append(rec.With, r.Name)
+		default:
+			rec.With = append(rec.With, r.Name.String)
 		}
 	}
 	const blocked = `SELECT m.name FROM blocks b JOIN members m ON m.id = b.blocked_id WHERE b.member_id = $1 ORDER BY b.created_at`

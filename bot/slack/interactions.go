@@ -114,7 +114,7 @@ func (a *Adapter) onBlockAction(ctx context.Context, cb slack.InteractionCallbac
 	}
 	switch act.ActionID {
 	case actionLeaveConfirm:
-		text := mdf("Done. We've erased your profile and your introduction history. You're welcome back any time with `%s`.", bot.CommandName)
+		text := mdf("Done. We've erased your profile and everything we held about you; the people you were introduced to now see a member who has left. You're welcome back any time with `%s`.", bot.CommandName)
 		if err := a.svc.Leave(ctx, u); err != nil {
 			if bot.ErrorCode(err) == bot.EINTERNAL {
 				a.log.Error("could not erase a member", "user", cb.User.ID, "err", err)

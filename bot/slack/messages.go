@@ -202,7 +202,7 @@ func firstName(name string) string {
 
 // leaveConfirmReply asks before erasing anything.
 func leaveConfirmReply() *reply {
-	text := md("Leaving erases your profile and your introduction history, and you won't be introduced to anyone again. This can't be undone.")
+	text := md("Leaving erases your profile and everything Rapport holds about you, and you won't be introduced to anyone again. The people you were introduced to keep their own record, which will say they met a member who has left, with nothing about you. This can't be undone.")
 	yes := button(actionLeaveConfirm, "leave", "Yes, erase my data")
 	yes.Style = slack.StyleDanger
 	no := button(actionLeaveCancel, "stay", "No, keep me in")

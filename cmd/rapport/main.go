@@ -149,6 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout}
 	rounds.OnQueued = delivery.Wake
+	svc.OnQueued = delivery.Wake
 
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
 	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel}
@@ -162,7 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	delivery.Out = adapter.Deliverer()
 	sched := &scheduler{rounds: rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
 
-	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule)
+	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule, "retention", cfg.Retention.String())
 	// Background work stops when the adapter does, whatever the reason.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -180,6 +181,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	background.Go(func() {
 		if err := sched.Run(ctx); err != nil {
 			logger.Error("scheduler stopped", "err", err)
+		}
+	})
+	sweeper := &bot.Sweeper{Store: db, Now: time.Now, Log: logger, UnreachableFor: cfg.UnreachableFor, HistoryCutoff: cfg.Retention.Cutoff, OnQueued: delivery.Wake}
+	background.Go(func() {
+		if err := sweeper.Run(ctx); err != nil {
+			logger.Error("retention sweep stopped", "err", err)
 		}
 	})
 	err = adapter.Run(ctx)

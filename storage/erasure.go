@@ -1,0 +1,153 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+)
+
+// partnerLeftText tells a member their partner left before the intro.
+const partnerLeftText = "The person we were about to introduce you to is no longer taking part, so this round's introduction is off. Sorry about that: you'll be first in line in the next round."
+
+// erase erases the member with the platform user ID in a transaction of
+// its own, when keep is nil or says no, and then checkpoints. It returns
+// ENOTFOUND when there is no such member, and false when keep kept them.
+func (db *DB) erase(ctx context.Context, platform, userID string, keep func(*bot.Member) bool) (bool, error) {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+
+	m, err := findMember(ctx, tx, platform, userID)
+	if err != nil {
+		return false, err
+	}
+	if keep != nil && keep(m) {
+		return false, nil
+	}
+	if err := eraseMember(ctx, tx, m); err != nil {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("erase member: commit: %w", err)
+	}
+	// The erased rows are zeroed in the database file (secure_delete), but
+	// their old pages stay in the write-ahead log until a checkpoint.
+	db.checkpoint(ctx)
+	return true, nil
+}
+
+// eraseMember erases m and everything that names or describes them, in tx.
+//
+// Their own rows (RSVPs, reminders, blocks, messages to them) go with the
+// member's row by ON DELETE CASCADE; meetups they host stay without a host.
+// An intro not yet sent is called off and its partners are told. An intro
+// already made stays, because it is the partners' history too: the
+// leaver's place in it is kept with no member (the partners see "a member
+// who has left"), the explanation and first question, which described
+// everyone in it, are replaced, the leaver's answer is dropped, and the
+// posted message is queued to be edited. Any message kept in the outbox
+// that names them is rewritten.
+func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
+	// Partners in an intro not yet sent lose it: tell them, and put them
+	// first in line next round.
+	const partners = `SELECT i.round_id, im.member_id FROM intros i
+		JOIN intro_members im ON im.intro_id = i.id
+		WHERE i.status = 'pending' AND im.member_id <> $1
+		AND i.id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
+	var waiting []struct {
+		RoundID  int64 `db:"round_id"`
+		MemberID int64 `db:"member_id"`
+	}
+	if err := tx.SelectContext(ctx, &waiting, partners, m.ID); err != nil {
+		return fmt.Errorf("erase member: partners: %w", err)
+	}
+	for _, p := range waiting {
+		const leftOut = `INSERT INTO round_left_out (round_id, member_id, reason) VALUES ($1, $2, $3)
+			ON CONFLICT (round_id, member_id) DO NOTHING`
+		if _, err := tx.ExecContext(ctx, leftOut, p.RoundID, p.MemberID, "Their partner left before the introduction was sent."); err != nil {
+			return fmt.Errorf("erase member: partners: %w", err)
+		}
+		if err := queue(ctx, tx, bot.OutboxNotice, 0, p.MemberID, partnerLeftText, tx.now, tx.now); err != nil {
+			return err
+		}
+	}
+	const pending = `DELETE FROM intros WHERE status = 'pending'
+		AND id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
+	if _, err := tx.ExecContext(ctx, pending, m.ID); err != nil {
+		return fmt.Errorf("erase member: pending intros: %w", err)
+	}
+
+	// Posted intros show the leaver's name, role, organisation and bio:
+	// edit them, durably, through the outbox.
+	const posted = `SELECT i.id FROM intros i JOIN intro_members im ON im.intro_id = i.id
+		WHERE im.member_id = $1 AND i.channel_id <> '' AND i.message_ts <> '' ORDER BY i.id`
+	var ids []int64
+	if err := tx.SelectContext(ctx, &ids, posted, m.ID); err != nil {
+		return fmt.Errorf("erase member: posted intros: %w", err)
+	}
+	for _, id := range ids {
+		if err := queue(ctx, tx, bot.OutboxIntroUpdate, id, 0, "", tx.now, tx.now); err != nil {
+			return err
+		}
+	}
+	const rewrite = `UPDATE intros SET explanation = $2, question = ''
+		WHERE id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
+	if _, err := tx.ExecContext(ctx, rewrite, m.ID, bot.ErasedExplanation); err != nil {
+		return fmt.Errorf("erase member: intros: %w", err)
+	}
+	const vacate = `UPDATE intro_members SET member_id = NULL, answer = '', answered_at = NULL, unreachable = FALSE
+		WHERE member_id = $1`
+	if _, err := tx.ExecContext(ctx, vacate, m.ID); err != nil {
+		return fmt.Errorf("erase member: intro places: %w", err)
+	}
+
+	// Notices to others are stored as finished text, and some name the
+	// leaver ("we introduced you to ..."). Sent ones are kept as a record,
+	// so every one is rewritten, not only those still to go.
+	for _, s := range []string{"<@" + m.UserID + ">", m.Name, m.UserID} {
+		if s == "" {
+			continue
+		}
+		const names = `UPDATE outbox SET text = REPLACE(text, CAST($1 AS TEXT), CAST($2 AS TEXT))
+			WHERE text LIKE '%' || CAST($1 AS TEXT) || '%'`
+		if _, err := tx.ExecContext(ctx, names, s, bot.LeftMemberName); err != nil {
+			return fmt.Errorf("erase member: messages: %w", err)
+		}
+	}
+
+	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = $1`, m.ID); err != nil {
+		return fmt.Errorf("erase member: %w", err)
+	}
+	return nil
+}
+
+// checkpointTries bounds the attempts to empty the write-ahead log while
+// readers hold on to older snapshots.
+const checkpointTries = 5
+
+// checkpoint copies SQLite's write-ahead log into the database file and
+// truncates it, so that pages holding erased rows leave the data
+// directory. With secure_delete, the erased content is zeroed in the file
+// itself. A reader that holds an old snapshot for longer than the busy
+// timeout defeats it; the next erasure or sweep tries again. PostgreSQL
+// has no equivalent: see README.
+func (db *DB) checkpoint(ctx context.Context) {
+	if db.dialect != DialectSQLite {
+		return
+	}
+	for range checkpointTries {
+		var busy, logFrames, done int
+		err := db.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done)
+		if err == nil && busy == 0 {
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
