@@ -19,6 +19,9 @@ type User struct {
 	Platform string
 	ID       string
 	Name     string // display name, when the platform told us
+	// FirstName is the platform's own first name for the user, or its
+	// display name when it keeps no first name; "" when it told us neither.
+	FirstName string
 }
 
 // Service carries out what members and admins ask for.
@@ -97,8 +100,12 @@ func (s *Service) SaveProfile(ctx context.Context, u User, f ProfileForm) (m *Me
 	case err != nil:
 		return nil, false, err
 	}
-	if u.Name != "" {
-		m.Name = u.Name
+	// Names come from the platform, where anyone can type anything.
+	if name := oneLine(CleanText(u.Name)); name != "" {
+		m.Name = name
+	}
+	if first := oneLine(CleanText(u.FirstName)); first != "" {
+		m.FirstName = first
 	}
 	m.Profile = p
 	// Saving a profile is a sign of life: a member marked unreachable who

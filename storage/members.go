@@ -129,37 +129,41 @@ func (db *DB) ExportMember(ctx context.Context, platform, userID string) (*bot.M
 
 // memberColumns are the members columns in memberRow's order, for SELECT
 // and RETURNING.
-const memberColumns = `id, platform, user_id, name, organisation, sector, role, career_stage,
+const memberColumns = `id, platform, user_id, name, first_name, organisation_id, organisation, sector, role, career_stage,
 	interests, offers, asks, frequency, mentoring, meeting, bio, status,
 	paused, paused_until, joined_at, updated_at`
 
 // memberRow is a row of members as the databases hold it.
 type memberRow struct {
-	ID           int64      `db:"id"`
-	Platform     string     `db:"platform"`
-	UserID       string     `db:"user_id"`
-	Name         string     `db:"name"`
-	Organisation string     `db:"organisation"`
-	Sector       string     `db:"sector"`
-	Role         string     `db:"role"`
-	CareerStage  string     `db:"career_stage"`
-	Interests    string     `db:"interests"` // JSON array
-	Offers       string     `db:"offers"`    // JSON array
-	Asks         string     `db:"asks"`      // JSON array
-	Frequency    string     `db:"frequency"`
-	Mentoring    string     `db:"mentoring"`
-	Meeting      string     `db:"meeting"`
-	Bio          string     `db:"bio"`
-	Status       string     `db:"status"`
-	Paused       bool       `db:"paused"`
-	PausedUntil  *time.Time `db:"paused_until"`
-	JoinedAt     time.Time  `db:"joined_at"`
-	UpdatedAt    time.Time  `db:"updated_at"`
+	ID        int64  `db:"id"`
+	Platform  string `db:"platform"`
+	UserID    string `db:"user_id"`
+	Name      string `db:"name"`
+	FirstName string `db:"first_name"`
+	// OrganisationID is the member's organisation; Organisation is its
+	// name, kept in step with it.
+	OrganisationID *int64     `db:"organisation_id"`
+	Organisation   string     `db:"organisation"`
+	Sector         string     `db:"sector"`
+	Role           string     `db:"role"`
+	CareerStage    string     `db:"career_stage"`
+	Interests      string     `db:"interests"` // JSON array
+	Offers         string     `db:"offers"`    // JSON array
+	Asks           string     `db:"asks"`      // JSON array
+	Frequency      string     `db:"frequency"`
+	Mentoring      string     `db:"mentoring"`
+	Meeting        string     `db:"meeting"`
+	Bio            string     `db:"bio"`
+	Status         string     `db:"status"`
+	Paused         bool       `db:"paused"`
+	PausedUntil    *time.Time `db:"paused_until"`
+	JoinedAt       time.Time  `db:"joined_at"`
+	UpdatedAt      time.Time  `db:"updated_at"`
 }
 
 func newMemberRow(m *bot.Member, now time.Time) (*memberRow, error) {
 	r := &memberRow{
-		Platform: m.Platform, UserID: m.UserID, Name: m.Name,
+		Platform: m.Platform, UserID: m.UserID, Name: m.Name, FirstName: m.FirstName,
 		Organisation: m.Profile.Organisation, Sector: m.Profile.Sector,
 		Role: m.Profile.Role, CareerStage: m.Profile.CareerStage,
 		Frequency: m.Profile.Frequency, Mentoring: m.Profile.Mentoring,
@@ -188,7 +192,7 @@ func newMemberRow(m *bot.Member, now time.Time) (*memberRow, error) {
 // timestamptz in the session's time zone.
 func (r *memberRow) member() (*bot.Member, error) {
 	m := &bot.Member{
-		ID: r.ID, Platform: r.Platform, UserID: r.UserID, Name: r.Name,
+		ID: r.ID, Platform: r.Platform, UserID: r.UserID, Name: r.Name, FirstName: r.FirstName,
 		Profile: bot.Profile{
 			Organisation: r.Organisation, Sector: r.Sector, Role: r.Role,
 			CareerStage: r.CareerStage, Frequency: r.Frequency,
@@ -258,14 +262,16 @@ func findMember(ctx context.Context, tx *tx, platform, userID string) (*bot.Memb
 func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error) {
 	// The upsert leaves id, joined_at, paused and paused_until alone on
 	// conflict: a returning member keeps their history and their break.
-	const query = `INSERT INTO members (platform, user_id, name, organisation, sector,
+	const query = `INSERT INTO members (platform, user_id, name, first_name, organisation_id, organisation, sector,
 			role, career_stage, interests, offers, asks, frequency, mentoring, meeting,
 			bio, status, paused, paused_until, joined_at, updated_at)
-		VALUES (:platform, :user_id, :name, :organisation, :sector,
+		VALUES (:platform, :user_id, :name, :first_name, :organisation_id, :organisation, :sector,
 			:role, :career_stage, :interests, :offers, :asks, :frequency, :mentoring, :meeting,
 			:bio, :status, :paused, :paused_until, :joined_at, :updated_at)
 		ON CONFLICT (platform, user_id) DO UPDATE SET
 			name = excluded.name,
+			first_name = excluded.first_name,
+			organisation_id = excluded.organisation_id,
 			organisation = excluded.organisation,
 			sector = excluded.sector,
 			role = excluded.role,
@@ -283,6 +289,11 @@ func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error)
 	in, err := newMemberRow(m, tx.now)
 	if err != nil {
 		return nil, fmt.Errorf("save member: %w", err)
+	}
+	// The profile names the organisation; the row refers to it, under the
+	// name it goes by.
+	if in.OrganisationID, in.Organisation, err = memberOrganisation(ctx, tx, in.Organisation); err != nil {
+		return nil, err
 	}
 	q, args, err := tx.BindNamed(query, in)
 	if err != nil {
