@@ -173,10 +173,12 @@ func resumeReply(st *bot.Status, loc *time.Location) *reply {
 // welcomeMessage is the DM sent when someone saves their profile.
 func welcomeMessage(st *bot.Status, joined bool, loc *time.Location) (string, []slack.Block) {
 	m := st.Member
-	name := firstName(m.Name)
 	head := "Thanks, your profile is updated."
 	if joined {
-		head = "Welcome to Rapport" + name + "! Your profile is saved."
+		head = "Welcome to Rapport! Your profile is saved."
+		if name := bot.FirstName(*m); name != "" {
+			head = "Welcome to Rapport, " + name + "! Your profile is saved."
+		}
 	}
 	next := "Your introductions will come in a direct message like this one."
 	if !st.NextRound.IsZero() {
@@ -191,13 +193,6 @@ func welcomeMessage(st *bot.Status, joined bool, loc *time.Location) (string, []
 		slack.NewContextBlock("", mrkdwn("Change anything with `"+bot.CommandName+"`. Take a break with `"+bot.CommandName+" pause`. See everything we store with `"+bot.CommandName+" export`, or erase it with `"+bot.CommandName+" leave`.")),
 	}
 	return head + " " + next, blocks
-}
-
-func firstName(name string) string {
-	if f := strings.Fields(name); len(f) > 0 {
-		return ", " + f[0]
-	}
-	return ""
 }
 
 // leaveConfirmReply asks before erasing anything.
