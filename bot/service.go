@@ -101,10 +101,10 @@ func (s *Service) SaveProfile(ctx context.Context, u User, f ProfileForm) (m *Me
 		return nil, false, err
 	}
 	// Names come from the platform, where anyone can type anything.
-	if name := oneLine(CleanText(u.Name)); name != "" {
+	if name := cleanName(u.Name); name != "" {
 		m.Name = name
 	}
-	if first := oneLine(CleanText(u.FirstName)); first != "" {
+	if first := cleanName(u.FirstName); first != "" {
 		m.FirstName = first
 	}
 	m.Profile = p

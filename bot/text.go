@@ -42,6 +42,20 @@ func CleanText(s string) string {
 
 const zwj = '\u200D'
 
+// cleanName is a name from the platform as Rapport keeps it: valid UTF-8,
+// without control or invisible characters, spacing tidied. The platform
+// lets people type anything in their names, and no form checks them.
+func cleanName(s string) string {
+	s = strings.ToValidUTF8(s, "")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return oneLine(CleanText(s))
+}
+
 // invisible reports the characters CleanText removes.
 func invisible(r rune) bool {
 	switch {
