@@ -303,6 +303,10 @@ func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error)
 	if err := tx.QueryRowxContext(ctx, q, args...).StructScan(&out); err != nil {
 		return nil, fmt.Errorf("save member: %w", err)
 	}
+	// The organisation they typed before may now be nobody's.
+	if err := pruneOrganisations(ctx, tx); err != nil {
+		return nil, err
+	}
 	return out.member()
 }
 

@@ -270,6 +270,11 @@ func (db *DB) backfillOrganisations(ctx context.Context) error {
 	if err := linkMemberOrganisations(ctx, tx); err != nil {
 		return err
 	}
+	// Members who left since the last start may have left their typed
+	// organisation behind.
+	if err := pruneOrganisations(ctx, tx); err != nil {
+		return err
+	}
 	if merged {
 		const names = `UPDATE members SET organisation = (SELECT o.name FROM organisations o WHERE o.id = members.organisation_id)
 			WHERE organisation_id IS NOT NULL`
@@ -383,6 +388,21 @@ func linkMemberOrganisations(ctx context.Context, tx *tx) error {
 		if _, err := tx.ExecContext(ctx, link, *id, stored, name); err != nil {
 			return fmt.Errorf("link members' organisations: %w", err)
 		}
+	}
+	return nil
+}
+
+// pruneOrganisations deletes the organisations nobody belongs to that are
+// not on the list: a name one member typed goes when they change it or
+// leave, as the rest of what they wrote does. Listed organisations, and
+// those an organisation was merged into or from, stay.
+func pruneOrganisations(ctx context.Context, tx *tx) error {
+	const query = `DELETE FROM organisations
+		WHERE NOT listed AND merged_into IS NULL
+		AND NOT EXISTS (SELECT 1 FROM members m WHERE m.organisation_id = organisations.id)
+		AND NOT EXISTS (SELECT 1 FROM organisations a WHERE a.merged_into = organisations.id)`
+	if _, err := tx.ExecContext(ctx, query); err != nil {
+		return fmt.Errorf("prune organisations: %w", err)
 	}
 	return nil
 }

@@ -331,3 +331,25 @@ func TestMigrateGivesOrganisationsIdentity(t *testing.T) {
 		})
 	}
 }
+
+// An organisation only one member typed goes when they change it.
+func TestTypedOrganisationGoesWithItsMember(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		m := roundMember("UCLINIC1", "Ann One", "Ann's Private Clinic")
+		if err := db.SaveMember(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		m.Profile.Organisation = "Riverside Surgery"
+		if err := db.SaveMember(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		if err := db.SQLX().SelectContext(ctx, &names, `SELECT name FROM organisations`); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(names, []string{"Riverside Surgery"}) {
+			t.Errorf("organisations = %q, want Riverside Surgery alone", names)
+		}
+	})
+}
