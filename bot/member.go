@@ -190,10 +190,8 @@ func (f ProfileForm) validate(listed []Organisation) (Profile, error) {
 			p.Organisation = name
 		}
 	default:
-		for _, o := range listed {
-			if o.Name == f.Organisation {
-				p.Organisation = o.Name
-			}
+		if o := listedWithKey(listed, OrganisationKey(f.Organisation)); o != nil {
+			p.Organisation = o.Name
 		}
 		if p.Organisation == "" {
 			errs[FieldOrganisation] = "That organisation is no longer on the network's list. Please choose another, or pick \"Another organisation\" and type its name."
