@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -350,6 +351,83 @@ func TestTypedOrganisationGoesWithItsMember(t *testing.T) {
 		}
 		if !slices.Equal(names, []string{"Riverside Surgery"}) {
 			t.Errorf("organisations = %q, want Riverside Surgery alone", names)
+		}
+	})
+}
+
+// FuzzStoredRoundText joins members through the profile form with any
+// text it accepts, runs a round, and checks that what is stored, and read
+// back for the messages, is valid UTF-8 and what was written.
+func FuzzStoredRoundText(f *testing.F) {
+	for _, s := range [][3]string{
+		{"Éthique médicale", "Dr Élodie Durand", "Clinique Saint-Éloi"},
+		{"Łódź walks", "Łucja Nowak", "Łódź Practice"},
+		{"🚴 cycling", "🚴 Sam", "Riverside\u200B Surgery"},
+		{"ǅemal, İstanbul", "\u202eMallory", "St Mary's Surgery"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	ctx := context.Background()
+	dbs := map[string]*storage.DB{}
+	for _, target := range storagetest.Databases(f) {
+		dbs[target.Name] = storagetest.MustOpenDB(f, target)
+	}
+	n := 0
+	f.Fuzz(func(t *testing.T, interest, name, org string) {
+		for dbName, db := range dbs {
+			n++
+			svc := &bot.Service{Store: db, Now: func() time.Time { return testNow }}
+			var users []bot.User
+			written := map[string]bot.Member{}
+			for i, sector := range []string{"gp_practice", "housing"} {
+				u := bot.User{Platform: "slack", ID: fmt.Sprintf("UFUZZ%d_%d", n, i), Name: name + fmt.Sprint(" ", i)}
+				form := bot.ProfileForm{Organisation: bot.OtherOrganisation, OrganisationOther: fmt.Sprint(org, " ", i),
+					InterestsOther: interest, Sector: sector, Role: "other", CareerStage: "established",
+					Frequency: "weekly", Mentoring: "neither", Meeting: "either", OrganisationIsNew: true}
+				saved, _, err := svc.SaveProfile(ctx, u, form)
+				if bot.ErrorCode(err) == bot.EINVALID {
+					return // refused with a message; nothing stored
+				} else if err != nil {
+					t.Fatalf("%s: save: %v", dbName, err)
+				}
+				users = append(users, u)
+				written[u.ID] = *saved
+			}
+			// Each forced round is claimed by its time, so each gets its own.
+			at := testNow.Add(time.Duration(n) * time.Second)
+			r := &bot.Rounds{Store: db, Now: func() time.Time { return at }}
+			round, plan, err := r.Run(ctx, time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), true)
+			if err != nil {
+				t.Fatalf("%s: round: %v", dbName, err)
+			}
+			if round.Intros != 1 {
+				t.Fatalf("%s: %d intros, left out %+v, skipped %+v", dbName, round.Intros, plan.LeftOut, plan.Skipped)
+			}
+			for _, u := range users {
+				m, err := db.FindMember(ctx, u.Platform, u.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				intros, err := db.RecentIntros(ctx, m.ID, 1)
+				if err != nil || len(intros) != 1 {
+					t.Fatalf("%s: intros %v, %v", dbName, intros, err)
+				}
+				if w := written[u.ID]; m.Name != w.Name || m.Profile.Organisation != w.Profile.Organisation || !slices.Equal(m.Profile.Interests, w.Profile.Interests) {
+					t.Errorf("%s: read back %q / %q / %q, wrote %q / %q / %q", dbName, m.Name, m.Profile.Organisation, m.Profile.Interests, w.Name, w.Profile.Organisation, w.Profile.Interests)
+				}
+				texts := append([]string{m.Name, m.Profile.Organisation, intros[0].Explanation, intros[0].Question}, m.Profile.Interests...)
+				for _, s := range texts {
+					if !utf8.ValidString(s) {
+						t.Errorf("%s: stored text is not valid UTF-8: %q", dbName, s)
+					}
+				}
+			}
+			// Leave, so the next input's round has only its own members.
+			for _, u := range users {
+				if err := db.DeleteMember(ctx, u.Platform, u.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	})
 }
