@@ -89,15 +89,20 @@ func (s *Service) SaveProfile(ctx context.Context, u User, f ProfileForm) (m *Me
 	if err != nil {
 		return nil, false, err
 	}
-	p, err := f.validate(orgs)
-	if err != nil {
-		return nil, false, err
-	}
 	m, err = s.Store.FindMember(ctx, u.Platform, u.ID)
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
 		m, joined = &Member{Platform: u.Platform, UserID: u.ID, Status: StatusActive}, true
 	case err != nil:
+		return nil, false, err
+	}
+	// A member who kept their typed organisation when asked "Did you
+	// mean…?" is not asked again each time they update their profile.
+	if key := OrganisationKey(f.OrganisationOther); key != "" && key == OrganisationKey(m.Profile.Organisation) {
+		f.OrganisationIsNew = true
+	}
+	p, err := f.validate(orgs)
+	if err != nil {
 		return nil, false, err
 	}
 	// Names come from the platform, where anyone can type anything.

@@ -192,6 +192,12 @@ func TestTypedOrganisationNearAListedOne(t *testing.T) {
 		if err != nil || got.Profile.Organisation != "Riverside Surgry" || m.Profile.Organisation != "Riverside Surgry" {
 			t.Errorf("insisted: %v %+v", err, got)
 		}
+		// Updating the profile later does not ask again.
+		form.OrganisationIsNew = false
+		form.Bio = "Practice nurse"
+		if _, _, err := svc.SaveProfile(ctx, u, form); err != nil {
+			t.Errorf("updating the profile asked again: %v %v", err, bot.FieldErrors(err))
+		}
 		if bot.FirstName(*got) != "Helen" {
 			t.Errorf("first name = %q, want Helen", bot.FirstName(*got))
 		}
