@@ -17,16 +17,12 @@ const (
 
 // Member is a person who has joined the network with /introduce-me.
 type Member struct {
-	ID       int64  `json:"id"`
-	Platform string `json:"platform"` // "slack" or "teams"
-	UserID   string `json:"user_id"`  // the platform's user ID
-	Name     string `json:"name"`     // display name from the platform, for introductions
-	// FirstName is the first name the platform gives (or its display name,
-	// when it has no first name); see the FirstName function, which is how
-	// every message addresses the member.
-	FirstName string  `json:"first_name,omitempty"`
-	Profile   Profile `json:"profile"`
-	Status    string  `json:"status"`
+	ID       int64   `json:"id"`
+	Platform string  `json:"platform"` // "slack" or "teams"
+	UserID   string  `json:"user_id"`  // the platform's user ID
+	Name     string  `json:"name"`     // display name from the platform, for introductions
+	Profile  Profile `json:"profile"`
+	Status   string  `json:"status"`
 
 	// Paused is true while the member takes a break. PausedUntil is nil for
 	// an indefinite pause, otherwise the first day they are back.
@@ -35,6 +31,11 @@ type Member struct {
 
 	JoinedAt  time.Time `json:"joined_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// FirstName is the first name the platform gives (or its display name,
+	// when it has no first name); the FirstName function, which is how
+	// every message addresses the member, prefers it to Name.
+	FirstName string `json:"first_name,omitempty"`
 }
 
 // PausedAt reports whether the member is paused at time t.

@@ -135,30 +135,31 @@ const memberColumns = `id, platform, user_id, name, first_name, organisation_id,
 
 // memberRow is a row of members as the databases hold it.
 type memberRow struct {
-	ID        int64  `db:"id"`
-	Platform  string `db:"platform"`
-	UserID    string `db:"user_id"`
-	Name      string `db:"name"`
+	ID           int64      `db:"id"`
+	Platform     string     `db:"platform"`
+	UserID       string     `db:"user_id"`
+	Name         string     `db:"name"`
+	Organisation string     `db:"organisation"`
+	Sector       string     `db:"sector"`
+	Role         string     `db:"role"`
+	CareerStage  string     `db:"career_stage"`
+	Interests    string     `db:"interests"` // JSON array
+	Offers       string     `db:"offers"`    // JSON array
+	Asks         string     `db:"asks"`      // JSON array
+	Frequency    string     `db:"frequency"`
+	Mentoring    string     `db:"mentoring"`
+	Meeting      string     `db:"meeting"`
+	Bio          string     `db:"bio"`
+	Status       string     `db:"status"`
+	Paused       bool       `db:"paused"`
+	PausedUntil  *time.Time `db:"paused_until"`
+	JoinedAt     time.Time  `db:"joined_at"`
+	UpdatedAt    time.Time  `db:"updated_at"`
+
 	FirstName string `db:"first_name"`
 	// OrganisationID is the member's organisation; Organisation is its
 	// name, kept in step with it.
-	OrganisationID *int64     `db:"organisation_id"`
-	Organisation   string     `db:"organisation"`
-	Sector         string     `db:"sector"`
-	Role           string     `db:"role"`
-	CareerStage    string     `db:"career_stage"`
-	Interests      string     `db:"interests"` // JSON array
-	Offers         string     `db:"offers"`    // JSON array
-	Asks           string     `db:"asks"`      // JSON array
-	Frequency      string     `db:"frequency"`
-	Mentoring      string     `db:"mentoring"`
-	Meeting        string     `db:"meeting"`
-	Bio            string     `db:"bio"`
-	Status         string     `db:"status"`
-	Paused         bool       `db:"paused"`
-	PausedUntil    *time.Time `db:"paused_until"`
-	JoinedAt       time.Time  `db:"joined_at"`
-	UpdatedAt      time.Time  `db:"updated_at"`
+	OrganisationID *int64 `db:"organisation_id"`
 }
 
 func newMemberRow(m *bot.Member, now time.Time) (*memberRow, error) {
