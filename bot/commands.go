@@ -56,7 +56,7 @@ func ParseCommand(text string) (Command, error) {
 			return Command{Name: name, Args: args}, nil
 		}
 	}
-	msg := fmt.Sprintf("I don't know the command %q.", truncate(words[0], 20))
+	msg := fmt.Sprintf("I don't know the command %q.", Truncate(words[0], 20))
 	if near := nearestCommand(name); near != "" {
 		msg += fmt.Sprintf(" Did you mean `%s %s`?", CommandName, near)
 	}

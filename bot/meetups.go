@@ -410,10 +410,10 @@ func (s *Meetups) manageable(ctx context.Context, u User, id int64) (*Meetup, er
 		return nil, err
 	}
 	if !s.CanManage(u, m) {
-		return nil, Errorf(EFORBIDDEN, "Only the host of “%s” or a network admin can change it. To ask about it, message the host.", truncate(m.Title, 40))
+		return nil, Errorf(EFORBIDDEN, "Only the host of “%s” or a network admin can change it. To ask about it, message the host.", Truncate(m.Title, 40))
 	}
 	if m.Status == MeetupCancelled {
-		return nil, Errorf(ECONFLICT, "“%s” has been cancelled, so it can't be changed.", truncate(m.Title, 40))
+		return nil, Errorf(ECONFLICT, "“%s” has been cancelled, so it can't be changed.", Truncate(m.Title, 40))
 	}
 	return m, nil
 }
@@ -442,7 +442,7 @@ func (s *Meetups) EditDraft(ctx context.Context, u User, id int64) (*Meetup, Mee
 		return nil, MeetupForm{}, err
 	}
 	if !s.now().Before(m.StartsAt) {
-		return nil, MeetupForm{}, Errorf(ECONFLICT, "“%s” has already started, so it can't be edited.", truncate(m.Title, 40))
+		return nil, MeetupForm{}, Errorf(ECONFLICT, "“%s” has already started, so it can't be edited.", Truncate(m.Title, 40))
 	}
 	return m, FormFromMeetup(m, s.loc()), nil
 }
@@ -487,7 +487,7 @@ func (s *Meetups) Cancel(ctx context.Context, u User, id int64) (*MeetupChange, 
 	}
 	after, as, err := s.Store.CancelMeetup(ctx, id, s.now())
 	if ErrorCode(err) == ECONFLICT {
-		return nil, Errorf(ECONFLICT, "“%s” was cancelled already.", truncate(before.Title, 40))
+		return nil, Errorf(ECONFLICT, "“%s” was cancelled already.", Truncate(before.Title, 40))
 	} else if err != nil {
 		return nil, gone(err)
 	}
@@ -550,11 +550,11 @@ func (s *Meetups) Respond(ctx context.Context, u User, id int64, answer string) 
 	now := s.now()
 	switch {
 	case m.Status == MeetupCancelled:
-		return nil, Errorf(ECONFLICT, "Sorry, “%s” has been cancelled.", truncate(m.Title, 40))
+		return nil, Errorf(ECONFLICT, "Sorry, “%s” has been cancelled.", Truncate(m.Title, 40))
 	case !now.Before(m.StartsAt):
-		return nil, Errorf(ECONFLICT, "“%s” has already started, so answers are closed.", truncate(m.Title, 40))
+		return nil, Errorf(ECONFLICT, "“%s” has already started, so answers are closed.", Truncate(m.Title, 40))
 	case m.RSVPBy != nil && !now.Before(*m.RSVPBy) && answer != RSVPNotGoing:
-		return nil, Errorf(ECONFLICT, "Answers for “%s” closed on %s. If you'd still like to come, please ask the host.", truncate(m.Title, 40), m.RSVPBy.In(s.loc()).Format("Monday 2 January at 15:04"))
+		return nil, Errorf(ECONFLICT, "Answers for “%s” closed on %s. If you'd still like to come, please ask the host.", Truncate(m.Title, 40), m.RSVPBy.In(s.loc()).Format("Monday 2 January at 15:04"))
 	}
 	if _, err := s.Store.FindMember(ctx, u.Platform, u.ID); err != nil {
 		return nil, notJoinedAs(err, notJoinedRSVP)
@@ -562,7 +562,7 @@ func (s *Meetups) Respond(ctx context.Context, u User, id int64, answer string) 
 	out, err := s.Store.RespondToMeetup(ctx, id, u.Platform, u.ID, answer, now)
 	switch {
 	case ErrorCode(err) == ECONFLICT:
-		return nil, Errorf(ECONFLICT, "Sorry, “%s” has been cancelled.", truncate(m.Title, 40))
+		return nil, Errorf(ECONFLICT, "Sorry, “%s” has been cancelled.", Truncate(m.Title, 40))
 	case err != nil:
 		return nil, gone(err)
 	}
@@ -601,7 +601,7 @@ func (s *Meetups) Target(ctx context.Context, u User, verb string, args []string
 	var id int64
 	for _, mm := range mine {
 		if mm.Hosting {
-			hosted = append(hosted, fmt.Sprintf("`%s %s %d` for %s", MeetupCommandName, verb, mm.Meetup.ID, truncate(mm.Meetup.Title, 40)))
+			hosted = append(hosted, fmt.Sprintf("`%s %s %d` for %s", MeetupCommandName, verb, mm.Meetup.ID, Truncate(mm.Meetup.Title, 40)))
 			id = mm.Meetup.ID
 		}
 	}
@@ -735,7 +735,7 @@ func (f MeetupForm) validate(now time.Time, loc *time.Location) (*Meetup, error)
 	m := &Meetup{Status: MeetupScheduled}
 
 	text := func(field, value string, max int, required bool, ask string) string {
-		v := oneLine(value)
+		v := oneLine(CleanText(value))
 		switch {
 		case v == "" && required:
 			errs[field] = ask
@@ -750,7 +750,7 @@ func (f MeetupForm) validate(now time.Time, loc *time.Location) (*Meetup, error)
 	m.Purpose = text(MeetupFieldPurpose, f.Purpose, MaxMeetupPurposeLen, true, "Please say in a few words what it is for, like \"practice managers\" or \"PCN lunch\".")
 	m.Place = text(MeetupFieldPlace, f.Place, MaxMeetupPlaceLen, false, "")
 
-	m.Link = strings.TrimSpace(f.Link)
+	m.Link = strings.TrimSpace(CleanText(f.Link))
 	if m.Link != "" {
 		if msg := checkLink(m.Link); msg != "" {
 			errs[MeetupFieldLink] = msg

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -30,6 +31,11 @@ type Member struct {
 
 	JoinedAt  time.Time `json:"joined_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// FirstName is the first name the platform gives (or its display name,
+	// when it has no first name); the FirstName function, which is how
+	// every message addresses the member, prefers it to Name.
+	FirstName string `json:"first_name,omitempty"`
 }
 
 // PausedAt reports whether the member is paused at time t.
@@ -59,6 +65,7 @@ type Profile struct {
 const (
 	FieldOrganisation = "organisation"
 	FieldOrgOther     = "organisation_other"
+	FieldOrgIsNew     = "organisation_new"
 	FieldSector       = "sector"
 	FieldRole         = "role"
 	FieldCareerStage  = "career_stage"
@@ -91,6 +98,9 @@ const OtherOrganisation = "__other__"
 type ProfileForm struct {
 	Organisation      string // a listed organisation's name, or OtherOrganisation
 	OrganisationOther string
+	// OrganisationIsNew says the typed organisation really is not the
+	// listed one whose name it resembles.
+	OrganisationIsNew bool
 	Sector            string
 	Role              string
 	CareerStage       string
@@ -114,10 +124,8 @@ func FormFromProfile(p Profile, listed []Organisation) ProfileForm {
 		Frequency: p.Frequency, Mentoring: p.Mentoring, Meeting: p.Meeting,
 		Bio: p.Bio,
 	}
-	for _, o := range listed {
-		if strings.EqualFold(o.Name, p.Organisation) {
-			f.Organisation, f.OrganisationOther = o.Name, ""
-		}
+	if o := listedWithKey(listed, OrganisationKey(p.Organisation)); o != nil {
+		f.Organisation, f.OrganisationOther = o.Name, ""
 	}
 	f.Interests, f.InterestsOther = splitKnown(p.Interests, ClinicalTopics, WorkTopics, PersonalTopics)
 	f.Offers, f.OffersOther = splitKnown(p.Offers, ClinicalTopics, WorkTopics)
@@ -152,6 +160,7 @@ func inGroups(t string, groups ...[]string) bool {
 // Fields say what to fix in each field. listed is the network's list of
 // organisations.
 func (f ProfileForm) validate(listed []Organisation) (Profile, error) {
+	f = f.cleaned()
 	errs := map[string]string{}
 	p := Profile{
 		Sector: f.Sector, Role: f.Role, CareerStage: f.CareerStage,
@@ -169,21 +178,21 @@ func (f ProfileForm) validate(listed []Organisation) (Profile, error) {
 			}
 		} else if msg := checkText(name, MaxOrganisationLen); msg != "" {
 			errs[FieldOrgOther] = msg
+		} else if OrganisationKey(name) == "" {
+			errs[FieldOrgOther] = "Please type the organisation's name in letters or numbers."
+		} else if o := listedWithKey(listed, OrganisationKey(name)); o != nil {
+			// A typed name that is a listed practice's, however it is
+			// spelt, is that practice, so the matcher never pairs two of
+			// its members.
+			p.Organisation = o.Name
+		} else if o := nearestListed(listed, name); o != nil && !f.OrganisationIsNew {
+			errs[FieldOrgOther] = fmt.Sprintf("Did you mean %s? If so, please choose it from the list above. If yours is a different organisation, tick \"It's a different organisation\" below and press Save again.", o.Name)
 		} else {
 			p.Organisation = name
-			// A typed name that matches a listed practice is that practice,
-			// so the matcher never pairs two of its members.
-			for _, o := range listed {
-				if strings.EqualFold(o.Name, name) {
-					p.Organisation = o.Name
-				}
-			}
 		}
 	default:
-		for _, o := range listed {
-			if o.Name == f.Organisation {
-				p.Organisation = o.Name
-			}
+		if o := listedWithKey(listed, OrganisationKey(f.Organisation)); o != nil {
+			p.Organisation = o.Name
 		}
 		if p.Organisation == "" {
 			errs[FieldOrganisation] = "That organisation is no longer on the network's list. Please choose another, or pick \"Another organisation\" and type its name."
@@ -222,7 +231,7 @@ func (f ProfileForm) validate(listed []Organisation) (Profile, error) {
 		for _, a := range p.Asks {
 			for _, o := range p.Offers {
 				if strings.EqualFold(a, o) {
-					errs[FieldAsks] = fmt.Sprintf("%q is in both lists. Please keep it in one: what you can help with, or what you'd like to learn.", truncate(a, 30))
+					errs[FieldAsks] = fmt.Sprintf("%q is in both lists. Please keep it in one: what you can help with, or what you'd like to learn.", Truncate(a, 30))
 				}
 			}
 		}
@@ -252,7 +261,7 @@ func topics(chosen []string, other string, max int) ([]string, string) {
 			return ""
 		}
 		if msg := checkText(t, MaxTopicLen); msg != "" {
-			return fmt.Sprintf("%q: %s", truncate(t, 20), msg)
+			return fmt.Sprintf("%q: %s", Truncate(t, 20), msg)
 		}
 		if k := strings.ToLower(t); !seen[k] {
 			seen[k] = true
@@ -295,9 +304,17 @@ func checkText(s string, max int) string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// cleaned is the form with invisible characters taken out of every typed
+// field (see CleanText), before anything is checked.
+func (f ProfileForm) cleaned() ProfileForm {
+	for _, s := range []*string{&f.Organisation, &f.OrganisationOther, &f.InterestsOther, &f.OffersOther, &f.AsksOther, &f.Bio} {
+		*s = CleanText(*s)
 	}
-	return string([]rune(s)[:n]) + "…"
+	for _, list := range []*[]string{&f.Interests, &f.Offers, &f.Asks} {
+		*list = slices.Clone(*list)
+		for i, t := range *list {
+			(*list)[i] = CleanText(t)
+		}
+	}
+	return f
 }

@@ -36,7 +36,7 @@ func parsePause(args []string, now time.Time, loc *time.Location) (*time.Time, e
 			}
 		}
 		if !ok {
-			return nil, Errorf(EINVALID, "I couldn't read the date %q. Please write it as year-month-day, for example `pause until 2027-01-10`.", truncate(date, 30))
+			return nil, Errorf(EINVALID, "I couldn't read the date %q. Please write it as year-month-day, for example `pause until 2027-01-10`.", Truncate(date, 30))
 		}
 		if !until.After(today) {
 			return nil, Errorf(EINVALID, "%s has already passed. Please choose a date after today, for example `pause until %s`.", until.Format("2 January 2006"), today.AddDate(0, 0, 14).Format("2006-01-02"))
@@ -44,7 +44,7 @@ func parsePause(args []string, now time.Time, loc *time.Location) (*time.Time, e
 	} else {
 		n, unit, ok := amount(args)
 		if !ok {
-			return nil, Errorf(EINVALID, "I couldn't read %q. Try `pause` (until you resume), `pause 3 weeks`, or `pause until 2027-01-10`.", truncate(text, 30))
+			return nil, Errorf(EINVALID, "I couldn't read %q. Try `pause` (until you resume), `pause 3 weeks`, or `pause until 2027-01-10`.", Truncate(text, 30))
 		}
 		if n < 1 {
 			return nil, Errorf(EINVALID, "Please pause for at least one day, for example `pause 1 week`.")

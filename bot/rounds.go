@@ -406,7 +406,8 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 	for _, m := range eligible {
 		byID[m.ID] = m
 		in.Members = append(in.Members, matcher.Member{
-			ID: idString(m.ID), Name: m.Name, Organisation: m.Profile.Organisation,
+			ID: idString(m.ID), Name: m.Name, FirstName: FirstName(m),
+			Organisation: m.Profile.Organisation, OrganisationKey: OrganisationKey(m.Profile.Organisation),
 			Sector: m.Profile.Sector, Role: m.Profile.Role, CareerStage: m.Profile.CareerStage,
 			Interests: m.Profile.Interests, Offers: m.Profile.Offers, Asks: m.Profile.Asks,
 			Mentoring: m.Profile.Mentoring, Meeting: m.Profile.Meeting,
@@ -487,7 +488,11 @@ func firstQuestion(ms []Member, round int) (string, int64) {
 			for _, ask := range asker.Profile.Asks {
 				for _, offer := range helper.Profile.Offers {
 					if equalTopic(ask, offer) {
-						return fmt.Sprintf("%s, what has worked for you with %s?", firstNameOf(helper), lowerTopic(offer)), asker.ID
+						q := fmt.Sprintf("what has worked for you with %s?", lowerTopic(offer))
+						if name := FirstName(helper); name != "" {
+							return name + ", " + q, asker.ID
+						}
+						return "W" + q[1:], asker.ID
 					}
 				}
 			}
@@ -523,19 +528,3 @@ func sharedTopics(ms []Member) []string {
 }
 
 func equalTopic(a, b string) bool { return strings.EqualFold(canonicalTopic(a), canonicalTopic(b)) }
-
-// lowerTopic lower-cases a topic for the middle of a sentence, leaving
-// acronyms ("QI", "CQC and compliance") alone.
-func lowerTopic(t string) string {
-	if len(t) > 1 && t[1] >= 'A' && t[1] <= 'Z' {
-		return t
-	}
-	return strings.ToLower(t[:1]) + t[1:]
-}
-
-func firstNameOf(m Member) string {
-	if f := strings.Fields(m.Name); len(f) > 0 {
-		return f[0]
-	}
-	return "you"
-}

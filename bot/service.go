@@ -19,6 +19,9 @@ type User struct {
 	Platform string
 	ID       string
 	Name     string // display name, when the platform told us
+	// FirstName is the platform's own first name for the user, or its
+	// display name when it keeps no first name; "" when it told us neither.
+	FirstName string
 }
 
 // Service carries out what members and admins ask for.
@@ -90,10 +93,6 @@ func (s *Service) SaveProfile(ctx context.Context, u User, f ProfileForm) (m *Me
 	if err != nil {
 		return nil, false, err
 	}
-	p, err := f.validate(orgs)
-	if err != nil {
-		return nil, false, err
-	}
 	m, err = s.Store.FindMember(ctx, u.Platform, u.ID)
 	switch {
 	case ErrorCode(err) == ENOTFOUND:
@@ -101,8 +100,21 @@ func (s *Service) SaveProfile(ctx context.Context, u User, f ProfileForm) (m *Me
 	case err != nil:
 		return nil, false, err
 	}
-	if u.Name != "" {
-		m.Name = u.Name
+	// A member who kept their typed organisation when asked "Did you
+	// mean…?" is not asked again each time they update their profile.
+	if key := OrganisationKey(f.OrganisationOther); key != "" && key == OrganisationKey(m.Profile.Organisation) {
+		f.OrganisationIsNew = true
+	}
+	p, err := f.validate(orgs)
+	if err != nil {
+		return nil, false, err
+	}
+	// Names come from the platform, where anyone can type anything.
+	if name := cleanName(u.Name); name != "" {
+		m.Name = name
+	}
+	if first := cleanName(u.FirstName); first != "" {
+		m.FirstName = first
 	}
 	m.Profile = p
 	// Saving a profile is a sign of life: a member marked unreachable who

@@ -29,7 +29,9 @@
 // # Rules
 //
 // Hard rules are never broken: no two people from one organisation
-// (compared ignoring case and spacing), no blocked pair, no pair introduced
+// (by Member.OrganisationKey, which the caller computes so that every
+// spelling of one organisation shares it; without a key, the names
+// compared ignoring case and spacing), no blocked pair, no pair introduced
 // within the last Options.RepeatWindow rounds (default 12). The last rule
 // alone is relaxed when a member would otherwise have no partner at all:
 // for that member only, oldest introduction first, and the group's

@@ -27,10 +27,12 @@ var sectorNames = map[string]string{
 	"other":              "another sector",
 }
 
-// midSentence lower-cases a tag's first letter for the middle of a
-// sentence ("interested in frailty"), leaving acronyms and names that
-// start with two capitals ("QI", "CQC and compliance") as they are.
-func midSentence(tag string) string {
+// MidSentence lower-cases a tag's first letter for the middle of a
+// sentence ("interested in frailty", "éthique médicale"), leaving acronyms
+// and names that start with two capitals ("QI", "CQC and compliance") as
+// they are. It works on characters, so a tag may start with any letter or
+// symbol.
+func MidSentence(tag string) string {
 	r := []rune(tag)
 	if len(r) == 0 || (len(r) > 1 && unicode.IsUpper(r[1])) {
 		return tag
@@ -223,7 +225,7 @@ func (r *roster) reasons(i, j int32, st pairStatus, last int32) []string {
 func (r *roster) tagList(i int32, kind int, tags []int32, limit int) string {
 	var names []string
 	for _, t := range tags[:min(len(tags), limit)] {
-		names = append(names, midSentence(r.tagText(i, kind, t)))
+		names = append(names, MidSentence(r.tagText(i, kind, t)))
 	}
 	switch len(names) {
 	case 0:

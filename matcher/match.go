@@ -12,17 +12,26 @@ import (
 // Interests, Offers and Asks are free tags, compared without regard to case
 // or spacing.
 type Member struct {
-	ID           string
-	Name         string // used in explanations; its first word is the first name
-	Organisation string // compared without regard to case or spacing
-	Sector       string
-	Role         string
-	CareerStage  string
-	Interests    []string
-	Offers       []string // "I can help with"
-	Asks         []string // "I'd like to learn"
-	Mentoring    string   // "mentor", "mentee" or "neither"
-	Meeting      string   // "in_person", "video" or "either"
+	ID   string
+	Name string // the full name, for telling apart two people of one first name
+	// FirstName is how explanations address the member; when empty, the
+	// first word of Name.
+	FirstName    string
+	Organisation string // the organisation's name, as explanations show it
+	// OrganisationKey identifies the organisation: members with equal keys
+	// are colleagues and are never introduced. The caller computes it (see
+	// bot.OrganisationKey), so that spellings of one organisation share it.
+	// When empty, Organisation is compared without regard to case or
+	// spacing.
+	OrganisationKey string
+	Sector          string
+	Role            string
+	CareerStage     string
+	Interests       []string
+	Offers          []string // "I can help with"
+	Asks            []string // "I'd like to learn"
+	Mentoring       string   // "mentor", "mentee" or "neither"
+	Meeting         string   // "in_person", "video" or "either"
 }
 
 // Meeting is one past introduction between members A and B in round Round;

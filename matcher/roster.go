@@ -115,14 +115,19 @@ func (t *interner) id(raw string) int32 {
 }
 
 func (t *interner) idSlow(raw string) int32 {
-	key := normalise(raw)
+	return t.idNamed(normalise(raw), raw)
+}
+
+// idNamed interns a key the caller has already normalised, remembering
+// name as its first spelling.
+func (t *interner) idNamed(key, name string) int32 {
 	if id, ok := t.ids[key]; ok {
 		return id
 	}
 	id := int32(len(t.names))
 	t.ids[key] = id
 	t.keys = append(t.keys, key)
-	t.names = append(t.names, strings.Join(strings.Fields(raw), " "))
+	t.names = append(t.names, strings.Join(strings.Fields(name), " "))
 	return id
 }
 
@@ -162,11 +167,14 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 		r.members[i] = m
 		r.ids[i] = m.ID
 		r.index[m.ID] = int32(i)
-		if normalise(m.Organisation) == "" {
+		switch {
+		case m.OrganisationKey != "":
+			r.org[i] = orgs.idNamed("\x01"+m.OrganisationKey, m.Organisation)
+		case normalise(m.Organisation) == "":
 			// Without an organisation nobody can be sure who is a colleague,
 			// so each such member counts as an organisation of their own.
 			r.org[i] = orgs.id("\x00" + m.ID)
-		} else {
+		default:
 			r.org[i] = orgs.id(m.Organisation)
 		}
 		r.sector[i] = sectors.id(m.Sector)
@@ -347,8 +355,12 @@ func (r *roster) interests(i int32) []int32 { return r.tags[r.tagOff[3*i]:r.tagO
 func (r *roster) offers(i int32) []int32    { return r.tags[r.tagOff[3*i+1]:r.tagOff[3*i+2]] }
 func (r *roster) asks(i int32) []int32      { return r.tags[r.tagOff[3*i+2]:r.tagOff[3*i+3]] }
 
-// firstName is how explanations address a member.
+// firstName is how explanations address a member: the first name the
+// caller gave, or the first word of their name.
 func (r *roster) firstName(i int32) string {
+	if f := strings.TrimSpace(r.members[i].FirstName); f != "" {
+		return f
+	}
 	if f := strings.Fields(r.members[i].Name); len(f) > 0 {
 		return f[0]
 	}

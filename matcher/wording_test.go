@@ -7,8 +7,8 @@ func TestWordsForSentences(t *testing.T) {
 		"Frailty": "frailty", "Line dancing": "line dancing", "QI": "QI",
 		"CQC and compliance": "CQC and compliance", "": "", "Ölfarben": "ölfarben",
 	} {
-		if got := midSentence(tag); got != want {
-			t.Errorf("midSentence(%q) = %q, want %q", tag, got, want)
+		if got := MidSentence(tag); got != want {
+			t.Errorf("MidSentence(%q) = %q, want %q", tag, got, want)
 		}
 	}
 	// Every sector code the bot uses reads as words, not as a code.

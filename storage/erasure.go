@@ -122,7 +122,8 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = $1`, m.ID); err != nil {
 		return fmt.Errorf("erase member: %w", err)
 	}
-	return nil
+	// An organisation that only the leaver typed describes them too.
+	return pruneOrganisations(ctx, tx)
 }
 
 // checkpointTries bounds the attempts to empty the write-ahead log while

@@ -117,7 +117,7 @@ func (db *DB) ExportMember(ctx context.Context, platform, userID string) (*bot.M
 
 // memberColumns are the members columns in memberRow's order, for SELECT
 // and RETURNING.
-const memberColumns = `id, platform, user_id, name, organisation, sector, role, career_stage,
+const memberColumns = `id, platform, user_id, name, first_name, organisation_id, organisation, sector, role, career_stage,
 	interests, offers, asks, frequency, mentoring, meeting, bio, status,
 	paused, paused_until, joined_at, updated_at`
 
@@ -143,11 +143,16 @@ type memberRow struct {
 	PausedUntil  *time.Time `db:"paused_until"`
 	JoinedAt     time.Time  `db:"joined_at"`
 	UpdatedAt    time.Time  `db:"updated_at"`
+
+	FirstName string `db:"first_name"`
+	// OrganisationID is the member's organisation; Organisation is its
+	// name, kept in step with it.
+	OrganisationID *int64 `db:"organisation_id"`
 }
 
 func newMemberRow(m *bot.Member, now time.Time) (*memberRow, error) {
 	r := &memberRow{
-		Platform: m.Platform, UserID: m.UserID, Name: m.Name,
+		Platform: m.Platform, UserID: m.UserID, Name: m.Name, FirstName: m.FirstName,
 		Organisation: m.Profile.Organisation, Sector: m.Profile.Sector,
 		Role: m.Profile.Role, CareerStage: m.Profile.CareerStage,
 		Frequency: m.Profile.Frequency, Mentoring: m.Profile.Mentoring,
@@ -176,7 +181,7 @@ func newMemberRow(m *bot.Member, now time.Time) (*memberRow, error) {
 // timestamptz in the session's time zone.
 func (r *memberRow) member() (*bot.Member, error) {
 	m := &bot.Member{
-		ID: r.ID, Platform: r.Platform, UserID: r.UserID, Name: r.Name,
+		ID: r.ID, Platform: r.Platform, UserID: r.UserID, Name: r.Name, FirstName: r.FirstName,
 		Profile: bot.Profile{
 			Organisation: r.Organisation, Sector: r.Sector, Role: r.Role,
 			CareerStage: r.CareerStage, Frequency: r.Frequency,
@@ -246,14 +251,16 @@ func findMember(ctx context.Context, tx *tx, platform, userID string) (*bot.Memb
 func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error) {
 	// The upsert leaves id, joined_at, paused and paused_until alone on
 	// conflict: a returning member keeps their history and their break.
-	const query = `INSERT INTO members (platform, user_id, name, organisation, sector,
+	const query = `INSERT INTO members (platform, user_id, name, first_name, organisation_id, organisation, sector,
 			role, career_stage, interests, offers, asks, frequency, mentoring, meeting,
 			bio, status, paused, paused_until, joined_at, updated_at)
-		VALUES (:platform, :user_id, :name, :organisation, :sector,
+		VALUES (:platform, :user_id, :name, :first_name, :organisation_id, :organisation, :sector,
 			:role, :career_stage, :interests, :offers, :asks, :frequency, :mentoring, :meeting,
 			:bio, :status, :paused, :paused_until, :joined_at, :updated_at)
 		ON CONFLICT (platform, user_id) DO UPDATE SET
 			name = excluded.name,
+			first_name = excluded.first_name,
+			organisation_id = excluded.organisation_id,
 			organisation = excluded.organisation,
 			sector = excluded.sector,
 			role = excluded.role,
@@ -272,6 +279,11 @@ func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error)
 	if err != nil {
 		return nil, fmt.Errorf("save member: %w", err)
 	}
+	// The profile names the organisation; the row refers to it, under the
+	// name it goes by.
+	if in.OrganisationID, in.Organisation, err = memberOrganisation(ctx, tx, in.Organisation); err != nil {
+		return nil, err
+	}
 	q, args, err := tx.BindNamed(query, in)
 	if err != nil {
 		return nil, fmt.Errorf("save member: %w", err)
@@ -279,6 +291,10 @@ func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error)
 	var out memberRow
 	if err := tx.QueryRowxContext(ctx, q, args...).StructScan(&out); err != nil {
 		return nil, fmt.Errorf("save member: %w", err)
+	}
+	// The organisation they typed before may now be nobody's.
+	if err := pruneOrganisations(ctx, tx); err != nil {
+		return nil, err
 	}
 	return out.member()
 }

@@ -66,5 +66,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if _, err := provider.Up(ctx); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
-	return nil
+	// Organisation keys follow Unicode rules that SQL lacks, so Go brings
+	// them up to date after the schema.
+	return db.backfillOrganisations(ctx)
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/rapport-pcn/rapport/bot"
 )
 
-// ListOrganisations returns the network's organisations sorted by name,
-// ignoring case.
+// ListOrganisations returns the network's list of organisations, sorted
+// by key. Organisations that members typed, that admins removed from the
+// list or that were merged into another are not on it.
 func (db *DB) ListOrganisations(ctx context.Context) ([]bot.Organisation, error) {
 	tx, err := db.begin(ctx, true)
 	if err != nil {
@@ -31,8 +32,10 @@ func (db *DB) ListOrganisations(ctx context.Context) ([]bot.Organisation, error)
 }
 
 // AddOrganisation adds an organisation to the list. It returns ECONFLICT
-// when one of the same name, ignoring case and spacing, is there already,
-// and EINVALID for a blank name.
+// when one with the same key (bot.OrganisationKey) is listed already, and
+// EINVALID for a name without letters or digits. An organisation members
+// typed before it was listed becomes listed, under the admin's spelling,
+// and keeps its members.
 func (db *DB) AddOrganisation(ctx context.Context, name string, now time.Time) (*bot.Organisation, error) {
 	tx, err := db.begin(ctx, false)
 	if err != nil {
@@ -50,9 +53,9 @@ func (db *DB) AddOrganisation(ctx context.Context, name string, now time.Time) (
 	return org, nil
 }
 
-// RemoveOrganisation removes the organisation whose name matches, ignoring
-// case and spacing, or returns ENOTFOUND. Members keep the name in their
-// profiles.
+// RemoveOrganisation takes the organisation whose name has the same key
+// off the list, or returns ENOTFOUND. It stays the organisation of its
+// members, who are still never paired with each other.
 func (db *DB) RemoveOrganisation(ctx context.Context, name string) error {
 	tx, err := db.begin(ctx, false)
 	if err != nil {
@@ -69,18 +72,31 @@ func (db *DB) RemoveOrganisation(ctx context.Context, name string) error {
 	return nil
 }
 
-// organisationKey is the name as compared for sameness: lower case, with
-// runs of spaces made one, so " Riverside  Surgery" is "riverside surgery".
-// Go does this rather than SQL, because SQLite's lower() only knows ASCII.
-func organisationKey(name string) string {
-	return strings.ToLower(strings.Join(strings.Fields(name), " "))
+// organisationKey is the name as compared for sameness. Go computes it
+// rather than SQL, because it needs Unicode rules that neither database's
+// lower() has.
+func organisationKey(name string) string { return bot.OrganisationKey(name) }
+
+// organisationName is a name as it is shown and stored: invisible
+// characters out, spacing tidied.
+func organisationName(name string) string {
+	return strings.Join(strings.Fields(bot.CleanText(name)), " ")
 }
+
+// organisationColumns are the organisations columns in organisationRow's
+// order.
+const organisationColumns = `id, name, name_key, listed, sector, merged_into, created_at, updated_at`
 
 // organisationRow is a row of organisations as the databases hold it.
 type organisationRow struct {
-	ID        int64     `db:"id"`
-	Name      string    `db:"name"`
-	CreatedAt time.Time `db:"created_at"`
+	ID         int64         `db:"id"`
+	Name       string        `db:"name"`
+	Key        string        `db:"name_key"`
+	Listed     bool          `db:"listed"`
+	Sector     string        `db:"sector"`
+	MergedInto sql.NullInt64 `db:"merged_into"`
+	CreatedAt  time.Time     `db:"created_at"`
+	UpdatedAt  time.Time     `db:"updated_at"`
 }
 
 func (r organisationRow) organisation() bot.Organisation {
@@ -88,8 +104,9 @@ func (r organisationRow) organisation() bot.Organisation {
 }
 
 func listOrganisations(ctx context.Context, tx *tx) ([]bot.Organisation, error) {
-	const query = `SELECT id, name, created_at
+	const query = `SELECT ` + organisationColumns + `
 		FROM organisations
+		WHERE listed AND merged_into IS NULL
 		ORDER BY name_key, id`
 	var rows []organisationRow
 	if err := tx.SelectContext(ctx, &rows, query); err != nil {
@@ -102,26 +119,58 @@ func listOrganisations(ctx context.Context, tx *tx) ([]bot.Organisation, error) 
 	return orgs, nil
 }
 
+// maxMergeHops bounds how far findOrganisation follows merged_into, so a
+// loop written by mistake cannot hang a query.
+const maxMergeHops = 8
+
+// findOrganisation returns the organisation whose key is key, following
+// merges to the survivor, or nil when there is none.
+func findOrganisation(ctx context.Context, tx *tx, key string) (*organisationRow, error) {
+	const byKey = `SELECT ` + organisationColumns + ` FROM organisations WHERE name_key = $1`
+	const byID = `SELECT ` + organisationColumns + ` FROM organisations WHERE id = $1`
+	var r organisationRow
+	err := tx.GetContext(ctx, &r, byKey, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	for hops := 0; err == nil && r.MergedInto.Valid && hops < maxMergeHops; hops++ {
+		err = tx.GetContext(ctx, &r, byID, r.MergedInto.Int64)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find organisation: %w", err)
+	}
+	return &r, nil
+}
+
 func addOrganisation(ctx context.Context, tx *tx, name string, now time.Time) (*bot.Organisation, error) {
-	// ON CONFLICT DO NOTHING turns a duplicate into "no row returned" on
-	// both databases, so there is no driver-specific error code to decode.
-	const query = `INSERT INTO organisations (name, name_key, created_at)
-		VALUES ($1, $2, $3)
-		ON CONFLICT (name_key) DO NOTHING
-		RETURNING id, name, created_at`
-	name = strings.TrimSpace(name)
+	name = organisationName(name)
 	key := organisationKey(name)
 	if key == "" {
 		return nil, bot.Errorf(bot.EINVALID, "Please give the organisation's name.")
 	}
-	var r organisationRow
-	err := tx.GetContext(ctx, &r, query, name, key, dbTime(now))
-	if errors.Is(err, sql.ErrNoRows) {
-		existing, err := findOrganisationName(ctx, tx, key)
-		if err != nil {
-			return nil, err
+	existing, err := findOrganisation(ctx, tx, key)
+	if err != nil {
+		return nil, err
+	}
+	if existing != nil {
+		if existing.Listed {
+			return nil, bot.Errorf(bot.ECONFLICT, "%s is already on the list.", existing.Name)
 		}
-		return nil, bot.Errorf(bot.ECONFLICT, "%s is already on the list.", existing)
+		// Members typed it before an admin listed it: it is the same
+		// organisation, now under the admin's spelling.
+		return listOrganisation(ctx, tx, existing.ID, name, now)
+	}
+	// ON CONFLICT DO NOTHING turns a concurrent insert of the same key into
+	// "no row returned" on both databases, so there is no driver-specific
+	// error code to decode.
+	const query = `INSERT INTO organisations (name, name_key, listed, created_at, updated_at)
+		VALUES ($1, $2, TRUE, $3, $3)
+		ON CONFLICT (name_key) DO NOTHING
+		RETURNING ` + organisationColumns
+	var r organisationRow
+	err = tx.GetContext(ctx, &r, query, name, key, dbTime(now))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bot.Errorf(bot.ECONFLICT, "%s is already on the list.", name)
 	} else if err != nil {
 		return nil, fmt.Errorf("add organisation: %w", err)
 	}
@@ -129,27 +178,231 @@ func addOrganisation(ctx context.Context, tx *tx, name string, now time.Time) (*
 	return &org, nil
 }
 
-// findOrganisationName returns the listed spelling of the name with key,
-// for messages.
-func findOrganisationName(ctx context.Context, tx *tx, key string) (string, error) {
-	const query = `SELECT name FROM organisations WHERE name_key = $1`
-	var name string
-	if err := tx.GetContext(ctx, &name, query, key); err != nil {
-		return "", fmt.Errorf("find organisation: %w", err)
+// listOrganisation puts organisation id on the list under name, and keeps
+// its members' copy of the name in step.
+func listOrganisation(ctx context.Context, tx *tx, id int64, name string, now time.Time) (*bot.Organisation, error) {
+	const query = `UPDATE organisations SET listed = TRUE, name = $2, updated_at = $3
+		WHERE id = $1
+		RETURNING ` + organisationColumns
+	var r organisationRow
+	if err := tx.GetContext(ctx, &r, query, id, name, dbTime(now)); err != nil {
+		return nil, fmt.Errorf("add organisation: %w", err)
 	}
-	return name, nil
+	const members = `UPDATE members SET organisation = $2 WHERE organisation_id = $1`
+	if _, err := tx.ExecContext(ctx, members, id, name); err != nil {
+		return nil, fmt.Errorf("add organisation: members: %w", err)
+	}
+	org := r.organisation()
+	return &org, nil
 }
 
 func removeOrganisation(ctx context.Context, tx *tx, name string) error {
-	const query = `DELETE FROM organisations WHERE name_key = $1`
-	res, err := tx.ExecContext(ctx, query, organisationKey(name))
+	org, err := findOrganisation(ctx, tx, organisationKey(name))
 	if err != nil {
+		return err
+	}
+	if org == nil || !org.Listed {
+		return bot.Errorf(bot.ENOTFOUND, "%s is not on the list of organisations.", organisationName(name))
+	}
+	const query = `UPDATE organisations SET listed = FALSE, updated_at = $2 WHERE id = $1`
+	if _, err := tx.ExecContext(ctx, query, org.ID, tx.now); err != nil {
 		return fmt.Errorf("remove organisation: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("remove organisation: %w", err)
-	} else if n == 0 {
-		return bot.Errorf(bot.ENOTFOUND, "%s is not on the list of organisations.", strings.TrimSpace(name))
+	return nil
+}
+
+// memberOrganisation returns the organisation a member's profile names,
+// creating an unlisted one when no organisation has its key: two members
+// who type one organisation's name, however spelt, share it. It returns a
+// nil id for a name without letters or digits, which belongs to nobody.
+func memberOrganisation(ctx context.Context, tx *tx, name string) (id *int64, stored string, err error) {
+	name = organisationName(name)
+	key := organisationKey(name)
+	if key == "" {
+		return nil, name, nil
+	}
+	org, err := findOrganisation(ctx, tx, key)
+	if err != nil {
+		return nil, "", err
+	}
+	if org == nil {
+		const insert = `INSERT INTO organisations (name, name_key, listed, created_at, updated_at)
+			VALUES ($1, $2, FALSE, $3, $3)
+			ON CONFLICT (name_key) DO NOTHING`
+		if _, err := tx.ExecContext(ctx, insert, name, key, tx.now); err != nil {
+			return nil, "", fmt.Errorf("save organisation: %w", err)
+		}
+		if org, err = findOrganisation(ctx, tx, key); err != nil {
+			return nil, "", err
+		} else if org == nil {
+			return nil, "", fmt.Errorf("save organisation: %q vanished", key)
+		}
+	}
+	return &org.ID, org.Name, nil
+}
+
+// backfillAdvisoryLock is the PostgreSQL advisory lock that makes replicas
+// starting at once take turns to backfill.
+const backfillAdvisoryLock = 0x52617070_6f727405 // "Rapport", 5
+
+// backfillOrganisations brings organisation identity up to date, in one
+// transaction: it re-keys every organisation with the current
+// bot.OrganisationKey, merging those that now share a key (their members
+// move to the oldest), and links each member whose organisation is only
+// text to the organisation of that key, creating unlisted ones. It runs
+// after every migration, and does nothing once all is in step; so it also
+// catches up when the key's rules change.
+func (db *DB) backfillOrganisations(ctx context.Context) error {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if db.dialect == DialectPostgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(backfillAdvisoryLock)); err != nil {
+			return fmt.Errorf("backfill organisations: lock: %w", err)
+		}
+	}
+	merged, err := rekeyOrganisations(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := linkMemberOrganisations(ctx, tx); err != nil {
+		return err
+	}
+	// Members who left since the last start may have left their typed
+	// organisation behind.
+	if err := pruneOrganisations(ctx, tx); err != nil {
+		return err
+	}
+	if merged {
+		const names = `UPDATE members SET organisation = (SELECT o.name FROM organisations o WHERE o.id = members.organisation_id)
+			WHERE organisation_id IS NOT NULL`
+		if _, err := tx.ExecContext(ctx, names); err != nil {
+			return fmt.Errorf("backfill organisations: names: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("backfill organisations: commit: %w", err)
+	}
+	return nil
+}
+
+// rekeyOrganisations gives every organisation its current key, merging
+// organisations whose keys become one. It reports whether it merged any.
+func rekeyOrganisations(ctx context.Context, tx *tx) (merged bool, err error) {
+	var rows []organisationRow
+	if err := tx.SelectContext(ctx, &rows, `SELECT `+organisationColumns+` FROM organisations ORDER BY id`); err != nil {
+		return false, fmt.Errorf("rekey organisations: %w", err)
+	}
+	survivors := map[string]*organisationRow{}
+	var stale []organisationRow // rows whose key changes
+	for i := range rows {
+		r := &rows[i]
+		key := organisationKey(r.Name)
+		if key == "" {
+			// A name of punctuation alone keeps the key it had: it is
+			// nobody's spelling of another.
+			key = r.Key
+		}
+		s, dup := survivors[key]
+		if !dup {
+			survivors[key] = r
+			if r.Key != key {
+				stale = append(stale, *r)
+				stale[len(stale)-1].Key = key
+			}
+			continue
+		}
+		// Two spellings of one organisation: the older row, or the one not
+		// merged already, survives with both one's members and listing.
+		if s.MergedInto.Valid && !r.MergedInto.Valid {
+			s, r = r, s
+			survivors[key] = s
+			stale = append(stale, *s)
+			stale[len(stale)-1].Key = key
+		}
+		if err := absorbOrganisation(ctx, tx, s.ID, r.ID, r.Listed); err != nil {
+			return false, err
+		}
+		merged = true
+	}
+	// Keys are unique, so move every changing key out of the way before
+	// giving any its new value.
+	for _, r := range stale {
+		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET name_key = $2 WHERE id = $1`, r.ID, fmt.Sprintf("#rekey %d", r.ID)); err != nil {
+			return false, fmt.Errorf("rekey organisations: %w", err)
+		}
+	}
+	for _, r := range stale {
+		if survivors[r.Key].ID != r.ID {
+			continue // absorbed after it was first seen
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET name_key = $2 WHERE id = $1`, r.ID, r.Key); err != nil {
+			return false, fmt.Errorf("rekey organisations: %w", err)
+		}
+	}
+	return merged, nil
+}
+
+// absorbOrganisation moves everything of organisation gone to survivor and
+// deletes gone: they were one organisation spelt two ways.
+func absorbOrganisation(ctx context.Context, tx *tx, survivor, gone int64, listed bool) error {
+	for _, q := range []string{
+		`UPDATE members SET organisation_id = $1 WHERE organisation_id = $2`,
+		`UPDATE organisations SET merged_into = $1 WHERE merged_into = $2`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, survivor, gone); err != nil {
+			return fmt.Errorf("merge organisations: %w", err)
+		}
+	}
+	if listed {
+		if _, err := tx.ExecContext(ctx, `UPDATE organisations SET listed = TRUE WHERE id = $1`, survivor); err != nil {
+			return fmt.Errorf("merge organisations: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = $1`, gone); err != nil {
+		return fmt.Errorf("merge organisations: %w", err)
+	}
+	return nil
+}
+
+// linkMemberOrganisations gives each member whose organisation is only a
+// name the organisation of that name's key.
+func linkMemberOrganisations(ctx context.Context, tx *tx) error {
+	var names []string
+	const query = `SELECT DISTINCT organisation FROM members WHERE organisation_id IS NULL AND organisation <> ''`
+	if err := tx.SelectContext(ctx, &names, query); err != nil {
+		return fmt.Errorf("link members' organisations: %w", err)
+	}
+	for _, name := range names {
+		id, stored, err := memberOrganisation(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if id == nil {
+			continue
+		}
+		const link = `UPDATE members SET organisation_id = $1, organisation = $2
+			WHERE organisation_id IS NULL AND organisation = $3`
+		if _, err := tx.ExecContext(ctx, link, *id, stored, name); err != nil {
+			return fmt.Errorf("link members' organisations: %w", err)
+		}
+	}
+	return nil
+}
+
+// pruneOrganisations deletes the organisations nobody belongs to that are
+// not on the list: a name one member typed goes when they change it or
+// leave, as the rest of what they wrote does. Listed organisations, and
+// those an organisation was merged into or from, stay.
+func pruneOrganisations(ctx context.Context, tx *tx) error {
+	const query = `DELETE FROM organisations
+		WHERE NOT listed AND merged_into IS NULL
+		AND NOT EXISTS (SELECT 1 FROM members m WHERE m.organisation_id = organisations.id)
+		AND NOT EXISTS (SELECT 1 FROM organisations a WHERE a.merged_into = organisations.id)`
+	if _, err := tx.ExecContext(ctx, query); err != nil {
+		return fmt.Errorf("prune organisations: %w", err)
 	}
 	return nil
 }

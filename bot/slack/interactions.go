@@ -43,7 +43,7 @@ func (a *Adapter) onProfileSubmit(ctx context.Context, cb slack.InteractionCallb
 	form := formFromState(cb.View.State)
 	u := bot.User{Platform: Platform, ID: cb.User.ID, Name: cb.User.Name}
 
-	name, known, err := a.lookupUser(ctx, cb.User.ID)
+	name, first, known, err := a.lookupUser(ctx, cb.User.ID)
 	switch {
 	case err != nil:
 		// Slack is slow or busy: carry on with the name from the payload
@@ -55,7 +55,7 @@ func (a *Adapter) onProfileSubmit(ctx context.Context, cb slack.InteractionCallb
 			bot.FieldOrganisation: "We couldn't find your account in this Slack workspace, so we can't save a profile for it. If you've just joined, please try again in a few minutes.",
 		}), nil
 	default:
-		u.Name = name
+		u.Name, u.FirstName = name, first
 	}
 
 	m, joined, err := a.svc.SaveProfile(ctx, u, form)
@@ -79,20 +79,23 @@ func (a *Adapter) onProfileSubmit(ctx context.Context, cb slack.InteractionCallb
 	}
 }
 
-// lookupUser asks Slack for the user's name. known is false when Slack does
-// not know the user or the account is deactivated or a bot.
-func (a *Adapter) lookupUser(ctx context.Context, id string) (name string, known bool, err error) {
+// lookupUser asks Slack for the user's full name and the name to greet them
+// by: the profile's first name, or failing that their display name, which
+// people choose for themselves (bot.FirstName skips a title in it). known
+// is false when Slack does not know the user or the account is deactivated
+// or a bot.
+func (a *Adapter) lookupUser(ctx context.Context, id string) (name, first string, known bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, userLookupBudget)
 	defer cancel()
 	info, err := a.api.GetUserInfoContext(ctx, id)
 	if slackErrorIs(err, "user_not_found", "users_not_found") {
-		return "", false, nil
+		return "", "", false, nil
 	}
 	if err != nil {
-		return "", false, err
+		return "", "", false, err
 	}
 	if info.Deleted || info.IsBot {
-		return "", false, nil
+		return "", "", false, nil
 	}
 	name = info.Profile.RealName
 	if name == "" {
@@ -101,7 +104,11 @@ func (a *Adapter) lookupUser(ctx context.Context, id string) (name string, known
 	if name == "" {
 		name = info.Profile.DisplayName
 	}
-	return name, true, nil
+	first = info.Profile.FirstName
+	if first == "" {
+		first = info.Profile.DisplayName
+	}
+	return name, first, true, nil
 }
 
 func (a *Adapter) onBlockAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) (any, func(context.Context)) {

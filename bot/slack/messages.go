@@ -176,7 +176,10 @@ func welcomeMessage(st *bot.Status, joined bool, loc *time.Location) (md, []slac
 	m := st.Member
 	head := md("Thanks, your profile is updated.")
 	if joined {
-		head = mdf("Welcome to Rapport%s! Your profile is saved.", firstName(m.Name))
+		head = "Welcome to Rapport! Your profile is saved."
+		if name := bot.FirstName(*m); name != "" {
+			head = mdf("Welcome to Rapport, %s! Your profile is saved.", name)
+		}
 	}
 	next := md("Your introductions will come in a direct message like this one.")
 	if !st.NextRound.IsZero() {
@@ -191,13 +194,6 @@ func welcomeMessage(st *bot.Status, joined bool, loc *time.Location) (md, []slac
 		context("", mdf("Change anything with `%s`. Take a break with `%s pause`. See everything we store with `%s export`, or erase it with `%s leave`.", bot.CommandName, bot.CommandName, bot.CommandName, bot.CommandName)).
 		done()
 	return head + " " + next, blocks
-}
-
-func firstName(name string) string {
-	if f := strings.Fields(name); len(f) > 0 {
-		return ", " + f[0]
-	}
-	return ""
 }
 
 // leaveConfirmReply asks before erasing anything.

@@ -65,6 +65,7 @@ func profileView(d *bot.ProfileDraft, channelID string) slack.ModalViewRequest {
 		selectInput(bot.FieldOrganisation, "Practice or organisation", orgOptions, other, f.Organisation,
 			"Not listed? Choose \"Another organisation\" and type its name below."),
 		textInput(bot.FieldOrgOther, "Organisation name, if not listed", f.OrganisationOther, bot.MaxOrganisationLen, true, "e.g. Northfield Community Pharmacy"),
+		differentOrganisationInput(f.OrganisationIsNew),
 		selectInput(bot.FieldSector, "Sector", choiceOptions(bot.Sectors), nil, f.Sector, ""),
 		selectInput(bot.FieldRole, "Role", choiceOptions(bot.Roles), nil, f.Role, ""),
 		selectInput(bot.FieldCareerStage, "Career stage", choiceOptions(bot.CareerStages), nil, f.CareerStage, ""),
@@ -117,6 +118,7 @@ func formFromState(state *slack.ViewState) bot.ProfileForm {
 	return bot.ProfileForm{
 		Organisation:      selected(bot.FieldOrganisation),
 		OrganisationOther: get(bot.FieldOrgOther).Value,
+		OrganisationIsNew: len(get(bot.FieldOrgIsNew).SelectedOptions) > 0,
 		Sector:            selected(bot.FieldSector),
 		Role:              selected(bot.FieldRole),
 		CareerStage:       selected(bot.FieldCareerStage),
@@ -244,6 +246,20 @@ func textInput(block, label, initial string, maxLen int, optional bool, placehol
 	el.MaxLength = min(max(maxLen, utf8.RuneCountInString(initial)), maxInputLen)
 	in := slack.NewInputBlock(block, plain(label), nil, el)
 	in.Optional = optional
+	return in
+}
+
+// differentOrganisationInput is the box a member ticks when the form asks
+// "Did you mean …?" about a listed organisation and theirs really is
+// another one.
+func differentOrganisationInput(ticked bool) *slack.InputBlock {
+	box := option("different", "It's a different organisation")
+	el := slack.NewCheckboxGroupsBlockElement(valueActionID, box)
+	if ticked {
+		el.InitialOptions = []*slack.OptionBlockObject{box}
+	}
+	in := slack.NewInputBlock(bot.FieldOrgIsNew, plain("Not the one we suggest?"), plain("Tick this only if we ask \"Did you mean…?\" and yours is not that organisation."), el)
+	in.Optional = true
 	return in
 }
 

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/rapport-pcn/rapport/bot"
 )
 
 // This file is the one place that knows how text becomes Slack markup and
@@ -166,13 +168,7 @@ func splitMD(t md, n int) []md {
 
 // truncateRunes shortens plain text to at most n characters, ending it with
 // "…".
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return strings.TrimRight(string(r[:n-1]), " ") + "…"
-}
+func truncateRunes(s string, n int) string { return bot.Truncate(s, n) }
 
 // mdObj is a mrkdwn text object of at most n characters.
 func mdObj(t md, n int) *slack.TextBlockObject {

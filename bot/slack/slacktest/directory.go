@@ -19,6 +19,8 @@ type User struct {
 	RealName string
 	// DisplayName is the name shown in Slack; it may be empty, as in Slack.
 	DisplayName string
+	// FirstName is the profile's first name; it may be empty, as in Slack.
+	FirstName string
 	// TZ is the IANA time zone; AddUser sets Europe/London when empty.
 	TZ string
 	// Deleted marks a deactivated account.
@@ -139,6 +141,7 @@ func (ws *Workspace) userJSON(u *User) obj {
 			"real_name_normalized":    u.RealName,
 			"display_name":            u.DisplayName,
 			"display_name_normalized": u.DisplayName,
+			"first_name":              u.FirstName,
 			"team":                    ws.cfg.teamID,
 		},
 		"is_admin":            false,
