@@ -227,19 +227,23 @@ type MeetupStore interface {
 
 	// UpdateMeetup saves m's details (not its host, status or
 	// announcement), bumps its version, and moves members from the waiting
-	// list to going, in order, while places are free. It returns the
-	// meetup as stored and the members moved. Returns ENOTFOUND, and
-	// ECONFLICT when the meetup has been cancelled.
-	UpdateMeetup(ctx context.Context, m *Meetup) (*Meetup, []Attendee, error)
+	// list to going, in order, while places are free, queueing a
+	// NoticeMeetupPromoted to each. It then calls notify with the change
+	// (Before and After as stored, Notify holding every answer, Promoted)
+	// and queues the notices it returns, all in one transaction. Returns
+	// ENOTFOUND, and ECONFLICT when the meetup has been cancelled.
+	UpdateMeetup(ctx context.Context, m *Meetup, notify func(*MeetupChange) []Notice) (*MeetupChange, error)
 
-	// CancelMeetup cancels the meetup and returns it with the members who
-	// were going, maybe going or waiting. Returns ENOTFOUND, and ECONFLICT
-	// when it was cancelled already.
-	CancelMeetup(ctx context.Context, id int64, now time.Time) (*Meetup, []Attendee, error)
+	// CancelMeetup cancels the meetup, calls notify with the change (Notify
+	// holding every answer) and queues the notices it returns, in one
+	// transaction. Returns ENOTFOUND, and ECONFLICT when it was cancelled
+	// already.
+	CancelMeetup(ctx context.Context, id int64, now time.Time, notify func(*MeetupChange) []Notice) (*MeetupChange, error)
 
 	// RespondToMeetup records the member's answer (RSVPGoing, RSVPMaybe
-	// or RSVPNotGoing). Going to a full meetup joins the end of the
-	// waiting list; a place freed moves the first on the list up. Answers
+	// or RSVPNotGoing). Going to a full meetup, or to one anybody is
+	// waiting for, joins the end of the waiting list; a place freed moves
+	// the first on the list up, and queues a NoticeMeetupPromoted. Answers
 	// are counted in the order the store commits them, exactly, however
 	// many arrive at once. Returns ENOTFOUND when the meetup does not
 	// exist or the member has not joined, and ECONFLICT when the meetup has been cancelled.
@@ -273,8 +277,10 @@ type MeetupStore interface {
 
 	// FillFreePlaces moves members from the waiting list to going, in
 	// order, wherever a scheduled meetup that has not started at now has
-	// free places that no answer filled (a member going left the network,
-	// say). It returns each meetup changed with the members moved.
+	// free places that nothing else filled, and queues a
+	// NoticeMeetupPromoted to each. Every change that frees a place fills
+	// it already; this is a safety net. It returns each meetup changed
+	// with the members moved.
 	FillFreePlaces(ctx context.Context, now time.Time) ([]MeetupPromotion, error)
 
 	// FinishMeetupReminder records a claimed reminder as sent or, when
@@ -300,6 +306,15 @@ type Meetups struct {
 	// ReminderEvery is how often due reminders are looked for; zero means
 	// every 30 seconds.
 	ReminderEvery time.Duration
+	// OnQueued is called when a change queues messages to members, so
+	// that a waiting delivery worker sends them at once.
+	OnQueued func()
+}
+
+func (s *Meetups) queued() {
+	if s.OnQueued != nil {
+		s.OnQueued()
+	}
 }
 
 // reminderClaimTTL is how long a claimed reminder may stay unsent before
@@ -452,7 +467,7 @@ func (s *Meetups) EditDraft(ctx context.Context, u User, id int64) (*Meetup, Mee
 // EFORBIDDEN, and ECONFLICT when the meetup has been cancelled or has
 // started.
 func (s *Meetups) Edit(ctx context.Context, u User, id int64, f MeetupForm) (*MeetupChange, error) {
-	before, _, err := s.EditDraft(ctx, u, id)
+	_, _, err := s.EditDraft(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
@@ -462,36 +477,60 @@ func (s *Meetups) Edit(ctx context.Context, u User, id int64, f MeetupForm) (*Me
 	}
 	next.ID = id
 	s.setReminderTimes(next)
-	after, promoted, err := s.Store.UpdateMeetup(ctx, next)
+	// Who is told what is decided in the transaction that changes the
+	// meetup, and queued there, so no message is lost with the process.
+	c, err := s.Store.UpdateMeetup(ctx, next, func(c *MeetupChange) []Notice {
+		c.Changed = changes(c.Before, c.After)
+		if len(c.Changed) == 0 {
+			c.Notify = nil
+			return nil
+		}
+		// Those just moved up hear that instead.
+		c.Notify = slices.DeleteFunc(toTell(c.Notify, u), func(a Attendee) bool {
+			return slices.ContainsFunc(c.Promoted, func(p Attendee) bool { return p.MemberID == a.MemberID })
+		})
+		params := NoticeParams{MeetupID: id, Changed: c.Changed}
+		if slices.Contains(c.Changed, "title") {
+			params.Title = c.Before.Title
+		}
+		return noticesTo(c.Notify, NoticeMeetupChanged, params)
+	})
 	if err != nil {
 		return nil, gone(err)
 	}
-	c := &MeetupChange{Before: before, After: after, Changed: changes(before, after), Promoted: promoted}
-	if len(c.Changed) > 0 {
-		as, err := s.Store.MeetupAttendees(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		c.Notify = toTell(as, u)
-	}
+	s.queued()
 	return c, nil
 }
 
-// Cancel cancels the meetup, for its host or an admin, and returns who to
-// tell. Returns ENOTFOUND, EFORBIDDEN, and ECONFLICT when it was cancelled
-// already.
+// Cancel cancels the meetup, for its host or an admin, and tells everyone
+// who answered going, maybe or waiting. Returns ENOTFOUND, EFORBIDDEN, and
+// ECONFLICT when it was cancelled already.
 func (s *Meetups) Cancel(ctx context.Context, u User, id int64) (*MeetupChange, error) {
 	before, err := s.manageable(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
-	after, as, err := s.Store.CancelMeetup(ctx, id, s.now())
+	c, err := s.Store.CancelMeetup(ctx, id, s.now(), func(c *MeetupChange) []Notice {
+		c.Changed = []string{"status"}
+		c.Notify = toTell(c.Notify, u)
+		return noticesTo(c.Notify, NoticeMeetupCancelled, NoticeParams{MeetupID: id})
+	})
 	if ErrorCode(err) == ECONFLICT {
 		return nil, Errorf(ECONFLICT, "%q was cancelled already.", truncate(before.Title, 40))
 	} else if err != nil {
 		return nil, gone(err)
 	}
-	return &MeetupChange{Before: before, After: after, Changed: []string{"status"}, Notify: toTell(as, u)}, nil
+	s.queued()
+	return c, nil
+}
+
+// noticesTo is the same notice to each attendee.
+func noticesTo(as []Attendee, kind string, p NoticeParams) []Notice {
+	out := make([]Notice, 0, len(as))
+	for _, a := range as {
+		out = append(out, Notice{MemberID: a.MemberID, Kind: kind, Params: p})
+	}
+	return out
 }
 
 // toTell keeps the attendees who would want to hear about a change: going,
@@ -565,6 +604,9 @@ func (s *Meetups) Respond(ctx context.Context, u User, id int64, answer string) 
 		return nil, Errorf(ECONFLICT, "Sorry, %q has been cancelled.", truncate(m.Title, 40))
 	case err != nil:
 		return nil, gone(err)
+	}
+	if len(out.Promoted) > 0 {
+		s.queued()
 	}
 	return out, nil
 }
@@ -654,10 +696,15 @@ func (s *Meetups) FinishReminder(ctx context.Context, r MeetupReminder, sent boo
 	return s.Store.FinishMeetupReminder(ctx, r, sent, s.now())
 }
 
-// FillFreePlaces gives places freed outside an answer (by members who
-// left) to the people waiting, and returns who moved up where.
+// FillFreePlaces gives any place still free to the people waiting (every
+// change that frees one fills it already; this is a safety net), and
+// returns who moved up where. Those moved are told through the outbox.
 func (s *Meetups) FillFreePlaces(ctx context.Context) ([]MeetupPromotion, error) {
-	return s.Store.FillFreePlaces(ctx, s.now())
+	ps, err := s.Store.FillFreePlaces(ctx, s.now())
+	if len(ps) > 0 {
+		s.queued()
+	}
+	return ps, err
 }
 
 // CalendarLinks returns "add to calendar" links for Google Calendar and

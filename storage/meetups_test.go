@@ -144,23 +144,23 @@ func TestWaitingListMovesUpInOrder(t *testing.T) {
 		// A bigger capacity moves the rest up.
 		next := *out.Meetup
 		next.Capacity = 3
-		after, promoted, err := db.UpdateMeetup(ctx, &next)
+		c, err := db.UpdateMeetup(ctx, &next, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(promoted) != 1 || promoted[0].UserID != u[4] || after.Counts.Going != 3 {
-			t.Errorf("after edit: promoted %+v, counts %+v", promoted, after.Counts)
+		if len(c.Promoted) != 1 || c.Promoted[0].UserID != u[4] || c.After.Counts.Going != 3 {
+			t.Errorf("after edit: promoted %+v, counts %+v", c.Promoted, c.After.Counts)
 		}
 
 		// Cancelled meetups take no answers and cannot be changed.
-		if _, tell, err := db.CancelMeetup(ctx, m.ID, testNow); err != nil || len(tell) != 3 {
-			t.Fatalf("cancel: %v, tell %d", err, len(tell))
+		if c, err := db.CancelMeetup(ctx, m.ID, testNow, nil); err != nil || countStatus(c.Notify, bot.RSVPGoing) != 3 {
+			t.Fatalf("cancel: %v, %+v", err, c)
 		}
 		_, err = db.RespondToMeetup(ctx, m.ID, "slack", u[2], bot.RSVPGoing, testNow)
 		wantCode(t, err, bot.ECONFLICT)
-		_, _, err = db.UpdateMeetup(ctx, &next)
+		_, err = db.UpdateMeetup(ctx, &next, nil)
 		wantCode(t, err, bot.ECONFLICT)
-		_, _, err = db.CancelMeetup(ctx, m.ID, testNow)
+		_, err = db.CancelMeetup(ctx, m.ID, testNow, nil)
 		wantCode(t, err, bot.ECONFLICT)
 		_, err = db.RespondToMeetup(ctx, 9999, "slack", u[2], bot.RSVPGoing, testNow)
 		wantCode(t, err, bot.ENOTFOUND)
@@ -315,4 +315,14 @@ func TestCreateMeetupIsIdempotentAndNeedsAMember(t *testing.T) {
 			t.Errorf("list: %+v", list)
 		}
 	})
+}
+
+func countStatus(as []bot.Attendee, status string) int {
+	n := 0
+	for _, a := range as {
+		if a.Status == status {
+			n++
+		}
+	}
+	return n
 }

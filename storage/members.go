@@ -317,8 +317,6 @@ func setPause(ctx context.Context, tx *tx, platform, userID string, paused bool,
 // refer to members declare ON DELETE CASCADE, so removing the row removes
 // theirs in the same transaction; anything kept without a foreign key (by
 // platform user ID, say) must be deleted here too.
-// partnerLeftText tells a member their partner left before the intro.
-const partnerLeftText = "The person we were about to introduce you to is no longer taking part, so this round's introduction is off. Sorry about that: you'll be first in line in the next round."
 
 func deleteMember(ctx context.Context, tx *tx, id int64) error {
 	// An intro's explanation speaks of everyone in it, so intros the member
@@ -343,9 +341,12 @@ func deleteMember(ctx context.Context, tx *tx, id int64) error {
 		if _, err := tx.ExecContext(ctx, leftOut, p.RoundID, p.MemberID, "Their partner left before the introduction was sent."); err != nil {
 			return fmt.Errorf("delete member: partners: %w", err)
 		}
-		if err := queue(ctx, tx, bot.OutboxNotice, 0, p.MemberID, partnerLeftText, tx.now, tx.now); err != nil {
-			return err
+		if err := queueNotices(ctx, tx, []bot.Notice{{MemberID: p.MemberID, Kind: bot.NoticePartnerLeft}}, tx.now); err != nil {
+			return fmt.Errorf("delete member: %w", err)
 		}
+	}
+	if err := releaseMeetupPlaces(ctx, tx, id); err != nil {
+		return fmt.Errorf("delete member: %w", err)
 	}
 	const intros = `DELETE FROM intros WHERE id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
 	if _, err := tx.ExecContext(ctx, intros, id); err != nil {

@@ -3,7 +3,6 @@ package storage_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -158,7 +157,7 @@ func TestIgnoredIntrosPauseAMember(t *testing.T) {
 		msgs, _ := db.ClaimOutbox(ctx, now, now.Add(-time.Hour), 10)
 		notices := 0
 		for _, msg := range msgs {
-			if msg.Kind == bot.OutboxNotice && strings.Contains(msg.Text, "resume") {
+			if msg.Kind == bot.OutboxNotice && msg.Notice == bot.NoticeAutoPaused && msg.Params.Count == 3 {
 				notices++
 			}
 		}
@@ -274,7 +273,7 @@ func TestLeavingBeforeDeliveryTellsThePartner(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(msgs) != 1 || msgs[0].Kind != bot.OutboxNotice || msgs[0].UserID != ms[1].UserID || !strings.Contains(msgs[0].Text, "first in line") {
+		if len(msgs) != 1 || msgs[0].Kind != bot.OutboxNotice || msgs[0].UserID != ms[1].UserID || msgs[0].Notice != bot.NoticePartnerLeft {
 			t.Fatalf("queued %+v, want one notice to the partner", msgs)
 		}
 		snap, err := db.RoundSnapshot(ctx)

@@ -21,6 +21,7 @@ type deliveryFixture struct {
 	ws      *slacktest.Workspace
 	rounds  *bot.Rounds
 	out     bot.Deliverer
+	pause   *bot.Pause
 	members []bot.Member
 }
 
@@ -57,7 +58,8 @@ func newDeliveryFixtureWith(t testing.TB, target storagetest.Target, n int, limi
 		// whole outbox.
 		DeliveryAPI: slackbot.NewDeliveryClient(f.ws.BotToken(), f.ws.APIURL()),
 	})
-	f.out = a.Deliverer()
+	f.pause = &bot.Pause{}
+	f.out = a.Deliverer(f.pause)
 	return f
 }
 
@@ -67,7 +69,7 @@ func (f *deliveryFixture) run(t testing.TB) (*bot.Round, *bot.Delivery, context.
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &bot.Delivery{Store: f.db, Out: f.out, Idle: 50 * time.Millisecond}
+	d := &bot.Delivery{Store: f.db, Out: f.out, Idle: 50 * time.Millisecond, Pause: f.pause}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = d.Run(ctx); close(done) }()
@@ -121,7 +123,7 @@ func TestInterruptedSendIsNotRepeated(t *testing.T) {
 			}
 
 			// Another worker takes over the stale claim.
-			d := &bot.Delivery{Store: f.db, Out: f.out, StaleAfter: 200 * time.Millisecond, Idle: 50 * time.Millisecond}
+			d := &bot.Delivery{Store: f.db, Out: f.out, StaleAfter: 200 * time.Millisecond, Idle: 50 * time.Millisecond, Pause: f.pause}
 			rctx, cancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { _ = d.Run(rctx); close(done) }()
@@ -316,7 +318,7 @@ func benchmarkDeliverRound(b *testing.B, target storagetest.Target) {
 		planned := time.Since(start)
 		before := introPostCount(f.ws)
 		opensBefore := len(f.ws.CallsTo("conversations.open"))
-		d := &bot.Delivery{Store: f.db, Out: f.out}
+		d := &bot.Delivery{Store: f.db, Out: f.out, Pause: f.pause}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { _ = d.Run(ctx); close(done) }()

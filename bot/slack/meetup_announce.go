@@ -10,11 +10,6 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// announcers holds, per adapter, which announcements are being brought up
-// to date. It lives here rather than in Adapter so that meetups keep to
-// their own files.
-var announcers sync.Map // *Adapter -> *announcer
-
 // announcer coalesces announcement updates: while one update of a meetup
 // is in flight, further requests only mark it dirty, and the updater goes
 // round again. Two hundred clicks in a second cost a handful of
@@ -27,9 +22,8 @@ type announcer struct {
 	dirty map[int64]bool
 }
 
-func (a *Adapter) announcer() *announcer {
-	v, _ := announcers.LoadOrStore(a, &announcer{busy: map[int64]bool{}, dirty: map[int64]bool{}})
-	return v.(*announcer)
+func newAnnouncer() *announcer {
+	return &announcer{busy: map[int64]bool{}, dirty: map[int64]bool{}}
 }
 
 // announceEvery spaces repeated updates of one announcement, about
@@ -47,7 +41,7 @@ const maxAnnounceAttempts = 6
 // meetup's version again and goes round if it moved, so an older rendering
 // (from another replica, say) cannot be left showing.
 func (a *Adapter) refreshAnnouncement(ctx context.Context, id int64) {
-	an := a.announcer()
+	an := a.announcer
 	an.mu.Lock()
 	if an.busy[id] {
 		an.dirty[id] = true
@@ -161,8 +155,9 @@ func (a *Adapter) RunMeetupReminders(ctx context.Context) error {
 	}
 }
 
-// fillFreePlaces moves waiting lists up where members going have left
-// the network, telling those moved and updating the announcements.
+// fillFreePlaces moves waiting lists up wherever a place is still free
+// (a safety net: whatever frees a place fills it at once), and updates
+// the announcements. Those moved are told through the outbox.
 func (a *Adapter) fillFreePlaces(ctx context.Context) {
 	ps, err := a.meetups.FillFreePlaces(ctx)
 	if err != nil && ctx.Err() == nil {
@@ -170,7 +165,6 @@ func (a *Adapter) fillFreePlaces(ctx context.Context) {
 	}
 	for _, p := range ps {
 		a.log.Info("meetup waiting list moved up", "meetup", p.Meetup.ID, "moved", len(p.Promoted))
-		a.tellPromoted(ctx, p.Meetup, p.Promoted)
 		a.refreshAnnouncement(ctx, p.Meetup.ID)
 	}
 }
