@@ -326,3 +326,166 @@ func countStatus(as []bot.Attendee, status string) int {
 	}
 	return n
 }
+
+// rsvpStatuses returns each answer to the meetup by user ID, with the
+// place on the waiting list after a slash: "waiting/1".
+func rsvpStatuses(t *testing.T, db *storage.DB, id int64) map[string]string {
+	t.Helper()
+	as, err := db.MeetupAttendees(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, a := range as {
+		out[a.UserID] = a.Status
+		if a.Status == bot.RSVPWaiting {
+			out[a.UserID] = fmt.Sprintf("waiting/%d", a.Position)
+		}
+	}
+	return out
+}
+
+// promotionNotices returns, by user ID, the meetups whose promotion
+// notices are queued.
+func promotionNotices(t *testing.T, db *storage.DB) map[string][]int64 {
+	t.Helper()
+	msgs, err := db.ClaimOutbox(context.Background(), utc.Add(time.Minute), utc.Add(-time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]int64{}
+	for _, m := range msgs {
+		if m.Kind == bot.OutboxNotice && m.Notice == bot.NoticeMeetupPromoted {
+			out[m.UserID] = append(out[m.UserID], m.Params.MeetupID)
+		}
+	}
+	return out
+}
+
+// A member going who leaves Rapport, or whose account can no longer be
+// reached, frees their place in the same transaction: the first waiting
+// has it and is told through the outbox, and a latecomer pressing Going
+// joins the end of the list.
+func TestFreedPlaceGoesToTheFirstWaiting(t *testing.T) {
+	for _, how := range []string{"leaves", "unreachable"} {
+		t.Run(how, func(t *testing.T) {
+			eachDB(t, func(t *testing.T, db *storage.DB) {
+				ctx := context.Background()
+				u := joinMembers(t, db, 5)
+				m := createMeetup(t, db, u[0], newMeetup(1))
+				for _, user := range u[1:4] {
+					if _, err := db.RespondToMeetup(ctx, m.ID, "slack", user, bot.RSVPGoing, testNow); err != nil {
+						t.Fatal(err)
+					}
+				}
+				switch how {
+				case "leaves":
+					if err := db.DeleteMember(ctx, "slack", u[1]); err != nil {
+						t.Fatal(err)
+					}
+				case "unreachable":
+					gone, err := db.FindMember(ctx, "slack", u[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := db.MarkUnreachable(ctx, 0, []int64{gone.ID}, nil, testNow); err != nil {
+						t.Fatal(err)
+					}
+				}
+				late, err := db.RespondToMeetup(ctx, m.ID, "slack", u[4], bot.RSVPGoing, testNow)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if late.Status != bot.RSVPWaiting || late.Position != 2 {
+					t.Errorf("the latecomer: %s at %d, want waiting at 2", late.Status, late.Position)
+				}
+				got := rsvpStatuses(t, db, m.ID)
+				if got[u[2]] != bot.RSVPGoing || got[u[3]] != "waiting/1" || got[u[4]] != "waiting/2" {
+					t.Errorf("answers %v; want %s going, %s then %s waiting", got, u[2], u[3], u[4])
+				}
+				if n := promotionNotices(t, db); len(n) != 1 || len(n[u[2]]) != 1 || n[u[2]][0] != m.ID {
+					t.Errorf("promotion notices %v, want one to %s", n, u[2])
+				}
+			})
+		})
+	}
+}
+
+// A place left free by anything else (here, a row removed by hand) is
+// never taken by a new Going while anyone waits: the first waiting has it.
+func TestGoingNeverJumpsTheQueue(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		u := joinMembers(t, db, 4)
+		m := createMeetup(t, db, u[0], newMeetup(1))
+		for _, user := range u[1:3] {
+			if _, err := db.RespondToMeetup(ctx, m.ID, "slack", user, bot.RSVPGoing, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.SQLX().ExecContext(ctx, db.SQLX().Rebind(`DELETE FROM meetup_rsvps WHERE status = 'going'`)); err != nil {
+			t.Fatal(err)
+		}
+		out, err := db.RespondToMeetup(ctx, m.ID, "slack", u[3], bot.RSVPGoing, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != bot.RSVPWaiting {
+			t.Errorf("a new Going took the place from the waiting list: %+v", out)
+		}
+		if len(out.Promoted) != 1 || out.Promoted[0].UserID != u[2] {
+			t.Errorf("promoted %+v, want %s, who was waiting", out.Promoted, u[2])
+		}
+	})
+}
+
+// An edit and a cancellation queue their notices in their own
+// transaction, decided against the meetup as it was under the lock.
+func TestMeetupChangesQueueTheirNotices(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		u := joinMembers(t, db, 3)
+		m := createMeetup(t, db, u[0], newMeetup(0))
+		for _, user := range u[1:] {
+			if _, err := db.RespondToMeetup(ctx, m.ID, "slack", user, bot.RSVPGoing, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next := *m
+		next.Title = "First5 supper"
+		var before string
+		_, err := db.UpdateMeetup(ctx, &next, func(c *bot.MeetupChange) []bot.Notice {
+			before = c.Before.Title
+			var out []bot.Notice
+			for _, a := range c.Notify {
+				out = append(out, bot.Notice{MemberID: a.MemberID, Kind: bot.NoticeMeetupChanged, Params: bot.NoticeParams{MeetupID: m.ID, Changed: []string{"title"}, Title: c.Before.Title}})
+			}
+			return out
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before != "First5 lunch" {
+			t.Errorf("notify saw the title before as %q", before)
+		}
+		if _, err := db.CancelMeetup(ctx, m.ID, testNow, func(c *bot.MeetupChange) []bot.Notice {
+			return []bot.Notice{{MemberID: c.Notify[0].MemberID, Kind: bot.NoticeMeetupCancelled, Params: bot.NoticeParams{MeetupID: m.ID}}}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := db.ClaimOutbox(ctx, utc.Add(time.Minute), utc.Add(-time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, msg := range msgs {
+			kinds[msg.Notice]++
+			if msg.Notice == bot.NoticeMeetupChanged && (msg.Params.Title != "First5 lunch" || msg.Params.MeetupID != m.ID) {
+				t.Errorf("change notice params %+v", msg.Params)
+			}
+		}
+		if kinds[bot.NoticeMeetupChanged] != 2 || kinds[bot.NoticeMeetupCancelled] != 1 {
+			t.Errorf("queued %v, want 2 changes and 1 cancellation", kinds)
+		}
+	})
+}

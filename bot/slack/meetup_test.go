@@ -58,9 +58,10 @@ const (
 
 // replica is one running bot sharing the database and the workspace.
 type replica struct {
-	meetups *bot.Meetups
-	adapter *slackbot.Adapter
-	stop    func()
+	meetups  *bot.Meetups
+	adapter  *slackbot.Adapter
+	delivery *bot.Delivery
+	stop     func()
 }
 
 func newReplica(t *testing.T, ws *slacktest.Workspace, db *storage.DB, c *clock) *replica {
@@ -68,20 +69,26 @@ func newReplica(t *testing.T, ws *slacktest.Workspace, db *storage.DB, c *clock)
 	m := &bot.Meetups{Store: db, Now: c.Now, Location: london, AnnounceChannel: "C0MEETUPS1", ReminderEvery: 20 * time.Millisecond}
 	svc := &bot.Service{Store: db, Now: c.Now, Location: london}
 	a := slackbot.New(svc, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{Now: c.Now, Location: london, Meetups: m})
-	return &replica{meetups: m, adapter: a}
+	d := &bot.Delivery{Store: db, Out: a.Deliverer(nil), Now: c.Now, Idle: 20 * time.Millisecond}
+	m.OnQueued = d.Wake
+	return &replica{meetups: m, adapter: a, delivery: d}
 }
 
-// start runs the replica's reminder loop until stop or the test's end.
+// start runs the replica's reminder loop and its outbox delivery until
+// stop or the test's end.
 func (r *replica) start(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- r.adapter.RunMeetupReminders(ctx) }()
+	go func() { done <- r.delivery.Run(ctx) }()
 	var once sync.Once
 	r.stop = func() {
 		once.Do(func() {
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("RunMeetupReminders: %v", err)
+			for range 2 {
+				if err := <-done; err != nil {
+					t.Errorf("replica stopped: %v", err)
+				}
 			}
 		})
 	}
@@ -249,7 +256,8 @@ func TestMeetupReminderAfterDowntime(t *testing.T) {
 }
 
 // A member going who leaves Rapport frees their place: the first person
-// waiting moves up and hears by DM, without anyone else answering.
+// waiting moves up at once, in the same transaction, and hears by DM
+// through the outbox, without anyone else answering.
 func TestMeetupPlaceFreedByLeaving(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
@@ -268,11 +276,19 @@ func TestMeetupPlaceFreedByLeaving(t *testing.T) {
 			if err := db.DeleteMember(context.Background(), slackbot.Platform, bobby); err != nil {
 				t.Fatal(err)
 			}
+			// Before any sweep: a latecomer cannot take the place.
+			late, err := r.meetups.Respond(context.Background(), bot.User{Platform: slackbot.Platform, ID: dan}, m.ID, bot.RSVPGoing)
+			if err != nil || late.Status != bot.RSVPWaiting {
+				t.Fatalf("a latecomer's Going: %+v, %v; want waiting", late, err)
+			}
+			got, err := r.meetups.Get(context.Background(), m.ID)
+			if err != nil || got.Counts != (bot.RSVPCounts{Going: 1, Waiting: 1}) {
+				t.Errorf("counts %+v, %v", got.Counts, err)
+			}
 			r.start(t)
 			waitDMs(t, ws, cara, "a place has opened up", 1)
-			got, err := r.meetups.Get(context.Background(), m.ID)
-			if err != nil || got.Counts != (bot.RSVPCounts{Going: 1}) {
-				t.Errorf("counts %+v, %v", got.Counts, err)
+			if n := len(ws.DMs(dan)); n != 0 {
+				t.Errorf("the latecomer got %d DMs", n)
 			}
 		})
 	}
