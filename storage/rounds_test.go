@@ -415,3 +415,72 @@ func TestLargeRoundStoredWhole(t *testing.T) {
 		}
 	})
 }
+
+// With one member too many for the hard rules (five from one practice,
+// four from another, and colleagues never paired), someone is left out
+// every round. The other practice's four are new each week, so every
+// possible pair is as good as any other and only fairness decides. Over
+// the recent rounds nobody is left out a second time before everyone else
+// has been once, and each is told kindly, in words that never mention who
+// chose not to be paired with whom.
+func TestNobodyLeftOutTwiceBeforeEveryoneOnce(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		join := func(id, org string) *bot.Member {
+			m := &bot.Member{Platform: "slack", UserID: id, Name: id + " Member", Status: bot.StatusActive,
+				Profile: bot.Profile{Organisation: org, Sector: "gp_practice", Role: "other",
+					CareerStage: "established", Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+			if err := db.SaveMember(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		var many []int64
+		for i := range 5 {
+			many = append(many, join(fmt.Sprintf("U%07dF", i), "Riverside Surgery").ID)
+		}
+		r := &bot.Rounds{Store: db, Settings: bot.RoundSettings{IgnoredLimit: 100}}
+		period := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+		var order []int64
+		var visitors []string
+		for week := range len(many) + 1 {
+			for _, v := range visitors {
+				if _, err := db.SetPause(ctx, "slack", v, true, nil, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			visitors = visitors[:0]
+			for i := range 4 {
+				visitors = append(visitors, join(fmt.Sprintf("U%03d%04dV", week, i), "Northfield Pharmacy").UserID)
+			}
+			_, plan, err := r.Run(ctx, period.AddDate(0, 0, 7*week), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(plan.LeftOut) != 1 {
+				t.Fatalf("week %d: %d left out, want 1", week, len(plan.LeftOut))
+			}
+			out := plan.LeftOut[0].Member.ID
+			order = append(order, out)
+			told := 0
+			for _, n := range plan.Notices {
+				if n.MemberID == out && n.Kind == bot.NoticeLeftOut {
+					told++
+				}
+			}
+			if told != 1 {
+				t.Errorf("week %d: the member left out was queued %d kind notices, want 1", week, told)
+			}
+		}
+		seen := map[int64]bool{}
+		for week, id := range order[:len(many)] {
+			if seen[id] {
+				t.Fatalf("left out in turn %v: member %d left out again in week %d before everyone else had been once", order, id, week)
+			}
+			seen[id] = true
+		}
+		if order[len(many)] == order[len(many)-1] {
+			t.Errorf("left out in turn %v: the member left out last week, promised to go first, was left out again", order)
+		}
+	})
+}
