@@ -297,6 +297,7 @@ func attempt(m OutboxMessage) Attempt {
 func (d *Delivery) sendNotice(ctx context.Context, m OutboxMessage) error {
 	n, err := d.noticeMessage(ctx, m)
 	if err == errSkipNotice {
+		d.Log.Info("notice no longer applies; skipped", "kind", m.Notice, "outbox", m.ID)
 		d.finish(m, OutboxSkipped, "")
 		return nil
 	} else if err != nil {

@@ -273,12 +273,14 @@ func TestNoticesAreRenderedAtSendTime(t *testing.T) {
 }
 
 // Meetup notices are skipped when they no longer apply: the meetup is
-// gone or cancelled, or the member moved up has said can't go since.
+// gone, cancelled or moved, or the member has said can't go since.
 func TestMeetupNoticesThatNoLongerApplyAreSkipped(t *testing.T) {
 	st := newFakeStore()
+	soon := deliveryNow.Add(time.Hour)
+	moved := soon.Add(-30 * time.Minute)
 	meetups := map[int64]*Meetup{
 		1: {ID: 1, Title: "Lunch", Status: MeetupCancelled},
-		2: {ID: 2, Title: "Walk", Status: MeetupScheduled},
+		2: {ID: 2, Title: "Walk", Status: MeetupScheduled, StartsAt: soon},
 	}
 	st.findMeetup = func(id int64) (*Meetup, error) {
 		if m, ok := meetups[id]; ok {
@@ -296,20 +298,25 @@ func TestMeetupNoticesThatNoLongerApplyAreSkipped(t *testing.T) {
 	}}
 	d := newTestDelivery(st, out)
 	for i, m := range []OutboxMessage{
-		{MemberID: 1, UserID: "U1", Notice: NoticeMeetupChanged, Params: NoticeParams{MeetupID: 1}},   // cancelled since
-		{MemberID: 1, UserID: "U1", Notice: NoticeMeetupCancelled, Params: NoticeParams{MeetupID: 1}}, // sent
-		{MemberID: 1, UserID: "U1", Notice: NoticeMeetupPromoted, Params: NoticeParams{MeetupID: 3}},  // gone
-		{MemberID: 1, UserID: "U1", Notice: NoticeMeetupPromoted, Params: NoticeParams{MeetupID: 2}},  // can't go since
-		{MemberID: 2, UserID: "U2", Notice: NoticeMeetupPromoted, Params: NoticeParams{MeetupID: 2}},  // sent
+		{MemberID: 1, UserID: "U1", Notice: NoticeMeetupChanged, Params: NoticeParams{MeetupID: 1}},                                                  // cancelled since
+		{MemberID: 1, UserID: "U1", Notice: NoticeMeetupCancelled, Params: NoticeParams{MeetupID: 1}},                                                // sent
+		{MemberID: 1, UserID: "U1", Notice: NoticeMeetupPromoted, Params: NoticeParams{MeetupID: 3}},                                                 // gone
+		{MemberID: 1, UserID: "U1", Notice: NoticeMeetupPromoted, Params: NoticeParams{MeetupID: 2}},                                                 // can't go since
+		{MemberID: 2, UserID: "U2", Notice: NoticeMeetupPromoted, Params: NoticeParams{MeetupID: 2}},                                                 // sent
+		{MemberID: 2, UserID: "U2", Notice: NoticeMeetupReminder, Params: NoticeParams{MeetupID: 2, Reminder: ReminderHourBefore, StartsAt: &moved}}, // moved since
+		{MemberID: 1, UserID: "U1", Notice: NoticeMeetupReminder, Params: NoticeParams{MeetupID: 2, Reminder: ReminderHourBefore, StartsAt: &soon}},  // can't go since
+		{MemberID: 2, UserID: "U2", Notice: NoticeMeetupReminder, Params: NoticeParams{MeetupID: 2, Reminder: ReminderHourBefore, StartsAt: &soon}},  // sent
 	} {
 		m.ID, m.Kind, m.Attempts = int64(50+i), OutboxNotice, 1
 		d.send(context.Background(), m)
 	}
-	want := []string{NoticeMeetupCancelled + ":U1", NoticeMeetupPromoted + ":U2"}
+	want := []string{NoticeMeetupCancelled + ":U1", NoticeMeetupPromoted + ":U2", NoticeMeetupReminder + ":U2"}
 	if !slices.Equal(sent, want) {
 		t.Errorf("sent %v, want %v", sent, want)
 	}
-	if st.finished[50] != OutboxSkipped || st.finished[52] != OutboxSkipped || st.finished[53] != OutboxSkipped {
-		t.Errorf("finished %v; want the three that no longer apply skipped", st.finished)
+	for _, id := range []int64{50, 52, 53, 55, 56} {
+		if st.finished[id] != OutboxSkipped {
+			t.Errorf("message %d finished %q; want those that no longer apply skipped", id, st.finished[id])
+		}
 	}
 }

@@ -263,17 +263,16 @@ type MeetupStore interface {
 	// first. Returns ENOTFOUND when they have not joined.
 	MemberMeetups(ctx context.Context, platform, userID string, from time.Time) ([]MemberMeetup, error)
 
-	// DueMeetupReminders returns the reminders due at now and not yet sent
-	// nor claimed since staleBefore: for members going to a scheduled
-	// meetup that has not started, whose answer came before the reminder
-	// fell due.
-	DueMeetupReminders(ctx context.Context, now, staleBefore time.Time) ([]MeetupReminder, error)
+	// DueMeetupReminders returns the reminders due at now and not yet
+	// queued: for members going to a scheduled meetup that has not
+	// started, whose answer came before the reminder fell due.
+	DueMeetupReminders(ctx context.Context, now time.Time) ([]MeetupReminder, error)
 
-	// ClaimMeetupReminder claims r for sending, if it is still owed (the
-	// member is still going and the meetup has not moved) and nobody has
-	// sent it or claimed it since staleBefore. Of several callers at once,
-	// one gets true.
-	ClaimMeetupReminder(ctx context.Context, r MeetupReminder, now, staleBefore time.Time) (bool, error)
+	// QueueMeetupReminder records r as sent and queues its
+	// NoticeMeetupReminder, in one transaction, if it is still owed (the
+	// member is still going and the meetup has not moved or begun) and
+	// nobody has queued it. Of several callers at once, one gets true.
+	QueueMeetupReminder(ctx context.Context, r MeetupReminder, now time.Time) (bool, error)
 
 	// FillFreePlaces moves members from the waiting list to going, in
 	// order, wherever a scheduled meetup that has not started at now has
@@ -282,10 +281,6 @@ type MeetupStore interface {
 	// it already; this is a safety net. It returns each meetup changed
 	// with the members moved.
 	FillFreePlaces(ctx context.Context, now time.Time) ([]MeetupPromotion, error)
-
-	// FinishMeetupReminder records a claimed reminder as sent or, when
-	// sent is false, releases it to be tried again (a few times at most).
-	FinishMeetupReminder(ctx context.Context, r MeetupReminder, sent bool, now time.Time) error
 }
 
 // Meetups carries out /meetup: announcing events, RSVPs and reminders.
@@ -316,10 +311,6 @@ func (s *Meetups) queued() {
 		s.OnQueued()
 	}
 }
-
-// reminderClaimTTL is how long a claimed reminder may stay unsent before
-// another replica takes it over (its claimant having died mid-send).
-const reminderClaimTTL = 5 * time.Minute
 
 func (s *Meetups) now() time.Time {
 	if s.Now == nil {
@@ -665,7 +656,7 @@ type DueReminder struct {
 // DueReminders returns the reminders due now that nobody has sent.
 func (s *Meetups) DueReminders(ctx context.Context) ([]DueReminder, error) {
 	now := s.now()
-	rs, err := s.Store.DueMeetupReminders(ctx, now, now.Add(-reminderClaimTTL))
+	rs, err := s.Store.DueMeetupReminders(ctx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -684,16 +675,14 @@ func (s *Meetups) DueReminders(ctx context.Context) ([]DueReminder, error) {
 	return out, nil
 }
 
-// ClaimReminder claims r for this process; false means another has it or
-// it is no longer owed.
-func (s *Meetups) ClaimReminder(ctx context.Context, r MeetupReminder) (bool, error) {
-	now := s.now()
-	return s.Store.ClaimMeetupReminder(ctx, r, now, now.Add(-reminderClaimTTL))
-}
-
-// FinishReminder records a claimed reminder as sent, or releases it.
-func (s *Meetups) FinishReminder(ctx context.Context, r MeetupReminder, sent bool) error {
-	return s.Store.FinishMeetupReminder(ctx, r, sent, s.now())
+// QueueReminder queues r for the outbox to send, unless another replica
+// has or it is no longer owed; queued says whether this call did.
+func (s *Meetups) QueueReminder(ctx context.Context, r MeetupReminder) (queued bool, err error) {
+	queued, err = s.Store.QueueMeetupReminder(ctx, r, s.now())
+	if queued {
+		s.queued()
+	}
+	return queued, err
 }
 
 // FillFreePlaces gives any place still free to the people waiting (every

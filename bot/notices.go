@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Notice kinds: what a direct message to one member is about. A notice is
@@ -37,6 +38,10 @@ const (
 	NoticeMeetupChanged = "meetup_changed"
 	// NoticeMeetupCancelled tells a member meetup Params.MeetupID is off.
 	NoticeMeetupCancelled = "meetup_cancelled"
+	// NoticeMeetupReminder reminds a member going to meetup
+	// Params.MeetupID, starting at Params.StartsAt, that it is near
+	// (Params.Reminder is ReminderDayBefore or ReminderHourBefore).
+	NoticeMeetupReminder = "meetup_reminder"
 )
 
 // Notice is a direct message to one member, queued in the outbox in the
@@ -55,8 +60,10 @@ type NoticeParams struct {
 	Members  []int64  `json:"members,omitempty"`
 	Count    int      `json:"count,omitempty"`
 	MeetupID int64    `json:"meetup_id,omitempty"`
-	Changed  []string `json:"changed,omitempty"`
-	Title    string   `json:"title,omitempty"`
+	Changed  []string   `json:"changed,omitempty"`
+	Title    string     `json:"title,omitempty"`
+	Reminder string     `json:"reminder,omitempty"`
+	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
 // NoticeMessage is a notice put together at send time, for a Deliverer to
@@ -73,6 +80,8 @@ type NoticeMessage struct {
 	// Changed and TitleBefore say what a NoticeMeetupChanged changed.
 	Changed     []string
 	TitleBefore string
+	// Reminder is which reminder a NoticeMeetupReminder is.
+	Reminder string
 }
 
 // LeftMemberName stands for a member who has left Rapport, wherever
@@ -131,7 +140,7 @@ func (d *Delivery) noticeMessage(ctx context.Context, m OutboxMessage) (*NoticeM
 			who = append(who, name)
 		}
 		n.Text = fmt.Sprintf(unreachableFormat, joinNames(who))
-	case NoticeMeetupPromoted, NoticeMeetupChanged, NoticeMeetupCancelled:
+	case NoticeMeetupPromoted, NoticeMeetupChanged, NoticeMeetupCancelled, NoticeMeetupReminder:
 		mt, err := d.Store.FindMeetup(ctx, p.MeetupID)
 		if ErrorCode(err) == ENOTFOUND {
 			return nil, errSkipNotice
@@ -141,7 +150,10 @@ func (d *Delivery) noticeMessage(ctx context.Context, m OutboxMessage) (*NoticeM
 		if m.Notice != NoticeMeetupCancelled && mt.Status == MeetupCancelled {
 			return nil, errSkipNotice // the cancellation says all there is
 		}
-		if m.Notice == NoticeMeetupPromoted {
+		if m.Notice == NoticeMeetupReminder && (p.StartsAt == nil || !p.StartsAt.Equal(mt.StartsAt) || !d.Now().Before(mt.StartsAt)) {
+			return nil, errSkipNotice // moved (it earns reminders of its own) or begun
+		}
+		if m.Notice == NoticeMeetupPromoted || m.Notice == NoticeMeetupReminder {
 			going, err := d.stillGoing(ctx, mt.ID, m.MemberID)
 			if err != nil {
 				return nil, err
@@ -150,7 +162,7 @@ func (d *Delivery) noticeMessage(ctx context.Context, m OutboxMessage) (*NoticeM
 				return nil, errSkipNotice // they said can't go since
 			}
 		}
-		n.Meetup, n.Changed, n.TitleBefore = mt, p.Changed, p.Title
+		n.Meetup, n.Changed, n.TitleBefore, n.Reminder = mt, p.Changed, p.Title, p.Reminder
 		if n.TitleBefore == "" {
 			n.TitleBefore = mt.Title
 		}

@@ -34,10 +34,6 @@ func (db *DB) beginMeetupWrite(ctx context.Context) (*tx, func(), error) {
 	return t, release, nil
 }
 
-// reminderMaxAttempts is how many failed sends a reminder gets before it
-// is given up.
-const reminderMaxAttempts = 3
-
 func errMeetupNotFound() error {
 	return bot.Errorf(bot.ENOTFOUND, "That meetup does not exist.")
 }
@@ -709,8 +705,8 @@ func (db *DB) MemberMeetups(ctx context.Context, platform, userID string, from t
 
 // reminderDue selects, for one kind of reminder, the members it is owed
 // to at $1: going to a scheduled meetup that has not started, since before
-// the reminder fell due, and not sent, given up, or claimed since $2.
-// %[1]s is the kind and %[2]s the column holding its due time.
+// the reminder fell due, and not yet queued for sending. %[1]s is the kind
+// and %[2]s the column holding its due time.
 const reminderDue = `SELECT m.id AS meetup_id, r.member_id, mem.platform, mem.user_id,
 		'%[1]s' AS kind, m.starts_at
 	FROM meetups m
@@ -720,8 +716,7 @@ const reminderDue = `SELECT m.id AS meetup_id, r.member_id, mem.platform, mem.us
 		AND r.status_at <= m.%[2]s
 		AND NOT EXISTS (SELECT 1 FROM meetup_reminders x
 			WHERE x.meetup_id = m.id AND x.member_id = r.member_id AND x.kind = '%[1]s'
-			AND x.starts_at = m.starts_at
-			AND (x.sent_at IS NOT NULL OR x.attempts >= %[4]d OR x.claimed_at >= $2))
+			AND x.starts_at = m.starts_at AND x.sent_at IS NOT NULL)
 	ORDER BY m.starts_at, m.id, r.seq
 	LIMIT 1000`
 
@@ -734,10 +729,10 @@ type reminderRow struct {
 	StartsAt time.Time `db:"starts_at"`
 }
 
-// DueMeetupReminders returns the reminders owed at now, not sent nor
-// claimed since staleBefore. A day-before reminder is owed until the
-// hour-before one falls due, so nobody gets both at once after downtime.
-func (db *DB) DueMeetupReminders(ctx context.Context, now, staleBefore time.Time) ([]bot.MeetupReminder, error) {
+// DueMeetupReminders returns the reminders owed at now and not yet
+// queued. A day-before reminder is owed until the hour-before one falls
+// due, so nobody gets both at once after downtime.
+func (db *DB) DueMeetupReminders(ctx context.Context, now time.Time) ([]bot.MeetupReminder, error) {
 	tx, err := db.begin(ctx, true)
 	if err != nil {
 		return nil, err
@@ -750,8 +745,8 @@ func (db *DB) DueMeetupReminders(ctx context.Context, now, staleBefore time.Time
 	}
 	for _, k := range kinds {
 		var rows []reminderRow
-		query := fmt.Sprintf(reminderDue, k.kind, k.column, k.extra, reminderMaxAttempts)
-		if err := tx.SelectContext(ctx, &rows, query, dbTime(now), dbTime(staleBefore)); err != nil {
+		query := fmt.Sprintf(reminderDue, k.kind, k.column, k.extra)
+		if err := tx.SelectContext(ctx, &rows, query, dbTime(now)); err != nil {
 			return nil, fmt.Errorf("due meetup reminders: %w", err)
 		}
 		for _, r := range rows {
@@ -767,12 +762,13 @@ func (db *DB) DueMeetupReminders(ctx context.Context, now, staleBefore time.Time
 	return out, nil
 }
 
-// ClaimMeetupReminder claims r if it is still owed and nobody has sent it
-// or holds a claim newer than staleBefore. The primary key of
-// meetup_reminders makes concurrent claims of one reminder serialise: on
-// conflict, the row is only taken over when its claim is stale, and rows
-// affected says whether this caller won.
-func (db *DB) ClaimMeetupReminder(ctx context.Context, r bot.MeetupReminder, now, staleBefore time.Time) (bool, error) {
+// QueueMeetupReminder records r as sent and queues its notice in one
+// transaction, if it is still owed and nobody has queued it. The primary
+// key of meetup_reminders makes concurrent callers serialise: on conflict
+// the row is only taken when it was never sent (a claim left from before
+// reminders went through the outbox), and rows affected says whether this
+// caller won.
+func (db *DB) QueueMeetupReminder(ctx context.Context, r bot.MeetupReminder, now time.Time) (bool, error) {
 	tx, done, err := db.beginMeetupWrite(ctx)
 	if err != nil {
 		return false, err
@@ -785,54 +781,36 @@ func (db *DB) ClaimMeetupReminder(ctx context.Context, r bot.MeetupReminder, now
 		WHERE m.id = $1 AND m.status = 'scheduled' AND m.starts_at = $3 AND m.starts_at > $4`
 	var n int
 	if err := tx.GetContext(ctx, &n, owed, r.MeetupID, r.MemberID, dbTime(r.StartsAt), dbTime(now)); err != nil {
-		return false, fmt.Errorf("claim meetup reminder: %w", err)
+		return false, fmt.Errorf("queue meetup reminder: %w", err)
 	}
 	if n == 0 {
 		return false, nil
 	}
-	const claim = `INSERT INTO meetup_reminders (meetup_id, member_id, kind, starts_at, claimed_at)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (meetup_id, member_id, kind, starts_at) DO UPDATE SET claimed_at = excluded.claimed_at
-		WHERE meetup_reminders.sent_at IS NULL AND meetup_reminders.attempts < $6
-			AND (meetup_reminders.claimed_at IS NULL OR meetup_reminders.claimed_at < $7)`
-	res, err := tx.ExecContext(ctx, claim, r.MeetupID, r.MemberID, r.Kind, dbTime(r.StartsAt), dbTime(now), reminderMaxAttempts, dbTime(staleBefore))
+	const sent = `INSERT INTO meetup_reminders (meetup_id, member_id, kind, starts_at, claimed_at, sent_at)
+		VALUES ($1, $2, $3, $4, $5, $5)
+		ON CONFLICT (meetup_id, member_id, kind, starts_at) DO UPDATE SET claimed_at = excluded.claimed_at, sent_at = excluded.sent_at
+		WHERE meetup_reminders.sent_at IS NULL`
+	res, err := tx.ExecContext(ctx, sent, r.MeetupID, r.MemberID, r.Kind, dbTime(r.StartsAt), dbTime(now))
 	if err != nil {
-		return false, fmt.Errorf("claim meetup reminder: %w", err)
+		return false, fmt.Errorf("queue meetup reminder: %w", err)
 	}
 	won, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("claim meetup reminder: %w", err)
+		return false, fmt.Errorf("queue meetup reminder: %w", err)
+	}
+	if won != 1 {
+		return false, nil
+	}
+	starts := dbTime(r.StartsAt)
+	notice := bot.Notice{MemberID: r.MemberID, Kind: bot.NoticeMeetupReminder,
+		Params: bot.NoticeParams{MeetupID: r.MeetupID, Reminder: r.Kind, StartsAt: &starts}}
+	if err := queueNotices(ctx, tx, []bot.Notice{notice}, now); err != nil {
+		return false, fmt.Errorf("queue meetup reminder: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("claim meetup reminder: commit: %w", err)
+		return false, fmt.Errorf("queue meetup reminder: commit: %w", err)
 	}
-	return won == 1, nil
-}
-
-// FinishMeetupReminder marks a claimed reminder sent, or releases it and
-// counts the failed attempt.
-func (db *DB) FinishMeetupReminder(ctx context.Context, r bot.MeetupReminder, sent bool, now time.Time) error {
-	tx, done, err := db.beginMeetupWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	defer tx.Rollback()
-	query := `UPDATE meetup_reminders SET sent_at = $5
-		WHERE meetup_id = $1 AND member_id = $2 AND kind = $3 AND starts_at = $4`
-	args := []any{r.MeetupID, r.MemberID, r.Kind, dbTime(r.StartsAt), dbTime(now)}
-	if !sent {
-		query = `UPDATE meetup_reminders SET claimed_at = NULL, attempts = attempts + 1
-			WHERE meetup_id = $1 AND member_id = $2 AND kind = $3 AND starts_at = $4`
-		args = args[:4]
-	}
-	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-		return fmt.Errorf("finish meetup reminder: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("finish meetup reminder: commit: %w", err)
-	}
-	return nil
+	return true, nil
 }
 
 // exportMeetups adds the meetups the member hosted or answered to x.

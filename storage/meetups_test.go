@@ -167,10 +167,10 @@ func TestWaitingListMovesUpInOrder(t *testing.T) {
 	})
 }
 
-// Of replicas claiming the same reminder at once, one wins; a sent one is
-// not owed again; a claim abandoned by a dead replica is taken over once
-// stale.
-func TestReminderClaimedOnce(t *testing.T) {
+// Of replicas queueing the same reminder at once, one wins, and its
+// notice is queued in the same transaction; a queued one is not owed
+// again; someone who changes to can't go is owed nothing.
+func TestReminderQueuedOnce(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		u := joinMembers(t, db, 3)
@@ -181,8 +181,7 @@ func TestReminderClaimedOnce(t *testing.T) {
 			}
 		}
 		dayBefore := m.DayReminderAt.Add(time.Minute)
-		stale := dayBefore.Add(-5 * time.Minute)
-		due, err := db.DueMeetupReminders(ctx, dayBefore, stale)
+		due, err := db.DueMeetupReminders(ctx, dayBefore)
 		if err != nil || len(due) != 2 || due[0].Kind != bot.ReminderDayBefore {
 			t.Fatalf("due = %+v, %v", due, err)
 		}
@@ -192,34 +191,35 @@ func TestReminderClaimedOnce(t *testing.T) {
 		for replica := range 4 {
 			wg.Go(func() {
 				for _, r := range due {
-					won, err := db.ClaimMeetupReminder(ctx, r, dayBefore, stale)
+					won, err := db.QueueMeetupReminder(ctx, r, dayBefore)
 					if err != nil {
 						t.Error(err)
 					}
 					if won {
 						if prev, dup := wins.LoadOrStore(r.UserID, replica); dup {
-							t.Errorf("%s claimed by replicas %v and %d", r.UserID, prev, replica)
+							t.Errorf("%s queued by replicas %v and %d", r.UserID, prev, replica)
 						}
 					}
 				}
 			})
 		}
 		wg.Wait()
-		if err := db.FinishMeetupReminder(ctx, due[0], true, dayBefore); err != nil {
+		if again, _ := db.DueMeetupReminders(ctx, dayBefore.Add(time.Hour)); len(again) != 0 {
+			t.Errorf("owed again: %+v", again)
+		}
+		msgs, err := db.ClaimOutbox(ctx, dayBefore, dayBefore.Add(-time.Hour), 10)
+		if err != nil {
 			t.Fatal(err)
 		}
-		// due[1]'s claimant died. Not owed while its claim is fresh...
-		if again, _ := db.DueMeetupReminders(ctx, dayBefore, stale); len(again) != 0 {
-			t.Errorf("owed again at once: %+v", again)
+		got := map[string]int{}
+		for _, msg := range msgs {
+			if msg.Notice == bot.NoticeMeetupReminder && msg.Params.MeetupID == m.ID && msg.Params.Reminder == bot.ReminderDayBefore &&
+				msg.Params.StartsAt != nil && msg.Params.StartsAt.Equal(m.StartsAt) {
+				got[msg.UserID]++
+			}
 		}
-		// ...and taken over once it is stale.
-		later := dayBefore.Add(10 * time.Minute)
-		again, err := db.DueMeetupReminders(ctx, later, later.Add(-5*time.Minute))
-		if err != nil || len(again) != 1 || again[0].UserID != due[1].UserID {
-			t.Fatalf("after the claim went stale: %+v, %v", again, err)
-		}
-		if won, err := db.ClaimMeetupReminder(ctx, again[0], later, later.Add(-5*time.Minute)); !won || err != nil {
-			t.Errorf("stale claim not taken over: %v %v", won, err)
+		if len(got) != 2 || got[u[1]] != 1 || got[u[2]] != 1 {
+			t.Errorf("reminder notices queued %v, want one each to %s and %s", got, u[1], u[2])
 		}
 
 		// Someone who changes to can't go is owed nothing.
@@ -227,12 +227,12 @@ func TestReminderClaimedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		hourBefore := m.HourReminderAt.Add(time.Second)
-		due, _ = db.DueMeetupReminders(ctx, hourBefore, hourBefore.Add(-5*time.Minute))
+		due, _ = db.DueMeetupReminders(ctx, hourBefore)
 		if len(due) != 1 || due[0].UserID != u[1] || due[0].Kind != bot.ReminderHourBefore {
 			t.Errorf("hour before: %+v", due)
 		}
-		if won, _ := db.ClaimMeetupReminder(ctx, bot.MeetupReminder{MeetupID: m.ID, MemberID: due[0].MemberID + 1, Kind: bot.ReminderHourBefore, StartsAt: m.StartsAt}, hourBefore, hourBefore); won {
-			t.Errorf("claimed a reminder for someone not going")
+		if won, _ := db.QueueMeetupReminder(ctx, bot.MeetupReminder{MeetupID: m.ID, MemberID: due[0].MemberID + 1, Kind: bot.ReminderHourBefore, StartsAt: m.StartsAt}, hourBefore); won {
+			t.Errorf("queued a reminder for someone not going")
 		}
 	})
 }

@@ -222,6 +222,8 @@ func noticeContent(n *bot.NoticeMessage, loc *time.Location) (string, []slack.Bl
 		return changedMessage(&bot.MeetupChange{Before: &bot.Meetup{Title: n.TitleBefore}, After: n.Meetup, Changed: n.Changed}, loc)
 	case bot.NoticeMeetupCancelled:
 		return cancelledMessage(n.Meetup, loc), nil
+	case bot.NoticeMeetupReminder:
+		return reminderMessage(bot.DueReminder{MeetupReminder: bot.MeetupReminder{MeetupID: n.Meetup.ID, Kind: n.Reminder}, Meetup: n.Meetup}, loc)
 	}
 	return escape(n.Text), nil
 }

@@ -129,12 +129,12 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// RunMeetupReminders sends meetup reminders as they fall due, and gives
-// places freed by members who left to the people waiting, until ctx is
+// RunMeetupReminders queues meetup reminders for the outbox as they fall
+// due, and gives any place still free to the people waiting, until ctx is
 // cancelled. It looks at once, then every Meetups.ReminderInterval, so
 // reminders that fell due while the bot was down go out at start (if the
 // meetup has not begun). Several replicas may run it: each reminder is
-// claimed in the database before it is sent.
+// queued once, in the database.
 func (a *Adapter) RunMeetupReminders(ctx context.Context) error {
 	if a.meetups == nil {
 		<-ctx.Done()
@@ -143,7 +143,7 @@ func (a *Adapter) RunMeetupReminders(ctx context.Context) error {
 	t := time.NewTicker(a.meetups.ReminderInterval())
 	defer t.Stop()
 	for {
-		if _, err := a.SendDueMeetupReminders(ctx); err != nil && ctx.Err() == nil {
+		if _, err := a.QueueDueMeetupReminders(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("could not send meetup reminders", "err", err)
 		}
 		a.fillFreePlaces(ctx)
@@ -169,10 +169,10 @@ func (a *Adapter) fillFreePlaces(ctx context.Context) {
 	}
 }
 
-// SendDueMeetupReminders sends the reminders due now that no replica has
-// sent, and returns how many this call sent. A reminder whose message
-// fails is released to be tried again on a later pass.
-func (a *Adapter) SendDueMeetupReminders(ctx context.Context) (int, error) {
+// QueueDueMeetupReminders queues the reminders due now that no replica
+// has queued, for the outbox to send, and returns how many this call
+// queued.
+func (a *Adapter) QueueDueMeetupReminders(ctx context.Context) (int, error) {
 	if a.meetups == nil {
 		return 0, nil
 	}
@@ -180,32 +180,20 @@ func (a *Adapter) SendDueMeetupReminders(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	sent := 0
+	queued := 0
 	for _, r := range due {
 		if ctx.Err() != nil {
 			break
 		}
-		won, err := a.meetups.ClaimReminder(ctx, r.MeetupReminder)
+		won, err := a.meetups.QueueReminder(ctx, r.MeetupReminder)
 		if err != nil {
-			a.log.Error("could not claim a meetup reminder", "meetup", r.MeetupID, "user", r.UserID, "err", err)
+			a.log.Error("could not queue a meetup reminder", "meetup", r.MeetupID, "user", r.UserID, "err", err)
 			continue
 		}
-		if !won {
-			continue
+		if won {
+			a.log.Info("meetup reminder queued", "meetup", r.MeetupID, "user", r.UserID, "kind", r.Kind)
+			queued++
 		}
-		text, blocks := reminderMessage(r, a.loc)
-		err = a.dm(ctx, r.UserID, text, blocks)
-		// Recorded even when shutting down, so the claim is not left to go
-		// stale.
-		if ferr := a.meetups.FinishReminder(context.WithoutCancel(ctx), r.MeetupReminder, err == nil); ferr != nil {
-			a.log.Error("could not record a meetup reminder", "meetup", r.MeetupID, "user", r.UserID, "err", ferr)
-		}
-		if err != nil {
-			a.log.Warn("could not send a meetup reminder; will retry", "meetup", r.MeetupID, "user", r.UserID, "kind", r.Kind, "err", err)
-			continue
-		}
-		a.log.Info("meetup reminder sent", "meetup", r.MeetupID, "user", r.UserID, "kind", r.Kind)
-		sent++
 	}
-	return sent, nil
+	return queued, nil
 }

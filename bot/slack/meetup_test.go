@@ -95,6 +95,20 @@ func (r *replica) start(t *testing.T) {
 	t.Cleanup(r.stop)
 }
 
+// deliver runs the replica's outbox delivery alone, without its reminder
+// loop, until the test's end.
+func (r *replica) deliver(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.delivery.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("delivery stopped: %v", err)
+		}
+	})
+}
+
 func dmsContaining(ws *slacktest.Workspace, user, s string) int {
 	n := 0
 	for _, m := range ws.DMs(user) {
@@ -211,8 +225,8 @@ func TestMeetupRemindersOnceAcrossReplicasAndRestarts(t *testing.T) {
 
 			// Once it has started, nothing more is sent.
 			c.Set(at("2026-06-03 12:31"))
-			if n, err := fresh.adapter.SendDueMeetupReminders(context.Background()); n != 0 || err != nil {
-				t.Errorf("after the start: sent %d, %v", n, err)
+			if n, err := fresh.adapter.QueueDueMeetupReminders(context.Background()); n != 0 || err != nil {
+				t.Errorf("after the start: queued %d, %v", n, err)
 			}
 		})
 	}
@@ -232,22 +246,34 @@ func TestMeetupReminderAfterDowntime(t *testing.T) {
 
 			c.Set(at("2026-06-02 13:00")) // down from before 09:00 until now
 			answer(t, r.meetups, cara, m.ID, bot.RSVPGoing)
-			if n, err := r.adapter.SendDueMeetupReminders(context.Background()); n != 1 || err != nil {
-				t.Fatalf("sent %d, %v; want 1", n, err)
+			if n, err := r.adapter.QueueDueMeetupReminders(context.Background()); n != 1 || err != nil {
+				t.Fatalf("queued %d, %v; want 1", n, err)
 			}
-			if dmsContaining(ws, bobby, "is tomorrow") != 1 || len(ws.DMs(cara)) != 0 {
-				t.Errorf("bobby %d DMs, cara %d", len(ws.DMs(bobby)), len(ws.DMs(cara)))
+			r.deliver(t)
+			waitDMs(t, ws, bobby, "is tomorrow", 1)
+			if len(ws.DMs(cara)) != 0 {
+				t.Errorf("cara, who said yes after it fell due, got %d DMs", len(ws.DMs(cara)))
 			}
 
-			// A reminder whose message fails is tried again on the next pass.
+			// A reminder whose message fails is tried again by the outbox.
 			c.Set(at("2026-06-03 11:30"))
 			ws.FailNext("chat.postMessage", 1, slacktest.Fault{Error: "fatal_error"})
-			if n, _ := r.adapter.SendDueMeetupReminders(context.Background()); n != 1 {
-				t.Errorf("first pass sent %d; want cara's only, bobby's failing", n)
+			if n, _ := r.adapter.QueueDueMeetupReminders(context.Background()); n != 2 {
+				t.Errorf("queued %d; want both", n)
 			}
-			if n, _ := r.adapter.SendDueMeetupReminders(context.Background()); n != 1 {
-				t.Errorf("second pass sent %d; want bobby's retry", n)
+			if n, _ := r.adapter.QueueDueMeetupReminders(context.Background()); n != 0 {
+				t.Errorf("queued %d again; want none", n)
 			}
+			// Once the failure is recorded, the retry waits in the outbox;
+			// the clock moves on to it.
+			var retry time.Time
+			waitFor(t, func() bool {
+				retry, _ = db.NextOutboxDue(context.Background())
+				return retry.After(c.Now())
+			})
+			c.Set(retry.Add(time.Second))
+			waitDMs(t, ws, bobby, "starts in an hour", 1)
+			waitDMs(t, ws, cara, "starts in an hour", 1)
 			if dmsContaining(ws, bobby, "starts in an hour") != 1 || dmsContaining(ws, cara, "starts in an hour") != 1 {
 				t.Errorf("hour-before reminders: bobby %v, cara %v", ws.DMs(bobby), ws.DMs(cara))
 			}
