@@ -56,10 +56,10 @@ type Notice struct {
 // hold IDs and codes, looked up again at send time; Title is the one
 // piece of member text, kept only for a meetup whose title has changed.
 type NoticeParams struct {
-	Text     string   `json:"text,omitempty"`
-	Members  []int64  `json:"members,omitempty"`
-	Count    int      `json:"count,omitempty"`
-	MeetupID int64    `json:"meetup_id,omitempty"`
+	Text     string     `json:"text,omitempty"`
+	Members  []int64    `json:"members,omitempty"`
+	Count    int        `json:"count,omitempty"`
+	MeetupID int64      `json:"meetup_id,omitempty"`
 	Changed  []string   `json:"changed,omitempty"`
 	Title    string     `json:"title,omitempty"`
 	Reminder string     `json:"reminder,omitempty"`
