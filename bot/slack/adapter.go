@@ -306,25 +306,47 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 	}()
 }
 
-// claimBudget bounds the shared envelope claim, so a slow database still
-// leaves the handler its ack budget.
-const claimBudget = 500 * time.Millisecond
+// claimBudget bounds the wait for the shared envelope claim, so that a
+// busy database (a burst of clicks all writing) still leaves the handler
+// its ack budget.
+const claimBudget = 250 * time.Millisecond
 
 // claimShared claims the envelope in the shared store and reports whether
-// this replica is the first to see it. If the store cannot answer, the
-// envelope is handled: a redelivery is rare, a lost command is not.
+// this replica is the first to see it. If the store cannot answer within
+// claimBudget, the envelope is handled (the claim is still recorded when
+// it lands): a redelivery to another replica is rare, a lost command is
+// not.
 func (a *Adapter) claimShared(ctx context.Context, id string) bool {
 	if a.envelopes == nil || id == "" {
 		return true
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), claimBudget)
-	defer cancel()
-	first, err := a.envelopes.ClaimEnvelope(cctx, id, a.now())
-	if err != nil {
-		a.log.Warn("could not record a Slack envelope as handled; handling it", "envelope_id", id, "err", err)
+	type claim struct {
+		first bool
+		err   error
+	}
+	got := make(chan claim, 1)
+	now := a.now()
+	a.work.Add(1)
+	go func() {
+		defer a.work.Done()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		first, err := a.envelopes.ClaimEnvelope(cctx, id, now)
+		got <- claim{first, err}
+	}()
+	t := time.NewTimer(claimBudget)
+	defer t.Stop()
+	select {
+	case c := <-got:
+		if c.err != nil {
+			a.log.Warn("could not record a Slack envelope as handled; handling it", "envelope_id", id, "err", c.err)
+			return true
+		}
+		return c.first
+	case <-t.C:
+		a.log.Warn("recording a Slack envelope as handled is slow; handling it", "envelope_id", id)
 		return true
 	}
-	return first
 }
 
 // slowMessage answers a command that ran out of time.
