@@ -308,8 +308,8 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 
 // claimBudget bounds the wait for the shared envelope claim, so that a
 // busy database (a burst of clicks all writing) still leaves the handler
-// its ack budget.
-const claimBudget = 250 * time.Millisecond
+// most of its ack budget, which the claim's time counts towards.
+const claimBudget = 750 * time.Millisecond
 
 // claimShared claims the envelope in the shared store and reports whether
 // this replica is the first to see it. If the store cannot answer within
