@@ -7,13 +7,13 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
 
 // Deliverer sends outbox messages on a platform. Implementations pace
-// themselves to the platform's limits.
+// themselves to the platform's limits, waiting out the Pause the Delivery
+// holds after a 429.
 type Deliverer interface {
 	// SendIntro sends the intro's group message to its reachable members.
 	// When resume is set an earlier attempt may have sent it already, and
@@ -21,13 +21,107 @@ type Deliverer interface {
 	// message is.
 	SendIntro(ctx context.Context, in *Intro, resume bool) (channelID, ref string, err error)
 	// SendFollowUp asks one member of a delivered intro whether they met.
-	SendFollowUp(ctx context.Context, in *Intro, m *IntroMember, second bool) error
-	// SendNotice sends a direct message to a member.
-	SendNotice(ctx context.Context, platform, userID, text string) error
+	SendFollowUp(ctx context.Context, at Attempt, in *Intro, m *IntroMember, second bool) error
+	// SendNotice sends a notice to one member.
+	SendNotice(ctx context.Context, at Attempt, n *NoticeMessage) error
 	// UpdateIntro edits the intro's posted message (in.ChannelID,
 	// in.MessageRef) after a member of it has left, so that it no longer
 	// shows their details.
 	UpdateIntro(ctx context.Context, in *Intro) error
+}
+
+// Attempt is one try at sending an outbox message. The deliverer tags
+// what it sends with OutboxID; when Resume is set an earlier try may have
+// sent it already (the process died before recording it), and the
+// deliverer looks for the tag before sending again, so nothing goes twice.
+type Attempt struct {
+	OutboxID int64
+	Resume   bool
+}
+
+// DeliveryStore is what Delivery needs of the database: the outbox, the
+// intros it sends, and what notices speak of.
+type DeliveryStore interface {
+	// ClaimOutbox claims up to limit messages that are due at now, or whose
+	// earlier claim is older than staleBefore, and counts an attempt for
+	// each. A message claimed here is claimed nowhere else.
+	ClaimOutbox(ctx context.Context, now, staleBefore time.Time, limit int) ([]OutboxMessage, error)
+	// FinishOutbox records a message as sent (ref says where), skipped or
+	// failed.
+	FinishOutbox(ctx context.Context, id int64, status, ref string, now time.Time) error
+	// RetryOutbox makes a message due again at due.
+	RetryOutbox(ctx context.Context, id int64, due time.Time, reason string) error
+	// DeferOutbox makes a message due again at due without counting the
+	// claim as an attempt.
+	DeferOutbox(ctx context.Context, id int64, due time.Time) error
+	// NextOutboxDue returns when the next pending message falls due, or
+	// the zero time when none is pending.
+	NextOutboxDue(ctx context.Context) (time.Time, error)
+
+	// FindIntro returns an intro with its members as they are now.
+	// Returns ENOTFOUND when it does not exist.
+	FindIntro(ctx context.Context, id int64) (*Intro, error)
+	// RecordIntroSent records, in one transaction, that the intro was
+	// posted and that its outbox message is done.
+	RecordIntroSent(ctx context.Context, outboxID, introID int64, channelID, ref string, now time.Time) error
+	// SetIntroDelivery records the intro's conversation and, once sent, its
+	// status and message reference.
+	SetIntroDelivery(ctx context.Context, introID int64, channelID, status, messageTS string) error
+	// MarkUnreachable marks members whose account cannot be reached,
+	// gives their meetup places to the people waiting, and queues the
+	// notices, in one transaction.
+	MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, notices []Notice, now time.Time) error
+
+	// MemberNames returns the names of those of the members who are still
+	// in Rapport, by ID; a member who has left is missing.
+	MemberNames(ctx context.Context, ids []int64) (map[int64]string, error)
+	// FindMeetup returns the meetup with its counts. Returns ENOTFOUND.
+	FindMeetup(ctx context.Context, id int64) (*Meetup, error)
+	// MeetupAttendees returns every answer to the meetup. Returns
+	// ENOTFOUND.
+	MeetupAttendees(ctx context.Context, id int64) ([]Attendee, error)
+}
+
+// Pause holds all sending after a platform asks everyone to wait (a 429
+// with Retry-After). The Delivery that owns it sets it; the deliverer's
+// pacing only waits on it, so a send already on its way to a rate-limit
+// slot does not go out inside the pause either.
+type Pause struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+// Hold pauses sending until t, unless it is paused longer already.
+func (p *Pause) Hold(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t.After(p.until) {
+		p.until = t
+	}
+}
+
+// Until returns when the pause ends; a time in the past means none.
+func (p *Pause) Until() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.until
+}
+
+// Wait returns when the pause is over, or ctx's error.
+func (p *Pause) Wait(ctx context.Context) error {
+	for {
+		wait := time.Until(p.Until())
+		if wait <= 0 {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // DeliveryError says how a send failed, so the worker knows what to do.
@@ -48,7 +142,7 @@ func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // Delivery sends what the outbox holds, once each, until stopped.
 type Delivery struct {
-	Store RoundStore
+	Store DeliveryStore
 	Out   Deliverer
 	Now   func() time.Time
 	Log   *slog.Logger
@@ -62,12 +156,12 @@ type Delivery struct {
 	Idle time.Duration
 	// MaxAttempts is when a message that keeps failing is given up on.
 	MaxAttempts int
+	// Pause is the pause after a 429, shared with the deliverer's pacing;
+	// nil means one of the Delivery's own.
+	Pause *Pause
 
 	wakeOnce sync.Once
 	wake     chan struct{}
-
-	mu        sync.Mutex
-	notBefore time.Time // a 429 pauses all sending until then
 }
 
 // Wake tells a waiting worker that new messages are due.
@@ -99,6 +193,9 @@ func (d *Delivery) init() {
 		}
 		if d.MaxAttempts <= 0 {
 			d.MaxAttempts = 12
+		}
+		if d.Pause == nil {
+			d.Pause = &Pause{}
 		}
 	})
 }
@@ -160,17 +257,11 @@ func (d *Delivery) Run(ctx context.Context) error {
 
 // pause returns how long sending must still wait after a 429.
 func (d *Delivery) pause() time.Duration {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.notBefore.Sub(d.Now())
+	return d.Pause.Until().Sub(d.Now())
 }
 
 func (d *Delivery) pauseFor(wait time.Duration) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if t := d.Now().Add(wait); t.After(d.notBefore) {
-		d.notBefore = t
-	}
+	d.Pause.Hold(d.Now().Add(wait))
 }
 
 // send sends one message and records the outcome. A message claimed
@@ -183,27 +274,46 @@ func (d *Delivery) send(ctx context.Context, m OutboxMessage) {
 	// No deadline here: waiting for a rate-limit slot is not a failure.
 	// Each platform call has its own timeout, and StaleAfter must exceed a
 	// paced send (a minute's wait for a slot and a few calls).
-	sctx := ctx
 	var err error
 	switch m.Kind {
 	case OutboxIntro:
-		err = d.sendIntro(sctx, m)
+		err = d.sendIntro(ctx, m)
 	case OutboxFollowUp:
-		err = d.sendFollowUp(sctx, m)
+		err = d.sendFollowUp(ctx, m)
 	case OutboxNotice:
-		err = d.Out.SendNotice(sctx, m.Platform, m.UserID, m.Text)
-		if err == nil {
-			d.finish(m, OutboxSent, "")
-		}
+		err = d.sendNotice(ctx, m)
 	case OutboxIntroUpdate:
-		err = d.updateIntro(sctx, m)
+		err = d.updateIntro(ctx, m)
 	default:
+		d.Log.Error("unknown outbox kind; not sent", "kind", m.Kind, "outbox", m.ID)
 		d.finish(m, OutboxFailed, "")
 		return
 	}
 	if err != nil {
 		d.failed(ctx, m, err)
 	}
+}
+
+// attempt is the try at m that is being made: a resumed one when an
+// earlier claim may have sent it.
+func attempt(m OutboxMessage) Attempt {
+	return Attempt{OutboxID: m.ID, Resume: m.Attempts > 1}
+}
+
+func (d *Delivery) sendNotice(ctx context.Context, m OutboxMessage) error {
+	n, err := d.noticeMessage(ctx, m)
+	if err == errSkipNotice {
+		d.Log.Info("notice no longer applies; skipped", "kind", m.Notice, "outbox", m.ID)
+		d.finish(m, OutboxSkipped, "")
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if err := d.Out.SendNotice(ctx, attempt(m), n); err != nil {
+		return err
+	}
+	d.finish(m, OutboxSent, "")
+	return nil
 }
 
 func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
@@ -279,11 +389,9 @@ func reachable(in *Intro) int {
 // others, and sends the intro again to the rest when two or more remain.
 func (d *Delivery) unreachable(ctx context.Context, m OutboxMessage, in *Intro, userIDs []string) error {
 	var gone []int64
-	var names []string
 	for _, im := range in.Members {
 		if slices.Contains(userIDs, im.Member.UserID) {
 			gone = append(gone, im.Member.ID)
-			names = append(names, im.Member.Name)
 		}
 	}
 	remaining := 0
@@ -296,8 +404,7 @@ func (d *Delivery) unreachable(ctx context.Context, m OutboxMessage, in *Intro, 
 	if remaining < 2 {
 		for _, im := range in.Members {
 			if !slices.Contains(gone, im.Member.ID) && !im.Unreachable {
-				notices = append(notices, Notice{MemberID: im.Member.ID, Text: fmt.Sprintf(
-					"Sorry: this round we introduced you to %s, but their account can no longer receive messages, so the introduction couldn't go ahead. You'll be first in line in the next round.", joinNames(names))})
+				notices = append(notices, Notice{MemberID: im.Member.ID, Kind: NoticePartnerUnreachable, Params: NoticeParams{Members: gone}})
 			}
 		}
 	}
@@ -314,16 +421,6 @@ func (d *Delivery) unreachable(ctx context.Context, m OutboxMessage, in *Intro, 
 	}
 	d.retry(m, d.Now(), "sending to the members who can be reached")
 	return nil
-}
-
-func joinNames(names []string) string {
-	switch len(names) {
-	case 0:
-		return "someone"
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func (d *Delivery) sendFollowUp(ctx context.Context, m OutboxMessage) error {
@@ -347,7 +444,7 @@ func (d *Delivery) sendFollowUp(ctx context.Context, m OutboxMessage) error {
 		d.finish(m, OutboxSkipped, "") // they told us already
 		return nil
 	}
-	if err := d.Out.SendFollowUp(ctx, in, im, im.Answer == AnswerNotYet); err != nil {
+	if err := d.Out.SendFollowUp(ctx, attempt(m), in, im, im.Answer == AnswerNotYet); err != nil {
 		return err
 	}
 	d.finish(m, OutboxSent, "")
@@ -377,9 +474,6 @@ func (d *Delivery) failed(ctx context.Context, m OutboxMessage, err error) {
 	}
 }
 
-// undeliveredText tells a member their intro could not go out.
-const undeliveredText = "Sorry: we couldn't deliver your introduction this round. It's not you: something went wrong on our side. You'll be first in line in the next round."
-
 // giveUp ends a message that will not be sent. An intro that cannot go out
 // is marked failed, which puts its members first in line next round, and
 // those who can be reached are told.
@@ -391,7 +485,7 @@ func (d *Delivery) giveUp(ctx context.Context, m OutboxMessage) {
 			var notices []Notice
 			for _, im := range in.Members {
 				if !im.Unreachable && im.Member.Status == StatusActive {
-					notices = append(notices, Notice{MemberID: im.Member.ID, Text: undeliveredText})
+					notices = append(notices, Notice{MemberID: im.Member.ID, Kind: NoticeUndelivered})
 				}
 			}
 			if err := d.Store.MarkUnreachable(wctx, in.ID, nil, notices, d.Now()); err != nil {

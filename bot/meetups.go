@@ -227,19 +227,23 @@ type MeetupStore interface {
 
 	// UpdateMeetup saves m's details (not its host, status or
 	// announcement), bumps its version, and moves members from the waiting
-	// list to going, in order, while places are free. It returns the
-	// meetup as stored and the members moved. Returns ENOTFOUND, and
-	// ECONFLICT when the meetup has been cancelled.
-	UpdateMeetup(ctx context.Context, m *Meetup) (*Meetup, []Attendee, error)
+	// list to going, in order, while places are free, queueing a
+	// NoticeMeetupPromoted to each. It then calls notify with the change
+	// (Before and After as stored, Notify holding every answer, Promoted)
+	// and queues the notices it returns, all in one transaction. Returns
+	// ENOTFOUND, and ECONFLICT when the meetup has been cancelled.
+	UpdateMeetup(ctx context.Context, m *Meetup, notify func(*MeetupChange) []Notice) (*MeetupChange, error)
 
-	// CancelMeetup cancels the meetup and returns it with the members who
-	// were going, maybe going or waiting. Returns ENOTFOUND, and ECONFLICT
-	// when it was cancelled already.
-	CancelMeetup(ctx context.Context, id int64, now time.Time) (*Meetup, []Attendee, error)
+	// CancelMeetup cancels the meetup, calls notify with the change (Notify
+	// holding every answer) and queues the notices it returns, in one
+	// transaction. Returns ENOTFOUND, and ECONFLICT when it was cancelled
+	// already.
+	CancelMeetup(ctx context.Context, id int64, now time.Time, notify func(*MeetupChange) []Notice) (*MeetupChange, error)
 
 	// RespondToMeetup records the member's answer (RSVPGoing, RSVPMaybe
-	// or RSVPNotGoing). Going to a full meetup joins the end of the
-	// waiting list; a place freed moves the first on the list up. Answers
+	// or RSVPNotGoing). Going to a full meetup, or to one anybody is
+	// waiting for, joins the end of the waiting list; a place freed moves
+	// the first on the list up, and queues a NoticeMeetupPromoted. Answers
 	// are counted in the order the store commits them, exactly, however
 	// many arrive at once. Returns ENOTFOUND when the meetup does not
 	// exist or the member has not joined, and ECONFLICT when the meetup has been cancelled.
@@ -259,27 +263,24 @@ type MeetupStore interface {
 	// first. Returns ENOTFOUND when they have not joined.
 	MemberMeetups(ctx context.Context, platform, userID string, from time.Time) ([]MemberMeetup, error)
 
-	// DueMeetupReminders returns the reminders due at now and not yet sent
-	// nor claimed since staleBefore: for members going to a scheduled
-	// meetup that has not started, whose answer came before the reminder
-	// fell due.
-	DueMeetupReminders(ctx context.Context, now, staleBefore time.Time) ([]MeetupReminder, error)
+	// DueMeetupReminders returns the reminders due at now and not yet
+	// queued: for members going to a scheduled meetup that has not
+	// started, whose answer came before the reminder fell due.
+	DueMeetupReminders(ctx context.Context, now time.Time) ([]MeetupReminder, error)
 
-	// ClaimMeetupReminder claims r for sending, if it is still owed (the
-	// member is still going and the meetup has not moved) and nobody has
-	// sent it or claimed it since staleBefore. Of several callers at once,
-	// one gets true.
-	ClaimMeetupReminder(ctx context.Context, r MeetupReminder, now, staleBefore time.Time) (bool, error)
+	// QueueMeetupReminder records r as sent and queues its
+	// NoticeMeetupReminder, in one transaction, if it is still owed (the
+	// member is still going and the meetup has not moved or begun) and
+	// nobody has queued it. Of several callers at once, one gets true.
+	QueueMeetupReminder(ctx context.Context, r MeetupReminder, now time.Time) (bool, error)
 
 	// FillFreePlaces moves members from the waiting list to going, in
 	// order, wherever a scheduled meetup that has not started at now has
-	// free places that no answer filled (a member going left the network,
-	// say). It returns each meetup changed with the members moved.
+	// free places that nothing else filled, and queues a
+	// NoticeMeetupPromoted to each. Every change that frees a place fills
+	// it already; this is a safety net. It returns each meetup changed
+	// with the members moved.
 	FillFreePlaces(ctx context.Context, now time.Time) ([]MeetupPromotion, error)
-
-	// FinishMeetupReminder records a claimed reminder as sent or, when
-	// sent is false, releases it to be tried again (a few times at most).
-	FinishMeetupReminder(ctx context.Context, r MeetupReminder, sent bool, now time.Time) error
 }
 
 // Meetups carries out /meetup: announcing events, RSVPs and reminders.
@@ -300,11 +301,16 @@ type Meetups struct {
 	// ReminderEvery is how often due reminders are looked for; zero means
 	// every 30 seconds.
 	ReminderEvery time.Duration
+	// OnQueued is called when a change queues messages to members, so
+	// that a waiting delivery worker sends them at once.
+	OnQueued func()
 }
 
-// reminderClaimTTL is how long a claimed reminder may stay unsent before
-// another replica takes it over (its claimant having died mid-send).
-const reminderClaimTTL = 5 * time.Minute
+func (s *Meetups) queued() {
+	if s.OnQueued != nil {
+		s.OnQueued()
+	}
+}
 
 func (s *Meetups) now() time.Time {
 	if s.Now == nil {
@@ -452,7 +458,7 @@ func (s *Meetups) EditDraft(ctx context.Context, u User, id int64) (*Meetup, Mee
 // EFORBIDDEN, and ECONFLICT when the meetup has been cancelled or has
 // started.
 func (s *Meetups) Edit(ctx context.Context, u User, id int64, f MeetupForm) (*MeetupChange, error) {
-	before, _, err := s.EditDraft(ctx, u, id)
+	_, _, err := s.EditDraft(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
@@ -462,36 +468,60 @@ func (s *Meetups) Edit(ctx context.Context, u User, id int64, f MeetupForm) (*Me
 	}
 	next.ID = id
 	s.setReminderTimes(next)
-	after, promoted, err := s.Store.UpdateMeetup(ctx, next)
+	// Who is told what is decided in the transaction that changes the
+	// meetup, and queued there, so no message is lost with the process.
+	c, err := s.Store.UpdateMeetup(ctx, next, func(c *MeetupChange) []Notice {
+		c.Changed = changes(c.Before, c.After)
+		if len(c.Changed) == 0 {
+			c.Notify = nil
+			return nil
+		}
+		// Those just moved up hear that instead.
+		c.Notify = slices.DeleteFunc(toTell(c.Notify, u), func(a Attendee) bool {
+			return slices.ContainsFunc(c.Promoted, func(p Attendee) bool { return p.MemberID == a.MemberID })
+		})
+		params := NoticeParams{MeetupID: id, Changed: c.Changed}
+		if slices.Contains(c.Changed, "title") {
+			params.Title = c.Before.Title
+		}
+		return noticesTo(c.Notify, NoticeMeetupChanged, params)
+	})
 	if err != nil {
 		return nil, gone(err)
 	}
-	c := &MeetupChange{Before: before, After: after, Changed: changes(before, after), Promoted: promoted}
-	if len(c.Changed) > 0 {
-		as, err := s.Store.MeetupAttendees(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		c.Notify = toTell(as, u)
-	}
+	s.queued()
 	return c, nil
 }
 
-// Cancel cancels the meetup, for its host or an admin, and returns who to
-// tell. Returns ENOTFOUND, EFORBIDDEN, and ECONFLICT when it was cancelled
-// already.
+// Cancel cancels the meetup, for its host or an admin, and tells everyone
+// who answered going, maybe or waiting. Returns ENOTFOUND, EFORBIDDEN, and
+// ECONFLICT when it was cancelled already.
 func (s *Meetups) Cancel(ctx context.Context, u User, id int64) (*MeetupChange, error) {
 	before, err := s.manageable(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
-	after, as, err := s.Store.CancelMeetup(ctx, id, s.now())
+	c, err := s.Store.CancelMeetup(ctx, id, s.now(), func(c *MeetupChange) []Notice {
+		c.Changed = []string{"status"}
+		c.Notify = toTell(c.Notify, u)
+		return noticesTo(c.Notify, NoticeMeetupCancelled, NoticeParams{MeetupID: id})
+	})
 	if ErrorCode(err) == ECONFLICT {
 		return nil, Errorf(ECONFLICT, "“%s” was cancelled already.", Truncate(before.Title, 40))
 	} else if err != nil {
 		return nil, gone(err)
 	}
-	return &MeetupChange{Before: before, After: after, Changed: []string{"status"}, Notify: toTell(as, u)}, nil
+	s.queued()
+	return c, nil
+}
+
+// noticesTo is the same notice to each attendee.
+func noticesTo(as []Attendee, kind string, p NoticeParams) []Notice {
+	out := make([]Notice, 0, len(as))
+	for _, a := range as {
+		out = append(out, Notice{MemberID: a.MemberID, Kind: kind, Params: p})
+	}
+	return out
 }
 
 // toTell keeps the attendees who would want to hear about a change: going,
@@ -566,6 +596,9 @@ func (s *Meetups) Respond(ctx context.Context, u User, id int64, answer string) 
 	case err != nil:
 		return nil, gone(err)
 	}
+	if len(out.Promoted) > 0 {
+		s.queued()
+	}
 	return out, nil
 }
 
@@ -623,7 +656,7 @@ type DueReminder struct {
 // DueReminders returns the reminders due now that nobody has sent.
 func (s *Meetups) DueReminders(ctx context.Context) ([]DueReminder, error) {
 	now := s.now()
-	rs, err := s.Store.DueMeetupReminders(ctx, now, now.Add(-reminderClaimTTL))
+	rs, err := s.Store.DueMeetupReminders(ctx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -642,22 +675,25 @@ func (s *Meetups) DueReminders(ctx context.Context) ([]DueReminder, error) {
 	return out, nil
 }
 
-// ClaimReminder claims r for this process; false means another has it or
-// it is no longer owed.
-func (s *Meetups) ClaimReminder(ctx context.Context, r MeetupReminder) (bool, error) {
-	now := s.now()
-	return s.Store.ClaimMeetupReminder(ctx, r, now, now.Add(-reminderClaimTTL))
+// QueueReminder queues r for the outbox to send, unless another replica
+// has or it is no longer owed; queued says whether this call did.
+func (s *Meetups) QueueReminder(ctx context.Context, r MeetupReminder) (queued bool, err error) {
+	queued, err = s.Store.QueueMeetupReminder(ctx, r, s.now())
+	if queued {
+		s.queued()
+	}
+	return queued, err
 }
 
-// FinishReminder records a claimed reminder as sent, or releases it.
-func (s *Meetups) FinishReminder(ctx context.Context, r MeetupReminder, sent bool) error {
-	return s.Store.FinishMeetupReminder(ctx, r, sent, s.now())
-}
-
-// FillFreePlaces gives places freed outside an answer (by members who
-// left) to the people waiting, and returns who moved up where.
+// FillFreePlaces gives any place still free to the people waiting (every
+// change that frees one fills it already; this is a safety net), and
+// returns who moved up where. Those moved are told through the outbox.
 func (s *Meetups) FillFreePlaces(ctx context.Context) ([]MeetupPromotion, error) {
-	return s.Store.FillFreePlaces(ctx, s.now())
+	ps, err := s.Store.FillFreePlaces(ctx, s.now())
+	if len(ps) > 0 {
+		s.queued()
+	}
+	return ps, err
 }
 
 // CalendarLinks returns "add to calendar" links for Google Calendar and

@@ -104,7 +104,15 @@ type RoundSnapshot struct {
 	// includes members whose intro could not be delivered.
 	LastLeftOut []int64
 	LastInTrio  []int64
+	// Sidelined counts, for each member, the last FairnessRounds rounds in
+	// which they were left out (as LastLeftOut counts it) or put in a
+	// trio. Members with none are missing.
+	Sidelined map[int64]int
 }
+
+// FairnessRounds is how many recent rounds fairness remembers: over them,
+// nobody is left out or put in a trio again while others have not been.
+const FairnessRounds = 6
 
 // PlannedIntro is an intro of a round being stored.
 type PlannedIntro struct {
@@ -141,12 +149,6 @@ type RoundPlan struct {
 	// Eligible counts the members who took part.
 	Eligible int
 	Method   string
-}
-
-// Notice is a direct message to one member.
-type Notice struct {
-	MemberID int64
-	Text     string
 }
 
 // RoundStore keeps rounds, intros, blocks and the outbox.
@@ -237,8 +239,9 @@ type OutboxMessage struct {
 	MemberID int64  // the recipient of a follow-up or notice
 	UserID   string // their platform user ID
 	Platform string
-	Text     string // a notice's text
-	Attempts int    // including this one
+	Notice   string       // a notice's kind
+	Params   NoticeParams // what a notice's kind needs
+	Attempts int          // including this one
 	DueAt    time.Time
 }
 
@@ -379,7 +382,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 		if ignored[m.ID] >= set.IgnoredLimit && !m.PausedAt(period) {
 			p.AutoPaused = append(p.AutoPaused, m)
 			p.Skipped = append(p.Skipped, LeftOut{Member: m, Reason: fmt.Sprintf("Paused: no answer to their last %d introductions.", ignored[m.ID])})
-			p.Notices = append(p.Notices, Notice{MemberID: m.ID, Text: autoPauseText(set.IgnoredLimit)})
+			p.Notices = append(p.Notices, Notice{MemberID: m.ID, Kind: NoticeAutoPaused, Params: NoticeParams{Count: set.IgnoredLimit}})
 			continue
 		}
 		e := matcher.Eligibility{Frequency: m.Profile.Frequency, PausedIndefinitely: m.Paused && m.PausedUntil == nil}
@@ -430,6 +433,12 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 	for _, id := range s.LastInTrio {
 		in.LastInTrio = append(in.LastInTrio, idString(id))
 	}
+	if len(s.Sidelined) > 0 {
+		in.Sidelined = make(map[string]int, len(s.Sidelined))
+		for id, k := range s.Sidelined {
+			in.Sidelined[idString(id)] = k
+		}
+	}
 
 	res, err := matcher.Match(in, matcher.Options{Seed: int64(s.Number), RepeatWindow: set.RepeatWindow})
 	if err != nil {
@@ -448,14 +457,13 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 		p.Intros = append(p.Intros, pi)
 	}
 	for _, u := range res.Unmatched {
-		p.LeftOut = append(p.LeftOut, LeftOut{Member: byID[parseID(u.ID)], Reason: u.Reason})
+		m := byID[parseID(u.ID)]
+		// The reason is for admins; the member hears only that they go
+		// first next time.
+		p.LeftOut = append(p.LeftOut, LeftOut{Member: m, Reason: u.Reason})
+		p.Notices = append(p.Notices, Notice{MemberID: m.ID, Kind: NoticeLeftOut})
 	}
 	return p, nil
-}
-
-func autoPauseText(n int) string {
-	return fmt.Sprintf("We haven't heard back about your last %d introductions, so we've paused yours for now: no more will come until you're ready. "+
-		"Whenever you'd like to meet people again, type `%s resume`. Thank you for being part of the network.", n, CommandName)
 }
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }

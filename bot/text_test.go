@@ -39,7 +39,7 @@ func planTexts(t *testing.T, ms []Member) []string {
 		out = append(out, l.Reason)
 	}
 	for _, n := range p.Notices {
-		out = append(out, n.Text)
+		out = append(out, n.Params.Text, n.Params.Title)
 	}
 	in := matcher.Input{Round: 7}
 	for _, m := range ms {

@@ -39,9 +39,10 @@
 // counts as a repeat, whether or not the pair said they met.
 //
 // Then, in order: as many people as possible are matched; among equally
-// large matchings, nobody who was left out or in a trio last round is left
-// out or put in a trio again when it can be avoided; then the total score
-// is maximised. Scores come from Weights (DefaultWeights when zero), in
+// large matchings, those left out or put in a trio the most over recent
+// rounds (Input.Sidelined, and the last round's LastLeftOut and
+// LastInTrio) are kept in pairs, so whoever is left out or in a trio has
+// had the fewest such turns; then the total score is maximised. Scores come from Weights (DefaultWeights when zero), in
 // one place: an offer that meets the other's ask (more when both ways), a
 // different sector, shared interests (diminishing), mentoring across career
 // stages, compatible meeting preferences, and never having been introduced.
@@ -91,7 +92,8 @@
 //
 // Finally, a leftover member joins the pair where they fit best as a
 // trio, respecting the hard rules with both, preferring pairs whose members
-// were not left out or in a trio last round.
+// have had the fewest recent turns left out or in a trio; leftovers with
+// the most turns choose first.
 //
 // Everything random comes from Options.Seed: the same input and seed give
 // the same result.

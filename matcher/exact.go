@@ -164,16 +164,10 @@ func allPairs(r *roster, workers int) []cand {
 	return all
 }
 
-// sortKey orders pairs for the greedy passes: pairs that include someone
-// left out or in a trio last round first, then by score.
+// sortKey orders pairs for the greedy passes: pairs whose members have
+// most recently been left out or in a trio first, then by score.
 func (r *roster) sortKey(c cand) int64 {
-	f := int64(0)
-	if r.flagged[c.u] {
-		f++
-	}
-	if r.flagged[c.v] {
-		f++
-	}
+	f := int64(r.turns[c.u] + r.turns[c.v])
 	return f*(r.maxScore+1) + int64(c.w)
 }
 
@@ -187,7 +181,7 @@ func (r *roster) byKeyDesc(cs []cand) []int32 {
 // byKeyDescRuns is byKeyDesc that also returns where each run of equal
 // keys starts (with len(cs) at the end).
 func (r *roster) byKeyDescRuns(cs []cand) ([]int32, []int32) {
-	buckets := 3 * (r.maxScore + 1)
+	buckets := (2*int64(r.maxTurns) + 1) * (r.maxScore + 1)
 	keys := make([]int32, len(cs))
 	count := make([]int32, buckets+1)
 	for i, c := range cs {
@@ -238,25 +232,19 @@ func sparsify(r *roster, cs []cand, b int, rng *rand.Rand) []cand {
 	return out
 }
 
-// fairnessBonus is added to an edge once per endpoint who was left out or in
-// a trio last round. It exceeds any total score, so among matchings of the
-// same size the solver keeps those people in pairs whenever it can; it
-// changes nothing when everyone can be matched.
+// fairnessBonus is added to an edge once for each of its endpoints' turns
+// (recent rounds left out or in a trio). It exceeds any total score, so
+// among matchings of the same size the solver keeps those with the most
+// turns in pairs whenever it can; it changes nothing when everyone can be
+// matched.
 func (r *roster) fairnessBonus() int64 {
 	return r.maxScore*int64(r.n/2+1) + 1
 }
 
 // bonusWeight is a pair's weight for the solver: its score plus the
-// fairness bonus for each member left out or in a trio last round.
+// fairness bonus for each of its members' turns.
 func (r *roster) bonusWeight(c cand, bonus int64) int64 {
-	w := int64(c.w)
-	if r.flagged[c.u] {
-		w += bonus
-	}
-	if r.flagged[c.v] {
-		w += bonus
-	}
-	return w
+	return int64(c.w) + bonus*int64(r.turns[c.u]+r.turns[c.v])
 }
 
 // solveWithBonus runs the exact solver in max-cardinality mode on the

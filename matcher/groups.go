@@ -1,6 +1,9 @@
 package matcher
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // trioSearchBudget bounds the pair checks spent placing leftovers in trios.
 // Only pathological rounds (most members from one organisation) come near
@@ -23,16 +26,11 @@ func formGroups(r *roster, mate []int32) ([]groupIdx, []int32) {
 			groups = append(groups, groupIdx{members: [3]int32{int32(v), m, -1}, relaxed: st == pairRecent})
 		}
 	}
-	// Place leftovers who were left out or in a trio last round first, so
-	// they get the pick of the pairs.
-	ordered := make([]int32, 0, len(left))
-	for _, pass := range []bool{true, false} {
-		for _, u := range left {
-			if r.flagged[u] == pass {
-				ordered = append(ordered, u)
-			}
-		}
-	}
+	// Place leftovers who have most recently been left out or in a trio
+	// first, so they get the pick of the pairs and whoever stays out has
+	// had the fewest turns.
+	ordered := slices.Clone(left)
+	slices.SortStableFunc(ordered, func(a, b int32) int { return int(r.turns[b] - r.turns[a]) })
 	var unmatched []int32
 	for _, u := range ordered {
 		if g := r.bestTrio(u, groups); g >= 0 {
@@ -45,8 +43,8 @@ func formGroups(r *roster, mate []int32) ([]groupIdx, []int32) {
 }
 
 // bestTrio picks the pair u joins, or -1. It prefers, in order: no relaxed
-// repeat, no member who was left out or in a trio last round, the oldest
-// relaxed introduction, the highest added score.
+// repeat, members with the fewest recent turns left out or in a trio, the
+// oldest relaxed introduction, the highest added score.
 func (r *roster) bestTrio(u int32, groups []groupIdx) int {
 	step := 1
 	if checks := len(groups) * 2; checks > 0 && checks > trioSearchBudget/max(1, r.n/1000) {
@@ -98,12 +96,7 @@ func (r *roster) bestTrio(u int32, groups []groupIdx) int {
 		if latest != noRound {
 			k.oldest = -int64(latest)
 		}
-		if r.flagged[a] {
-			k.flagged++
-		}
-		if r.flagged[b] {
-			k.flagged++
-		}
+		k.flagged = int(r.turns[a] + r.turns[b])
 		if best < 0 || better(k, bestKey) {
 			best, bestKey = g, k
 		}

@@ -52,6 +52,13 @@ type Input struct {
 	Blocks      [][2]string // pairs never to introduce, in either order
 	LastLeftOut []string    // IDs left out last round
 	LastInTrio  []string    // IDs put in a trio last round
+	// Sidelined counts, by ID, the recent rounds (the caller chooses how
+	// many; six is a good span) in which each member was left out or put
+	// in a trio, the last round included. Those with the fewest are the
+	// first to be left out or put in a trio again, so over those rounds
+	// nobody takes a second turn while others have had none. Without it
+	// only the last round counts.
+	Sidelined map[string]int
 }
 
 // Options tune a call to Match. The zero value is ready to use.

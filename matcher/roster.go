@@ -28,7 +28,11 @@ type roster struct {
 	sector    []int32
 	mentoring []int8
 	meeting   []int8
-	flagged   []bool // left out or in a trio last round
+	// turns ranks how much each member has recently been left out or put
+	// in a trio (see Input.Sidelined); the higher, the more they are kept
+	// in pairs. maxTurns is the highest.
+	turns    []int32
+	maxTurns int32
 
 	// Tags of member i: interests tags[tagOff[3i]:tagOff[3i+1]], offers up
 	// to tagOff[3i+2], asks up to tagOff[3i+3]; each run sorted.
@@ -148,7 +152,7 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 	stage := make([]int8, n) // career stage rank, -1 unknown
 	r.mentoring = make([]int8, n)
 	r.meeting = make([]int8, n)
-	r.flagged = make([]bool, n)
+	r.turns = make([]int32, n)
 	// Tags are interned while the rest is compiled; they touch separate
 	// fields.
 	var tagsDone sync.WaitGroup
@@ -197,16 +201,7 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 		}
 	}
 	r.orgNames = orgs.names
-	for _, id := range in.LastLeftOut {
-		if i, ok := r.index[id]; ok {
-			r.flagged[i] = true
-		}
-	}
-	for _, id := range in.LastInTrio {
-		if i, ok := r.index[id]; ok {
-			r.flagged[i] = true
-		}
-	}
+	r.compileTurns(in)
 	r.compileHistory(in)
 	r.maxScore = r.w.maxScore()
 	tagsDone.Wait()
@@ -230,6 +225,33 @@ func compile(in Input, opt Options, rng *rand.Rand) (*roster, error) {
 		}
 	}
 	return r, nil
+}
+
+// maxSidelined caps Input.Sidelined, so the fairness bonus stays far from
+// overflowing whatever a caller passes.
+const maxSidelined = 8
+
+// compileTurns ranks members by recent turns left out or in a trio: two
+// steps for each recent round, and one more for the last round, so that
+// among members sidelined equally often the latest goes first.
+func (r *roster) compileTurns(in Input) {
+	for id, k := range in.Sidelined {
+		if i, ok := r.index[id]; ok {
+			r.turns[i] += 2 * int32(min(max(k, 0), maxSidelined))
+		}
+	}
+	last := make([]bool, r.n)
+	for _, list := range [][]string{in.LastLeftOut, in.LastInTrio} {
+		for _, id := range list {
+			if i, ok := r.index[id]; ok && !last[i] {
+				last[i] = true
+				r.turns[i]++
+			}
+		}
+	}
+	for _, t := range r.turns {
+		r.maxTurns = max(r.maxTurns, t)
+	}
 }
 
 // compileTags interns every member's interests, offers and asks into sorted

@@ -346,14 +346,7 @@ func approxMatch(r *roster, g *graph, rng *rand.Rand) []int32 {
 	n := r.n
 	bonus := r.fairnessBonus()
 	ew := func(u, v, w int32) int64 {
-		x := int64(w)
-		if r.flagged[u] {
-			x += bonus
-		}
-		if r.flagged[v] {
-			x += bonus
-		}
-		return x
+		return int64(w) + bonus*int64(r.turns[u]+r.turns[v])
 	}
 	mate := filled(n, -1)
 	// held[u] is the weight of u's current pair, so moves are priced

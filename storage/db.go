@@ -61,6 +61,15 @@ type DB struct {
 	db      *sqlx.DB
 	dialect string
 
+	// meetupWrites queues meetup writes on SQLite (a semaphore of one).
+	// SQLite allows one writer at a time; its busy handler polls for the
+	// lock rather than queueing, so under a burst (hundreds of RSVP clicks
+	// when an announcement goes out) an unlucky writer can wait past
+	// busy_timeout and fail. A queue in front gives the same throughput and
+	// lets every click through in turn. PostgreSQL needs none (nil): it
+	// locks the meetup's row.
+	meetupWrites chan struct{}
+
 	// Now returns the current time. It stamps joined_at, updated_at and
 	// exports; tests replace it to get repeatable times. Set it before the
 	// DB is used.
@@ -125,7 +134,7 @@ func openSQLite(path string) (*DB, error) {
 	}
 	sqlDB.SetMaxOpenConns(sqliteMaxConns)
 	sqlDB.SetMaxIdleConns(sqliteMaxConns)
-	return &DB{db: sqlx.NewDb(sqlDB, "sqlite"), dialect: DialectSQLite}, nil
+	return &DB{db: sqlx.NewDb(sqlDB, "sqlite"), dialect: DialectSQLite, meetupWrites: make(chan struct{}, 1)}, nil
 }
 
 func openPostgres(databaseURL string) (*DB, error) {

@@ -8,9 +8,6 @@ import (
 	"github.com/rapport-pcn/rapport/bot"
 )
 
-// partnerLeftText tells a member their partner left before the intro.
-const partnerLeftText = "The person we were about to introduce you to is no longer taking part, so this round's introduction is off. Sorry about that: you'll be first in line in the next round."
-
 // erase erases the member with the platform user ID in a transaction of
 // its own, when keep is nil or says no, and then checkpoints. It returns
 // ENOTFOUND when there is no such member, and false when keep kept them.
@@ -71,9 +68,12 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 		if _, err := tx.ExecContext(ctx, leftOut, p.RoundID, p.MemberID, "Their partner left before the introduction was sent."); err != nil {
 			return fmt.Errorf("erase member: partners: %w", err)
 		}
-		if err := queue(ctx, tx, bot.OutboxNotice, 0, p.MemberID, partnerLeftText, tx.now, tx.now); err != nil {
-			return err
+		if err := queueNotices(ctx, tx, []bot.Notice{{MemberID: p.MemberID, Kind: bot.NoticePartnerLeft}}, tx.now); err != nil {
+			return fmt.Errorf("erase member: %w", err)
 		}
+	}
+	if err := releaseMeetupPlaces(ctx, tx, m.ID); err != nil {
+		return fmt.Errorf("erase member: %w", err)
 	}
 	const pending = `DELETE FROM intros WHERE status = 'pending'
 		AND id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
@@ -90,7 +90,7 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 		return fmt.Errorf("erase member: posted intros: %w", err)
 	}
 	for _, id := range ids {
-		if err := queue(ctx, tx, bot.OutboxIntroUpdate, id, 0, "", tx.now, tx.now); err != nil {
+		if err := queue(ctx, tx, bot.OutboxIntroUpdate, id, 0, tx.now, tx.now); err != nil {
 			return err
 		}
 	}
@@ -112,10 +112,14 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 		if s == "" {
 			continue
 		}
-		const names = `UPDATE outbox SET text = REPLACE(text, CAST($1 AS TEXT), CAST($2 AS TEXT))
-			WHERE text LIKE '%' || CAST($1 AS TEXT) || '%'`
-		if _, err := tx.ExecContext(ctx, names, s, bot.LeftMemberName); err != nil {
-			return fmt.Errorf("erase member: messages: %w", err)
+		// Notices written before they were stored as a kind and parameters
+		// keep their words in text, or in params as a "text" notice.
+		for _, col := range []string{"text", "params"} {
+			names := `UPDATE outbox SET ` + col + ` = REPLACE(` + col + `, CAST($1 AS TEXT), CAST($2 AS TEXT))
+				WHERE ` + col + ` LIKE '%' || CAST($1 AS TEXT) || '%'`
+			if _, err := tx.ExecContext(ctx, names, s, bot.LeftMemberName); err != nil {
+				return fmt.Errorf("erase member: messages: %w", err)
+			}
 		}
 	}
 

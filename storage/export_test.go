@@ -9,6 +9,10 @@ import (
 	"github.com/rapport-pcn/rapport/bot"
 )
 
+// MigrateTo brings the schema up to version only, for tests of a later
+// migration.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error { return db.migrateTo(ctx, version) }
+
 // SQLX exposes the connection pool to tests that inspect the schema.
 func (db *DB) SQLX() *sqlx.DB { return db.db }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
@@ -14,23 +13,12 @@ import (
 
 var _ bot.MeetupStore = (*DB)(nil)
 
-// sqliteWriters queues meetup writes on each SQLite database in the
-// process. SQLite allows one writer at a time; its busy handler polls for
-// the lock rather than queueing, so under a burst (hundreds of RSVP clicks
-// when an announcement goes out) an unlucky writer can wait past
-// busy_timeout and fail. A queue in front gives the same throughput and
-// lets every click through in turn. PostgreSQL needs no such queue: it
-// locks the meetup's row.
-var sqliteWriters sync.Map // *DB -> chan struct{} (a semaphore of one)
-
 // beginMeetupWrite starts a write transaction for meetups, queued behind
-// the others on SQLite. Call the returned function when the transaction
-// is over.
+// the others on SQLite (see DB.meetupWrites). Call the returned function
+// when the transaction is over.
 func (db *DB) beginMeetupWrite(ctx context.Context) (*tx, func(), error) {
 	release := func() {}
-	if db.dialect == DialectSQLite {
-		v, _ := sqliteWriters.LoadOrStore(db, make(chan struct{}, 1))
-		sem := v.(chan struct{})
+	if sem := db.meetupWrites; sem != nil {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -45,10 +33,6 @@ func (db *DB) beginMeetupWrite(ctx context.Context) (*tx, func(), error) {
 	}
 	return t, release, nil
 }
-
-// reminderMaxAttempts is how many failed sends a reminder gets before it
-// is given up.
-const reminderMaxAttempts = 3
 
 func errMeetupNotFound() error {
 	return bot.Errorf(bot.ENOTFOUND, "That meetup does not exist.")
@@ -239,24 +223,31 @@ func (db *DB) SetMeetupAnnouncement(ctx context.Context, id int64, channel, ts s
 	return nil
 }
 
-// UpdateMeetup saves m's details, bumps its version and fills places freed
-// by a larger capacity from the waiting list. Returns ENOTFOUND, or
-// ECONFLICT when the meetup has been cancelled.
-func (db *DB) UpdateMeetup(ctx context.Context, m *bot.Meetup) (*bot.Meetup, []bot.Attendee, error) {
+// UpdateMeetup saves m's details, bumps its version, fills places freed
+// by a larger capacity from the waiting list and queues the notices that
+// notify decides, in one transaction. Returns ENOTFOUND, or ECONFLICT when
+// the meetup has been cancelled.
+func (db *DB) UpdateMeetup(ctx context.Context, m *bot.Meetup, notify func(*bot.MeetupChange) []bot.Notice) (*bot.MeetupChange, error) {
 	tx, done, err := db.beginMeetupWrite(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer done()
 	defer tx.Rollback()
 
 	roles, err := encodeTopics(m.Roles)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	sectors, err := encodeTopics(m.Sectors)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	// Take the meetup's row first (on PostgreSQL; SQLite's transaction
+	// holds the write lock already) and read the meetup as it was under
+	// that lock, so the change is told against what it replaced.
+	if _, err := tx.ExecContext(ctx, `UPDATE meetups SET version = version WHERE id = $1`, m.ID); err != nil {
+		return nil, fmt.Errorf("update meetup: %w", err)
 	}
 	const update = `UPDATE meetups SET title = $2, purpose = $3, starts_at = $4, ends_at = $5,
 			place = $6, link = $7, roles = $8, sectors = $9, food = $10, capacity = $11,
@@ -264,27 +255,51 @@ func (db *DB) UpdateMeetup(ctx context.Context, m *bot.Meetup) (*bot.Meetup, []b
 			version = version + 1, updated_at = $15
 		WHERE id = $1 AND status = 'scheduled'
 		RETURNING version, capacity`
+	before, err := findMeetup(ctx, tx, m.ID)
+	if err != nil {
+		return nil, err
+	}
 	var lock meetupLock
 	err = tx.GetContext(ctx, &lock, update, m.ID, m.Title, m.Purpose, dbTime(m.StartsAt), dbTime(m.EndsAt),
 		m.Place, m.Link, roles, sectors, m.Food, m.Capacity, dbTimePtr(m.RSVPBy),
 		dbTime(m.DayReminderAt), dbTime(m.HourReminderAt), tx.now)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, whyNotScheduled(ctx, tx, m.ID)
+		return nil, whyNotScheduled(ctx, tx, m.ID)
 	} else if err != nil {
-		return nil, nil, fmt.Errorf("update meetup: %w", err)
+		return nil, fmt.Errorf("update meetup: %w", err)
 	}
 	promoted, err := promoteWaiting(ctx, tx, m.ID, lock.Capacity)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	stored, err := findMeetup(ctx, tx, m.ID)
+	c, err := meetupChange(ctx, tx, before, m.ID, promoted, notify)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, nil, fmt.Errorf("update meetup: commit: %w", err)
+		return nil, fmt.Errorf("update meetup: commit: %w", err)
 	}
-	return stored, promoted, nil
+	return c, nil
+}
+
+// meetupChange reads the meetup after a change and everyone who answered,
+// and queues the notices notify decides.
+func meetupChange(ctx context.Context, tx *tx, before *bot.Meetup, id int64, promoted []bot.Attendee, notify func(*bot.MeetupChange) []bot.Notice) (*bot.MeetupChange, error) {
+	after, err := findMeetup(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	as, err := meetupAttendees(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	c := &bot.MeetupChange{Before: before, After: after, Notify: as, Promoted: promoted}
+	if notify != nil {
+		if err := queueNotices(ctx, tx, notify(c), tx.now); err != nil {
+			return nil, fmt.Errorf("meetup change: %w", err)
+		}
+	}
+	return c, nil
 }
 
 // whyNotScheduled explains why a meetup could not be changed: it does not
@@ -301,13 +316,13 @@ func whyNotScheduled(ctx context.Context, tx *tx, id int64) error {
 	return errMeetupCancelled()
 }
 
-// CancelMeetup cancels the meetup and returns who was going, maybe going
-// or waiting. Returns ENOTFOUND, or ECONFLICT when it was cancelled
-// already.
-func (db *DB) CancelMeetup(ctx context.Context, id int64, now time.Time) (*bot.Meetup, []bot.Attendee, error) {
+// CancelMeetup cancels the meetup and queues the notices that notify
+// decides, in one transaction. Returns ENOTFOUND, or ECONFLICT when it was
+// cancelled already.
+func (db *DB) CancelMeetup(ctx context.Context, id int64, now time.Time, notify func(*bot.MeetupChange) []bot.Notice) (*bot.MeetupChange, error) {
 	tx, done, err := db.beginMeetupWrite(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer done()
 	defer tx.Rollback()
@@ -315,33 +330,27 @@ func (db *DB) CancelMeetup(ctx context.Context, id int64, now time.Time) (*bot.M
 	const update = `UPDATE meetups SET status = 'cancelled', cancelled_at = $2, updated_at = $2,
 			version = version + 1
 		WHERE id = $1 AND status = 'scheduled'`
+	before, err := findMeetup(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
 	res, err := tx.ExecContext(ctx, update, id, dbTime(now))
 	if err != nil {
-		return nil, nil, fmt.Errorf("cancel meetup: %w", err)
+		return nil, fmt.Errorf("cancel meetup: %w", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return nil, nil, fmt.Errorf("cancel meetup: %w", err)
+		return nil, fmt.Errorf("cancel meetup: %w", err)
 	} else if n == 0 {
-		return nil, nil, whyNotScheduled(ctx, tx, id)
+		return nil, whyNotScheduled(ctx, tx, id)
 	}
-	all, err := meetupAttendees(ctx, tx, id)
+	c, err := meetupChange(ctx, tx, before, id, nil, notify)
 	if err != nil {
-		return nil, nil, err
-	}
-	var tell []bot.Attendee
-	for _, a := range all {
-		if a.Status != bot.RSVPNotGoing {
-			tell = append(tell, a)
-		}
-	}
-	m, err := findMeetup(ctx, tx, id)
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, nil, fmt.Errorf("cancel meetup: commit: %w", err)
+		return nil, fmt.Errorf("cancel meetup: commit: %w", err)
 	}
-	return m, tell, nil
+	return c, nil
 }
 
 // meetupLock is what RespondToMeetup and UpdateMeetup learn while taking
@@ -393,11 +402,20 @@ func (db *DB) RespondToMeetup(ctx context.Context, id int64, platform, userID, a
 	case answer == bot.RSVPGoing && (out.Previous == bot.RSVPGoing || out.Previous == bot.RSVPWaiting):
 		out.Status = out.Previous
 	case answer == bot.RSVPGoing && lock.Capacity > 0:
-		var going int
-		if err := tx.GetContext(ctx, &going, `SELECT COUNT(*) FROM meetup_rsvps WHERE meetup_id = $1 AND status = 'going'`, id); err != nil {
+		// A place is free only when nobody is waiting for it: whoever
+		// waits first has it (promoteWaiting, below, gives it them).
+		var taken struct {
+			Going   int `db:"going"`
+			Waiting int `db:"waiting"`
+		}
+		const count = `SELECT
+				COALESCE(SUM(CASE WHEN status = 'going' THEN 1 ELSE 0 END), 0) AS going,
+				COALESCE(SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END), 0) AS waiting
+			FROM meetup_rsvps WHERE meetup_id = $1`
+		if err := tx.GetContext(ctx, &taken, count, id); err != nil {
 			return nil, fmt.Errorf("respond to meetup: %w", err)
 		}
-		if going >= lock.Capacity {
+		if taken.Going >= lock.Capacity || taken.Waiting > 0 {
 			out.Status = bot.RSVPWaiting
 		}
 	}
@@ -432,9 +450,9 @@ func (db *DB) RespondToMeetup(ctx context.Context, id int64, platform, userID, a
 }
 
 // promoteWaiting moves members from the waiting list to going, first come
-// first served, while the meetup has free places. It also fills places
-// freed outside an answer, such as by a member who left the network. The
-// caller holds the meetup's row.
+// first served, while the meetup has free places, and queues a notice to
+// each member moved, in the caller's transaction: whatever freed the place,
+// they are told. The caller holds the meetup's row.
 func promoteWaiting(ctx context.Context, tx *tx, id int64, capacity int) ([]bot.Attendee, error) {
 	var going int
 	if err := tx.GetContext(ctx, &going, `SELECT COUNT(*) FROM meetup_rsvps WHERE meetup_id = $1 AND status = 'going'`, id); err != nil {
@@ -465,8 +483,43 @@ func promoteWaiting(ctx context.Context, tx *tx, id int64, capacity int) ([]bot.
 		a := r.attendee()
 		a.Status = bot.RSVPGoing
 		out = append(out, a)
+		n := bot.Notice{MemberID: r.MemberID, Kind: bot.NoticeMeetupPromoted, Params: bot.NoticeParams{MeetupID: id}}
+		if err := queueNotices(ctx, tx, []bot.Notice{n}, tx.now); err != nil {
+			return nil, fmt.Errorf("promote waiting list: %w", err)
+		}
 	}
 	return out, nil
+}
+
+// releaseMeetupPlaces gives up the answers of a member who can no longer
+// come (they are leaving Rapport, or cannot be reached) to the scheduled
+// meetups that have not started, and moves the first waiting up into each
+// place freed, in the caller's transaction. Each meetup's row is taken as
+// an answer takes it, so the waiting list's order holds.
+func releaseMeetupPlaces(ctx context.Context, tx *tx, memberID int64) error {
+	const answered = `SELECT r.meetup_id FROM meetup_rsvps r JOIN meetups m ON m.id = r.meetup_id
+		WHERE r.member_id = $1 AND r.status <> 'not_going' AND m.status = 'scheduled' AND m.starts_at > $2
+		ORDER BY r.meetup_id`
+	var ids []int64
+	if err := tx.SelectContext(ctx, &ids, answered, memberID, tx.now); err != nil {
+		return fmt.Errorf("release meetup places: %w", err)
+	}
+	for _, id := range ids {
+		var lock meetupLock
+		const take = `UPDATE meetups SET version = version + 1 WHERE id = $1 RETURNING version, status, capacity`
+		if err := tx.GetContext(ctx, &lock, take, id); err != nil {
+			return fmt.Errorf("release meetup places: %w", err)
+		}
+		const release = `UPDATE meetup_rsvps SET status = 'not_going', seq = $3, status_at = $4
+			WHERE meetup_id = $1 AND member_id = $2`
+		if _, err := tx.ExecContext(ctx, release, id, memberID, lock.Version, tx.now); err != nil {
+			return fmt.Errorf("release meetup places: %w", err)
+		}
+		if _, err := promoteWaiting(ctx, tx, id, lock.Capacity); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // FillFreePlaces moves waiting members up wherever a scheduled meetup
@@ -652,8 +705,8 @@ func (db *DB) MemberMeetups(ctx context.Context, platform, userID string, from t
 
 // reminderDue selects, for one kind of reminder, the members it is owed
 // to at $1: going to a scheduled meetup that has not started, since before
-// the reminder fell due, and not sent, given up, or claimed since $2.
-// %[1]s is the kind and %[2]s the column holding its due time.
+// the reminder fell due, and not yet queued for sending. %[1]s is the kind
+// and %[2]s the column holding its due time.
 const reminderDue = `SELECT m.id AS meetup_id, r.member_id, mem.platform, mem.user_id,
 		'%[1]s' AS kind, m.starts_at
 	FROM meetups m
@@ -663,8 +716,7 @@ const reminderDue = `SELECT m.id AS meetup_id, r.member_id, mem.platform, mem.us
 		AND r.status_at <= m.%[2]s
 		AND NOT EXISTS (SELECT 1 FROM meetup_reminders x
 			WHERE x.meetup_id = m.id AND x.member_id = r.member_id AND x.kind = '%[1]s'
-			AND x.starts_at = m.starts_at
-			AND (x.sent_at IS NOT NULL OR x.attempts >= %[4]d OR x.claimed_at >= $2))
+			AND x.starts_at = m.starts_at AND x.sent_at IS NOT NULL)
 	ORDER BY m.starts_at, m.id, r.seq
 	LIMIT 1000`
 
@@ -677,10 +729,10 @@ type reminderRow struct {
 	StartsAt time.Time `db:"starts_at"`
 }
 
-// DueMeetupReminders returns the reminders owed at now, not sent nor
-// claimed since staleBefore. A day-before reminder is owed until the
-// hour-before one falls due, so nobody gets both at once after downtime.
-func (db *DB) DueMeetupReminders(ctx context.Context, now, staleBefore time.Time) ([]bot.MeetupReminder, error) {
+// DueMeetupReminders returns the reminders owed at now and not yet
+// queued. A day-before reminder is owed until the hour-before one falls
+// due, so nobody gets both at once after downtime.
+func (db *DB) DueMeetupReminders(ctx context.Context, now time.Time) ([]bot.MeetupReminder, error) {
 	tx, err := db.begin(ctx, true)
 	if err != nil {
 		return nil, err
@@ -693,8 +745,8 @@ func (db *DB) DueMeetupReminders(ctx context.Context, now, staleBefore time.Time
 	}
 	for _, k := range kinds {
 		var rows []reminderRow
-		query := fmt.Sprintf(reminderDue, k.kind, k.column, k.extra, reminderMaxAttempts)
-		if err := tx.SelectContext(ctx, &rows, query, dbTime(now), dbTime(staleBefore)); err != nil {
+		query := fmt.Sprintf(reminderDue, k.kind, k.column, k.extra)
+		if err := tx.SelectContext(ctx, &rows, query, dbTime(now)); err != nil {
 			return nil, fmt.Errorf("due meetup reminders: %w", err)
 		}
 		for _, r := range rows {
@@ -710,12 +762,13 @@ func (db *DB) DueMeetupReminders(ctx context.Context, now, staleBefore time.Time
 	return out, nil
 }
 
-// ClaimMeetupReminder claims r if it is still owed and nobody has sent it
-// or holds a claim newer than staleBefore. The primary key of
-// meetup_reminders makes concurrent claims of one reminder serialise: on
-// conflict, the row is only taken over when its claim is stale, and rows
-// affected says whether this caller won.
-func (db *DB) ClaimMeetupReminder(ctx context.Context, r bot.MeetupReminder, now, staleBefore time.Time) (bool, error) {
+// QueueMeetupReminder records r as sent and queues its notice in one
+// transaction, if it is still owed and nobody has queued it. The primary
+// key of meetup_reminders makes concurrent callers serialise: on conflict
+// the row is only taken when it was never sent (a claim left from before
+// reminders went through the outbox), and rows affected says whether this
+// caller won.
+func (db *DB) QueueMeetupReminder(ctx context.Context, r bot.MeetupReminder, now time.Time) (bool, error) {
 	tx, done, err := db.beginMeetupWrite(ctx)
 	if err != nil {
 		return false, err
@@ -728,54 +781,36 @@ func (db *DB) ClaimMeetupReminder(ctx context.Context, r bot.MeetupReminder, now
 		WHERE m.id = $1 AND m.status = 'scheduled' AND m.starts_at = $3 AND m.starts_at > $4`
 	var n int
 	if err := tx.GetContext(ctx, &n, owed, r.MeetupID, r.MemberID, dbTime(r.StartsAt), dbTime(now)); err != nil {
-		return false, fmt.Errorf("claim meetup reminder: %w", err)
+		return false, fmt.Errorf("queue meetup reminder: %w", err)
 	}
 	if n == 0 {
 		return false, nil
 	}
-	const claim = `INSERT INTO meetup_reminders (meetup_id, member_id, kind, starts_at, claimed_at)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (meetup_id, member_id, kind, starts_at) DO UPDATE SET claimed_at = excluded.claimed_at
-		WHERE meetup_reminders.sent_at IS NULL AND meetup_reminders.attempts < $6
-			AND (meetup_reminders.claimed_at IS NULL OR meetup_reminders.claimed_at < $7)`
-	res, err := tx.ExecContext(ctx, claim, r.MeetupID, r.MemberID, r.Kind, dbTime(r.StartsAt), dbTime(now), reminderMaxAttempts, dbTime(staleBefore))
+	const sent = `INSERT INTO meetup_reminders (meetup_id, member_id, kind, starts_at, claimed_at, sent_at)
+		VALUES ($1, $2, $3, $4, $5, $5)
+		ON CONFLICT (meetup_id, member_id, kind, starts_at) DO UPDATE SET claimed_at = excluded.claimed_at, sent_at = excluded.sent_at
+		WHERE meetup_reminders.sent_at IS NULL`
+	res, err := tx.ExecContext(ctx, sent, r.MeetupID, r.MemberID, r.Kind, dbTime(r.StartsAt), dbTime(now))
 	if err != nil {
-		return false, fmt.Errorf("claim meetup reminder: %w", err)
+		return false, fmt.Errorf("queue meetup reminder: %w", err)
 	}
 	won, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("claim meetup reminder: %w", err)
+		return false, fmt.Errorf("queue meetup reminder: %w", err)
+	}
+	if won != 1 {
+		return false, nil
+	}
+	starts := dbTime(r.StartsAt)
+	notice := bot.Notice{MemberID: r.MemberID, Kind: bot.NoticeMeetupReminder,
+		Params: bot.NoticeParams{MeetupID: r.MeetupID, Reminder: r.Kind, StartsAt: &starts}}
+	if err := queueNotices(ctx, tx, []bot.Notice{notice}, now); err != nil {
+		return false, fmt.Errorf("queue meetup reminder: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("claim meetup reminder: commit: %w", err)
+		return false, fmt.Errorf("queue meetup reminder: commit: %w", err)
 	}
-	return won == 1, nil
-}
-
-// FinishMeetupReminder marks a claimed reminder sent, or releases it and
-// counts the failed attempt.
-func (db *DB) FinishMeetupReminder(ctx context.Context, r bot.MeetupReminder, sent bool, now time.Time) error {
-	tx, done, err := db.beginMeetupWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	defer tx.Rollback()
-	query := `UPDATE meetup_reminders SET sent_at = $5
-		WHERE meetup_id = $1 AND member_id = $2 AND kind = $3 AND starts_at = $4`
-	args := []any{r.MeetupID, r.MemberID, r.Kind, dbTime(r.StartsAt), dbTime(now)}
-	if !sent {
-		query = `UPDATE meetup_reminders SET claimed_at = NULL, attempts = attempts + 1
-			WHERE meetup_id = $1 AND member_id = $2 AND kind = $3 AND starts_at = $4`
-		args = args[:4]
-	}
-	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-		return fmt.Errorf("finish meetup reminder: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("finish meetup reminder: commit: %w", err)
-	}
-	return nil
+	return true, nil
 }
 
 // exportMeetups adds the meetups the member hosted or answered to x.

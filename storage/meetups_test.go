@@ -144,33 +144,33 @@ func TestWaitingListMovesUpInOrder(t *testing.T) {
 		// A bigger capacity moves the rest up.
 		next := *out.Meetup
 		next.Capacity = 3
-		after, promoted, err := db.UpdateMeetup(ctx, &next)
+		c, err := db.UpdateMeetup(ctx, &next, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(promoted) != 1 || promoted[0].UserID != u[4] || after.Counts.Going != 3 {
-			t.Errorf("after edit: promoted %+v, counts %+v", promoted, after.Counts)
+		if len(c.Promoted) != 1 || c.Promoted[0].UserID != u[4] || c.After.Counts.Going != 3 {
+			t.Errorf("after edit: promoted %+v, counts %+v", c.Promoted, c.After.Counts)
 		}
 
 		// Cancelled meetups take no answers and cannot be changed.
-		if _, tell, err := db.CancelMeetup(ctx, m.ID, testNow); err != nil || len(tell) != 3 {
-			t.Fatalf("cancel: %v, tell %d", err, len(tell))
+		if c, err := db.CancelMeetup(ctx, m.ID, testNow, nil); err != nil || countStatus(c.Notify, bot.RSVPGoing) != 3 {
+			t.Fatalf("cancel: %v, %+v", err, c)
 		}
 		_, err = db.RespondToMeetup(ctx, m.ID, "slack", u[2], bot.RSVPGoing, testNow)
 		wantCode(t, err, bot.ECONFLICT)
-		_, _, err = db.UpdateMeetup(ctx, &next)
+		_, err = db.UpdateMeetup(ctx, &next, nil)
 		wantCode(t, err, bot.ECONFLICT)
-		_, _, err = db.CancelMeetup(ctx, m.ID, testNow)
+		_, err = db.CancelMeetup(ctx, m.ID, testNow, nil)
 		wantCode(t, err, bot.ECONFLICT)
 		_, err = db.RespondToMeetup(ctx, 9999, "slack", u[2], bot.RSVPGoing, testNow)
 		wantCode(t, err, bot.ENOTFOUND)
 	})
 }
 
-// Of replicas claiming the same reminder at once, one wins; a sent one is
-// not owed again; a claim abandoned by a dead replica is taken over once
-// stale.
-func TestReminderClaimedOnce(t *testing.T) {
+// Of replicas queueing the same reminder at once, one wins, and its
+// notice is queued in the same transaction; a queued one is not owed
+// again; someone who changes to can't go is owed nothing.
+func TestReminderQueuedOnce(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		u := joinMembers(t, db, 3)
@@ -181,8 +181,7 @@ func TestReminderClaimedOnce(t *testing.T) {
 			}
 		}
 		dayBefore := m.DayReminderAt.Add(time.Minute)
-		stale := dayBefore.Add(-5 * time.Minute)
-		due, err := db.DueMeetupReminders(ctx, dayBefore, stale)
+		due, err := db.DueMeetupReminders(ctx, dayBefore)
 		if err != nil || len(due) != 2 || due[0].Kind != bot.ReminderDayBefore {
 			t.Fatalf("due = %+v, %v", due, err)
 		}
@@ -192,34 +191,35 @@ func TestReminderClaimedOnce(t *testing.T) {
 		for replica := range 4 {
 			wg.Go(func() {
 				for _, r := range due {
-					won, err := db.ClaimMeetupReminder(ctx, r, dayBefore, stale)
+					won, err := db.QueueMeetupReminder(ctx, r, dayBefore)
 					if err != nil {
 						t.Error(err)
 					}
 					if won {
 						if prev, dup := wins.LoadOrStore(r.UserID, replica); dup {
-							t.Errorf("%s claimed by replicas %v and %d", r.UserID, prev, replica)
+							t.Errorf("%s queued by replicas %v and %d", r.UserID, prev, replica)
 						}
 					}
 				}
 			})
 		}
 		wg.Wait()
-		if err := db.FinishMeetupReminder(ctx, due[0], true, dayBefore); err != nil {
+		if again, _ := db.DueMeetupReminders(ctx, dayBefore.Add(time.Hour)); len(again) != 0 {
+			t.Errorf("owed again: %+v", again)
+		}
+		msgs, err := db.ClaimOutbox(ctx, dayBefore, dayBefore.Add(-time.Hour), 10)
+		if err != nil {
 			t.Fatal(err)
 		}
-		// due[1]'s claimant died. Not owed while its claim is fresh...
-		if again, _ := db.DueMeetupReminders(ctx, dayBefore, stale); len(again) != 0 {
-			t.Errorf("owed again at once: %+v", again)
+		got := map[string]int{}
+		for _, msg := range msgs {
+			if msg.Notice == bot.NoticeMeetupReminder && msg.Params.MeetupID == m.ID && msg.Params.Reminder == bot.ReminderDayBefore &&
+				msg.Params.StartsAt != nil && msg.Params.StartsAt.Equal(m.StartsAt) {
+				got[msg.UserID]++
+			}
 		}
-		// ...and taken over once it is stale.
-		later := dayBefore.Add(10 * time.Minute)
-		again, err := db.DueMeetupReminders(ctx, later, later.Add(-5*time.Minute))
-		if err != nil || len(again) != 1 || again[0].UserID != due[1].UserID {
-			t.Fatalf("after the claim went stale: %+v, %v", again, err)
-		}
-		if won, err := db.ClaimMeetupReminder(ctx, again[0], later, later.Add(-5*time.Minute)); !won || err != nil {
-			t.Errorf("stale claim not taken over: %v %v", won, err)
+		if len(got) != 2 || got[u[1]] != 1 || got[u[2]] != 1 {
+			t.Errorf("reminder notices queued %v, want one each to %s and %s", got, u[1], u[2])
 		}
 
 		// Someone who changes to can't go is owed nothing.
@@ -227,12 +227,12 @@ func TestReminderClaimedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		hourBefore := m.HourReminderAt.Add(time.Second)
-		due, _ = db.DueMeetupReminders(ctx, hourBefore, hourBefore.Add(-5*time.Minute))
+		due, _ = db.DueMeetupReminders(ctx, hourBefore)
 		if len(due) != 1 || due[0].UserID != u[1] || due[0].Kind != bot.ReminderHourBefore {
 			t.Errorf("hour before: %+v", due)
 		}
-		if won, _ := db.ClaimMeetupReminder(ctx, bot.MeetupReminder{MeetupID: m.ID, MemberID: due[0].MemberID + 1, Kind: bot.ReminderHourBefore, StartsAt: m.StartsAt}, hourBefore, hourBefore); won {
-			t.Errorf("claimed a reminder for someone not going")
+		if won, _ := db.QueueMeetupReminder(ctx, bot.MeetupReminder{MeetupID: m.ID, MemberID: due[0].MemberID + 1, Kind: bot.ReminderHourBefore, StartsAt: m.StartsAt}, hourBefore); won {
+			t.Errorf("queued a reminder for someone not going")
 		}
 	})
 }
@@ -313,6 +313,179 @@ func TestCreateMeetupIsIdempotentAndNeedsAMember(t *testing.T) {
 		}
 		if list, _ := db.ListMeetups(ctx, testNow, 10); len(list) != 1 || list[0].MessageTS != "1700000000.000100" {
 			t.Errorf("list: %+v", list)
+		}
+	})
+}
+
+func countStatus(as []bot.Attendee, status string) int {
+	n := 0
+	for _, a := range as {
+		if a.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// rsvpStatuses returns each answer to the meetup by user ID, with the
+// place on the waiting list after a slash: "waiting/1".
+func rsvpStatuses(t *testing.T, db *storage.DB, id int64) map[string]string {
+	t.Helper()
+	as, err := db.MeetupAttendees(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, a := range as {
+		out[a.UserID] = a.Status
+		if a.Status == bot.RSVPWaiting {
+			out[a.UserID] = fmt.Sprintf("waiting/%d", a.Position)
+		}
+	}
+	return out
+}
+
+// promotionNotices returns, by user ID, the meetups whose promotion
+// notices are queued.
+func promotionNotices(t *testing.T, db *storage.DB) map[string][]int64 {
+	t.Helper()
+	msgs, err := db.ClaimOutbox(context.Background(), utc.Add(time.Minute), utc.Add(-time.Hour), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]int64{}
+	for _, m := range msgs {
+		if m.Kind == bot.OutboxNotice && m.Notice == bot.NoticeMeetupPromoted {
+			out[m.UserID] = append(out[m.UserID], m.Params.MeetupID)
+		}
+	}
+	return out
+}
+
+// A member going who leaves Rapport, or whose account can no longer be
+// reached, frees their place in the same transaction: the first waiting
+// has it and is told through the outbox, and a latecomer pressing Going
+// joins the end of the list.
+func TestFreedPlaceGoesToTheFirstWaiting(t *testing.T) {
+	for _, how := range []string{"leaves", "unreachable"} {
+		t.Run(how, func(t *testing.T) {
+			eachDB(t, func(t *testing.T, db *storage.DB) {
+				ctx := context.Background()
+				u := joinMembers(t, db, 5)
+				m := createMeetup(t, db, u[0], newMeetup(1))
+				for _, user := range u[1:4] {
+					if _, err := db.RespondToMeetup(ctx, m.ID, "slack", user, bot.RSVPGoing, testNow); err != nil {
+						t.Fatal(err)
+					}
+				}
+				switch how {
+				case "leaves":
+					if err := db.DeleteMember(ctx, "slack", u[1]); err != nil {
+						t.Fatal(err)
+					}
+				case "unreachable":
+					gone, err := db.FindMember(ctx, "slack", u[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := db.MarkUnreachable(ctx, 0, []int64{gone.ID}, nil, testNow); err != nil {
+						t.Fatal(err)
+					}
+				}
+				late, err := db.RespondToMeetup(ctx, m.ID, "slack", u[4], bot.RSVPGoing, testNow)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if late.Status != bot.RSVPWaiting || late.Position != 2 {
+					t.Errorf("the latecomer: %s at %d, want waiting at 2", late.Status, late.Position)
+				}
+				got := rsvpStatuses(t, db, m.ID)
+				if got[u[2]] != bot.RSVPGoing || got[u[3]] != "waiting/1" || got[u[4]] != "waiting/2" {
+					t.Errorf("answers %v; want %s going, %s then %s waiting", got, u[2], u[3], u[4])
+				}
+				if n := promotionNotices(t, db); len(n) != 1 || len(n[u[2]]) != 1 || n[u[2]][0] != m.ID {
+					t.Errorf("promotion notices %v, want one to %s", n, u[2])
+				}
+			})
+		})
+	}
+}
+
+// A place left free by anything else (here, a row removed by hand) is
+// never taken by a new Going while anyone waits: the first waiting has it.
+func TestGoingNeverJumpsTheQueue(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		u := joinMembers(t, db, 4)
+		m := createMeetup(t, db, u[0], newMeetup(1))
+		for _, user := range u[1:3] {
+			if _, err := db.RespondToMeetup(ctx, m.ID, "slack", user, bot.RSVPGoing, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.SQLX().ExecContext(ctx, db.SQLX().Rebind(`DELETE FROM meetup_rsvps WHERE status = 'going'`)); err != nil {
+			t.Fatal(err)
+		}
+		out, err := db.RespondToMeetup(ctx, m.ID, "slack", u[3], bot.RSVPGoing, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != bot.RSVPWaiting {
+			t.Errorf("a new Going took the place from the waiting list: %+v", out)
+		}
+		if len(out.Promoted) != 1 || out.Promoted[0].UserID != u[2] {
+			t.Errorf("promoted %+v, want %s, who was waiting", out.Promoted, u[2])
+		}
+	})
+}
+
+// An edit and a cancellation queue their notices in their own
+// transaction, decided against the meetup as it was under the lock.
+func TestMeetupChangesQueueTheirNotices(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		u := joinMembers(t, db, 3)
+		m := createMeetup(t, db, u[0], newMeetup(0))
+		for _, user := range u[1:] {
+			if _, err := db.RespondToMeetup(ctx, m.ID, "slack", user, bot.RSVPGoing, testNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next := *m
+		next.Title = "First5 supper"
+		var before string
+		_, err := db.UpdateMeetup(ctx, &next, func(c *bot.MeetupChange) []bot.Notice {
+			before = c.Before.Title
+			var out []bot.Notice
+			for _, a := range c.Notify {
+				out = append(out, bot.Notice{MemberID: a.MemberID, Kind: bot.NoticeMeetupChanged, Params: bot.NoticeParams{MeetupID: m.ID, Changed: []string{"title"}, Title: c.Before.Title}})
+			}
+			return out
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before != "First5 lunch" {
+			t.Errorf("notify saw the title before as %q", before)
+		}
+		if _, err := db.CancelMeetup(ctx, m.ID, testNow, func(c *bot.MeetupChange) []bot.Notice {
+			return []bot.Notice{{MemberID: c.Notify[0].MemberID, Kind: bot.NoticeMeetupCancelled, Params: bot.NoticeParams{MeetupID: m.ID}}}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		msgs, err := db.ClaimOutbox(ctx, utc.Add(time.Minute), utc.Add(-time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, msg := range msgs {
+			kinds[msg.Notice]++
+			if msg.Notice == bot.NoticeMeetupChanged && (msg.Params.Title != "First5 lunch" || msg.Params.MeetupID != m.ID) {
+				t.Errorf("change notice params %+v", msg.Params)
+			}
+		}
+		if kinds[bot.NoticeMeetupChanged] != 2 || kinds[bot.NoticeMeetupCancelled] != 1 {
+			t.Errorf("queued %v, want 2 changes and 1 cancellation", kinds)
 		}
 	})
 }

@@ -27,6 +27,12 @@ var sqliteMigrateMu sync.Mutex
 // applied migrations are skipped. On PostgreSQL, replicas starting at once
 // take turns through an advisory lock, so each migration runs exactly once.
 func (db *DB) Migrate(ctx context.Context) error {
+	return db.migrateTo(ctx, 0)
+}
+
+// migrateTo brings the schema up to version, or to the latest when
+// version is 0.
+func (db *DB) migrateTo(ctx context.Context, version int64) error {
 	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
 	if db.dialect == DialectPostgres {
 		dir, dialect = "migrations/postgres", goose.DialectPostgres
@@ -63,7 +69,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	if _, err := provider.Up(ctx); err != nil {
+	if version > 0 {
+		_, err = provider.UpTo(ctx, version)
+	} else {
+		_, err = provider.Up(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
 	// Organisation keys follow Unicode rules that SQL lacks, so Go brings

@@ -104,7 +104,7 @@ func TestSweepDeletesHistoryOlderThanRetention(t *testing.T) {
 			m.StartsAt, m.EndsAt = now.Add(24*time.Hour), now.Add(26*time.Hour)
 			m.DayReminderAt, m.HourReminderAt = now, now.Add(23*time.Hour)
 			createMeetup(t, db, ms[0].UserID, m)
-			if err := db.MarkUnreachable(ctx, 0, nil, []bot.Notice{{MemberID: ms[0].ID, Text: "An old notice"}}, now); err != nil {
+			if err := db.MarkUnreachable(ctx, 0, nil, []bot.Notice{{MemberID: ms[0].ID, Kind: bot.NoticeText, Params: bot.NoticeParams{Text: "An old notice"}}}, now); err != nil {
 				t.Fatal(err)
 			}
 			msgs, err := db.ClaimOutbox(ctx, now, now, 10)

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -192,20 +193,20 @@ func storePlan(ctx context.Context, tx *tx, perInsert int, round *bot.Round, p *
 	}
 	var members, outbox [][]any
 	for i, in := range p.Intros {
-		outbox = append(outbox, []any{bot.OutboxIntro, ids[i], nil, "", "pending", now, now})
+		outbox = append(outbox, []any{bot.OutboxIntro, ids[i], nil, "pending", now, now})
 		for pos, m := range in.MemberIDs {
 			members = append(members, []any{ids[i], m, pos})
 		}
 	}
 	for i, in := range p.Intros {
 		for _, m := range in.MemberIDs {
-			outbox = append(outbox, []any{bot.OutboxFollowUp, ids[i], m, "", "pending", dbTime(p.FollowUpAt), now})
+			outbox = append(outbox, []any{bot.OutboxFollowUp, ids[i], m, "pending", dbTime(p.FollowUpAt), now})
 		}
 	}
 	if err := insertRows(ctx, tx, perInsert, "intro_members", "intro_id, member_id, position", members, "", nil); err != nil {
 		return fmt.Errorf("create round: intro members: %w", err)
 	}
-	if err := insertRows(ctx, tx, perInsert, "outbox", "kind, intro_id, member_id, text, status, due_at, created_at", outbox, "", nil); err != nil {
+	if err := insertRows(ctx, tx, perInsert, "outbox", "kind, intro_id, member_id, status, due_at, created_at", outbox, "", nil); err != nil {
 		return fmt.Errorf("create round: queue: %w", err)
 	}
 	for _, l := range p.LeftOut {
@@ -226,10 +227,8 @@ func storePlan(ctx context.Context, tx *tx, perInsert int, round *bot.Round, p *
 			return fmt.Errorf("create round: ignored: %w", err)
 		}
 	}
-	for _, n := range p.Notices {
-		if err := queue(ctx, tx, bot.OutboxNotice, 0, n.MemberID, n.Text, now, now); err != nil {
-			return err
-		}
+	if err := queueNotices(ctx, tx, p.Notices, now); err != nil {
+		return fmt.Errorf("create round: %w", err)
 	}
 	return nil
 }
@@ -297,12 +296,29 @@ func insertRows(ctx context.Context, tx *tx, perInsert int, table, columns strin
 	return nil
 }
 
-// queue adds a message to the outbox.
-func queue(ctx context.Context, tx *tx, kind string, introID, memberID int64, text string, due, now time.Time) error {
-	const query = `INSERT INTO outbox (kind, intro_id, member_id, text, status, due_at, created_at)
-		VALUES ($1, $2, $3, $4, 'pending', $5, $6)`
-	if _, err := tx.ExecContext(ctx, query, kind, nullID(introID), nullID(memberID), text, due, now); err != nil {
+// queue adds an intro or a follow-up to the outbox.
+func queue(ctx context.Context, tx *tx, kind string, introID, memberID int64, due, now time.Time) error {
+	const query = `INSERT INTO outbox (kind, intro_id, member_id, status, due_at, created_at)
+		VALUES ($1, $2, $3, 'pending', $4, $5)`
+	if _, err := tx.ExecContext(ctx, query, kind, nullID(introID), nullID(memberID), due, now); err != nil {
 		return fmt.Errorf("queue %s: %w", kind, err)
+	}
+	return nil
+}
+
+// queueNotices adds notices to the outbox, due now, as their kind and
+// parameters: they are put into words when sent.
+func queueNotices(ctx context.Context, tx *tx, ns []bot.Notice, now time.Time) error {
+	const query = `INSERT INTO outbox (kind, member_id, notice, params, status, due_at, created_at)
+		VALUES ('notice', $1, $2, $3, 'pending', $4, $4)`
+	for _, n := range ns {
+		params, err := json.Marshal(n.Params)
+		if err != nil {
+			return fmt.Errorf("queue notice: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, query, n.MemberID, n.Kind, string(params), dbTime(now)); err != nil {
+			return fmt.Errorf("queue notice %s: %w", n.Kind, err)
+		}
 	}
 	return nil
 }
@@ -389,6 +405,33 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 		AND (SELECT COUNT(*) FROM intro_members x WHERE x.intro_id = i.id) = 3`
 	if err := tx.SelectContext(ctx, &s.LastInTrio, trio, prev); err != nil {
 		return nil, fmt.Errorf("round snapshot: trios: %w", err)
+	}
+
+	// The same over the recent rounds, counted once a round a member.
+	const sidelined = `WITH recent AS (
+			SELECT id FROM rounds WHERE id <> $1 ORDER BY number DESC, id DESC LIMIT $2
+		)
+		SELECT member_id, COUNT(*) AS turns FROM (
+			SELECT round_id, member_id FROM round_left_out WHERE round_id IN (SELECT id FROM recent)
+			UNION
+			SELECT i.round_id, im.member_id FROM intro_members im JOIN intros i ON i.id = im.intro_id
+			WHERE i.round_id IN (SELECT id FROM recent) AND i.status = 'failed' AND NOT im.unreachable
+			UNION
+			SELECT i.round_id, im.member_id FROM intro_members im JOIN intros i ON i.id = im.intro_id
+			WHERE i.round_id IN (SELECT id FROM recent)
+			AND (SELECT COUNT(*) FROM intro_members x WHERE x.intro_id = i.id) = 3
+		) turns
+		GROUP BY member_id`
+	var turns []struct {
+		MemberID int64 `db:"member_id"`
+		Turns    int   `db:"turns"`
+	}
+	if err := tx.SelectContext(ctx, &turns, sidelined, exclude, bot.FairnessRounds); err != nil {
+		return nil, fmt.Errorf("round snapshot: recent turns: %w", err)
+	}
+	s.Sidelined = make(map[int64]int, len(turns))
+	for _, t := range turns {
+		s.Sidelined[t.MemberID] = t.Turns
 	}
 	return s, nil
 }
@@ -549,7 +592,7 @@ func (db *DB) RecordAnswer(ctx context.Context, introID int64, platform, userID,
 			return nil, false, fmt.Errorf("record answer: %w", err)
 		}
 		if waiting == 0 {
-			if err := queue(ctx, tx, bot.OutboxFollowUp, introID, m.ID, "", dbTime(secondAskAt), dbTime(now)); err != nil {
+			if err := queue(ctx, tx, bot.OutboxFollowUp, introID, m.ID, dbTime(secondAskAt), dbTime(now)); err != nil {
 				return nil, false, err
 			}
 		}
@@ -650,7 +693,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, now, staleBefore time.Time, limit
 	var out []bot.OutboxMessage
 	if len(claimed) > 0 {
 		query, args, err := sqlx.In(`SELECT o.id, o.kind, COALESCE(o.intro_id, 0) AS intro_id, COALESCE(o.member_id, 0) AS member_id,
-				COALESCE(m.user_id, '') AS user_id, COALESCE(m.platform, '') AS platform, o.text, o.attempts, o.due_at
+				COALESCE(m.user_id, '') AS user_id, COALESCE(m.platform, '') AS platform, o.notice, o.params, o.attempts, o.due_at
 			FROM outbox o LEFT JOIN members m ON m.id = o.member_id
 			WHERE o.id IN (?) ORDER BY o.due_at, o.id`, claimed)
 		if err != nil {
@@ -663,7 +706,8 @@ func (db *DB) ClaimOutbox(ctx context.Context, now, staleBefore time.Time, limit
 			MemberID int64     `db:"member_id"`
 			UserID   string    `db:"user_id"`
 			Platform string    `db:"platform"`
-			Text     string    `db:"text"`
+			Notice   string    `db:"notice"`
+			Params   string    `db:"params"`
 			Attempts int       `db:"attempts"`
 			DueAt    time.Time `db:"due_at"`
 		}
@@ -671,8 +715,14 @@ func (db *DB) ClaimOutbox(ctx context.Context, now, staleBefore time.Time, limit
 			return nil, fmt.Errorf("claim outbox: read: %w", err)
 		}
 		for _, r := range rows {
-			out = append(out, bot.OutboxMessage{ID: r.ID, Kind: r.Kind, IntroID: r.IntroID, MemberID: r.MemberID,
-				UserID: r.UserID, Platform: r.Platform, Text: r.Text, Attempts: r.Attempts, DueAt: r.DueAt.UTC()})
+			m := bot.OutboxMessage{ID: r.ID, Kind: r.Kind, IntroID: r.IntroID, MemberID: r.MemberID,
+				UserID: r.UserID, Platform: r.Platform, Notice: r.Notice, Attempts: r.Attempts, DueAt: r.DueAt.UTC()}
+			if r.Params != "" {
+				if err := json.Unmarshal([]byte(r.Params), &m.Params); err != nil {
+					return nil, fmt.Errorf("claim outbox: message %d: %w", r.ID, err)
+				}
+			}
+			out = append(out, m)
 		}
 	}
 	return out, tx.Commit()
@@ -764,13 +814,39 @@ func (db *DB) MarkUnreachable(ctx context.Context, introID int64, memberIDs []in
 		if _, err := tx.ExecContext(ctx, `UPDATE intro_members SET unreachable = TRUE WHERE intro_id = $1 AND member_id = $2`, introID, id); err != nil {
 			return fmt.Errorf("mark unreachable: %w", err)
 		}
-	}
-	for _, n := range notices {
-		if err := queue(ctx, tx, bot.OutboxNotice, 0, n.MemberID, n.Text, now, now); err != nil {
-			return err
+		// Someone who cannot be reached cannot come: their meetup places
+		// go to the people waiting, who are told.
+		if err := releaseMeetupPlaces(ctx, tx, id); err != nil {
+			return fmt.Errorf("mark unreachable: %w", err)
 		}
 	}
+	if err := queueNotices(ctx, tx, notices, now); err != nil {
+		return fmt.Errorf("mark unreachable: %w", err)
+	}
 	return tx.Commit()
+}
+
+// MemberNames returns the names of those of the members still in Rapport.
+func (db *DB) MemberNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	query, args, err := sqlx.In(`SELECT id, name FROM members WHERE id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := db.db.SelectContext(ctx, &rows, db.db.Rebind(query), args...); err != nil {
+		return nil, fmt.Errorf("member names: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
 }
 
 // RoundStats returns the figures for admins.

@@ -50,6 +50,10 @@ type Options struct {
 	// AfterRound is called when an admin has run a round, to wake the
 	// delivery of its messages.
 	AfterRound func()
+	// Envelopes shares which envelopes have been handled between
+	// replicas, so a redelivery that reaches another replica does nothing
+	// twice; nil means this process alone remembers.
+	Envelopes EnvelopeStore
 }
 
 // Adapter serves one Slack workspace over Socket Mode.
@@ -58,7 +62,7 @@ type Adapter struct {
 	meetups     *bot.Meetups
 	rounds      *bot.Rounds
 	deliveryAPI *slack.Client
-	pace        *pacer
+	limits      Limits
 	afterRound  func()
 	api         *slack.Client
 	sm          *socketmode.Client
@@ -67,8 +71,18 @@ type Adapter struct {
 	now         func() time.Time
 	budget      time.Duration
 
-	seen *envelopes
-	work sync.WaitGroup
+	seen      *envelopes
+	envelopes EnvelopeStore
+	announcer *announcer
+	work      sync.WaitGroup
+}
+
+// EnvelopeStore remembers which Socket Mode envelopes have been handled,
+// where every replica sees it.
+type EnvelopeStore interface {
+	// ClaimEnvelope records the envelope ID and reports whether this is its
+	// first delivery to any replica.
+	ClaimEnvelope(ctx context.Context, id string, now time.Time) (bool, error)
 }
 
 // NewClient returns a Slack Web API client for the tokens and API URL.
@@ -98,9 +112,9 @@ func NewDeliveryClient(botToken, apiURL string) *slack.Client {
 func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 	a := &Adapter{
 		svc: svc, api: api, meetups: opt.Meetups, rounds: opt.Rounds,
-		deliveryAPI: opt.DeliveryAPI, pace: newPacer(opt.Limits), afterRound: opt.AfterRound,
+		deliveryAPI: opt.DeliveryAPI, limits: opt.Limits, afterRound: opt.AfterRound,
 		log: opt.Logger, loc: opt.Location, now: opt.Now, budget: opt.AckBudget,
-		seen: newEnvelopes(15 * time.Minute),
+		seen: newEnvelopes(15 * time.Minute), envelopes: opt.Envelopes, announcer: newAnnouncer(),
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -231,13 +245,22 @@ func (a *Adapter) dropBadMessage(evt socketmode.Event) {
 type handler func(ctx context.Context) (ack any, after func(context.Context))
 
 // serve runs h for one envelope and acknowledges it within the budget,
-// whatever h does. A redelivered envelope gets the first delivery's ack
-// and has no other effect.
+// whatever h does. A redelivered envelope has no other effect: it gets the
+// first delivery's ack when that came to this process, and an empty ack
+// when another replica handled it.
 func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind string, h handler) {
 	entry, first := a.seen.claim(req.EnvelopeID, a.now())
 	a.work.Add(1)
 	go func() {
 		defer a.work.Done()
+		// The shared claim's time counts towards the ack budget.
+		start := time.Now()
+		if first && !a.claimShared(ctx, req.EnvelopeID) {
+			a.log.Info("Slack envelope handled by another replica; acknowledged", "kind", kind, "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
+			entry.finish(nil)
+			a.ack(req.EnvelopeID, nil)
+			return
+		}
 		if !first {
 			a.log.Info("redelivered Slack envelope acknowledged again", "kind", kind, "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
 			a.ack(req.EnvelopeID, entry.wait(a.budget))
@@ -245,7 +268,7 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 		}
 		// Work in flight finishes even when the bot is shutting down.
 		base := context.WithoutCancel(ctx)
-		hctx, cancel := context.WithTimeout(base, a.budget)
+		hctx, cancel := context.WithDeadline(base, start.Add(a.budget))
 		defer cancel()
 
 		type result struct {
@@ -267,7 +290,7 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 		var r result
 		select {
 		case r = <-done:
-		case <-time.After(a.budget + 300*time.Millisecond):
+		case <-time.After(time.Until(start.Add(a.budget + 300*time.Millisecond))):
 			// The handler ignored its deadline; ack anyway so Slack does
 			// not show the person an error, and let the handler finish.
 			a.log.Warn("Slack handler overran its ack budget", "kind", kind)
@@ -281,6 +304,49 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 			r.after(actx)
 		}
 	}()
+}
+
+// claimBudget bounds the wait for the shared envelope claim, so that a
+// busy database (a burst of clicks all writing) still leaves the handler
+// most of its ack budget, which the claim's time counts towards.
+const claimBudget = 750 * time.Millisecond
+
+// claimShared claims the envelope in the shared store and reports whether
+// this replica is the first to see it. If the store cannot answer within
+// claimBudget, the envelope is handled (the claim is still recorded when
+// it lands): a redelivery to another replica is rare, a lost command is
+// not.
+func (a *Adapter) claimShared(ctx context.Context, id string) bool {
+	if a.envelopes == nil || id == "" {
+		return true
+	}
+	type claim struct {
+		first bool
+		err   error
+	}
+	got := make(chan claim, 1)
+	now := a.now()
+	a.work.Add(1)
+	go func() {
+		defer a.work.Done()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		first, err := a.envelopes.ClaimEnvelope(cctx, id, now)
+		got <- claim{first, err}
+	}()
+	t := time.NewTimer(claimBudget)
+	defer t.Stop()
+	select {
+	case c := <-got:
+		if c.err != nil {
+			a.log.Warn("could not record a Slack envelope as handled; handling it", "envelope_id", id, "err", c.err)
+			return true
+		}
+		return c.first
+	case <-t.C:
+		a.log.Warn("recording a Slack envelope as handled is slow; handling it", "envelope_id", id)
+		return true
+	}
 }
 
 // slowMessage answers a command that ran out of time.

@@ -10,6 +10,7 @@ import (
 	"github.com/rapport-pcn/rapport/bot"
 	slackbot "github.com/rapport-pcn/rapport/bot/slack"
 	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
+	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
 
@@ -134,5 +135,62 @@ func TestAckInTimeWhenTheDatabaseIsSlow(t *testing.T) {
 	ack, err = ws.SlashCommand(ctx, "U0CAROL01", "/introduce-me", "status")
 	if err != nil || !strings.Contains(string(ack.Payload), "haven't joined") {
 		t.Errorf("after the slow spell: %v %s", err, ack.Payload)
+	}
+}
+
+// runAdapter serves ws with a new adapter over db, sharing the envelopes
+// it has handled through db, until the test ends.
+func runAdapter(t *testing.T, ws *slacktest.Workspace, db *storage.DB, hellos int) {
+	t.Helper()
+	svc := &bot.Service{Store: db, Now: time.Now, NextRound: func(t time.Time) time.Time { return t.Add(24 * time.Hour) }}
+	a := slackbot.New(svc, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{Envelopes: db})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := ws.WaitForHello(wctx, hellos); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An envelope redelivered to another replica (Slack sends it on whichever
+// connection it likes) is recognised from the database and does nothing
+// there: it is acked, and its command is not run a second time.
+func TestRedeliveryToAnotherReplicaDoesNothing(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			db := storagetest.MustOpenDB(t, target)
+			ws := slacktest.New()
+			t.Cleanup(ws.Close)
+			ws.AddUser(slacktest.User{ID: "U0CAROL01", RealName: "Carol Chen"})
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+
+			runAdapter(t, ws, db, 1)
+			first, err := ws.SlashCommand(ctx, "U0CAROL01", "/introduce-me", "status")
+			if err != nil || !strings.Contains(string(first.Payload), "haven't joined") {
+				t.Fatalf("first delivery: %v %s", err, first.Payload)
+			}
+			// A second replica connects; Slack's next delivery goes to it.
+			runAdapter(t, ws, db, 2)
+			again, err := ws.Redeliver(ctx, first.EnvelopeID)
+			if err != nil {
+				t.Fatalf("redeliver: %v", err)
+			}
+			d, _ := ws.Delivery(first.EnvelopeID)
+			if n := len(d.Attempts); n != 2 || d.Attempts[0].Conn == d.Attempts[1].Conn {
+				t.Fatalf("the redelivery did not reach the other replica: %+v", d.Attempts)
+			}
+			if strings.Contains(string(again.Payload), "haven't joined") {
+				t.Errorf("the other replica ran the command again: %s", again.Payload)
+			}
+		})
 	}
 }

@@ -21,6 +21,7 @@ type deliveryFixture struct {
 	ws      *slacktest.Workspace
 	rounds  *bot.Rounds
 	out     bot.Deliverer
+	pause   *bot.Pause
 	members []bot.Member
 }
 
@@ -58,7 +59,8 @@ func newDeliveryFixtureWith(t testing.TB, target storagetest.Target, n int, limi
 		// whole outbox.
 		DeliveryAPI: slackbot.NewDeliveryClient(f.ws.BotToken(), f.ws.APIURL()),
 	})
-	f.out = a.Deliverer()
+	f.pause = &bot.Pause{}
+	f.out = a.Deliverer(f.pause)
 	return f
 }
 
@@ -68,7 +70,7 @@ func (f *deliveryFixture) run(t testing.TB) (*bot.Round, *bot.Delivery, context.
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &bot.Delivery{Store: f.db, Out: f.out, Idle: 50 * time.Millisecond}
+	d := &bot.Delivery{Store: f.db, Out: f.out, Idle: 50 * time.Millisecond, Pause: f.pause}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = d.Run(ctx); close(done) }()
@@ -122,7 +124,7 @@ func TestInterruptedSendIsNotRepeated(t *testing.T) {
 			}
 
 			// Another worker takes over the stale claim.
-			d := &bot.Delivery{Store: f.db, Out: f.out, StaleAfter: 200 * time.Millisecond, Idle: 50 * time.Millisecond}
+			d := &bot.Delivery{Store: f.db, Out: f.out, StaleAfter: 200 * time.Millisecond, Idle: 50 * time.Millisecond, Pause: f.pause}
 			rctx, cancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { _ = d.Run(rctx); close(done) }()
@@ -317,7 +319,7 @@ func benchmarkDeliverRound(b *testing.B, target storagetest.Target) {
 		planned := time.Since(start)
 		before := introPostCount(f.ws)
 		opensBefore := len(f.ws.CallsTo("conversations.open"))
-		d := &bot.Delivery{Store: f.db, Out: f.out}
+		d := &bot.Delivery{Store: f.db, Out: f.out, Pause: f.pause}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { _ = d.Run(ctx); close(done) }()
@@ -355,5 +357,137 @@ func benchmarkDeliverRound(b *testing.B, target storagetest.Target) {
 		b.ReportMetric(elapsed.Seconds(), "deliver-s")
 		b.ReportMetric(100*achieved/allowed, "%-of-allowed-rate")
 		b.ReportMetric(float64(limited), "429s")
+	}
+}
+
+// taggedPosts counts the bot's messages posted with the metadata event
+// type and outbox ID.
+func taggedPosts(ws *slacktest.Workspace, eventType string, outboxID int64) int {
+	n := 0
+	want := fmt.Sprintf(`"outbox_id":"%d"`, outboxID)
+	for _, c := range ws.CallsTo("chat.postMessage") {
+		if c.OK() && strings.Contains(c.Params["metadata"], eventType) && strings.Contains(c.Params["metadata"], want) {
+			n++
+		}
+	}
+	return n
+}
+
+// A follow-up and a notice posted by a worker that died before recording
+// them are found in the member's DM by their tag when another worker
+// takes the stale claims over, and are not posted again.
+func TestInterruptedFollowUpAndNoticeAreNotRepeated(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			f := newDeliveryFixture(t, target, 2)
+			f.rounds.Settings.FollowUpAfter = time.Millisecond
+			ctx := context.Background()
+			if _, _, err := f.rounds.Run(ctx, time.Now(), false); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.db.MarkUnreachable(ctx, 0, nil, []bot.Notice{{MemberID: f.members[0].ID, Kind: bot.NoticeLeftOut}}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			// A worker claims everything and sends the intro, a follow-up and
+			// the notice, then dies before recording the last two.
+			var intro, followUp, notice bot.OutboxMessage
+			waitFor(t, func() bool {
+				msgs, err := f.db.ClaimOutbox(ctx, time.Now(), time.Now().Add(-time.Hour), 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range msgs {
+					switch {
+					case m.Kind == bot.OutboxIntro:
+						intro = m
+					case m.Kind == bot.OutboxFollowUp && followUp.ID == 0:
+						followUp = m
+					case m.Kind == bot.OutboxNotice:
+						notice = m
+					default:
+						_ = f.db.RetryOutbox(ctx, m.ID, time.Now().Add(time.Hour), "test")
+					}
+				}
+				return intro.ID != 0 && followUp.ID != 0 && notice.ID != 0
+			})
+			in, err := f.db.FindIntro(ctx, intro.IntroID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch, ts, err := f.out.SendIntro(ctx, in, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.db.RecordIntroSent(ctx, intro.ID, in.ID, ch, ts, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.out.SendFollowUp(ctx, bot.Attempt{OutboxID: followUp.ID}, in, in.Member(followUp.MemberID), false); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.out.SendNotice(ctx, bot.Attempt{OutboxID: notice.ID}, &bot.NoticeMessage{Platform: "slack", UserID: notice.UserID, Kind: bot.NoticeLeftOut, Text: "You go first next time."}); err != nil {
+				t.Fatal(err)
+			}
+
+			// Another worker takes over the stale claims.
+			d := &bot.Delivery{Store: f.db, Out: f.out, StaleAfter: 200 * time.Millisecond, Idle: 50 * time.Millisecond, Pause: f.pause}
+			rctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { _ = d.Run(rctx); close(done) }()
+			waitFor(t, func() bool { return len(f.ws.CallsTo("conversations.history")) >= 2 })
+			cancel()
+			<-done // the resumed sends have finished
+			if n := taggedPosts(f.ws, "rapport_followup", followUp.ID); n != 1 {
+				t.Errorf("follow-up posted %d times, want once", n)
+			}
+			if n := taggedPosts(f.ws, "rapport_notice", notice.ID); n != 1 {
+				t.Errorf("notice posted %d times, want once", n)
+			}
+		})
+	}
+}
+
+// A member the hard rules leave out (here, because they chose not to be
+// introduced again to everyone else) is told kindly that there was no one
+// this time and that they go first next time, and never why: the admins'
+// reason mentions the do-not-pair list, the member's message does not.
+func TestLeftOutMemberIsToldKindly(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			f := newDeliveryFixture(t, target, 3)
+			f.run(t) // round 1 introduces all three, and delivers it
+			waitFor(t, func() bool { return introPostCount(f.ws) == 1 })
+			ctx := context.Background()
+			last, err := f.db.RecentIntros(ctx, f.members[2].ID, 1)
+			if err != nil || len(last) != 1 {
+				t.Fatalf("recent intros %v, %v", last, err)
+			}
+			loner := f.members[2]
+			if _, err := f.rounds.NotAGoodMatch(ctx, bot.User{Platform: "slack", ID: loner.UserID}, last[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			_, plan, err := f.rounds.Run(ctx, time.Now().AddDate(0, 0, 7), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(plan.LeftOut) != 1 || plan.LeftOut[0].Member.ID != loner.ID || !strings.Contains(plan.LeftOut[0].Reason, "do-not-pair") {
+				t.Fatalf("left out %+v; want %s, for admins because of the do-not-pair list", plan.LeftOut, loner.UserID)
+			}
+			var told slacktest.Message
+			waitFor(t, func() bool {
+				for _, m := range f.ws.DMs(loner.UserID) {
+					if strings.Contains(m.Text, "go first") {
+						told = m
+						return true
+					}
+				}
+				return false
+			})
+			words := strings.ToLower(told.Text + string(told.Blocks))
+			for _, never := range []string{"do-not-pair", "not a good match", "block", "chose", "wouldn't"} {
+				if strings.Contains(words, never) {
+					t.Errorf("the member was told %q, which mentions %q", told.Text, never)
+				}
+			}
+		})
 	}
 }

@@ -16,7 +16,7 @@ var goneMessageErrors = []string{"message_not_found", "channel_not_found", "is_a
 // Rapport, with a short message that names only those still taking part.
 // The message keeps its metadata, so a resumed send still finds it.
 func (d *deliverer) UpdateIntro(ctx context.Context, in *bot.Intro) error {
-	if err := d.a.pace.waitPost(ctx, in.ChannelID); err != nil {
+	if err := d.pace.waitPost(ctx, in.ChannelID); err != nil {
 		return err
 	}
 	text, blocks := leftIntroMessage(in)

@@ -17,8 +17,13 @@ import (
 
 // introEventType tags intro messages in Slack's message metadata, so that
 // a send interrupted before it was recorded can be found rather than
-// repeated.
-const introEventType = "rapport_intro"
+// repeated. Follow-ups and notices are tagged likewise with their outbox
+// message's ID.
+const (
+	introEventType    = "rapport_intro"
+	followUpEventType = "rapport_followup"
+	noticeEventType   = "rapport_notice"
+)
 
 // Action IDs of the intro and follow-up buttons. Values carry the intro ID.
 const (
@@ -47,13 +52,21 @@ var setupErrors = []string{"not_authed", "invalid_auth", "token_revoked", "token
 const setupPause = 5 * time.Minute
 
 // Deliverer returns the bot.Deliverer that sends intros, follow-ups and
-// notices through this workspace, paced to Slack's limits.
-func (a *Adapter) Deliverer() bot.Deliverer { return &deliverer{a: a} }
+// notices through this workspace, paced to Slack's limits. pause is the
+// bot.Delivery's pause after a 429, which every send waits out; nil
+// means none is shared.
+func (a *Adapter) Deliverer(pause *bot.Pause) bot.Deliverer {
+	if pause == nil {
+		pause = &bot.Pause{}
+	}
+	return &deliverer{a: a, pace: newPacer(a.limits, pause)}
+}
 
 type deliverer struct {
-	a  *Adapter
-	mu sync.Mutex
-	im map[string]string // user -> their DM with the bot
+	a    *Adapter
+	pace *pacer
+	mu   sync.Mutex
+	im   map[string]string // user -> their DM with the bot
 }
 
 // open returns the conversation with users, opening it (paced) once.
@@ -65,7 +78,7 @@ func (d *deliverer) open(ctx context.Context, users []string) (string, error) {
 		return ch, nil
 	}
 	d.mu.Unlock()
-	if err := d.a.pace.waitOpen(ctx); err != nil {
+	if err := d.pace.waitOpen(ctx); err != nil {
 		return "", err
 	}
 	ch, _, _, err := d.a.deliveryAPI.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: users, ReturnIM: true})
@@ -82,7 +95,7 @@ func (d *deliverer) open(ctx context.Context, users []string) (string, error) {
 }
 
 func (d *deliverer) post(ctx context.Context, channel string, opts ...slack.MsgOption) (string, error) {
-	if err := d.a.pace.waitPost(ctx, channel); err != nil {
+	if err := d.pace.waitPost(ctx, channel); err != nil {
 		return "", err
 	}
 	_, ts, err := d.a.deliveryAPI.PostMessageContext(ctx, channel, opts...)
@@ -132,7 +145,14 @@ func (d *deliverer) SendIntro(ctx context.Context, in *bot.Intro, resume bool) (
 // findIntro returns the timestamp of the intro's message in channel, or ""
 // when it is not there.
 func (d *deliverer) findIntro(ctx context.Context, channel string, introID int64) (string, error) {
-	want := strconv.FormatInt(introID, 10)
+	return d.findTagged(ctx, channel, introEventType, "intro_id", introID)
+}
+
+// findTagged returns the timestamp of the bot's message in channel whose
+// metadata has the event type and key = id, or "" when none of the recent
+// messages has.
+func (d *deliverer) findTagged(ctx context.Context, channel, eventType, key string, id int64) (string, error) {
+	want := strconv.FormatInt(id, 10)
 	res, err := d.a.deliveryAPI.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
 		ChannelID: channel, Limit: 50, IncludeAllMetadata: true,
 	})
@@ -140,38 +160,72 @@ func (d *deliverer) findIntro(ctx context.Context, channel string, introID int64
 		return "", err
 	}
 	for _, m := range res.Messages {
-		if m.Metadata.EventType == introEventType && fmt.Sprint(m.Metadata.EventPayload["intro_id"]) == want {
+		if m.Metadata.EventType == eventType && fmt.Sprint(m.Metadata.EventPayload[key]) == want {
 			return m.Timestamp, nil
 		}
 	}
 	return "", nil
 }
 
-// SendFollowUp asks a member, in their DM with the bot, whether they met.
-func (d *deliverer) SendFollowUp(ctx context.Context, in *bot.Intro, m *bot.IntroMember, second bool) error {
-	users := []string{m.Member.UserID}
+// dmOnce posts a direct message to user tagged with the outbox message's
+// ID. A resumed attempt first looks for the tag in the conversation, and
+// posts nothing if an earlier attempt's message is there.
+func (d *deliverer) dmOnce(ctx context.Context, at bot.Attempt, user, eventType string, text md, blocks []slack.Block) error {
+	users := []string{user}
 	ch, err := d.open(ctx, users)
 	if err != nil {
 		return d.classify(ctx, err, users)
 	}
-	text, blocks := followUpMessage(in, m, second)
-	if _, err := d.post(ctx, ch, slack.MsgOptionText(fallback(text), false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	if at.Resume {
+		ts, err := d.findTagged(ctx, ch, eventType, "outbox_id", at.OutboxID)
+		if err != nil {
+			return d.classify(ctx, err, users)
+		}
+		if ts != "" {
+			d.a.log.Info("message was already sent; recording it", "outbox", at.OutboxID, "kind", eventType)
+			return nil
+		}
+	}
+	opts := []slack.MsgOption{
+		slack.MsgOptionText(fallback(text), false),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: eventType, EventPayload: map[string]any{"outbox_id": strconv.FormatInt(at.OutboxID, 10)}}),
+	}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	if _, err := d.post(ctx, ch, opts...); err != nil {
 		return d.classify(ctx, err, users)
 	}
 	return nil
 }
 
-// SendNotice sends a DM of plain text, written in bot.
-func (d *deliverer) SendNotice(ctx context.Context, platform, userID, text string) error {
-	users := []string{userID}
-	ch, err := d.open(ctx, users)
-	if err != nil {
-		return d.classify(ctx, err, users)
+// SendFollowUp asks a member, in their DM with the bot, whether they met.
+func (d *deliverer) SendFollowUp(ctx context.Context, at bot.Attempt, in *bot.Intro, m *bot.IntroMember, second bool) error {
+	text, blocks := followUpMessage(in, m, second)
+	return d.dmOnce(ctx, at, m.Member.UserID, followUpEventType, text, blocks)
+}
+
+// SendNotice renders a notice and sends it as a DM.
+func (d *deliverer) SendNotice(ctx context.Context, at bot.Attempt, n *bot.NoticeMessage) error {
+	text, blocks := noticeContent(n, d.a.loc)
+	return d.dmOnce(ctx, at, n.UserID, noticeEventType, text, blocks)
+}
+
+// noticeContent renders a notice: meetup notices with the meetup's
+// details and a way to give up the place, the rest as their words,
+// escaped like any text.
+func noticeContent(n *bot.NoticeMessage, loc *time.Location) (md, []slack.Block) {
+	switch n.Kind {
+	case bot.NoticeMeetupPromoted:
+		return promotedMessage(n.Meetup, loc)
+	case bot.NoticeMeetupChanged:
+		return changedMessage(&bot.MeetupChange{Before: &bot.Meetup{Title: n.TitleBefore}, After: n.Meetup, Changed: n.Changed}, loc)
+	case bot.NoticeMeetupCancelled:
+		return cancelledMessage(n.Meetup, loc), nil
+	case bot.NoticeMeetupReminder:
+		return reminderMessage(bot.DueReminder{MeetupReminder: bot.MeetupReminder{MeetupID: n.Meetup.ID, Kind: n.Reminder}, Meetup: n.Meetup}, loc)
 	}
-	if _, err := d.post(ctx, ch, slack.MsgOptionText(fallback(esc(text)), false)); err != nil {
-		return d.classify(ctx, err, users)
-	}
-	return nil
+	return esc(n.Text), nil
 }
 
 // classify turns a Slack error into a bot.DeliveryError: a 429 pauses
@@ -184,7 +238,8 @@ func (d *deliverer) classify(ctx context.Context, err error, users []string) err
 	var ne net.Error
 	switch {
 	case errors.As(err, &rl):
-		d.a.pace.block(time.Now().Add(rl.RetryAfter))
+		// The Delivery holds its pause for everyone; the pacing here waits
+		// on the same pause.
 		return &bot.DeliveryError{RetryAfter: rl.RetryAfter, Err: err}
 	case slackErrorIs(err, setupErrors...):
 		d.a.log.Error("Slack refused the bot token or a permission is missing; delivery paused. Check SLACK_BOT_TOKEN and the app's scopes (README, Slack permissions).", "err", err)
@@ -194,7 +249,6 @@ func (d *deliverer) classify(ctx context.Context, err error, users []string) err
 		var rl2 *slack.RateLimitedError
 		switch {
 		case errors.As(err2, &rl2):
-			d.a.pace.block(time.Now().Add(rl2.RetryAfter))
 			return &bot.DeliveryError{RetryAfter: rl2.RetryAfter, Err: err2}
 		case slackErrorIs(err2, setupErrors...), slackErrorIs(err2, permanentErrors...):
 			// users.info itself is refused: the app, not a member, is at

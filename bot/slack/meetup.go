@@ -225,18 +225,13 @@ func (a *Adapter) onMeetupEditSubmit(ctx context.Context, cb slack.InteractionCa
 	}
 	a.log.Info("meetup edited", "meetup", id, "by", u.ID, "changed", strings.Join(c.Changed, ","))
 	return nil, func(ctx context.Context) {
+		// The people coming are told through the outbox, queued with the
+		// change.
 		if !c.After.Announced() {
 			a.announce(ctx, c.After)
 		} else {
 			a.refreshAnnouncement(ctx, id)
 		}
-		a.tellPromoted(ctx, c.After, c.Promoted)
-		moved := map[string]bool{}
-		for _, p := range c.Promoted {
-			moved[p.UserID] = true
-		}
-		text, blocks := changedMessage(c, a.loc)
-		a.tellAll(ctx, c.Notify, moved, text, blocks)
 	}
 }
 
@@ -252,7 +247,6 @@ func (a *Adapter) onMeetupCancel(ctx context.Context, cb slack.InteractionCallba
 	a.log.Info("meetup cancelled", "meetup", id, "by", u.ID, "told", len(c.Notify))
 	a.tellClicker(ctx, cb, true, textReply(mdf("Done: *%s* is cancelled. I'm letting everyone who answered know.", c.After.Title)))
 	a.refreshAnnouncement(ctx, id)
-	a.tellAll(ctx, c.Notify, nil, cancelledMessage(c.After, a.loc), nil)
 }
 
 // onRSVP records an answer, tells the person privately, moves anyone up
@@ -271,7 +265,6 @@ func (a *Adapter) onRSVP(ctx context.Context, cb slack.InteractionCallback, u bo
 	a.log.Info("meetup answer", "meetup", id, "user", u.ID, "status", out.Status, "changed", out.Changed)
 	a.tellClicker(ctx, cb, false, textReply(rsvpReply(out, a.loc)))
 	if out.Changed {
-		a.tellPromoted(ctx, out.Meetup, out.Promoted)
 		a.refreshAnnouncement(ctx, id)
 	}
 }
@@ -336,39 +329,4 @@ func (a *Adapter) logMeetupErr(action string, err error) {
 	if errors.Is(err, context.DeadlineExceeded) || bot.ErrorCode(err) == bot.EINTERNAL {
 		a.log.Error("meetup action failed", "action", action, "err", err)
 	}
-}
-
-// tellPromoted tells the members moved up from the waiting list.
-func (a *Adapter) tellPromoted(ctx context.Context, m *bot.Meetup, promoted []bot.Attendee) {
-	if len(promoted) == 0 {
-		return
-	}
-	text, blocks := promotedMessage(m, a.loc)
-	a.tellAll(ctx, promoted, nil, text, blocks)
-}
-
-// notifyBudget bounds a round of direct messages about one change: at
-// Slack's rate for opening conversations (50 a minute), a few hundred
-// people take minutes, longer than a click's work may.
-const notifyBudget = 15 * time.Minute
-
-// tellAll sends the same direct message to each attendee, except those in
-// skip, in the background so a big meetup's messages do not hold up the
-// click that caused them.
-func (a *Adapter) tellAll(ctx context.Context, to []bot.Attendee, skip map[string]bool, text md, blocks []slack.Block) {
-	if len(to) == 0 {
-		return
-	}
-	a.work.Add(1)
-	go func() {
-		defer a.work.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyBudget)
-		defer cancel()
-		for _, p := range to {
-			if skip[p.UserID] || p.Platform != Platform {
-				continue
-			}
-			a.dmOrLog(ctx, p.UserID, text, blocks)
-		}
-	}()
 }

@@ -10,11 +10,6 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// announcers holds, per adapter, which announcements are being brought up
-// to date. It lives here rather than in Adapter so that meetups keep to
-// their own files.
-var announcers sync.Map // *Adapter -> *announcer
-
 // announcer coalesces announcement updates: while one update of a meetup
 // is in flight, further requests only mark it dirty, and the updater goes
 // round again. Two hundred clicks in a second cost a handful of
@@ -27,9 +22,8 @@ type announcer struct {
 	dirty map[int64]bool
 }
 
-func (a *Adapter) announcer() *announcer {
-	v, _ := announcers.LoadOrStore(a, &announcer{busy: map[int64]bool{}, dirty: map[int64]bool{}})
-	return v.(*announcer)
+func newAnnouncer() *announcer {
+	return &announcer{busy: map[int64]bool{}, dirty: map[int64]bool{}}
 }
 
 // announceEvery spaces repeated updates of one announcement, about
@@ -47,7 +41,7 @@ const maxAnnounceAttempts = 6
 // meetup's version again and goes round if it moved, so an older rendering
 // (from another replica, say) cannot be left showing.
 func (a *Adapter) refreshAnnouncement(ctx context.Context, id int64) {
-	an := a.announcer()
+	an := a.announcer
 	an.mu.Lock()
 	if an.busy[id] {
 		an.dirty[id] = true
@@ -135,12 +129,12 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// RunMeetupReminders sends meetup reminders as they fall due, and gives
-// places freed by members who left to the people waiting, until ctx is
+// RunMeetupReminders queues meetup reminders for the outbox as they fall
+// due, and gives any place still free to the people waiting, until ctx is
 // cancelled. It looks at once, then every Meetups.ReminderInterval, so
 // reminders that fell due while the bot was down go out at start (if the
 // meetup has not begun). Several replicas may run it: each reminder is
-// claimed in the database before it is sent.
+// queued once, in the database.
 func (a *Adapter) RunMeetupReminders(ctx context.Context) error {
 	if a.meetups == nil {
 		<-ctx.Done()
@@ -149,7 +143,7 @@ func (a *Adapter) RunMeetupReminders(ctx context.Context) error {
 	t := time.NewTicker(a.meetups.ReminderInterval())
 	defer t.Stop()
 	for {
-		if _, err := a.SendDueMeetupReminders(ctx); err != nil && ctx.Err() == nil {
+		if _, err := a.QueueDueMeetupReminders(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("could not send meetup reminders", "err", err)
 		}
 		a.fillFreePlaces(ctx)
@@ -161,8 +155,9 @@ func (a *Adapter) RunMeetupReminders(ctx context.Context) error {
 	}
 }
 
-// fillFreePlaces moves waiting lists up where members going have left
-// the network, telling those moved and updating the announcements.
+// fillFreePlaces moves waiting lists up wherever a place is still free
+// (a safety net: whatever frees a place fills it at once), and updates
+// the announcements. Those moved are told through the outbox.
 func (a *Adapter) fillFreePlaces(ctx context.Context) {
 	ps, err := a.meetups.FillFreePlaces(ctx)
 	if err != nil && ctx.Err() == nil {
@@ -170,15 +165,14 @@ func (a *Adapter) fillFreePlaces(ctx context.Context) {
 	}
 	for _, p := range ps {
 		a.log.Info("meetup waiting list moved up", "meetup", p.Meetup.ID, "moved", len(p.Promoted))
-		a.tellPromoted(ctx, p.Meetup, p.Promoted)
 		a.refreshAnnouncement(ctx, p.Meetup.ID)
 	}
 }
 
-// SendDueMeetupReminders sends the reminders due now that no replica has
-// sent, and returns how many this call sent. A reminder whose message
-// fails is released to be tried again on a later pass.
-func (a *Adapter) SendDueMeetupReminders(ctx context.Context) (int, error) {
+// QueueDueMeetupReminders queues the reminders due now that no replica
+// has queued, for the outbox to send, and returns how many this call
+// queued.
+func (a *Adapter) QueueDueMeetupReminders(ctx context.Context) (int, error) {
 	if a.meetups == nil {
 		return 0, nil
 	}
@@ -186,32 +180,20 @@ func (a *Adapter) SendDueMeetupReminders(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	sent := 0
+	queued := 0
 	for _, r := range due {
 		if ctx.Err() != nil {
 			break
 		}
-		won, err := a.meetups.ClaimReminder(ctx, r.MeetupReminder)
+		won, err := a.meetups.QueueReminder(ctx, r.MeetupReminder)
 		if err != nil {
-			a.log.Error("could not claim a meetup reminder", "meetup", r.MeetupID, "user", r.UserID, "err", err)
+			a.log.Error("could not queue a meetup reminder", "meetup", r.MeetupID, "user", r.UserID, "err", err)
 			continue
 		}
-		if !won {
-			continue
+		if won {
+			a.log.Info("meetup reminder queued", "meetup", r.MeetupID, "user", r.UserID, "kind", r.Kind)
+			queued++
 		}
-		text, blocks := reminderMessage(r, a.loc)
-		err = a.dm(ctx, r.UserID, text, blocks)
-		// Recorded even when shutting down, so the claim is not left to go
-		// stale.
-		if ferr := a.meetups.FinishReminder(context.WithoutCancel(ctx), r.MeetupReminder, err == nil); ferr != nil {
-			a.log.Error("could not record a meetup reminder", "meetup", r.MeetupID, "user", r.UserID, "err", ferr)
-		}
-		if err != nil {
-			a.log.Warn("could not send a meetup reminder; will retry", "meetup", r.MeetupID, "user", r.UserID, "kind", r.Kind, "err", err)
-			continue
-		}
-		a.log.Info("meetup reminder sent", "meetup", r.MeetupID, "user", r.UserID, "kind", r.Kind)
-		sent++
 	}
-	return sent, nil
+	return queued, nil
 }

@@ -58,9 +58,10 @@ const (
 
 // replica is one running bot sharing the database and the workspace.
 type replica struct {
-	meetups *bot.Meetups
-	adapter *slackbot.Adapter
-	stop    func()
+	meetups  *bot.Meetups
+	adapter  *slackbot.Adapter
+	delivery *bot.Delivery
+	stop     func()
 }
 
 func newReplica(t *testing.T, ws *slacktest.Workspace, db *storage.DB, c *clock) *replica {
@@ -68,24 +69,44 @@ func newReplica(t *testing.T, ws *slacktest.Workspace, db *storage.DB, c *clock)
 	m := &bot.Meetups{Store: db, Now: c.Now, Location: london, AnnounceChannel: "C0MEETUPS1", ReminderEvery: 20 * time.Millisecond}
 	svc := &bot.Service{Store: db, Now: c.Now, Location: london}
 	a := slackbot.New(svc, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{Now: c.Now, Location: london, Meetups: m})
-	return &replica{meetups: m, adapter: a}
+	d := &bot.Delivery{Store: db, Out: a.Deliverer(nil), Now: c.Now, Idle: 20 * time.Millisecond}
+	m.OnQueued = d.Wake
+	return &replica{meetups: m, adapter: a, delivery: d}
 }
 
-// start runs the replica's reminder loop until stop or the test's end.
+// start runs the replica's reminder loop and its outbox delivery until
+// stop or the test's end.
 func (r *replica) start(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
 	go func() { done <- r.adapter.RunMeetupReminders(ctx) }()
+	go func() { done <- r.delivery.Run(ctx) }()
 	var once sync.Once
 	r.stop = func() {
 		once.Do(func() {
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("RunMeetupReminders: %v", err)
+			for range 2 {
+				if err := <-done; err != nil {
+					t.Errorf("replica stopped: %v", err)
+				}
 			}
 		})
 	}
 	t.Cleanup(r.stop)
+}
+
+// deliver runs the replica's outbox delivery alone, without its reminder
+// loop, until the test's end.
+func (r *replica) deliver(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.delivery.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("delivery stopped: %v", err)
+		}
+	})
 }
 
 func dmsContaining(ws *slacktest.Workspace, user, s string) int {
@@ -205,8 +226,8 @@ func TestMeetupRemindersOnceAcrossReplicasAndRestarts(t *testing.T) {
 
 			// Once it has started, nothing more is sent.
 			c.Set(at("2026-06-03 12:31"))
-			if n, err := fresh.adapter.SendDueMeetupReminders(context.Background()); n != 0 || err != nil {
-				t.Errorf("after the start: sent %d, %v", n, err)
+			if n, err := fresh.adapter.QueueDueMeetupReminders(context.Background()); n != 0 || err != nil {
+				t.Errorf("after the start: queued %d, %v", n, err)
 			}
 		})
 	}
@@ -226,22 +247,34 @@ func TestMeetupReminderAfterDowntime(t *testing.T) {
 
 			c.Set(at("2026-06-02 13:00")) // down from before 09:00 until now
 			answer(t, r.meetups, cara, m.ID, bot.RSVPGoing)
-			if n, err := r.adapter.SendDueMeetupReminders(context.Background()); n != 1 || err != nil {
-				t.Fatalf("sent %d, %v; want 1", n, err)
+			if n, err := r.adapter.QueueDueMeetupReminders(context.Background()); n != 1 || err != nil {
+				t.Fatalf("queued %d, %v; want 1", n, err)
 			}
-			if dmsContaining(ws, bobby, "is tomorrow") != 1 || len(ws.DMs(cara)) != 0 {
-				t.Errorf("bobby %d DMs, cara %d", len(ws.DMs(bobby)), len(ws.DMs(cara)))
+			r.deliver(t)
+			waitDMs(t, ws, bobby, "is tomorrow", 1)
+			if len(ws.DMs(cara)) != 0 {
+				t.Errorf("cara, who said yes after it fell due, got %d DMs", len(ws.DMs(cara)))
 			}
 
-			// A reminder whose message fails is tried again on the next pass.
+			// A reminder whose message fails is tried again by the outbox.
 			c.Set(at("2026-06-03 11:30"))
 			ws.FailNext("chat.postMessage", 1, slacktest.Fault{Error: "fatal_error"})
-			if n, _ := r.adapter.SendDueMeetupReminders(context.Background()); n != 1 {
-				t.Errorf("first pass sent %d; want cara's only, bobby's failing", n)
+			if n, _ := r.adapter.QueueDueMeetupReminders(context.Background()); n != 2 {
+				t.Errorf("queued %d; want both", n)
 			}
-			if n, _ := r.adapter.SendDueMeetupReminders(context.Background()); n != 1 {
-				t.Errorf("second pass sent %d; want bobby's retry", n)
+			if n, _ := r.adapter.QueueDueMeetupReminders(context.Background()); n != 0 {
+				t.Errorf("queued %d again; want none", n)
 			}
+			// Once the failure is recorded, the retry waits in the outbox;
+			// the clock moves on to it.
+			var retry time.Time
+			waitFor(t, func() bool {
+				retry, _ = db.NextOutboxDue(context.Background())
+				return retry.After(c.Now())
+			})
+			c.Set(retry.Add(time.Second))
+			waitDMs(t, ws, bobby, "starts in an hour", 1)
+			waitDMs(t, ws, cara, "starts in an hour", 1)
 			if dmsContaining(ws, bobby, "starts in an hour") != 1 || dmsContaining(ws, cara, "starts in an hour") != 1 {
 				t.Errorf("hour-before reminders: bobby %v, cara %v", ws.DMs(bobby), ws.DMs(cara))
 			}
@@ -250,7 +283,8 @@ func TestMeetupReminderAfterDowntime(t *testing.T) {
 }
 
 // A member going who leaves Rapport frees their place: the first person
-// waiting moves up and hears by DM, without anyone else answering.
+// waiting moves up at once, in the same transaction, and hears by DM
+// through the outbox, without anyone else answering.
 func TestMeetupPlaceFreedByLeaving(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
@@ -269,11 +303,19 @@ func TestMeetupPlaceFreedByLeaving(t *testing.T) {
 			if err := db.DeleteMember(context.Background(), slackbot.Platform, bobby); err != nil {
 				t.Fatal(err)
 			}
+			// Before any sweep: a latecomer cannot take the place.
+			late, err := r.meetups.Respond(context.Background(), bot.User{Platform: slackbot.Platform, ID: dan}, m.ID, bot.RSVPGoing)
+			if err != nil || late.Status != bot.RSVPWaiting {
+				t.Fatalf("a latecomer's Going: %+v, %v; want waiting", late, err)
+			}
+			got, err := r.meetups.Get(context.Background(), m.ID)
+			if err != nil || got.Counts != (bot.RSVPCounts{Going: 1, Waiting: 1}) {
+				t.Errorf("counts %+v, %v", got.Counts, err)
+			}
 			r.start(t)
 			waitDMs(t, ws, cara, "a place has opened up", 1)
-			got, err := r.meetups.Get(context.Background(), m.ID)
-			if err != nil || got.Counts != (bot.RSVPCounts{Going: 1}) {
-				t.Errorf("counts %+v, %v", got.Counts, err)
+			if n := len(ws.DMs(dan)); n != 0 {
+				t.Errorf("the latecomer got %d DMs", n)
 			}
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
 )
 
 // Limits are the Slack rate limits the bot paces its sending to. The zero
@@ -41,15 +43,18 @@ func margin(span time.Duration) time.Duration { return span + span*3/100 + 25*ti
 // sliding window: at most N calls of a method in any minute, and about one
 // message a second in one conversation.
 type pacer struct {
-	open    *window
-	gap     time.Duration
-	mu      sync.Mutex
-	nextIn  map[string]time.Time // conversation -> earliest next message
-	lastGC  time.Time
-	blocked time.Time // after a 429, no call before this
+	open   *window
+	gap    time.Duration
+	mu     sync.Mutex
+	nextIn map[string]time.Time // conversation -> earliest next message
+	lastGC time.Time
+	// pause is the bot.Delivery's pause after a 429: Slack's Retry-After
+	// applies to the whole app, not one request, so no call is made
+	// before it ends. The Delivery sets it; the pacer only waits.
+	pause *bot.Pause
 }
 
-func newPacer(l Limits) *pacer {
+func newPacer(l Limits, pause *bot.Pause) *pacer {
 	l = l.withDefaults()
 	// Slack counts calls a minute; a smaller whole number of calls over a
 	// proportionally shorter span is the same rate with shorter bursts.
@@ -58,6 +63,7 @@ func newPacer(l Limits) *pacer {
 		open:   newWindow(int(l.ConversationsOpenPerMinute), margin(span)),
 		gap:    margin(time.Duration(float64(time.Second) / l.PostMessagePerChannelPerSecond / l.TimeScale)),
 		nextIn: map[string]time.Time{},
+		pause:  pause,
 	}
 }
 
@@ -96,22 +102,9 @@ func (w *window) wait(ctx context.Context) error {
 	}
 }
 
-// block holds every call back until t: Slack's Retry-After applies to the
-// whole app, not one request.
-func (p *pacer) block(t time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if t.After(p.blocked) {
-		p.blocked = t
-	}
-}
-
 // waitBlocked waits out a 429's Retry-After.
 func (p *pacer) waitBlocked(ctx context.Context) error {
-	p.mu.Lock()
-	until := p.blocked
-	p.mu.Unlock()
-	return waitUntil(ctx, until)
+	return p.pause.Wait(ctx)
 }
 
 func waitUntil(ctx context.Context, t time.Time) error {
@@ -147,9 +140,7 @@ func (p *pacer) waitOpen(ctx context.Context) error {
 }
 
 func (p *pacer) isBlocked() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return time.Now().Before(p.blocked)
+	return time.Now().Before(p.pause.Until())
 }
 
 // waitPost waits until a message may be posted in channel.

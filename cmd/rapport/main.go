@@ -147,20 +147,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		NextRound: svc.NextRound,
 		IsAdmin:   svc.IsAdmin,
 	}
-	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout}
+	// The delivery owns the pause after a 429; the Slack pacing waits on it.
+	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout, Pause: &bot.Pause{}}
 	rounds.OnQueued = delivery.Wake
 	svc.OnQueued = delivery.Wake
 
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
-	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel}
+	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel, OnQueued: delivery.Wake}
 	adapter := slackbot.New(svc, api, slackbot.Options{
 		Logger: logger, Location: cfg.Location, Meetups: meetups, Rounds: rounds,
 		// The outbox handles 429s itself, pausing all sending at once.
 		DeliveryAPI: slackbot.NewDeliveryClient(cfg.SlackBotToken, cfg.SlackAPIURL),
 		AfterRound:  delivery.Wake,
 		Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
+		Envelopes:   db,
 	})
-	delivery.Out = adapter.Deliverer()
+	delivery.Out = adapter.Deliverer(delivery.Pause)
 	sched := &scheduler{rounds: rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
 
 	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule, "retention", cfg.Retention.String())

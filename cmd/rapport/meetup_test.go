@@ -312,8 +312,12 @@ func TestMeetupEndToEnd(t *testing.T) {
 			}
 			h.waitDM(carol, "a place has opened up")
 			h.announcement(contains("*2 going*", "1 can't go", "1 on the waiting list"))
-			if len(h.ws.DMs(dave)) != 0 {
-				t.Errorf("dave, still waiting, was messaged")
+			// (Everyone here works at one practice, so the start-up round
+			// leaves them all out and tells them so; that is all dave hears.)
+			for _, m := range h.ws.DMs(dave) {
+				if !strings.Contains(m.Text, "no one we could introduce you to") {
+					t.Errorf("dave, still waiting, was messaged: %q", m.Text)
+				}
 			}
 
 			// A redelivered click changes nothing.
