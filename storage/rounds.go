@@ -17,7 +17,7 @@ var _ bot.RoundStore = (*DB)(nil)
 
 // RoundSnapshot reads what planning a round needs.
 func (db *DB) RoundSnapshot(ctx context.Context) (*bot.RoundSnapshot, error) {
-	tx, err := db.begin(ctx, true)
+	tx, err := db.beginSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -46,19 +46,22 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 		key = "forced:" + now.Format(time.RFC3339Nano)
 	}
 
-	// Outside the write lock: a cheap look at the claim, then the plan.
-	pre, err := db.begin(ctx, true)
+	// Outside the write lock: a cheap look at the claim, then the plan,
+	// both read from one snapshot. Were they read at different moments, a
+	// round committed in between would be missing from the claim but
+	// present in the history, so everyone would look just introduced.
+	pre, err := db.beginSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var taken int
-	if err := pre.GetContext(ctx, &taken, `SELECT COUNT(*) FROM rounds WHERE period_key = $1`, key); err != nil {
+	taken, err := periodTaken(ctx, pre, key)
+	if err != nil {
 		pre.Rollback()
 		return nil, fmt.Errorf("create round: %w", err)
 	}
-	if taken > 0 {
+	if taken {
 		pre.Rollback()
-		return nil, bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
+		return nil, errPeriodTaken()
 	}
 	snap, err := roundSnapshot(ctx, pre, 0)
 	if err == nil {
@@ -74,6 +77,12 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 	}
 	p, err := plan(snap)
 	if err != nil {
+		// A plan that finds nobody due may only mean that another replica
+		// ran this period's round meanwhile: say so rather than the plan's
+		// reason, which describes a moment already past.
+		if taken, terr := periodTaken(ctx, db.db, key); terr == nil && taken {
+			return nil, errPeriodTaken()
+		}
 		return nil, err
 	}
 
@@ -104,11 +113,12 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 		if !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("create round: claim: %w", err)
 		}
-		if err := tx.GetContext(ctx, &taken, `SELECT COUNT(*) FROM rounds WHERE period_key = $1`, key); err != nil {
+		taken, err := periodTaken(ctx, tx, key)
+		if err != nil {
 			return nil, fmt.Errorf("create round: claim: %w", err)
 		}
-		if taken > 0 {
-			return nil, bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
+		if taken {
+			return nil, errPeriodTaken()
 		}
 		if attempt == 5 {
 			return nil, fmt.Errorf("create round: no free round number after %d tries", attempt+1)
@@ -137,6 +147,33 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 	}
 	round.Intros, round.LeftOut = len(p.Intros), len(p.LeftOut)
 	return round, nil
+}
+
+// beginSnapshot starts a read-only transaction whose every statement sees
+// the same committed state. PostgreSQL's default, READ COMMITTED, gives each
+// statement its own snapshot, so it is asked for REPEATABLE READ; a SQLite
+// read transaction already reads one snapshot throughout.
+func (db *DB) beginSnapshot(ctx context.Context) (*tx, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == DialectPostgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	t, err := db.db.BeginTxx(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	return &tx{Tx: t, now: dbTime(db.Now())}, nil
+}
+
+// periodTaken reports whether a round has claimed the period key.
+func periodTaken(ctx context.Context, q sqlx.QueryerContext, key string) (bool, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM rounds WHERE period_key = $1`, key)
+	return n > 0, err
+}
+
+func errPeriodTaken() error {
+	return bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
 }
 
 // fingerprint summarises what a plan depends on, to tell whether it
