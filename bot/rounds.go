@@ -54,6 +54,7 @@ type Intro struct {
 	Status        string        `json:"status"`
 	ChannelID     string        `json:"-"`
 	CreatedAt     time.Time     `json:"created_at"`
+	Period        time.Time     `json:"period"` // the round's scheduled time, when the member counts as introduced
 }
 
 // IntroMember is one person in an intro with their answers.

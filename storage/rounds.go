@@ -478,6 +478,7 @@ func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro
 		ID          int64         `db:"id"`
 		RoundID     int64         `db:"round_id"`
 		Number      int           `db:"number"`
+		Period      time.Time     `db:"period"`
 		Explanation string        `db:"explanation"`
 		Question    string        `db:"question"`
 		StarterID   sql.NullInt64 `db:"starter_id"`
@@ -487,7 +488,7 @@ func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro
 		ChannelID   string        `db:"channel_id"`
 		CreatedAt   time.Time     `db:"created_at"`
 	}
-	const query = `SELECT i.id, i.round_id, r.number, i.explanation, i.question, i.starter_id, i.score,
+	const query = `SELECT i.id, i.round_id, r.number, r.period, i.explanation, i.question, i.starter_id, i.score,
 			i.relaxed, i.status, i.channel_id, i.created_at
 		FROM intros i JOIN rounds r ON r.id = i.round_id WHERE i.id = $1`
 	if err := sqlx.GetContext(ctx, q, &r, query, id); errors.Is(err, sql.ErrNoRows) {
@@ -496,7 +497,7 @@ func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro
 		return nil, fmt.Errorf("find intro: %w", err)
 	}
 	in := &bot.Intro{
-		ID: r.ID, RoundID: r.RoundID, RoundNumber: r.Number, Explanation: r.Explanation, Question: r.Question,
+		ID: r.ID, RoundID: r.RoundID, RoundNumber: r.Number, Period: r.Period.UTC(), Explanation: r.Explanation, Question: r.Question,
 		StarterID: r.StarterID.Int64, Score: r.Score, RelaxedRepeat: r.Relaxed, Status: r.Status,
 		ChannelID: r.ChannelID, CreatedAt: r.CreatedAt.UTC(),
 	}

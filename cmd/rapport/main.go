@@ -140,6 +140,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return config.NextRun(cfg.Schedule, cfg.Location, t)
 		},
 		IsAdmin: func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
+		Intros:  db,
 	}
 	rounds := &bot.Rounds{
 		Store: db, Now: time.Now, Location: cfg.Location,
