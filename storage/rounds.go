@@ -911,15 +911,26 @@ func distinct(xs []string) bool {
 // and what they answered, but not the others' profiles.
 func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExport) error {
 	var rows []struct {
-		IntroID int64     `db:"intro_id"`
-		Round   int       `db:"number"`
-		Date    time.Time `db:"created_at"`
-		Status  string    `db:"status"`
-		Member  int64     `db:"member_id"`
-		Name    string    `db:"name"`
-		Answer  string    `db:"answer"`
+		IntroID     int64         `db:"intro_id"`
+		Round       int           `db:"number"`
+		Date        time.Time     `db:"created_at"`
+		Status      string        `db:"status"`
+		Explanation string        `db:"explanation"`
+		Question    string        `db:"question"`
+		StarterID   sql.NullInt64 `db:"starter_id"`
+		Score       int           `db:"score"`
+		Relaxed     bool          `db:"relaxed"`
+		ChannelID   string        `db:"channel_id"`
+		MessageTS   string        `db:"message_ts"`
+		Member      int64         `db:"member_id"`
+		Name        string        `db:"name"`
+		Answer      string        `db:"answer"`
+		AnsweredAt  *time.Time    `db:"answered_at"`
+		Unreachable bool          `db:"unreachable"`
 	}
-	const query = `SELECT i.id AS intro_id, r.number, i.created_at, i.status, im.member_id, m.name, im.answer
+	const query = `SELECT i.id AS intro_id, r.number, i.created_at, i.status, i.explanation, i.question,
+			i.starter_id, i.score, i.relaxed, i.channel_id, i.message_ts,
+			im.member_id, m.name, im.answer, im.answered_at, im.unreachable
 		FROM intros i
 		JOIN rounds r ON r.id = i.round_id
 		JOIN intro_members im ON im.intro_id = i.id
@@ -932,19 +943,79 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 	var last int64
 	for _, r := range rows {
 		if r.IntroID != last {
-			x.Intros = append(x.Intros, bot.IntroRecord{Round: r.Round, Date: r.Date.UTC(), Status: r.Status})
+			x.Intros = append(x.Intros, bot.IntroRecord{Round: r.Round, Date: r.Date.UTC(), Status: r.Status,
+				Reasons: r.Explanation, FirstQuestion: r.Question, RepeatAllowed: r.Relaxed, MatchScore: r.Score,
+				ConversationID: r.ChannelID, MessageID: r.MessageTS})
 			last = r.IntroID
 		}
 		rec := &x.Intros[len(x.Intros)-1]
+		if r.StarterID.Valid && r.StarterID.Int64 == r.Member {
+			rec.AskedToStart = r.Name
+			if r.Member == memberID {
+				rec.AskedToStart = "you"
+			}
+		}
 		if r.Member == memberID {
-			rec.Answer = r.Answer
+			rec.Answer, rec.Unreachable = r.Answer, r.Unreachable
+			if r.AnsweredAt != nil {
+				at := r.AnsweredAt.UTC()
+				rec.AnsweredAt = &at
+			}
 		} else {
 			rec.With = append(rec.With, r.Name)
 		}
 	}
-	const blocked = `SELECT m.name FROM blocks b JOIN members m ON m.id = b.blocked_id WHERE b.member_id = $1 ORDER BY b.created_at`
-	if err := tx.SelectContext(ctx, &x.NotAMatch, blocked, memberID); err != nil {
+
+	var leftOut []struct {
+		Round  int       `db:"number"`
+		Date   time.Time `db:"created_at"`
+		Reason string    `db:"reason"`
+	}
+	const leftOutQuery = `SELECT r.number, r.created_at, l.reason FROM round_left_out l
+		JOIN rounds r ON r.id = l.round_id WHERE l.member_id = $1 ORDER BY r.number`
+	if err := tx.SelectContext(ctx, &leftOut, leftOutQuery, memberID); err != nil {
+		return fmt.Errorf("export left out: %w", err)
+	}
+	for _, l := range leftOut {
+		x.LeftOut = append(x.LeftOut, bot.LeftOutRecord{Round: l.Round, Date: l.Date.UTC(), Reason: l.Reason})
+	}
+
+	// Only the member's own choices: that someone else chose not to be
+	// paired with them is that person's to know.
+	var blocked []struct {
+		Name  string    `db:"name"`
+		Since time.Time `db:"created_at"`
+	}
+	const blockedQuery = `SELECT m.name, b.created_at FROM blocks b JOIN members m ON m.id = b.blocked_id
+		WHERE b.member_id = $1 ORDER BY b.created_at`
+	if err := tx.SelectContext(ctx, &blocked, blockedQuery, memberID); err != nil {
 		return fmt.Errorf("export blocks: %w", err)
+	}
+	for _, b := range blocked {
+		x.NotAMatch = append(x.NotAMatch, bot.NotAMatchRecord{Name: b.Name, Since: b.Since.UTC()})
+	}
+
+	var msgs []struct {
+		Kind      string     `db:"kind"`
+		Text      string     `db:"text"`
+		Status    string     `db:"status"`
+		Due       time.Time  `db:"due_at"`
+		SentAt    *time.Time `db:"sent_at"`
+		Ref       string     `db:"ref"`
+		CreatedAt time.Time  `db:"created_at"`
+	}
+	const msgQuery = `SELECT kind, text, status, due_at, sent_at, ref, created_at FROM outbox
+		WHERE member_id = $1 ORDER BY created_at, id`
+	if err := tx.SelectContext(ctx, &msgs, msgQuery, memberID); err != nil {
+		return fmt.Errorf("export messages: %w", err)
+	}
+	for _, m := range msgs {
+		rec := bot.MessageRecord{Kind: m.Kind, Text: m.Text, Status: m.Status, Due: m.Due.UTC(), MessageID: m.Ref, CreatedAt: m.CreatedAt.UTC()}
+		if m.SentAt != nil {
+			at := m.SentAt.UTC()
+			rec.SentAt = &at
+		}
+		x.Messages = append(x.Messages, rec)
 	}
 	return nil
 }
