@@ -50,6 +50,9 @@ type Options struct {
 	// AfterRound is called when an admin has run a round, to wake the
 	// delivery of its messages.
 	AfterRound func()
+	// OnConnected is called each time Socket Mode connects: by then Slack
+	// has accepted both tokens, so work that needs Slack can start.
+	OnConnected func()
 }
 
 // Adapter serves one Slack workspace over Socket Mode.
@@ -69,6 +72,8 @@ type Adapter struct {
 
 	seen *envelopes
 	work sync.WaitGroup
+
+	onConnected func()
 }
 
 // NewClient returns a Slack Web API client for the tokens and API URL.
@@ -102,6 +107,7 @@ func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 		log: opt.Logger, loc: opt.Location, now: opt.Now, budget: opt.AckBudget,
 		seen: newEnvelopes(15 * time.Minute),
 	}
+	a.onConnected = opt.OnConnected
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -173,6 +179,9 @@ func (a *Adapter) dispatch(ctx context.Context, evt socketmode.Event) {
 		a.log.Debug("connecting to Slack Socket Mode")
 	case socketmode.EventTypeConnected:
 		a.log.Info("Socket Mode connected")
+		if a.onConnected != nil {
+			a.onConnected()
+		}
 	case socketmode.EventTypeHello:
 		a.log.Debug("Socket Mode hello")
 	case socketmode.EventTypeDisconnect:

@@ -151,6 +151,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout}
 	rounds.OnQueued = delivery.Wake
 
+	// Rounds start once Slack has accepted both tokens: with a token it
+	// refuses, the bot stops with the reason before planning a round it
+	// could not send.
+	connected := make(chan struct{})
+	var connectedOnce sync.Once
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
 	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel}
 	adapter := slackbot.New(svc, api, slackbot.Options{
@@ -159,6 +164,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DeliveryAPI: slackbot.NewDeliveryClient(cfg.SlackBotToken, cfg.SlackAPIURL),
 		AfterRound:  delivery.Wake,
 		Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
+		OnConnected: func() { connectedOnce.Do(func() { close(connected) }) },
 	})
 	delivery.Out = adapter.Deliverer()
 	sched := &scheduler{rounds: rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
@@ -179,6 +185,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	})
 	background.Go(func() {
+		select {
+		case <-connected:
+		case <-ctx.Done():
+			return
+		}
 		if err := sched.Run(ctx); err != nil {
 			logger.Error("scheduler stopped", "err", err)
 		}
