@@ -194,14 +194,37 @@ type MeetupReminder struct {
 // MeetupRecord is one meetup a member hosted or answered, as their export
 // shows it.
 type MeetupRecord struct {
-	MeetupID      int64      `json:"meetup_id"`
-	Title         string     `json:"title"`
-	StartsAt      time.Time  `json:"starts_at"`
-	Status        string     `json:"status"`
-	Host          bool       `json:"host"`
-	RSVP          string     `json:"rsvp,omitempty"`
-	RSVPAt        *time.Time `json:"rsvp_at,omitempty"`
-	RemindersSent []string   `json:"reminders_sent,omitempty"`
+	MeetupID    int64      `json:"meetup_id"`
+	Title       string     `json:"title"`
+	Purpose     string     `json:"purpose,omitempty"`
+	StartsAt    time.Time  `json:"starts_at"`
+	EndsAt      time.Time  `json:"ends_at"`
+	Place       string     `json:"place,omitempty"`
+	Link        string     `json:"link,omitempty"`
+	Roles       []string   `json:"for_roles,omitempty"`
+	Sectors     []string   `json:"for_sectors,omitempty"`
+	Food        bool       `json:"food,omitempty"`
+	Capacity    int        `json:"capacity,omitempty"`
+	RSVPBy      *time.Time `json:"rsvp_by,omitempty"`
+	Status      string     `json:"status"`
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
+	Host        bool       `json:"host"`
+	// The platform's channel and message of the meetup's announcement.
+	AnnounceChannel string     `json:"announce_channel,omitempty"`
+	AnnounceID      string     `json:"announce_message_id,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	RSVP            string     `json:"rsvp,omitempty"`
+	RSVPAt          *time.Time `json:"rsvp_at,omitempty"`
+	FirstRSVPAt     *time.Time `json:"first_rsvp_at,omitempty"`
+	// RemindersSent are the reminders of the meetup sent to the member.
+	RemindersSent []ReminderRecord `json:"reminders_sent,omitempty"`
+}
+
+// ReminderRecord is a meetup reminder sent to a member.
+type ReminderRecord struct {
+	Kind   string    `json:"kind"` // "day_before" or "hour_before"
+	SentAt time.Time `json:"sent_at"`
 }
 
 // MeetupStore keeps meetups, their RSVPs and the reminders sent. Each

@@ -57,6 +57,9 @@ type Intro struct {
 	// (Slack's ts), so it can be edited when a member leaves.
 	MessageRef string    `json:"-"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Period is the round's scheduled time, from which the member counts
+	// as introduced.
+	Period time.Time `json:"period"`
 }
 
 // IntroMember is one person in an intro with their answers.

@@ -8,6 +8,8 @@ package bot
 import (
 	"context"
 	"time"
+
+	"github.com/rapport-pcn/rapport/matcher"
 )
 
 // CommandName is the slash command people use to join and manage their
@@ -41,6 +43,16 @@ type Service struct {
 	// (leave queues notices to partners and edits of posted intros), so
 	// that delivery sends it now rather than at its next look.
 	OnQueued func()
+	// Intros, when set, tells Status when a member was last introduced,
+	// so that their next round respects the pace they chose. Without it
+	// only pauses are counted.
+	Intros IntroHistory
+}
+
+// IntroHistory reads a member's past introductions.
+type IntroHistory interface {
+	// RecentIntros returns the member's latest intros, newest first.
+	RecentIntros(ctx context.Context, memberID int64, limit int) ([]Intro, error)
 }
 
 func (s *Service) now() time.Time {
@@ -141,23 +153,57 @@ func (s *Service) Status(ctx context.Context, u User) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.statusOf(m), nil
+	return s.statusOf(ctx, m)
 }
 
-func (s *Service) statusOf(m *Member) *Status {
+// roundsAhead bounds how many scheduled rounds statusOf looks through for
+// the member's next one: more than a year of daily rounds, the longest
+// pause.
+const roundsAhead = 400
+
+// introHistoryDepth is how many of a member's latest intros are read to
+// find the last one that reached them.
+const introHistoryDepth = 20
+
+// statusOf works out the member's next round as a round will: the first
+// scheduled one at which matcher.Eligible includes them, given the pace
+// they chose, their pause and when they were last introduced.
+func (s *Service) statusOf(ctx context.Context, m *Member) (*Status, error) {
 	st := &Status{Member: m}
 	if s.NextRound == nil {
-		return st
+		return st, nil
 	}
-	from := s.now()
-	if m.PausedAt(from) {
-		if m.PausedUntil == nil {
-			return st
+	e := matcher.Eligibility{Frequency: m.Profile.Frequency, PausedIndefinitely: m.Paused && m.PausedUntil == nil}
+	if m.Paused {
+		e.PausedUntil = m.PausedUntil
+	}
+	if e.PausedIndefinitely {
+		return st, nil
+	}
+	if s.Intros != nil {
+		intros, err := s.Intros.RecentIntros(ctx, m.ID, introHistoryDepth)
+		if err != nil {
+			return nil, err
 		}
-		from = m.PausedUntil.Add(-time.Second)
+		for _, in := range intros {
+			// As in a round, an intro that never reached them does not count.
+			if in.Status != IntroFailed && (e.LastIntro == nil || in.Period.After(*e.LastIntro)) {
+				e.LastIntro = &in.Period
+			}
+		}
 	}
-	st.NextRound = s.NextRound(from)
-	return st
+	p := s.NextRound(s.now())
+	for range roundsAhead {
+		if p.IsZero() {
+			break
+		}
+		if ok, _ := matcher.Eligible(e, p); ok {
+			st.NextRound = p
+			break
+		}
+		p = s.NextRound(p)
+	}
+	return st, nil
 }
 
 // Pause pauses the user's introductions. args are the words after "pause":
@@ -173,7 +219,7 @@ func (s *Service) Pause(ctx context.Context, u User, args []string) (*Status, er
 	if err != nil {
 		return nil, notJoinedAs(err, "You haven't joined yet, so there is nothing to pause. Run `"+CommandName+"` to set up your profile.")
 	}
-	return s.statusOf(m), nil
+	return s.statusOf(ctx, m)
 }
 
 // Resume ends the user's pause. Returns ENOTFOUND when they have not
@@ -183,7 +229,7 @@ func (s *Service) Resume(ctx context.Context, u User) (*Status, error) {
 	if err != nil {
 		return nil, notJoinedAs(err, "You haven't joined yet. Run `"+CommandName+"` to set up your profile and you'll be in the next round.")
 	}
-	return s.statusOf(m), nil
+	return s.statusOf(ctx, m)
 }
 
 // Export returns everything stored about the user. Returns ENOTFOUND when

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -16,20 +17,64 @@ type Organisation struct {
 // MemberExport is everything Rapport stores about one member, as they
 // receive it from "export".
 type MemberExport struct {
-	Member     Member         `json:"member"`
-	Intros     []IntroRecord  `json:"introductions,omitempty"`
-	NotAMatch  []string       `json:"not_a_good_match,omitempty"`
-	Meetups    []MeetupRecord `json:"meetups,omitempty"`
-	ExportedAt time.Time      `json:"exported_at"`
+	Member    Member            `json:"member"`
+	Intros    []IntroRecord     `json:"introductions,omitempty"`
+	LeftOut   []LeftOutRecord   `json:"left_out_of_rounds,omitempty"`
+	NotAMatch []NotAMatchRecord `json:"not_a_good_match,omitempty"`
+	// Messages are the messages to the member alone that are queued or
+	// were sent: follow-ups and notices.
+	Messages   []MessageRecord `json:"messages_to_you,omitempty"`
+	Meetups    []MeetupRecord  `json:"meetups,omitempty"`
+	ExportedAt time.Time       `json:"exported_at"`
 }
 
 // IntroRecord is one introduction as the member's export shows it.
 type IntroRecord struct {
+	Round         int        `json:"round"`
+	Date          time.Time  `json:"date"`
+	With          []string   `json:"with"`
+	Reasons       string     `json:"why_we_introduced_you,omitempty"`
+	FirstQuestion string     `json:"first_question,omitempty"`
+	AskedToStart  string     `json:"asked_to_start,omitempty"` // the name of who was asked to start, or "you"
+	Answer        string     `json:"your_answer,omitempty"`
+	AnsweredAt    *time.Time `json:"answered_at,omitempty"`
+	Unreachable   bool       `json:"could_not_reach_you,omitempty"`
+	Status        string     `json:"status"`
+	// RepeatAllowed is set when the pair had met in an earlier round and
+	// were introduced again for want of anyone new.
+	RepeatAllowed  bool   `json:"repeat_allowed,omitempty"`
+	MatchScore     int    `json:"match_score"`
+	ConversationID string `json:"conversation_id,omitempty"` // the platform's group conversation
+	MessageID      string `json:"message_id,omitempty"`      // the platform's ID of the intro message
+}
+
+// LeftOutRecord is a round that left the member out, and why.
+type LeftOutRecord struct {
 	Round  int       `json:"round"`
 	Date   time.Time `json:"date"`
-	With   []string  `json:"with"`
-	Answer string    `json:"your_answer,omitempty"`
-	Status string    `json:"status"`
+	Reason string    `json:"reason"`
+}
+
+// NotAMatchRecord is a member this member said was not a good match, who
+// is never introduced to them again.
+type NotAMatchRecord struct {
+	Name  string    `json:"name"`
+	Since time.Time `json:"since"`
+}
+
+// MessageRecord is a message to the member alone, queued or sent.
+type MessageRecord struct {
+	Kind string `json:"kind"`
+	Text string `json:"text,omitempty"`
+	// Notice and Details are a notice's kind and parameters, which are put
+	// into words when it is sent.
+	Notice    string          `json:"notice,omitempty"`
+	Details   json.RawMessage `json:"details,omitempty"`
+	Status    string          `json:"status"`
+	Due       time.Time       `json:"due"`
+	SentAt    *time.Time      `json:"sent_at,omitempty"`
+	MessageID string          `json:"message_id,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
 }
 
 // Store keeps members and the network's organisations. Implementations

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -178,24 +179,116 @@ func Load(getenv func(string) string, requireSlack bool) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
-// CheckSchedule parses a cron spec (five fields) and refuses one that fires
-// between 01:00 and 03:00 in loc, where clock changes skip or repeat runs.
+// CheckSchedule parses a cron spec (five fields) and refuses one that would
+// fire, in loc, at a time its clocks skip (the round would be missed) or
+// repeat (it could run twice) at a clock change in the coming years. Only
+// the hours that loc's own changes touch are refused: none in UTC, 01:00 to
+// 02:00 in Europe/London.
 func CheckSchedule(spec string, loc *time.Location) error {
-	sched, err := cron.ParseStandard(spec)
+	return checkSchedule(spec, loc, time.Now())
+}
+
+// clockChangeYears is how far ahead CheckSchedule looks at clock changes:
+// far enough for any weekday and date to meet one.
+const clockChangeYears = 12
+
+func checkSchedule(spec string, loc *time.Location, now time.Time) error {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return fmt.Errorf("%q is not a cron schedule (%v); use five fields, for example %q for Monday 09:00", spec, err, DefaultSchedule)
+	}
+	// A CRON_TZ= prefix puts the schedule in a zone of its own.
+	fields := spec
+	for _, prefix := range []string{"CRON_TZ=", "TZ="} {
+		if rest, ok := strings.CutPrefix(spec, prefix); ok {
+			name, f, _ := strings.Cut(rest, " ")
+			if l, err := time.LoadLocation(name); err == nil {
+				loc = l
+			}
+			fields = strings.TrimSpace(f)
+		}
+	}
+	// Read in UTC, the schedule fires at wall-clock times: the times the
+	// people of loc read on their clocks, which may not exist there.
+	wall, err := cron.ParseStandard(fields)
 	if err != nil {
 		return fmt.Errorf("%q is not a cron schedule (%v); use five fields, for example %q for Monday 09:00", spec, err, DefaultSchedule)
 	}
-	// Walk a year of firings: enough to meet every weekday and month.
-	t := time.Date(2025, 1, 1, 0, 0, 0, 0, loc)
-	for end := t.AddDate(1, 0, 0); ; {
-		t = sched.Next(t)
-		if t.IsZero() || t.After(end) {
-			return nil
+	from := time.Date(now.In(loc).Year(), 1, 1, 0, 0, 0, 0, loc)
+	changes := clockChanges(loc, from, from.AddDate(clockChangeYears, 0, 0))
+	for _, c := range changes {
+		at := wall.Next(c.start.Add(-time.Second))
+		if at.IsZero() || !at.Before(c.end) {
+			continue
 		}
-		if h := t.Hour(); h >= 1 && h < 3 {
-			return fmt.Errorf("%q runs at %s, inside 01:00 to 03:00 when the clocks change and a round could be skipped or run twice; choose a time outside those hours", spec, t.Format("15:04"))
+		what := "go forward and " + c.hours() + " does not happen, so that round would be missed"
+		if !c.forward {
+			what = "go back and " + c.hours() + " happens twice, so that round could run twice"
+		}
+		return fmt.Errorf("%q runs at %s on %s, when the clocks in %s %s. Choose a time outside %s, such as 09:00",
+			spec, at.Format("15:04"), at.Format("Monday 2 January 2006"), loc, what, changeHours(changes))
+	}
+	return nil
+}
+
+// clockChange is a span of wall-clock time that a zone's clocks skip
+// (forward) or go through twice.
+type clockChange struct {
+	start, end time.Time // wall-clock times, read in UTC
+	forward    bool
+}
+
+func (c clockChange) hours() string {
+	return c.start.Format("15:04") + " to " + c.end.Format("15:04")
+}
+
+// clockChanges lists loc's clock changes between from and until.
+func clockChanges(loc *time.Location, from, until time.Time) []clockChange {
+	var out []clockChange
+	for t := from; t.Before(until); {
+		_, end := t.ZoneBounds()
+		if end.IsZero() || !end.Before(until) {
+			break
+		}
+		_, before := t.Zone()
+		_, after := end.Zone()
+		// Just before the change the clocks read end at the old offset,
+		// and just after it at the new one.
+		was := end.UTC().Add(time.Duration(before) * time.Second)
+		is := end.UTC().Add(time.Duration(after) * time.Second)
+		switch {
+		case after > before:
+			out = append(out, clockChange{start: was, end: is, forward: true})
+		case after < before:
+			out = append(out, clockChange{start: is, end: was})
+		}
+		t = end
+	}
+	return out
+}
+
+// changeHours names the spans of the day that the changes touch, joining
+// spans that meet: "01:00 to 02:00", or "01:00 to 03:00" where the clocks
+// skip one hour and repeat the one before it.
+func changeHours(changes []clockChange) string {
+	type span struct{ start, end string }
+	var spans []span
+	for _, c := range changes {
+		s := span{c.start.Format("15:04"), c.end.Format("15:04")}
+		if !slices.Contains(spans, s) {
+			spans = append(spans, s)
 		}
 	}
+	slices.SortFunc(spans, func(a, b span) int { return strings.Compare(a.start, b.start) })
+	var out []string
+	for i := 0; i < len(spans); i++ {
+		s := spans[i]
+		for i+1 < len(spans) && spans[i+1].start <= s.end {
+			s.end = max(s.end, spans[i+1].end)
+			i++
+		}
+		out = append(out, s.start+" to "+s.end)
+	}
+	return strings.Join(out, " and ")
 }
 
 // NextRun returns the first time after t that the schedule fires. The spec

@@ -70,7 +70,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"channel name not ID", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_ANNOUNCE_CHANNEL": "#general"}, []string{"RAPPORT_ANNOUNCE_CHANNEL", "not its name"}},
 		{"bad level", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_LOG_LEVEL": "loud"}, []string{"RAPPORT_LOG_LEVEL"}},
 		{"bad schedule", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_SCHEDULE": "every monday"}, []string{"RAPPORT_SCHEDULE", "five fields"}},
-		{"schedule in clock-change hours", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_SCHEDULE": "30 1 * * 0"}, []string{"RAPPORT_SCHEDULE", "01:00 to 03:00"}},
+		{"schedule in clock-change hours", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1", "RAPPORT_SCHEDULE": "30 1 * * 0"}, []string{"RAPPORT_SCHEDULE", "01:30", "01:00 to 02:00"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,5 +108,51 @@ func TestNextRun(t *testing.T) {
 	summer := NextRun(DefaultSchedule, london, time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)) // a Monday after 09:00 BST
 	if want := "2026-06-08 09:00 BST"; summer.Format("2006-01-02 15:04 MST") != want {
 		t.Errorf("next summer run = %s, want %s", summer.Format("2006-01-02 15:04 MST"), want)
+	}
+}
+
+// A schedule is refused only when it would fire in the hours its zone's
+// clocks actually skip or repeat, and the message says which hours.
+func TestScheduleClockChanges(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		zone, spec string
+		want       []string // parts of the refusal; none when accepted
+	}{
+		{"Europe/London", "0 9 * * 1", nil},
+		{"Europe/London", "0 2 * * *", nil},  // the clocks change at 01:00 GMT and 02:00 BST
+		{"Europe/London", "30 1 * * 1", nil}, // they change on Sundays only
+		{"Europe/London", "30 1 * * 0", []string{"01:30 on Sunday 29 March 2026", "go forward", "01:00 to 02:00 does not happen"}},
+		{"Europe/London", "0 1 * 10 *", []string{"01:00 on Sunday 25 October 2026", "go back", "01:00 to 02:00 happens twice"}},
+		{"UTC", "30 1 * * *", nil},
+		{"Asia/Kolkata", "30 2 * * *", nil},
+		{"America/New_York", "30 2 * * *", []string{"02:30 on Sunday 8 March 2026", "America/New_York", "outside 01:00 to 03:00"}},
+		{"America/New_York", "30 1 * 11 *", []string{"01:30 on Sunday 1 November 2026", "happens twice"}},
+		{"Australia/Lord_Howe", "15 2 * * 0", []string{"02:00 to 02:30 does not happen"}},
+		{"Australia/Lord_Howe", "45 2 * * *", nil},
+		{"Europe/London", "CRON_TZ=America/New_York 30 2 * * *", []string{"America/New_York", "does not happen"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.zone+" "+tt.spec, func(t *testing.T) {
+			loc, err := time.LoadLocation(tt.zone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = checkSchedule(tt.spec, loc, now)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted, want it refused")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q does not say %q", err, w)
+				}
+			}
+		})
 	}
 }

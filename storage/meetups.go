@@ -815,42 +815,69 @@ func (db *DB) QueueMeetupReminder(ctx context.Context, r bot.MeetupReminder, now
 
 // exportMeetups adds the meetups the member hosted or answered to x.
 func exportMeetups(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExport) error {
-	const query = `SELECT m.id, m.title, m.starts_at, m.status,
+	const query = `SELECT m.id, m.title, m.purpose, m.starts_at, m.ends_at, m.place, m.link, m.roles, m.sectors,
+			m.food, m.capacity, m.rsvp_by, m.status, m.cancelled_at, m.announce_channel, m.announce_ts,
+			m.created_at, m.updated_at,
 			CASE WHEN m.host_member_id = $1 THEN 1 ELSE 0 END AS host,
-			COALESCE(r.status, '') AS rsvp, r.status_at
+			COALESCE(r.status, '') AS rsvp, r.status_at, r.created_at AS rsvp_created_at
 		FROM meetups m LEFT JOIN meetup_rsvps r ON r.meetup_id = m.id AND r.member_id = $1
 		WHERE m.host_member_id = $1 OR r.member_id IS NOT NULL
 		ORDER BY m.starts_at, m.id`
 	var rows []struct {
-		ID       int64      `db:"id"`
-		Title    string     `db:"title"`
-		StartsAt time.Time  `db:"starts_at"`
-		Status   string     `db:"status"`
-		Host     int        `db:"host"`
-		RSVP     string     `db:"rsvp"`
-		StatusAt *time.Time `db:"status_at"`
+		ID              int64      `db:"id"`
+		Title           string     `db:"title"`
+		Purpose         string     `db:"purpose"`
+		StartsAt        time.Time  `db:"starts_at"`
+		EndsAt          time.Time  `db:"ends_at"`
+		Place           string     `db:"place"`
+		Link            string     `db:"link"`
+		Roles           string     `db:"roles"`   // JSON array
+		Sectors         string     `db:"sectors"` // JSON array
+		Food            bool       `db:"food"`
+		Capacity        int        `db:"capacity"`
+		RSVPBy          *time.Time `db:"rsvp_by"`
+		Status          string     `db:"status"`
+		CancelledAt     *time.Time `db:"cancelled_at"`
+		AnnounceChannel string     `db:"announce_channel"`
+		AnnounceTS      string     `db:"announce_ts"`
+		CreatedAt       time.Time  `db:"created_at"`
+		UpdatedAt       time.Time  `db:"updated_at"`
+		Host            int        `db:"host"`
+		RSVP            string     `db:"rsvp"`
+		StatusAt        *time.Time `db:"status_at"`
+		RSVPCreatedAt   *time.Time `db:"rsvp_created_at"`
 	}
 	if err := tx.SelectContext(ctx, &rows, query, memberID); err != nil {
 		return fmt.Errorf("export meetups: %w", err)
 	}
 	var sent []struct {
-		MeetupID int64  `db:"meetup_id"`
-		Kind     string `db:"kind"`
+		MeetupID int64     `db:"meetup_id"`
+		Kind     string    `db:"kind"`
+		SentAt   time.Time `db:"sent_at"`
 	}
-	const reminders = `SELECT meetup_id, kind FROM meetup_reminders
+	const reminders = `SELECT meetup_id, kind, sent_at FROM meetup_reminders
 		WHERE member_id = $1 AND sent_at IS NOT NULL ORDER BY sent_at`
 	if err := tx.SelectContext(ctx, &sent, reminders, memberID); err != nil {
 		return fmt.Errorf("export meetup reminders: %w", err)
 	}
 	for _, r := range rows {
-		rec := bot.MeetupRecord{MeetupID: r.ID, Title: r.Title, StartsAt: r.StartsAt.UTC(), Status: r.Status, Host: r.Host == 1, RSVP: r.RSVP}
-		if r.StatusAt != nil {
-			at := r.StatusAt.UTC()
-			rec.RSVPAt = &at
+		rec := bot.MeetupRecord{MeetupID: r.ID, Title: r.Title, Purpose: r.Purpose,
+			StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), Place: r.Place, Link: r.Link,
+			Food: r.Food, Capacity: r.Capacity, RSVPBy: dbTimePtr(r.RSVPBy), Status: r.Status,
+			CancelledAt: dbTimePtr(r.CancelledAt), Host: r.Host == 1,
+			AnnounceChannel: r.AnnounceChannel, AnnounceID: r.AnnounceTS,
+			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+			RSVP: r.RSVP, RSVPAt: dbTimePtr(r.StatusAt), FirstRSVPAt: dbTimePtr(r.RSVPCreatedAt)}
+		var err error
+		if rec.Roles, err = decodeTopics(r.Roles); err != nil {
+			return fmt.Errorf("export meetups: roles: %w", err)
+		}
+		if rec.Sectors, err = decodeTopics(r.Sectors); err != nil {
+			return fmt.Errorf("export meetups: sectors: %w", err)
 		}
 		for _, s := range sent {
 			if s.MeetupID == r.ID {
-				rec.RemindersSent = append(rec.RemindersSent, s.Kind)
+				rec.RemindersSent = append(rec.RemindersSent, bot.ReminderRecord{Kind: s.Kind, SentAt: s.SentAt.UTC()})
 			}
 		}
 		x.Meetups = append(x.Meetups, rec)

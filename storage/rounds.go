@@ -18,7 +18,7 @@ var _ bot.RoundStore = (*DB)(nil)
 
 // RoundSnapshot reads what planning a round needs.
 func (db *DB) RoundSnapshot(ctx context.Context) (*bot.RoundSnapshot, error) {
-	tx, err := db.begin(ctx, true)
+	tx, err := db.beginSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -47,19 +47,22 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 		key = "forced:" + now.Format(time.RFC3339Nano)
 	}
 
-	// Outside the write lock: a cheap look at the claim, then the plan.
-	pre, err := db.begin(ctx, true)
+	// Outside the write lock: a cheap look at the claim, then the plan,
+	// both read from one snapshot. Were they read at different moments, a
+	// round committed in between would be missing from the claim but
+	// present in the history, so everyone would look just introduced.
+	pre, err := db.beginSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var taken int
-	if err := pre.GetContext(ctx, &taken, `SELECT COUNT(*) FROM rounds WHERE period_key = $1`, key); err != nil {
+	taken, err := periodTaken(ctx, pre, key)
+	if err != nil {
 		pre.Rollback()
 		return nil, fmt.Errorf("create round: %w", err)
 	}
-	if taken > 0 {
+	if taken {
 		pre.Rollback()
-		return nil, bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
+		return nil, errPeriodTaken()
 	}
 	snap, err := roundSnapshot(ctx, pre, 0)
 	if err == nil {
@@ -75,6 +78,12 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 	}
 	p, err := plan(snap)
 	if err != nil {
+		// A plan that finds nobody due may only mean that another replica
+		// ran this period's round meanwhile: say so rather than the plan's
+		// reason, which describes a moment already past.
+		if taken, terr := periodTaken(ctx, db.db, key); terr == nil && taken {
+			return nil, errPeriodTaken()
+		}
 		return nil, err
 	}
 
@@ -105,11 +114,12 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 		if !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("create round: claim: %w", err)
 		}
-		if err := tx.GetContext(ctx, &taken, `SELECT COUNT(*) FROM rounds WHERE period_key = $1`, key); err != nil {
+		taken, err := periodTaken(ctx, tx, key)
+		if err != nil {
 			return nil, fmt.Errorf("create round: claim: %w", err)
 		}
-		if taken > 0 {
-			return nil, bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
+		if taken {
+			return nil, errPeriodTaken()
 		}
 		if attempt == 5 {
 			return nil, fmt.Errorf("create round: no free round number after %d tries", attempt+1)
@@ -138,6 +148,33 @@ func (db *DB) CreateRound(ctx context.Context, period time.Time, force bool, now
 	}
 	round.Intros, round.LeftOut = len(p.Intros), len(p.LeftOut)
 	return round, nil
+}
+
+// beginSnapshot starts a read-only transaction whose every statement sees
+// the same committed state. PostgreSQL's default, READ COMMITTED, gives each
+// statement its own snapshot, so it is asked for REPEATABLE READ; a SQLite
+// read transaction already reads one snapshot throughout.
+func (db *DB) beginSnapshot(ctx context.Context) (*tx, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == DialectPostgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	t, err := db.db.BeginTxx(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	return &tx{Tx: t, now: dbTime(db.Now())}, nil
+}
+
+// periodTaken reports whether a round has claimed the period key.
+func periodTaken(ctx context.Context, q sqlx.QueryerContext, key string) (bool, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM rounds WHERE period_key = $1`, key)
+	return n > 0, err
+}
+
+func errPeriodTaken() error {
+	return bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
 }
 
 // fingerprint summarises what a plan depends on, to tell whether it
@@ -486,6 +523,7 @@ func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro
 		ID          int64         `db:"id"`
 		RoundID     int64         `db:"round_id"`
 		Number      int           `db:"number"`
+		Period      time.Time     `db:"period"`
 		Explanation string        `db:"explanation"`
 		Question    string        `db:"question"`
 		StarterID   sql.NullInt64 `db:"starter_id"`
@@ -496,7 +534,7 @@ func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro
 		MessageTS   string        `db:"message_ts"`
 		CreatedAt   time.Time     `db:"created_at"`
 	}
-	const query = `SELECT i.id, i.round_id, r.number, i.explanation, i.question, i.starter_id, i.score,
+	const query = `SELECT i.id, i.round_id, r.number, r.period, i.explanation, i.question, i.starter_id, i.score,
 			i.relaxed, i.status, i.channel_id, i.message_ts, i.created_at
 		FROM intros i JOIN rounds r ON r.id = i.round_id WHERE i.id = $1`
 	if err := sqlx.GetContext(ctx, q, &r, query, id); errors.Is(err, sql.ErrNoRows) {
@@ -505,7 +543,7 @@ func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro
 		return nil, fmt.Errorf("find intro: %w", err)
 	}
 	in := &bot.Intro{
-		ID: r.ID, RoundID: r.RoundID, RoundNumber: r.Number, Explanation: r.Explanation, Question: r.Question,
+		ID: r.ID, RoundID: r.RoundID, RoundNumber: r.Number, Period: r.Period.UTC(), Explanation: r.Explanation, Question: r.Question,
 		StarterID: r.StarterID.Int64, Score: r.Score, RelaxedRepeat: r.Relaxed, Status: r.Status,
 		ChannelID: r.ChannelID, MessageRef: r.MessageTS, CreatedAt: r.CreatedAt.UTC(),
 	}
@@ -987,15 +1025,26 @@ func distinct(xs []string) bool {
 // and what they answered, but not the others' profiles.
 func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExport) error {
 	var rows []struct {
-		IntroID int64          `db:"intro_id"`
-		Round   int            `db:"number"`
-		Date    time.Time      `db:"created_at"`
-		Status  string         `db:"status"`
-		Member  sql.NullInt64  `db:"member_id"`
-		Name    sql.NullString `db:"name"`
-		Answer  string         `db:"answer"`
+		IntroID     int64          `db:"intro_id"`
+		Round       int            `db:"number"`
+		Date        time.Time      `db:"created_at"`
+		Status      string         `db:"status"`
+		Explanation string         `db:"explanation"`
+		Question    string         `db:"question"`
+		StarterID   sql.NullInt64  `db:"starter_id"`
+		Score       int            `db:"score"`
+		Relaxed     bool           `db:"relaxed"`
+		ChannelID   string         `db:"channel_id"`
+		MessageTS   string         `db:"message_ts"`
+		Member      sql.NullInt64  `db:"member_id"`
+		Name        sql.NullString `db:"name"`
+		Answer      string         `db:"answer"`
+		AnsweredAt  *time.Time     `db:"answered_at"`
+		Unreachable bool           `db:"unreachable"`
 	}
-	const query = `SELECT i.id AS intro_id, r.number, i.created_at, i.status, im.member_id, m.name, im.answer
+	const query = `SELECT i.id AS intro_id, r.number, i.created_at, i.status, i.explanation, i.question,
+			i.starter_id, i.score, i.relaxed, i.channel_id, i.message_ts,
+			im.member_id, m.name, im.answer, im.answered_at, im.unreachable
 		FROM intros i
 		JOIN rounds r ON r.id = i.round_id
 		JOIN intro_members im ON im.intro_id = i.id
@@ -1008,22 +1057,88 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 	var last int64
 	for _, r := range rows {
 		if r.IntroID != last {
-			x.Intros = append(x.Intros, bot.IntroRecord{Round: r.Round, Date: r.Date.UTC(), Status: r.Status})
+			x.Intros = append(x.Intros, bot.IntroRecord{Round: r.Round, Date: r.Date.UTC(), Status: r.Status,
+				Reasons: r.Explanation, FirstQuestion: r.Question, RepeatAllowed: r.Relaxed, MatchScore: r.Score,
+				ConversationID: r.ChannelID, MessageID: r.MessageTS})
 			last = r.IntroID
 		}
 		rec := &x.Intros[len(x.Intros)-1]
 		switch {
 		case !r.Member.Valid:
 			rec.With = append(rec.With, bot.LeftMemberName)
-		case r.Member.Int64 == memberID:
-			rec.Answer = r.Answer
-		default:
+			continue
+		case r.StarterID.Valid && r.StarterID.Int64 == r.Member.Int64:
+			rec.AskedToStart = r.Name.String
+			if r.Member.Int64 == memberID {
+				rec.AskedToStart = "you"
+			}
+		}
+		if r.Member.Int64 == memberID {
+			rec.Answer, rec.Unreachable = r.Answer, r.Unreachable
+			if r.AnsweredAt != nil {
+				at := r.AnsweredAt.UTC()
+				rec.AnsweredAt = &at
+			}
+		} else {
 			rec.With = append(rec.With, r.Name.String)
 		}
 	}
-	const blocked = `SELECT m.name FROM blocks b JOIN members m ON m.id = b.blocked_id WHERE b.member_id = $1 ORDER BY b.created_at`
-	if err := tx.SelectContext(ctx, &x.NotAMatch, blocked, memberID); err != nil {
+
+	var leftOut []struct {
+		Round  int       `db:"number"`
+		Date   time.Time `db:"created_at"`
+		Reason string    `db:"reason"`
+	}
+	const leftOutQuery = `SELECT r.number, r.created_at, l.reason FROM round_left_out l
+		JOIN rounds r ON r.id = l.round_id WHERE l.member_id = $1 ORDER BY r.number`
+	if err := tx.SelectContext(ctx, &leftOut, leftOutQuery, memberID); err != nil {
+		return fmt.Errorf("export left out: %w", err)
+	}
+	for _, l := range leftOut {
+		x.LeftOut = append(x.LeftOut, bot.LeftOutRecord{Round: l.Round, Date: l.Date.UTC(), Reason: l.Reason})
+	}
+
+	// Only the member's own choices: that someone else chose not to be
+	// paired with them is that person's to know.
+	var blocked []struct {
+		Name  string    `db:"name"`
+		Since time.Time `db:"created_at"`
+	}
+	const blockedQuery = `SELECT m.name, b.created_at FROM blocks b JOIN members m ON m.id = b.blocked_id
+		WHERE b.member_id = $1 ORDER BY b.created_at`
+	if err := tx.SelectContext(ctx, &blocked, blockedQuery, memberID); err != nil {
 		return fmt.Errorf("export blocks: %w", err)
+	}
+	for _, b := range blocked {
+		x.NotAMatch = append(x.NotAMatch, bot.NotAMatchRecord{Name: b.Name, Since: b.Since.UTC()})
+	}
+
+	var msgs []struct {
+		Kind      string     `db:"kind"`
+		Text      string     `db:"text"`
+		Notice    string     `db:"notice"`
+		Params    string     `db:"params"`
+		Status    string     `db:"status"`
+		Due       time.Time  `db:"due_at"`
+		SentAt    *time.Time `db:"sent_at"`
+		Ref       string     `db:"ref"`
+		CreatedAt time.Time  `db:"created_at"`
+	}
+	const msgQuery = `SELECT kind, text, notice, params, status, due_at, sent_at, ref, created_at FROM outbox
+		WHERE member_id = $1 ORDER BY created_at, id`
+	if err := tx.SelectContext(ctx, &msgs, msgQuery, memberID); err != nil {
+		return fmt.Errorf("export messages: %w", err)
+	}
+	for _, m := range msgs {
+		rec := bot.MessageRecord{Kind: m.Kind, Text: m.Text, Notice: m.Notice, Status: m.Status, Due: m.Due.UTC(), MessageID: m.Ref, CreatedAt: m.CreatedAt.UTC()}
+		if m.Params != "" {
+			rec.Details = json.RawMessage(m.Params)
+		}
+		if m.SentAt != nil {
+			at := m.SentAt.UTC()
+			rec.SentAt = &at
+		}
+		x.Messages = append(x.Messages, rec)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,6 +80,30 @@ func TestRoundClaimedOncePerPeriod(t *testing.T) {
 		forced, _, err := r.Run(context.Background(), period, true)
 		if err != nil || forced.Intros != 1 {
 			t.Errorf("forced round: %+v, %v; want one intro of the two who joined since", forced, err)
+		}
+	})
+}
+
+// A replica whose plan finds nobody due because another replica's round
+// for the period was committed meanwhile is told the round has run, not
+// that nobody is due.
+func TestRoundTakenWhilePlanningIsAConflict(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		joinRoundMembers(t, db, 4)
+		r := &bot.Rounds{Store: db}
+		period := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		nobody := func(*bot.RoundSnapshot) (*bot.RoundPlan, error) {
+			// The other replica's round commits while this one plans.
+			if _, _, err := r.Run(ctx, period, false); err != nil {
+				t.Fatalf("the other replica's round: %v", err)
+			}
+			return nil, bot.Errorf(bot.EINVALID, "Nobody is due an introduction in this round, so there is nobody to introduce yet.")
+		}
+		_, err := db.CreateRound(ctx, period, false, time.Now(), nobody)
+		wantCode(t, err, bot.ECONFLICT)
+		if !strings.Contains(bot.ErrorMessage(err), "already run") {
+			t.Errorf("message %q, want one saying the round has already run", bot.ErrorMessage(err))
 		}
 	})
 }

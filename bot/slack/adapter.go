@@ -54,6 +54,9 @@ type Options struct {
 	// replicas, so a redelivery that reaches another replica does nothing
 	// twice; nil means this process alone remembers.
 	Envelopes EnvelopeStore
+	// OnConnected is called each time Socket Mode connects: by then Slack
+	// has accepted both tokens, so work that needs Slack can start.
+	OnConnected func()
 }
 
 // Adapter serves one Slack workspace over Socket Mode.
@@ -71,10 +74,11 @@ type Adapter struct {
 	now         func() time.Time
 	budget      time.Duration
 
-	seen      *envelopes
-	envelopes EnvelopeStore
-	announcer *announcer
-	work      sync.WaitGroup
+	seen        *envelopes
+	envelopes   EnvelopeStore
+	announcer   *announcer
+	work        sync.WaitGroup
+	onConnected func()
 }
 
 // EnvelopeStore remembers which Socket Mode envelopes have been handled,
@@ -116,6 +120,7 @@ func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 		log: opt.Logger, loc: opt.Location, now: opt.Now, budget: opt.AckBudget,
 		seen: newEnvelopes(15 * time.Minute), envelopes: opt.Envelopes, announcer: newAnnouncer(),
 	}
+	a.onConnected = opt.OnConnected
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -187,6 +192,9 @@ func (a *Adapter) dispatch(ctx context.Context, evt socketmode.Event) {
 		a.log.Debug("connecting to Slack Socket Mode")
 	case socketmode.EventTypeConnected:
 		a.log.Info("Socket Mode connected")
+		if a.onConnected != nil {
+			a.onConnected()
+		}
 	case socketmode.EventTypeHello:
 		a.log.Debug("Socket Mode hello")
 	case socketmode.EventTypeDisconnect:

@@ -186,11 +186,8 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := ws.SlashCommand(wait, admin, bot.CommandName, "admin stats"); err != nil {
 		return err
 	}
-	var e slacktest.EphemeralMessage
-	if err := ws.Wait(wait, func() bool {
-		e, _ = ws.LastEphemeral(admin)
-		return len(ws.Ephemerals(admin)) > before+1 && strings.Contains(e.Text, "Rapport in numbers")
-	}); err != nil {
+	e, err := waitEphemeralSince(wait, ws, admin, before, "Rapport in numbers")
+	if err != nil {
 		return fmt.Errorf("no stats: %w", err)
 	}
 	fmt.Fprintf(stdout, "\nWhat the admin saw (/introduce-me admin stats)\n\n%s\n", readableBlocks(e.Text, e.Blocks, names))
@@ -200,6 +197,25 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("the bot stopped with code %d", code)
 	}
 	return nil
+}
+
+// waitEphemeralSince waits for a private message to user containing want,
+// among those after the first skip. An answer that follows a command's ack
+// through the response URL may be shown before or after the ack's own
+// message, so it is looked for among them all, not only in the latest.
+func waitEphemeralSince(ctx context.Context, ws *slacktest.Workspace, user string, skip int, want string) (slacktest.EphemeralMessage, error) {
+	var found slacktest.EphemeralMessage
+	err := ws.Wait(ctx, func() bool {
+		all := ws.Ephemerals(user)
+		for _, e := range all[min(skip, len(all)):] {
+			if strings.Contains(e.Text, want) {
+				found = e
+				return true
+			}
+		}
+		return false
+	})
+	return found, err
 }
 
 // demoJoin runs /introduce-me for a member and saves the form.

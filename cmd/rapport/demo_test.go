@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
 )
 
 // The README's "try it now" command works with no set-up: members join
@@ -34,5 +38,27 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Contains(text, "Introduction 11 of") {
 		t.Errorf("more intros than members allow")
+	}
+}
+
+// The admin's figures arrive through the response URL after the command's
+// ack, and Slack may show them before the ack's own "Gathering the
+// figures…": the demo finds them whichever comes last.
+func TestDemoFindsAnAnswerShownBeforeTheAck(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws := slacktest.New()
+	defer ws.Close()
+	const admin = "U0DEMOADMN"
+	ws.AddUser(slacktest.User{ID: admin, RealName: "Helen Ashworth"})
+	api := slack.New(ws.BotToken(), slack.OptionAPIURL(ws.APIURL()))
+	for _, text := range []string{"Earlier answer", "*Rapport in numbers*\n• Members: *2*", "Gathering the figures…"} {
+		if _, err := api.PostEphemeralContext(ctx, slacktest.DefaultChannelID, admin, slack.MsgOptionText(text, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := waitEphemeralSince(ctx, ws, admin, 1, "Rapport in numbers")
+	if err != nil || !strings.Contains(e.Text, "Members: *2*") {
+		t.Fatalf("found %q, %v; want the figures", e.Text, err)
 	}
 }

@@ -140,6 +140,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return config.NextRun(cfg.Schedule, cfg.Location, t)
 		},
 		IsAdmin: func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
+		Intros:  db,
 	}
 	rounds := &bot.Rounds{
 		Store: db, Now: time.Now, Location: cfg.Location,
@@ -152,6 +153,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	rounds.OnQueued = delivery.Wake
 	svc.OnQueued = delivery.Wake
 
+	// Rounds start once Slack has accepted both tokens: with a token it
+	// refuses, the bot stops with the reason before planning a round it
+	// could not send.
+	connected := make(chan struct{})
+	var connectedOnce sync.Once
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
 	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel, OnQueued: delivery.Wake}
 	adapter := slackbot.New(svc, api, slackbot.Options{
@@ -161,6 +167,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		AfterRound:  delivery.Wake,
 		Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
 		Envelopes:   db,
+		OnConnected: func() { connectedOnce.Do(func() { close(connected) }) },
 	})
 	delivery.Out = adapter.Deliverer(delivery.Pause)
 	sched := &scheduler{rounds: rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
@@ -181,6 +188,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	})
 	background.Go(func() {
+		select {
+		case <-connected:
+		case <-ctx.Done():
+			return
+		}
 		if err := sched.Run(ctx); err != nil {
 			logger.Error("scheduler stopped", "err", err)
 		}

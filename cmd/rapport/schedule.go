@@ -43,14 +43,18 @@ func (s *scheduler) runPeriod(ctx context.Context, period time.Time, why string)
 		return
 	}
 	round, plan, err := s.rounds.Run(ctx, period, false)
-	switch bot.ErrorCode(err) {
-	case "":
+	switch code := bot.ErrorCode(err); {
+	case err != nil && ctx.Err() != nil:
+		// Stopping mid-round is not a failure: nothing was stored, and the
+		// next start catches the period up.
+		s.log.Info("round not run: stopping", "period", period, "why", why)
+	case code == "":
 		s.log.Info("round planned", "round", round.Number, "period", period, "why", why,
 			"eligible", plan.Eligible, "intros", round.Intros, "left_out", round.LeftOut, "method", plan.Method)
 		s.delivery.Wake()
-	case bot.ECONFLICT:
+	case code == bot.ECONFLICT:
 		s.log.Debug("this period's round has already run", "period", period, "why", why)
-	case bot.EINVALID:
+	case code == bot.EINVALID:
 		s.log.Info("no round: too few members take part", "period", period, "why", why)
 	default:
 		s.log.Error("round failed", "period", period, "why", why, "err", err)
