@@ -26,6 +26,8 @@ var exportedColumns = map[string]map[string]string{
 		"mentoring": "member.profile.mentoring", "meeting": "member.profile.meeting", "bio": "member.profile.bio",
 		"status": "member.status", "paused": "member.paused", "paused_until": "member.paused_until",
 		"joined_at": "member.joined_at", "updated_at": "member.updated_at",
+		"first_name":      "member.first_name",
+		"organisation_id": "internal: links the member to their organisation, whose name is member.profile.organisation",
 	},
 	"intros": {
 		"id":          "internal: a row number; the intro is the record itself",
@@ -65,6 +67,8 @@ var exportedColumns = map[string]map[string]string{
 		"intro_id":   "internal: links a message to its intro, which is exported",
 		"member_id":  "internal: the member themselves",
 		"text":       "messages_to_you.text",
+		"notice":     "messages_to_you.notice",
+		"params":     "messages_to_you.details",
 		"status":     "messages_to_you.status",
 		"due_at":     "messages_to_you.due",
 		"attempts":   "internal: delivery bookkeeping (how many tries)",
@@ -223,6 +227,9 @@ func nonEmptyPaths(v any, path string, out map[string]bool) {
 		for k, e := range v {
 			nonEmptyPaths(e, join(k), out)
 		}
+		if len(v) > 0 && path != "" {
+			out[path] = true
+		}
 	case []any:
 		for _, e := range v {
 			nonEmptyPaths(e, path, out)
@@ -285,6 +292,9 @@ func fillEveryColumn(t *testing.T, db *storage.DB, alice, bob string) {
 	exec(`INSERT INTO blocks (member_id, blocked_id, created_at) VALUES (?, ?, ?)`, a, b, utc)
 	exec(`INSERT INTO outbox (kind, member_id, text, status, due_at, sent_at, ref, created_at)
 		VALUES ('notice', ?, 'You are first in line next round.', 'sent', ?, ?, '1700000000.000200', ?)`, a, utc, utc, utc)
+	exec(`INSERT INTO outbox (kind, member_id, notice, params, status, due_at, created_at)
+		VALUES ('notice', ?, 'left_out', '{"count":1}', 'pending', ?, ?)`, a, utc, utc)
+	exec(`UPDATE members SET first_name = 'Alice' WHERE id = ?`, a)
 
 	m := newMeetup(12)
 	if _, err := db.CreateMeetup(ctx, "slack", alice, m); err != nil {
