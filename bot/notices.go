@@ -84,6 +84,11 @@ type NoticeMessage struct {
 	Reminder string
 }
 
+// LeftOutForMember is how a member's export gives the reason they were
+// left out of a round. The reason admins see may be that someone chose not
+// to be paired with them, which a member is never told.
+const LeftOutForMember = "There was no one we could introduce you to in this round."
+
 // Words of the notices that are not about meetups. A member is never told
 // why the hard rules left them out: the reason may be that someone chose
 // not to be paired with them.

@@ -2,8 +2,13 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rapport-pcn/rapport/bot"
 )
@@ -105,22 +110,8 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 		return fmt.Errorf("erase member: intro places: %w", err)
 	}
 
-	// Notices to others are stored as finished text, and some name the
-	// leaver ("we introduced you to ..."). Sent ones are kept as a record,
-	// so every one is rewritten, not only those still to go.
-	for _, s := range []string{"<@" + m.UserID + ">", m.Name, m.UserID} {
-		if s == "" {
-			continue
-		}
-		// Notices written before they were stored as a kind and parameters
-		// keep their words in text, or in params as a "text" notice.
-		for _, col := range []string{"text", "params"} {
-			names := `UPDATE outbox SET ` + col + ` = REPLACE(` + col + `, CAST($1 AS TEXT), CAST($2 AS TEXT))
-				WHERE ` + col + ` LIKE '%' || CAST($1 AS TEXT) || '%'`
-			if _, err := tx.ExecContext(ctx, names, s, bot.LeftMemberName); err != nil {
-				return fmt.Errorf("erase member: messages: %w", err)
-			}
-		}
+	if err := forgetInNotices(ctx, tx, m); err != nil {
+		return err
 	}
 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = $1`, m.ID); err != nil {
@@ -129,6 +120,85 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 	// An organisation that only the leaver typed describes them too.
 	return pruneOrganisations(ctx, tx)
 }
+
+// forgetInNotices takes the member out of other members' notices, sent or
+// still to go. Notices name members by ID, put into words when sent, so
+// the leaver's ID becomes 0, which is spoken of as a member who has left:
+// SQLite reuses the highest ID, and a newcomer must not inherit a notice
+// about someone else. Notices from before notices had parameters keep
+// their words, in which the leaver's name and Slack ID are replaced.
+func forgetInNotices(ctx context.Context, tx *tx, m *bot.Member) error {
+	id := strconv.FormatInt(m.ID, 10)
+	const query = `SELECT id, notice, params FROM outbox
+		WHERE params <> '' AND (params LIKE '%' || CAST($1 AS TEXT) || '%'
+			OR (notice = 'text' AND (params LIKE '%' || CAST($2 AS TEXT) || '%' OR params LIKE '%' || CAST($3 AS TEXT) || '%')))`
+	var rows []struct {
+		ID     int64  `db:"id"`
+		Notice string `db:"notice"`
+		Params string `db:"params"`
+	}
+	if err := tx.SelectContext(ctx, &rows, query, id, m.Name, m.UserID); err != nil {
+		return fmt.Errorf("erase member: notices: %w", err)
+	}
+	for _, r := range rows {
+		var p bot.NoticeParams
+		if err := json.Unmarshal([]byte(r.Params), &p); err != nil {
+			return fmt.Errorf("erase member: notice %d: %w", r.ID, err)
+		}
+		changed := false
+		for i, mid := range p.Members {
+			if mid == m.ID {
+				p.Members[i], changed = 0, true
+			}
+		}
+		if r.Notice == bot.NoticeText {
+			text := p.Text
+			for _, s := range []string{"<@" + m.UserID + ">", m.Name, m.UserID} {
+				text = replaceWord(text, s, bot.LeftMemberName)
+			}
+			changed = changed || text != p.Text
+			p.Text = text
+		}
+		if !changed {
+			continue
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("erase member: notice %d: %w", r.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET params = $2 WHERE id = $1`, r.ID, string(b)); err != nil {
+			return fmt.Errorf("erase member: notice %d: %w", r.ID, err)
+		}
+	}
+	return nil
+}
+
+// replaceWord replaces old in s where it stands as a word of its own, so
+// that a member called Ann leaves "Annual review" as it is.
+func replaceWord(s, old, new string) string {
+	if old == "" {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		before, _ := utf8.DecodeLastRuneInString(s[:i])
+		after, _ := utf8.DecodeRuneInString(s[i+len(old):])
+		if i > 0 && wordRune(before) || i+len(old) < len(s) && wordRune(after) {
+			b.WriteString(s[:i+len(old)])
+		} else {
+			b.WriteString(s[:i])
+			b.WriteString(new)
+		}
+		s = s[i+len(old):]
+	}
+}
+
+func wordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // checkpointTries bounds the attempts to empty the write-ahead log while
 // readers hold on to older snapshots.

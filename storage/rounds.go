@@ -444,7 +444,8 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 		return nil, fmt.Errorf("round snapshot: trios: %w", err)
 	}
 
-	// The same over the recent rounds, counted once a round a member.
+	// The same over the recent rounds, counted once a round a member;
+	// places of members who have left are nobody's here too.
 	const sidelined = `WITH recent AS (
 			SELECT id FROM rounds WHERE id <> $1 ORDER BY number DESC, id DESC LIMIT $2
 		)
@@ -453,9 +454,10 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 			UNION
 			SELECT i.round_id, im.member_id FROM intro_members im JOIN intros i ON i.id = im.intro_id
 			WHERE i.round_id IN (SELECT id FROM recent) AND i.status = 'failed' AND NOT im.unreachable
+			AND im.member_id IS NOT NULL
 			UNION
 			SELECT i.round_id, im.member_id FROM intro_members im JOIN intros i ON i.id = im.intro_id
-			WHERE i.round_id IN (SELECT id FROM recent)
+			WHERE i.round_id IN (SELECT id FROM recent) AND im.member_id IS NOT NULL
 			AND (SELECT COUNT(*) FROM intro_members x WHERE x.intro_id = i.id) = 3
 		) turns
 		GROUP BY member_id`
@@ -1095,7 +1097,9 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 		return fmt.Errorf("export left out: %w", err)
 	}
 	for _, l := range leftOut {
-		x.LeftOut = append(x.LeftOut, bot.LeftOutRecord{Round: l.Round, Date: l.Date.UTC(), Reason: l.Reason})
+		// The stored reason is written for admins and may say that someone
+		// chose not to be paired with the member: that is theirs to know.
+		x.LeftOut = append(x.LeftOut, bot.LeftOutRecord{Round: l.Round, Date: l.Date.UTC(), Reason: bot.LeftOutForMember})
 	}
 
 	// Only the member's own choices: that someone else chose not to be
