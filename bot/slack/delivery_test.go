@@ -385,7 +385,7 @@ func TestInterruptedFollowUpAndNoticeAreNotRepeated(t *testing.T) {
 			if _, _, err := f.rounds.Run(ctx, time.Now(), false); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.db.MarkUnreachable(ctx, 0, nil, []bot.Notice{{MemberID: f.members[0].ID, Kind: bot.NoticeLeftOut}}, time.Now()); err != nil {
+			if err := f.db.MarkUnreachable(ctx, 0, nil, false, []bot.Notice{{MemberID: f.members[0].ID, Kind: bot.NoticeLeftOut}}, time.Now()); err != nil {
 				t.Fatal(err)
 			}
 			// A worker claims everything and sends the intro, a follow-up and

@@ -295,7 +295,7 @@ func queueEveryNotice(t *testing.T, ws *slacktest.Workspace, target storagetest.
 		to.cancelled = append(to.cancelled, who("CAN"))
 
 		left := join(who("OUT"))
-		if err := db.MarkUnreachable(ctx, 0, nil, []bot.Notice{{MemberID: left.ID, Kind: bot.NoticeLeftOut}}, time.Now()); err != nil {
+		if err := db.MarkUnreachable(ctx, 0, nil, false, []bot.Notice{{MemberID: left.ID, Kind: bot.NoticeLeftOut}}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		to.leftOut = append(to.leftOut, who("OUT"))
