@@ -68,9 +68,11 @@ type DeliveryStore interface {
 	// status and message reference.
 	SetIntroDelivery(ctx context.Context, introID int64, channelID, status, messageTS string) error
 	// MarkUnreachable marks members whose account cannot be reached,
-	// gives their meetup places to the people waiting, and queues the
-	// notices, in one transaction.
-	MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, notices []Notice, now time.Time) error
+	// gives their meetup places to the people waiting, marks the intro
+	// failed when failIntro is set (which puts its members first in line
+	// next round), and queues the notices, all in one transaction, so no
+	// notice goes out about a failure that is not recorded.
+	MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, failIntro bool, notices []Notice, now time.Time) error
 
 	// MemberNames returns the names of those of the members who are still
 	// in Rapport, by ID; a member who has left is missing.
@@ -409,12 +411,11 @@ func (d *Delivery) unreachable(ctx context.Context, m OutboxMessage, in *Intro, 
 		}
 	}
 	wctx := context.WithoutCancel(ctx)
-	if err := d.Store.MarkUnreachable(wctx, in.ID, gone, notices, d.Now()); err != nil {
+	if err := d.Store.MarkUnreachable(wctx, in.ID, gone, remaining < 2, notices, d.Now()); err != nil {
 		return err
 	}
 	d.Log.Warn("members unreachable; marked inactive", "intro", in.ID, "members", len(gone))
 	if remaining < 2 {
-		_ = d.Store.SetIntroDelivery(wctx, in.ID, "", IntroFailed, "")
 		d.finish(m, OutboxFailed, "")
 		d.Wake()
 		return nil
@@ -488,11 +489,8 @@ func (d *Delivery) giveUp(ctx context.Context, m OutboxMessage) {
 					notices = append(notices, Notice{MemberID: im.Member.ID, Kind: NoticeUndelivered})
 				}
 			}
-			if err := d.Store.MarkUnreachable(wctx, in.ID, nil, notices, d.Now()); err != nil {
-				d.Log.Error("could not queue notices for an undelivered intro", "intro", in.ID, "err", err)
-			}
-			if err := d.Store.SetIntroDelivery(wctx, in.ID, "", IntroFailed, ""); err != nil {
-				d.Log.Error("could not mark an intro failed", "intro", in.ID, "err", err)
+			if err := d.Store.MarkUnreachable(wctx, in.ID, nil, true, notices, d.Now()); err != nil {
+				d.Log.Error("could not mark an undelivered intro failed", "intro", in.ID, "err", err)
 			}
 			d.Wake()
 		}

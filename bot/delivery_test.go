@@ -15,7 +15,7 @@ import (
 type fakeStore struct {
 	claim       func(now, staleBefore time.Time, limit int) ([]OutboxMessage, error)
 	findIntro   func(id int64) (*Intro, error)
-	unreachable func(introID int64, memberIDs []int64, notices []Notice) error
+	unreachable func(introID int64, memberIDs []int64, failIntro bool, notices []Notice) error
 	names       func(ids []int64) (map[int64]string, error)
 	findMeetup  func(id int64) (*Meetup, error)
 	attendees   func(id int64) ([]Attendee, error)
@@ -85,11 +85,18 @@ func (f *fakeStore) SetIntroDelivery(_ context.Context, introID int64, _, status
 	return nil
 }
 
-func (f *fakeStore) MarkUnreachable(_ context.Context, introID int64, memberIDs []int64, notices []Notice, _ time.Time) error {
-	if f.unreachable == nil {
-		return nil
+func (f *fakeStore) MarkUnreachable(_ context.Context, introID int64, memberIDs []int64, failIntro bool, notices []Notice, _ time.Time) error {
+	if f.unreachable != nil {
+		if err := f.unreachable(introID, memberIDs, failIntro, notices); err != nil {
+			return err
+		}
 	}
-	return f.unreachable(introID, memberIDs, notices)
+	if failIntro {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.statuses[introID] = IntroFailed
+	}
+	return nil
 }
 
 func (f *fakeStore) MemberNames(_ context.Context, ids []int64) (map[int64]string, error) {
@@ -194,9 +201,12 @@ func TestDeliveryGivesUpAfterRepeatedFailures(t *testing.T) {
 	st := newFakeStore()
 	st.findIntro = func(id int64) (*Intro, error) { return pairIntro(id), nil }
 	var queued []Notice
-	st.unreachable = func(_ int64, gone []int64, ns []Notice) error {
+	st.unreachable = func(_ int64, gone []int64, failIntro bool, ns []Notice) error {
 		if len(gone) != 0 {
 			t.Errorf("gave up and marked %v unreachable", gone)
+		}
+		if !failIntro {
+			t.Errorf("notices %v queued without marking the intro failed with them", ns)
 		}
 		queued = append(queued, ns...)
 		return nil
@@ -326,5 +336,33 @@ func TestMeetupNoticesThatNoLongerApplyAreSkipped(t *testing.T) {
 		if st.finished[id] != OutboxSkipped {
 			t.Errorf("message %d finished %q; want those that no longer apply skipped", id, st.finished[id])
 		}
+	}
+}
+
+// When one of a pair cannot be reached, the intro is marked failed in the
+// same store call that queues the partner's "first in line" notice, so the
+// notice never goes out (nor a crash lands) before the failure that puts
+// them first in line is recorded.
+func TestUnreachablePartnerFailsTheIntroWithTheNotice(t *testing.T) {
+	st := newFakeStore()
+	st.findIntro = func(id int64) (*Intro, error) { return pairIntro(id), nil }
+	calls := 0
+	st.unreachable = func(introID int64, gone []int64, failIntro bool, ns []Notice) error {
+		calls++
+		if introID != 8 || !slices.Equal(gone, []int64{2}) || !failIntro {
+			t.Errorf("marked intro %d members %v unreachable, failing it %v; want intro 8, [2], true", introID, gone, failIntro)
+		}
+		if len(ns) != 1 || ns[0].MemberID != 1 || ns[0].Kind != NoticePartnerUnreachable {
+			t.Errorf("notices %+v, want one partner-unreachable notice to member 1", ns)
+		}
+		return nil
+	}
+	out := &fakeDeliverer{intro: func(*Intro, bool) (string, string, error) {
+		return "", "", &DeliveryError{Unreachable: []string{"U2"}, Err: errors.New("user_not_found")}
+	}}
+	d := newTestDelivery(st, out)
+	d.send(context.Background(), OutboxMessage{ID: 50, Kind: OutboxIntro, IntroID: 8, Attempts: 1})
+	if calls != 1 || st.statuses[8] != IntroFailed || st.finished[50] != OutboxFailed {
+		t.Errorf("%d store calls, intro %q, outbox %q; want 1, failed, failed", calls, st.statuses[8], st.finished[50])
 	}
 }

@@ -210,9 +210,10 @@ type RoundStore interface {
 	// status and message reference.
 	SetIntroDelivery(ctx context.Context, introID int64, channelID, status, messageTS string) error
 	// MarkUnreachable marks members whose account cannot be reached: they
-	// become inactive, and are marked unreachable in the intro. It queues
-	// the notices.
-	MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, notices []Notice, now time.Time) error
+	// become inactive, and are marked unreachable in the intro. It marks
+	// the intro failed when failIntro is set and queues the notices, in
+	// the same transaction.
+	MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, failIntro bool, notices []Notice, now time.Time) error
 
 	// RoundStats returns the figures for admins.
 	RoundStats(ctx context.Context, now time.Time, lastRounds int) (*Stats, error)

@@ -105,7 +105,7 @@ func TestLeaveLeavesNoTrace(t *testing.T) {
 				t.Fatal(err)
 			}
 			naming := "Sorry: this round we introduced you to " + z.Name + ", but their account can no longer receive messages."
-			if err := db.MarkUnreachable(ctx, intro.ID, nil, []bot.Notice{{MemberID: p.ID, Kind: bot.NoticeText, Params: bot.NoticeParams{Text: naming}}, {MemberID: p.ID, Kind: bot.NoticeText, Params: bot.NoticeParams{Text: naming}}}, now); err != nil {
+			if err := db.MarkUnreachable(ctx, intro.ID, nil, false, []bot.Notice{{MemberID: p.ID, Kind: bot.NoticeText, Params: bot.NoticeParams{Text: naming}}, {MemberID: p.ID, Kind: bot.NoticeText, Params: bot.NoticeParams{Text: naming}}}, now); err != nil {
 				t.Fatal(err)
 			}
 			sent, err := db.ClaimOutbox(ctx, now, now.Add(-time.Hour), 1)

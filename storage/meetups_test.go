@@ -388,7 +388,7 @@ func TestFreedPlaceGoesToTheFirstWaiting(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if err := db.MarkUnreachable(ctx, 0, []int64{gone.ID}, nil, testNow); err != nil {
+					if err := db.MarkUnreachable(ctx, 0, []int64{gone.ID}, false, nil, testNow); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -33,10 +33,10 @@ func TestSweepErasesLongUnreachableMembers(t *testing.T) {
 
 			// The leaver's account and Bea's are deactivated now; Rita's
 			// 80 days later. Bea comes back (saves her profile) later still.
-			if err := db.MarkUnreachable(ctx, 0, []int64{z.ID, back.ID}, nil, now); err != nil {
+			if err := db.MarkUnreachable(ctx, 0, []int64{z.ID, back.ID}, false, nil, now); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.MarkUnreachable(ctx, 0, []int64{recent.ID}, nil, now.Add(80*24*time.Hour)); err != nil {
+			if err := db.MarkUnreachable(ctx, 0, []int64{recent.ID}, false, nil, now.Add(80*24*time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 			now = now.Add(85 * 24 * time.Hour)
@@ -104,7 +104,7 @@ func TestSweepDeletesHistoryOlderThanRetention(t *testing.T) {
 			m.StartsAt, m.EndsAt = now.Add(24*time.Hour), now.Add(26*time.Hour)
 			m.DayReminderAt, m.HourReminderAt = now, now.Add(23*time.Hour)
 			createMeetup(t, db, ms[0].UserID, m)
-			if err := db.MarkUnreachable(ctx, 0, nil, []bot.Notice{{MemberID: ms[0].ID, Kind: bot.NoticeText, Params: bot.NoticeParams{Text: "An old notice"}}}, now); err != nil {
+			if err := db.MarkUnreachable(ctx, 0, nil, false, []bot.Notice{{MemberID: ms[0].ID, Kind: bot.NoticeText, Params: bot.NoticeParams{Text: "An old notice"}}}, now); err != nil {
 				t.Fatal(err)
 			}
 			msgs, err := db.ClaimOutbox(ctx, now, now, 10)

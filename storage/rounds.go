@@ -839,14 +839,22 @@ func (db *DB) RecordIntroSent(ctx context.Context, outboxID, introID int64, chan
 	return tx.Commit()
 }
 
-// MarkUnreachable marks members who cannot be reached and queues notices.
-func (db *DB) MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, notices []bot.Notice, now time.Time) error {
+// MarkUnreachable marks members who cannot be reached, marks the intro
+// failed when failIntro is set, and queues notices, in one transaction: a
+// notice that tells someone they are first in line is only ever sent once
+// the failed intro that puts them there is recorded.
+func (db *DB) MarkUnreachable(ctx context.Context, introID int64, memberIDs []int64, failIntro bool, notices []bot.Notice, now time.Time) error {
 	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	now = dbTime(now)
+	if failIntro {
+		if _, err := tx.ExecContext(ctx, `UPDATE intros SET status = $2 WHERE id = $1`, introID, bot.IntroFailed); err != nil {
+			return fmt.Errorf("mark unreachable: %w", err)
+		}
+	}
 	for _, id := range memberIDs {
 		if _, err := tx.ExecContext(ctx, `UPDATE members SET status = 'inactive', updated_at = $2 WHERE id = $1`, id, now); err != nil {
 			return fmt.Errorf("mark unreachable: %w", err)

@@ -61,3 +61,51 @@ func TestStatsShowArrangedAndMetApart(t *testing.T) {
 		}
 	})
 }
+
+// When one of a pair cannot be reached, the member marked unreachable, the
+// failed intro that puts the partner first in line next round, and the
+// notice telling the partner so are recorded together.
+func TestMarkUnreachableFailsTheIntroWithTheNotices(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		members := joinRoundMembers(t, db, 2)
+		now := time.Now()
+		if _, _, err := (&bot.Rounds{Store: db}).Run(ctx, now, false); err != nil {
+			t.Fatal(err)
+		}
+		recent, err := db.RecentIntros(ctx, members[0].ID, 1)
+		if err != nil || len(recent) != 1 {
+			t.Fatalf("intros: %v %v", recent, err)
+		}
+		stay, gone := members[0], members[1]
+		notice := bot.Notice{MemberID: stay.ID, Kind: bot.NoticePartnerUnreachable, Params: bot.NoticeParams{Members: []int64{gone.ID}}}
+		if err := db.MarkUnreachable(ctx, recent[0].ID, []int64{gone.ID}, true, []bot.Notice{notice}, now); err != nil {
+			t.Fatal(err)
+		}
+		in, err := db.FindIntro(ctx, recent[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.Status != bot.IntroFailed {
+			t.Errorf("intro status %q, want failed", in.Status)
+		}
+		snap, err := db.RoundSnapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.LastLeftOut) != 1 || snap.LastLeftOut[0] != stay.ID {
+			t.Errorf("next round's first in line = %v, want [%d]", snap.LastLeftOut, stay.ID)
+		}
+		msgs, err := db.ClaimOutbox(ctx, now.Add(time.Minute), now.Add(-time.Hour), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, m := range msgs {
+			found = found || (m.Kind == bot.OutboxNotice && m.MemberID == stay.ID && m.Notice == bot.NoticePartnerUnreachable)
+		}
+		if !found {
+			t.Errorf("no partner-unreachable notice queued for %d among %+v", stay.ID, msgs)
+		}
+	})
+}

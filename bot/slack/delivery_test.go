@@ -3,9 +3,14 @@ package slack_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/rapport-pcn/rapport/bot"
 	slackbot "github.com/rapport-pcn/rapport/bot/slack"
@@ -34,6 +39,13 @@ func newDeliveryFixture(t testing.TB, target storagetest.Target, n int) *deliver
 // is set.
 func newDeliveryFixtureWith(t testing.TB, target storagetest.Target, n int, limits slackbot.Limits, opts ...slacktest.Option) *deliveryFixture {
 	t.Helper()
+	return newDeliveryFixtureVia(t, target, n, limits, nil, opts...)
+}
+
+// newDeliveryFixtureVia is newDeliveryFixtureWith with the deliverer's
+// HTTP requests going through the transport wrap returns, when wrap is set.
+func newDeliveryFixtureVia(t testing.TB, target storagetest.Target, n int, limits slackbot.Limits, wrap func(*bot.Pause, http.RoundTripper) http.RoundTripper, opts ...slacktest.Option) *deliveryFixture {
+	t.Helper()
 	if limits.TimeScale > 0 {
 		opts = append(opts, slacktest.WithRateLimits(slacktest.RateLimits{Scale: 1 / limits.TimeScale}))
 	}
@@ -53,13 +65,19 @@ func newDeliveryFixtureWith(t testing.TB, target storagetest.Target, n int, limi
 	}
 	f.rounds = &bot.Rounds{Store: f.db}
 	client := slackbot.NewClient(f.ws.BotToken(), f.ws.AppToken(), f.ws.APIURL())
-	a := slackbot.New(&bot.Service{Store: f.db}, client, slackbot.Options{
-		Rounds: f.rounds, Limits: limits,
-		// As in serve: no retries inside the client, so a 429 pauses the
-		// whole outbox.
-		DeliveryAPI: slackbot.NewDeliveryClient(f.ws.BotToken(), f.ws.APIURL()),
-	})
 	f.pause = &bot.Pause{}
+	// As in serve: no retries inside the client, so a 429 pauses the
+	// whole outbox.
+	deliveryAPI := slackbot.NewDeliveryClient(f.ws.BotToken(), f.ws.APIURL())
+	if wrap != nil {
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = 32
+		deliveryAPI = slack.New(f.ws.BotToken(), slack.OptionAPIURL(f.ws.APIURL()),
+			slack.OptionHTTPClient(&http.Client{Transport: wrap(f.pause, transport), Timeout: 30 * time.Second}))
+	}
+	a := slackbot.New(&bot.Service{Store: f.db}, client, slackbot.Options{
+		Rounds: f.rounds, Limits: limits, DeliveryAPI: deliveryAPI,
+	})
 	f.out = a.Deliverer(f.pause)
 	return f
 }
@@ -74,8 +92,10 @@ func (f *deliveryFixture) run(t testing.TB) (*bot.Round, *bot.Delivery, context.
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = d.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return round, d, cancel
+	// Stopping waits for the workers, so nothing is still on its way.
+	stop := func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return round, d, stop
 }
 
 func introPostCount(ws *slacktest.Workspace) int {
@@ -233,19 +253,25 @@ func waitForWithin(t testing.TB, within time.Duration, cond func() bool) {
 }
 
 // With a share of Slack's answers 429 (with Retry-After) or 500, every intro
-// is still delivered exactly once, no call is made while a Retry-After
-// runs, and the bot never goes over Slack's limits itself.
+// is still delivered exactly once, the bot pauses for at least Retry-After
+// after each 429 and starts nothing new while the pause runs, and it never
+// goes over Slack's limits itself.
 func TestDeliveryThroughRateLimitsAndErrors(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
+			const retryAfter = time.Second
 			limits := slackbot.Limits{TimeScale: 100} // a minute lasts 0.6 s
-			f := newDeliveryFixtureWith(t, target, 200, limits, slacktest.WithSeed(7))
-			f.ws.FailShare("chat.postMessage", 0.1, slacktest.Fault{Status: 429, RetryAfter: time.Second})
+			var watch *pauseWatch
+			f := newDeliveryFixtureVia(t, target, 200, limits, func(p *bot.Pause, next http.RoundTripper) http.RoundTripper {
+				watch = &pauseWatch{pause: p, next: next, inPause: map[time.Time][]string{}}
+				return watch
+			}, slacktest.WithSeed(7))
+			f.ws.FailShare("chat.postMessage", 0.1, slacktest.Fault{Status: 429, RetryAfter: retryAfter})
 			f.ws.FailShare("chat.postMessage", 0.05, slacktest.Fault{Status: 500})
 			f.ws.FailShare("conversations.open", 0.1, slacktest.Fault{Status: 500})
-			f.run(t)
+			_, d, stop := f.run(t)
 			waitForWithin(t, 60*time.Second, func() bool { return introPostCount(f.ws) >= 100 })
-			time.Sleep(500 * time.Millisecond)
+			stop() // every call on its way lands before the calls are read
 
 			posts := map[string]int{}
 			var injected429, limiter429, server500 int
@@ -276,25 +302,62 @@ func TestDeliveryThroughRateLimitsAndErrors(t *testing.T) {
 			if limiter429 != 0 {
 				t.Errorf("the bot went over Slack's limits %d times", limiter429)
 			}
-			// After a 429, nothing new starts until Retry-After has passed
-			// (calls already on the wire may still land just after it).
-			violations := 0
-			for _, c := range calls {
-				if c.Status != 429 || c.Method != "chat.postMessage" {
-					continue
-				}
-				for _, d := range calls {
-					if gap := d.Time.Sub(c.Time); gap > 150*time.Millisecond && gap < time.Second-50*time.Millisecond {
-						violations++
-					}
+
+			watch.mu.Lock()
+			defer watch.mu.Unlock()
+			if len(watch.answered429) != injected429 {
+				t.Errorf("the bot read %d 429 answers, the workspace sent %d", len(watch.answered429), injected429)
+			}
+			// Each 429 pauses sending for at least Retry-After from when the
+			// bot read the answer: a later call saw a pause that long.
+			for _, at := range watch.answered429 {
+				if !slices.ContainsFunc(watch.untils, func(u time.Time) bool { return !u.Before(at.Add(retryAfter)) }) {
+					t.Errorf("no pause of Retry-After (%v) followed the 429 answered at %v", retryAfter, at)
 				}
 			}
-			if violations != 0 {
-				t.Errorf("%d calls were made while a Retry-After was running", violations)
+			// Once the pause is set, nothing new starts before it ends: the
+			// only calls that start inside it are those another worker had
+			// already let through its pacing, at most one each.
+			for until, methods := range watch.inPause {
+				if len(methods) > d.Workers-1 {
+					t.Errorf("%d calls started during the pause until %v (%v); at most %d were already on their way", len(methods), until, methods, d.Workers-1)
+				}
 			}
 			t.Logf("delivered 100 intros through %d injected 429s and %d 500s", injected429, server500)
 		})
 	}
+}
+
+// pauseWatch is the deliverer's HTTP transport in a test: at the start of
+// each request it reads the pause, on the bot's own clock, so that a call
+// started while a pause runs is seen as such however slow the machine is.
+type pauseWatch struct {
+	pause *bot.Pause
+	next  http.RoundTripper
+
+	mu          sync.Mutex
+	inPause     map[time.Time][]string // pause deadline -> methods started before it
+	untils      []time.Time            // every pause deadline a request saw
+	answered429 []time.Time            // when the bot read each 429 answer
+}
+
+func (w *pauseWatch) RoundTrip(req *http.Request) (*http.Response, error) {
+	w.mu.Lock()
+	start, until := time.Now(), w.pause.Until()
+	if start.Before(until) {
+		w.inPause[until] = append(w.inPause[until], req.URL.Path)
+	}
+	if !until.IsZero() {
+		w.untils = append(w.untils, until)
+	}
+	w.mu.Unlock()
+	resp, err := w.next.RoundTrip(req)
+	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+		w.mu.Lock()
+		w.answered429 = append(w.answered429, time.Now())
+		w.mu.Unlock()
+	}
+	return resp, err
 }
 
 // BenchmarkDeliverRound delivers a round of 5,000 intros through the local
@@ -385,7 +448,7 @@ func TestInterruptedFollowUpAndNoticeAreNotRepeated(t *testing.T) {
 			if _, _, err := f.rounds.Run(ctx, time.Now(), false); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.db.MarkUnreachable(ctx, 0, nil, []bot.Notice{{MemberID: f.members[0].ID, Kind: bot.NoticeLeftOut}}, time.Now()); err != nil {
+			if err := f.db.MarkUnreachable(ctx, 0, nil, false, []bot.Notice{{MemberID: f.members[0].ID, Kind: bot.NoticeLeftOut}}, time.Now()); err != nil {
 				t.Fatal(err)
 			}
 			// A worker claims everything and sends the intro, a follow-up and

@@ -77,13 +77,16 @@ func startProcess(t *testing.T, ws *slacktest.Workspace, target storagetest.Targ
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			_ = cmd.Wait()
-		}
-	})
+	t.Cleanup(p.stop)
 	return p
+}
+
+// stop ends the process as a deploy does (SIGTERM) and waits for it.
+func (p *process) stop() {
+	if p.cmd.ProcessState == nil {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		_ = p.cmd.Wait()
+	}
 }
 
 func waitPosts(t *testing.T, ws *slacktest.Workspace, n int, within time.Duration) {
@@ -95,10 +98,31 @@ func waitPosts(t *testing.T, ws *slacktest.Workspace, n int, within time.Duratio
 	}
 }
 
-// checkOnce asserts that want intros were posted, each exactly once, and
-// that the database records them all as sent.
-func checkOnce(t *testing.T, ws *slacktest.Workspace, target storagetest.Target, want int) {
+// checkOnce waits until the database records want intros as sent, stops
+// the running processes (so that nothing is still on its way), and asserts
+// that want intros were posted, each exactly once.
+func checkOnce(t *testing.T, ws *slacktest.Workspace, target storagetest.Target, want int, running ...*process) {
 	t.Helper()
+	db := storagetest.MustOpenDB(t, target)
+	var st *bot.Stats
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var err error
+		st, err = db.RoundStats(context.Background(), time.Now(), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Recent) == 1 && st.Recent[0].Delivered >= want || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st.Rounds != 1 || st.Intros != want || len(st.Recent) != 1 || st.Recent[0].Delivered != want {
+		t.Errorf("database: %d rounds, %d intros, recent %+v; want 1 round with %d delivered", st.Rounds, st.Intros, st.Recent, want)
+	}
+	for _, p := range running {
+		p.stop()
+	}
 	posts := introPosts(ws)
 	twice := 0
 	for _, calls := range posts {
@@ -108,14 +132,6 @@ func checkOnce(t *testing.T, ws *slacktest.Workspace, target storagetest.Target,
 	}
 	if len(posts) != want || twice != 0 {
 		t.Errorf("%d distinct intros posted (want %d), %d of them more than once", len(posts), want, twice)
-	}
-	db := storagetest.MustOpenDB(t, target)
-	st, err := db.RoundStats(context.Background(), time.Now(), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Rounds != 1 || st.Intros != want || len(st.Recent) != 1 || st.Recent[0].Delivered != want {
-		t.Errorf("database: %d rounds, %d intros, recent %+v; want 1 round with %d delivered", st.Rounds, st.Intros, st.Recent, want)
 	}
 }
 
@@ -132,8 +148,7 @@ func TestKilledMidDeliveryDeliversEachIntroOnce(t *testing.T) {
 			waitPosts(t, ws, 100, 60*time.Second)
 			// Hold the next posts on the server, so the kill finds sends in
 			// flight: claimed, maybe on the wire, not recorded.
-			ws.FailNext("chat.postMessage", 2, slacktest.Fault{Delay: 5 * time.Second})
-			time.Sleep(300 * time.Millisecond)
+			holdSends(t, ws)
 			if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
@@ -146,8 +161,7 @@ func TestKilledMidDeliveryDeliversEachIntroOnce(t *testing.T) {
 
 			second := startProcess(t, ws, target, nil)
 			waitPosts(t, ws, 500, 90*time.Second)
-			time.Sleep(3 * time.Second) // any duplicate would show by now
-			checkOnce(t, ws, target, 500)
+			checkOnce(t, ws, target, 500, second)
 			resumed := len(ws.CallsTo("conversations.history"))
 			t.Logf("after the restart: %d sends resumed with a history check, %d found already posted and recorded without posting again",
 				resumed, strings.Count(second.log.String(), "intro was already sent"))
@@ -173,11 +187,9 @@ func TestTwoReplicasRunOneRound(t *testing.T) {
 	ws := slacktest.New()
 	t.Cleanup(ws.Close)
 	seedMembers(t, ws, target, 200)
-	startProcess(t, ws, target, nil)
-	startProcess(t, ws, target, nil)
+	a, b := startProcess(t, ws, target, nil), startProcess(t, ws, target, nil)
 	waitPosts(t, ws, 100, 60*time.Second)
-	time.Sleep(3 * time.Second)
-	checkOnce(t, ws, target, 100)
+	checkOnce(t, ws, target, 100, a, b)
 
 	db, err := storage.Open(context.Background(), target.URL, target.DataDir)
 	if err != nil {
@@ -295,12 +307,25 @@ func queueEveryNotice(t *testing.T, ws *slacktest.Workspace, target storagetest.
 		to.cancelled = append(to.cancelled, who("CAN"))
 
 		left := join(who("OUT"))
-		if err := db.MarkUnreachable(ctx, 0, nil, []bot.Notice{{MemberID: left.ID, Kind: bot.NoticeLeftOut}}, time.Now()); err != nil {
+		if err := db.MarkUnreachable(ctx, 0, nil, false, []bot.Notice{{MemberID: left.ID, Kind: bot.NoticeLeftOut}}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		to.leftOut = append(to.leftOut, who("OUT"))
 	}
 	return to
+}
+
+// holdSends holds the next two posts on the server and returns once both
+// have arrived, so that a kill now finds them in flight however slowly the
+// bot runs.
+func holdSends(t *testing.T, ws *slacktest.Workspace) {
+	t.Helper()
+	ws.FailNext("chat.postMessage", 2, slacktest.Fault{Delay: 5 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := ws.Wait(ctx, func() bool { return ws.FaultsLeft("chat.postMessage") == 0 }); err != nil {
+		t.Fatalf("the held sends never arrived: %v", err)
+	}
 }
 
 // killDuring waits until want(ws) holds, then kills p with two sends held
@@ -313,8 +338,7 @@ func killDuring(t *testing.T, ws *slacktest.Workspace, p *process, what string, 
 	if err := ws.Wait(ctx, want); err != nil {
 		t.Fatalf("waiting to kill during %s: %v\n%s", what, err, p.log.String())
 	}
-	ws.FailNext("chat.postMessage", 2, slacktest.Fault{Delay: 5 * time.Second})
-	time.Sleep(300 * time.Millisecond)
+	holdSends(t, ws)
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

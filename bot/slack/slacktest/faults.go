@@ -71,6 +71,21 @@ func (ws *Workspace) FailConnectionsOpen(n int, code string) {
 	ws.FailNext("apps.connections.open", n, Fault{Error: code})
 }
 
+// FaultsLeft returns how many more calls of method FailNext's rules will
+// misanswer. A test waits for it to reach zero to know that the calls it
+// holds back with a Delay have arrived and are being held.
+func (ws *Workspace) FaultsLeft(method string) int {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	n := 0
+	for _, r := range ws.faults {
+		if r.left > 0 && (r.method == method || r.method == AnyMethod) {
+			n += r.left
+		}
+	}
+	return n
+}
+
 // ClearFaults removes every injected Web API fault.
 func (ws *Workspace) ClearFaults() {
 	ws.mu.Lock()
@@ -97,6 +112,7 @@ func (ws *Workspace) takeFault(method string) (Fault, bool) {
 		if r.left <= 0 {
 			ws.faults = append(ws.faults[:i:i], ws.faults[i+1:]...)
 		}
+		ws.notifyLocked() // for Wait on FaultsLeft
 		return r.fault, true
 	}
 	return Fault{}, false
