@@ -62,7 +62,7 @@ func TestNoticeAboutALeaverNamesNobodyElse(t *testing.T) {
 			z := leaver()
 			save(t, db, p, z) // the leaver has the highest ID
 			notice := bot.Notice{MemberID: p.ID, Kind: bot.NoticePartnerUnreachable, Params: bot.NoticeParams{Members: []int64{z.ID}}}
-			if err := db.MarkUnreachable(ctx, 0, nil, []bot.Notice{notice}, now); err != nil {
+			if err := db.MarkUnreachable(ctx, 0, nil, false, []bot.Notice{notice}, now); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.DeleteMember(ctx, "slack", z.UserID); err != nil {
@@ -104,7 +104,7 @@ func TestLeaveRewritesOnlyTheLeaversName(t *testing.T) {
 			z.Name = "Ann"
 			save(t, db, p, z)
 			old := bot.Notice{MemberID: p.ID, Kind: bot.NoticeText, Params: bot.NoticeParams{Text: "Ann could not join the Annual review."}}
-			if err := db.MarkUnreachable(ctx, 0, nil, []bot.Notice{old}, now); err != nil {
+			if err := db.MarkUnreachable(ctx, 0, nil, false, []bot.Notice{old}, now); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.DeleteMember(ctx, "slack", z.UserID); err != nil {
