@@ -462,6 +462,18 @@ func (d *Delivery) failed(ctx context.Context, m OutboxMessage, err error) {
 		d.pauseFor(de.RetryAfter)
 		d.Log.Warn("rate limited; pausing delivery", "retry_after", de.RetryAfter)
 		d.deferMsg(m, d.Now().Add(de.RetryAfter))
+	case errors.As(err, &de) && de.Permanent && m.Kind != OutboxIntro && m.MemberID != 0 && slices.Contains(de.Unreachable, m.UserID):
+		// The member's account can no longer receive anything. Marking them
+		// unreachable takes them out of rounds, frees their meetup places
+		// and starts the clock after which they are erased, as leave would.
+		d.Log.Warn("member cannot be reached; marked unreachable", "kind", m.Kind, "outbox", m.ID, "member", m.MemberID)
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := d.Store.MarkUnreachable(wctx, 0, []int64{m.MemberID}, false, nil, d.Now()); err != nil {
+			d.Log.Error("could not mark a member unreachable", "member", m.MemberID, "err", err)
+		}
+		d.finish(m, OutboxFailed, "")
+		d.Wake() // a freed meetup place queues a notice
 	case errors.As(err, &de) && de.Permanent:
 		d.Log.Error("giving up on a message", "kind", m.Kind, "outbox", m.ID, "err", err)
 		d.giveUp(ctx, m)

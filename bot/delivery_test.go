@@ -247,6 +247,41 @@ func TestDeliveryGivesUpOnAPermanentError(t *testing.T) {
 	}
 }
 
+// A direct message that Slack refuses because the member's account is
+// gone marks the member unreachable, as an undeliverable intro does, so
+// that the sweep erases them in time and their meetup places are freed.
+func TestDirectMessageToAGoneAccountMarksTheMemberUnreachable(t *testing.T) {
+	for _, kind := range []string{OutboxNotice, OutboxFollowUp} {
+		t.Run(kind, func(t *testing.T) {
+			st := newFakeStore()
+			st.findIntro = func(id int64) (*Intro, error) {
+				return &Intro{ID: id, Status: IntroSent, Members: []IntroMember{
+					{Member: Member{ID: 1, UserID: "U1", Status: StatusActive}},
+					{Member: Member{ID: 2, UserID: "U2", Status: StatusActive}},
+				}}, nil
+			}
+			var marked []int64
+			st.unreachable = func(introID int64, ids []int64, failIntro bool, notices []Notice) error {
+				marked = append(marked, ids...)
+				return nil
+			}
+			gone := &DeliveryError{Permanent: true, Unreachable: []string{"U1"}, Err: errors.New("account_inactive")}
+			out := &fakeDeliverer{
+				notice:   func(Attempt, *NoticeMessage) error { return gone },
+				followUp: func(Attempt, *Intro, *IntroMember, bool) error { return gone },
+			}
+			d := newTestDelivery(st, out)
+			d.send(context.Background(), OutboxMessage{ID: 50, Kind: kind, IntroID: 9, MemberID: 1, UserID: "U1", Platform: "slack", Notice: NoticeUndelivered, Attempts: 1})
+			if !slices.Equal(marked, []int64{1}) {
+				t.Errorf("marked unreachable %v, want [1]", marked)
+			}
+			if st.finished[50] != OutboxFailed || !st.retried[50].IsZero() {
+				t.Errorf("outbox %q, retried %v; want failed at once", st.finished[50], st.retried[50])
+			}
+		})
+	}
+}
+
 // A notice is put into words when it is sent: a partner who has left
 // since it was queued is not named, and a member left out of a round is
 // told kindly that they go first next time, never why.
