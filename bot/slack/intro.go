@@ -153,6 +153,10 @@ func (d *deliverer) findIntro(ctx context.Context, channel string, introID int64
 // messages has.
 func (d *deliverer) findTagged(ctx context.Context, channel, eventType, key string, id int64) (string, error) {
 	want := strconv.FormatInt(id, 10)
+	// A 429's Retry-After holds every call, this look-up too.
+	if err := d.pace.waitBlocked(ctx); err != nil {
+		return "", err
+	}
 	res, err := d.a.deliveryAPI.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
 		ChannelID: channel, Limit: 50, IncludeAllMetadata: true,
 	})
@@ -272,6 +276,9 @@ func (d *deliverer) classify(ctx context.Context, err error, users []string) err
 func (d *deliverer) unreachable(ctx context.Context, users []string) ([]string, error) {
 	var out []string
 	for _, u := range users {
+		if err := d.pace.waitBlocked(ctx); err != nil {
+			return nil, err
+		}
 		info, err := d.a.deliveryAPI.GetUserInfoContext(ctx, u)
 		switch {
 		case slackErrorIs(err, "user_not_found", "users_not_found"):
