@@ -28,6 +28,9 @@ type Deliverer interface {
 	// in.MessageRef) after a member of it has left, so that it no longer
 	// shows their details.
 	UpdateIntro(ctx context.Context, in *Intro) error
+	// WithdrawIntro deletes an intro message just posted whose intro was
+	// called off meanwhile (a member of it left).
+	WithdrawIntro(ctx context.Context, channelID, ref string) error
 }
 
 // Attempt is one try at sending an outbox message. The deliverer tags
@@ -62,7 +65,8 @@ type DeliveryStore interface {
 	// Returns ENOTFOUND when it does not exist.
 	FindIntro(ctx context.Context, id int64) (*Intro, error)
 	// RecordIntroSent records, in one transaction, that the intro was
-	// posted and that its outbox message is done.
+	// posted and that its outbox message is done. Returns ENOTFOUND when
+	// the intro is gone: a member left while it was being posted.
 	RecordIntroSent(ctx context.Context, outboxID, introID int64, channelID, ref string, now time.Time) error
 	// SetIntroDelivery records the intro's conversation and, once sent, its
 	// status and message reference.
@@ -349,7 +353,16 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := d.Store.RecordIntroSent(rctx, m.ID, in.ID, channel, ref, d.Now()); err != nil {
+	err = d.Store.RecordIntroSent(rctx, m.ID, in.ID, channel, ref, d.Now())
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		// A member left while the intro was on its way, and leave called it
+		// off: take back the message that shows their profile.
+		d.Log.Info("intro called off while it was sent; withdrawing it", "intro", in.ID)
+		if err := d.Out.WithdrawIntro(rctx, channel, ref); err != nil {
+			d.Log.Error("could not withdraw an intro that was called off", "intro", in.ID, "err", err)
+		}
+	case err != nil:
 		// The message is out but not recorded: the claim goes stale, and
 		// the next attempt finds the message in the conversation.
 		d.Log.Error("could not record a sent intro", "intro", in.ID, "err", err)

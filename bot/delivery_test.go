@@ -19,6 +19,7 @@ type fakeStore struct {
 	names       func(ids []int64) (map[int64]string, error)
 	findMeetup  func(id int64) (*Meetup, error)
 	attendees   func(id int64) ([]Attendee, error)
+	recordSent  func(introID int64) error
 
 	mu       sync.Mutex
 	finished map[int64]string    // outbox ID -> status
@@ -71,6 +72,11 @@ func (f *fakeStore) FindIntro(_ context.Context, id int64) (*Intro, error) {
 func (f *fakeStore) RecordIntroSent(_ context.Context, outboxID, introID int64, _, _ string, _ time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.recordSent != nil {
+		if err := f.recordSent(introID); err != nil {
+			return err
+		}
+	}
 	f.finished[outboxID] = OutboxSent
 	f.statuses[introID] = IntroSent
 	return nil
@@ -127,6 +133,14 @@ type fakeDeliverer struct {
 	followUp func(at Attempt, in *Intro, m *IntroMember, second bool) error
 	notice   func(at Attempt, n *NoticeMessage) error
 	update   func(in *Intro) error
+	withdraw func(channelID, ref string) error
+}
+
+func (f *fakeDeliverer) WithdrawIntro(_ context.Context, channelID, ref string) error {
+	if f.withdraw == nil {
+		return nil
+	}
+	return f.withdraw(channelID, ref)
 }
 
 func (f *fakeDeliverer) UpdateIntro(_ context.Context, in *Intro) error {
@@ -279,6 +293,29 @@ func TestDirectMessageToAGoneAccountMarksTheMemberUnreachable(t *testing.T) {
 				t.Errorf("outbox %q, retried %v; want failed at once", st.finished[50], st.retried[50])
 			}
 		})
+	}
+}
+
+// An intro called off while it was being posted (a member of it left)
+// is taken back, since it shows the leaver's profile.
+func TestIntroCalledOffWhileSentIsWithdrawn(t *testing.T) {
+	st := newFakeStore()
+	st.findIntro = func(id int64) (*Intro, error) {
+		return &Intro{ID: id, Status: IntroPending, Members: []IntroMember{
+			{Member: Member{ID: 1, UserID: "U1", Status: StatusActive}},
+			{Member: Member{ID: 2, UserID: "U2", Status: StatusActive}},
+		}}, nil
+	}
+	st.recordSent = func(int64) error { return Errorf(ENOTFOUND, "That introduction no longer exists.") }
+	var withdrawn []string
+	out := &fakeDeliverer{
+		intro:    func(*Intro, bool) (string, string, error) { return "G1", "1.5", nil },
+		withdraw: func(channelID, ref string) error { withdrawn = append(withdrawn, channelID+"/"+ref); return nil },
+	}
+	d := newTestDelivery(st, out)
+	d.send(context.Background(), OutboxMessage{ID: 60, Kind: OutboxIntro, IntroID: 9, Attempts: 1})
+	if !slices.Equal(withdrawn, []string{"G1/1.5"}) {
+		t.Errorf("withdrawn %v, want the posted message G1/1.5", withdrawn)
 	}
 }
 

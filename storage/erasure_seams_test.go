@@ -154,3 +154,34 @@ func TestExportNeverSaysWhoChoseNotToBePaired(t *testing.T) {
 		})
 	}
 }
+
+// An intro that a member's leave called off while it was being posted is
+// not recorded as sent: the sender hears that it is gone, and takes the
+// message back.
+func TestIntroCalledOffWhileSentIsNotRecorded(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := storagetest.MustOpenDB(t, target)
+			now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+			db.Now = func() time.Time { return now }
+			z, p := leaver(), partner("UPARTNER01", "Pat Partner", "Hillview Pharmacy", "weekly")
+			save(t, db, z, p)
+			rounds := &bot.Rounds{Store: db, Now: func() time.Time { return now }}
+			if _, _, err := rounds.Run(ctx, now, false); err != nil {
+				t.Fatal(err)
+			}
+			msgs, err := db.ClaimOutbox(ctx, now, now.Add(-time.Hour), 10)
+			if err != nil || len(msgs) != 1 || msgs[0].Kind != bot.OutboxIntro {
+				t.Fatalf("claimed %+v, %v; want the intro", msgs, err)
+			}
+			if err := db.DeleteMember(ctx, "slack", z.UserID); err != nil {
+				t.Fatal(err)
+			}
+			err = db.RecordIntroSent(ctx, msgs[0].ID, msgs[0].IntroID, "G1", "1.1", now)
+			if bot.ErrorCode(err) != bot.ENOTFOUND {
+				t.Fatalf("recording an intro called off gave %v, want ENOTFOUND", err)
+			}
+		})
+	}
+}

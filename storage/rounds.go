@@ -830,8 +830,15 @@ func (db *DB) RecordIntroSent(ctx context.Context, outboxID, introID int64, chan
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE intros SET channel_id = $2, status = 'sent', message_ts = $3 WHERE id = $1`, introID, channelID, ref); err != nil {
+	res, err := tx.ExecContext(ctx, `UPDATE intros SET channel_id = $2, status = 'sent', message_ts = $3 WHERE id = $1`, introID, channelID, ref)
+	if err != nil {
 		return fmt.Errorf("record intro sent: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("record intro sent: %w", err)
+	} else if n == 0 {
+		// A member left while it was being posted, which called it off.
+		return bot.Errorf(bot.ENOTFOUND, "That introduction no longer exists.")
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', ref = $2, sent_at = $3 WHERE id = $1`, outboxID, ref, dbTime(now)); err != nil {
 		return fmt.Errorf("record intro sent: %w", err)

@@ -31,6 +31,24 @@ func (d *deliverer) UpdateIntro(ctx context.Context, in *bot.Intro) error {
 	return nil
 }
 
+// WithdrawIntro deletes an intro message the bot has just posted, when
+// the intro was called off while it was on its way because a member of it
+// left: the message shows their profile, and their partners have been
+// told the intro is off.
+func (d *deliverer) WithdrawIntro(ctx context.Context, channelID, ref string) error {
+	if err := d.pace.waitPost(ctx, channelID); err != nil {
+		return err
+	}
+	_, _, err := d.a.deliveryAPI.DeleteMessageContext(ctx, channelID, ref)
+	if slackErrorIs(err, "message_not_found", "channel_not_found", "cant_delete_message") {
+		return nil
+	}
+	if err != nil {
+		return d.classify(ctx, err, nil)
+	}
+	return nil
+}
+
 // leftIntroMessage renders an intro from which a member has left: who is
 // still there, and that what it said about the others is gone.
 func leftIntroMessage(in *bot.Intro) (string, []slack.Block) {

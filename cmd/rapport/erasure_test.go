@@ -86,6 +86,11 @@ func TestLeaveErasesEverywhere(t *testing.T) {
 				t.Fatalf("the intro does not show the bio, so the test proves nothing: %s", text)
 			}
 
+			// Leave comes once the bot has recorded the intro as posted: an
+			// intro still on its way is called off and withdrawn instead
+			// (TestIntroCalledOffWhileSentIsWithdrawn).
+			waitIntroRecorded(t, target, pat)
+
 			h.command(zelda.UserID, "leave")
 			last, _ := ws.LastEphemeral(zelda.UserID)
 			if _, err := ws.ClickButton(h.ctx(), zelda.UserID, last.Channel, last.MessageTS, "leave_confirm", "leave"); err != nil {
@@ -142,5 +147,30 @@ func TestLeaveErasesEverywhere(t *testing.T) {
 				t.Errorf("Pat's status no longer lists the intro with a member who has left: %q", got)
 			}
 		})
+	}
+}
+
+// waitIntroRecorded waits until the database records m's latest intro as
+// sent, for at most 20 seconds.
+func waitIntroRecorded(t *testing.T, target storagetest.Target, m *bot.Member) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, target.URL, target.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		ins, err := db.RecentIntros(ctx, m.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ins) == 1 && ins[0].Status == bot.IntroSent {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the intro was never recorded as sent: %+v", ins)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

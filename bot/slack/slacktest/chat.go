@@ -168,6 +168,29 @@ func (ws *Workspace) chatUpdate(r *request) (obj, error) {
 	return obj{"channel": ch.ID, "ts": m.TS, "text": m.Text, "message": ws.messageJSON(m, true)}, nil
 }
 
+// chatDelete deletes one of the bot's messages by channel and ts.
+func (ws *Workspace) chatDelete(r *request) (obj, error) {
+	ch, err := ws.resolveChannelLocked(r.get("channel"))
+	if err != nil {
+		return nil, err
+	}
+	m := ws.findMessageLocked(ch.ID, r.get("ts"))
+	if m == nil {
+		return nil, slackErr("message_not_found")
+	}
+	if m.User != ws.cfg.botUserID {
+		return nil, slackErr("cant_delete_message")
+	}
+	msgs := ws.messages[ch.ID]
+	for i := range msgs {
+		if msgs[i] == m {
+			ws.messages[ch.ID] = append(msgs[:i:i], msgs[i+1:]...)
+			break
+		}
+	}
+	return obj{"channel": ch.ID, "ts": m.TS}, nil
+}
+
 func (ws *Workspace) findMessageLocked(channelID, ts string) *Message {
 	for _, m := range ws.messages[channelID] {
 		if m.TS == ts {

@@ -44,6 +44,7 @@ func DefaultRateLimits() map[string]RateLimit {
 		"chat.postMessage":      {Limit: 1, Window: time.Second, PerChannel: true},
 		"chat.postEphemeral":    tier4,
 		"chat.update":           tier3,
+		"chat.delete":           tier3,
 		"conversations.open":    tier3,
 		"conversations.history": tier3,
 		"users.info":            tier4,

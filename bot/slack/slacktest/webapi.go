@@ -63,6 +63,7 @@ var methods = map[string]method{
 	"chat.postMessage":      {botToken, (*Workspace).chatPostMessage},
 	"chat.postEphemeral":    {botToken, (*Workspace).chatPostEphemeral},
 	"chat.update":           {botToken, (*Workspace).chatUpdate},
+	"chat.delete":           {botToken, (*Workspace).chatDelete},
 	"conversations.open":    {botToken, (*Workspace).conversationsOpen},
 	"conversations.history": {botToken, (*Workspace).conversationsHistory},
 	"users.info":            {botToken, (*Workspace).usersInfo},
