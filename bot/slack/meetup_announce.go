@@ -50,12 +50,30 @@ func (a *Adapter) refreshAnnouncement(ctx context.Context, id int64) {
 	}
 	an.busy[id] = true
 	an.mu.Unlock()
+	released := false
 	defer func() {
+		if released {
+			return
+		}
 		an.mu.Lock()
 		delete(an.busy, id)
 		delete(an.dirty, id)
 		an.mu.Unlock()
 	}()
+	// release ends this updater's turn, unless a request came in since
+	// the last look: that request found the updater busy and left it to
+	// go round, so it must not be dropped on the way out.
+	release := func() bool {
+		an.mu.Lock()
+		defer an.mu.Unlock()
+		if an.dirty[id] {
+			return false
+		}
+		delete(an.busy, id)
+		delete(an.dirty, id)
+		released = true
+		return true
+	}
 
 	failures := 0
 	var last time.Time
@@ -93,7 +111,7 @@ func (a *Adapter) refreshAnnouncement(ctx context.Context, id int64) {
 			continue
 		}
 		now, err := a.meetups.Get(ctx, id)
-		if err != nil || now.Version == m.Version {
+		if (err != nil || now.Version == m.Version) && release() {
 			return
 		}
 	}
