@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
 
@@ -17,6 +18,7 @@ func TestRoundsGoOnAfterATrioMemberLeaves(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
+			// The clock moves a week on below, so this test keeps its own.
 			db := storagetest.MustOpenDB(t, target)
 			now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 			db.Now = func() time.Time { return now }
@@ -55,9 +57,7 @@ func TestNoticeAboutALeaverNamesNobodyElse(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db := storagetest.MustOpenDB(t, target)
-			now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-			db.Now = func() time.Time { return now }
+			db, now := openAtMonday(t, target)
 			p := partner("UPARTNER01", "Pat Partner", "Hillview Pharmacy", "monthly")
 			z := leaver()
 			save(t, db, p, z) // the leaver has the highest ID
@@ -96,9 +96,7 @@ func TestLeaveRewritesOnlyTheLeaversName(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db := storagetest.MustOpenDB(t, target)
-			now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-			db.Now = func() time.Time { return now }
+			db, now := openAtMonday(t, target)
 			p := partner("UPARTNER01", "Pat Partner", "Hillview Pharmacy", "monthly")
 			z := leaver()
 			z.Name = "Ann"
@@ -129,9 +127,7 @@ func TestExportNeverSaysWhoChoseNotToBePaired(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db := storagetest.MustOpenDB(t, target)
-			now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-			db.Now = func() time.Time { return now }
+			db, now := openAtMonday(t, target)
 			a := partner("UPARTNERA1", "Ada Partner", "Hillview Pharmacy", "weekly")
 			save(t, db, a)
 			adminReason := "Every possible partner for Ada from another organisation is on a do-not-pair list."
@@ -162,9 +158,7 @@ func TestIntroCalledOffWhileSentIsNotRecorded(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db := storagetest.MustOpenDB(t, target)
-			now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-			db.Now = func() time.Time { return now }
+			db, now := openAtMonday(t, target)
 			z, p := leaver(), partner("UPARTNER01", "Pat Partner", "Hillview Pharmacy", "weekly")
 			save(t, db, z, p)
 			rounds := &bot.Rounds{Store: db, Now: func() time.Time { return now }}
@@ -184,4 +178,14 @@ func TestIntroCalledOffWhileSentIsNotRecorded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openAtMonday opens a fresh database whose clock reads Monday 23
+// November 2026, 09:00 UTC.
+func openAtMonday(t *testing.T, target storagetest.Target) (*storage.DB, time.Time) {
+	t.Helper()
+	db := storagetest.MustOpenDB(t, target)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	return db, now
 }
