@@ -23,6 +23,16 @@ type Error struct {
 	// Fields holds per-field messages for form validation, keyed by the
 	// profile field name (see the Field constants).
 	Fields map[string]string
+	// Words, when set, is Message with its styles (a command to type, in
+	// code); Message is then its plain text.
+	Words Text
+}
+
+// Refuse returns an *Error whose message is built as P builds text, so a
+// command in it can be shown as one.
+func Refuse(code string, parts ...any) *Error {
+	t := P(parts...)
+	return &Error{Code: code, Message: t.Plain(), Words: t}
 }
 
 // Error implements the error interface.
@@ -57,6 +67,15 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Sorry, something went wrong on our side. Please try again in a minute; if it keeps happening, tell your network admin."
+}
+
+// ErrorText returns ErrorMessage as text to show, with its styles.
+func ErrorText(err error) Text {
+	var e *Error
+	if errors.As(err, &e) && len(e.Words) > 0 {
+		return e.Words
+	}
+	return P(ErrorMessage(err))
 }
 
 // FieldErrors returns the per-field messages of the *Error in err's chain,

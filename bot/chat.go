@@ -1,0 +1,181 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Reply is what should happen in answer to a command typed, a button
+// pressed or a form submitted. The platform adapter carries it out: it
+// knows how each part looks and travels on its platform, bot decides what
+// the parts are.
+type Reply struct {
+	// Answer is shown to the person alone, at once.
+	Answer *Message
+	// Replace says that Answer takes the place of the message whose button
+	// was pressed, rather than coming after it.
+	Replace bool
+	// DMs are sent to the person as direct messages from the bot.
+	DMs []*Message
+	// Form, when set, opens a form for the person.
+	Form *FormOpen
+	// Errors keeps a submitted form open with a message beside each input
+	// by ID. A reply to a submission without Errors closes the form.
+	Errors map[string]string
+	// Later is work to do once the platform has been answered (Slack waits
+	// three seconds for that, Teams five): what it returns is carried out
+	// in turn, so its Answer reaches the person privately afterwards.
+	Later func(ctx context.Context) *Reply
+}
+
+// FormOpen opens a form. A platform may have to show the form within
+// moments of the request (a Slack trigger lives three seconds), before the
+// database is read: it shows a form titled Title that says it is loading,
+// then replaces it with what Load returns.
+type FormOpen struct {
+	Title string
+	// Load returns the form to show: a form with inputs, or one with only
+	// an Intro that says why it cannot be shown.
+	Load func(ctx context.Context) *Form
+	// Failed is told to the person when the platform would not open the
+	// form at all.
+	Failed *Message
+}
+
+// Answer is a reply that tells the person something privately.
+func Answer(parts ...any) *Reply { return &Reply{Answer: Say(parts...)} }
+
+// AnswerWith is a reply that shows a message privately.
+func AnswerWith(m *Message) *Reply { return &Reply{Answer: m} }
+
+// Replacing is a reply that swaps the message whose button was pressed for
+// a message of one paragraph.
+func Replacing(parts ...any) *Reply { return &Reply{Answer: Say(parts...), Replace: true} }
+
+// Then is a reply that answers nothing now and does work after the
+// platform has been answered.
+func Then(later func(ctx context.Context) *Reply) *Reply { return &Reply{Later: later} }
+
+// Board is where a platform posts messages that a whole channel reads, such
+// as meetup announcements, and edits them as they change.
+type Board interface {
+	// Post posts a message in a channel and returns where it is.
+	Post(ctx context.Context, channel string, m *Message) (channelID, ref string, err error)
+	// Update replaces a posted message.
+	Update(ctx context.Context, channelID, ref string, m *Message) error
+}
+
+// Chat is the one conversation core: every command, button and form of
+// Rapport, on every platform. Each entry point takes platform-neutral IDs
+// and returns a Reply.
+type Chat struct {
+	Service *Service
+	Rounds  *Rounds
+	Meetups *Meetups
+	Log     *slog.Logger
+	// Location is the network's time zone, for dates in messages.
+	Location *time.Location
+	// Now returns the current time.
+	Now func() time.Time
+	// AfterRound is called when an admin has run a round, to wake the
+	// delivery of its messages.
+	AfterRound func()
+}
+
+func (c *Chat) log() *slog.Logger {
+	if c.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Log
+}
+
+func (c *Chat) loc() *time.Location {
+	if c.Location == nil {
+		return time.UTC
+	}
+	return c.Location
+}
+
+func (c *Chat) now() time.Time {
+	if c.Now == nil {
+		return time.Now()
+	}
+	return c.Now()
+}
+
+func (c *Chat) isAdmin(u User) bool {
+	return c.Service != nil && c.Service.IsAdmin != nil && c.Service.IsAdmin(u)
+}
+
+// Command answers a command typed by u: command is CommandName or
+// MeetupCommandName (a platform without slash commands passes the first
+// word typed), text the words after it.
+func (c *Chat) Command(ctx context.Context, u User, command, text string) *Reply {
+	switch strings.ToLower(command) {
+	case CommandName, strings.TrimPrefix(CommandName, "/"):
+		return c.memberCommand(ctx, u, text)
+	case MeetupCommandName, strings.TrimPrefix(MeetupCommandName, "/"):
+		return c.meetupCommand(ctx, u, text)
+	}
+	return Answer("Sorry, I don't handle ", Code(command), " yet. Try ", Cmd("help"), ".")
+}
+
+// Action answers a button pressed by u.
+func (c *Chat) Action(ctx context.Context, u User, action, value string) *Reply {
+	switch {
+	case strings.HasPrefix(action, "meetup"):
+		return c.meetupAction(ctx, u, action, value)
+	case strings.HasPrefix(action, "rounds_"):
+		return c.roundsAction(ctx, u, action, value)
+	case strings.HasPrefix(action, "intro_"), strings.HasPrefix(action, "followup_"):
+		return c.introAction(ctx, u, action, value)
+	}
+	return c.memberAction(ctx, u, action, value)
+}
+
+// Submit answers a form submitted by u.
+func (c *Chat) Submit(ctx context.Context, u User, form, ref string, values FormValues) *Reply {
+	if strings.HasPrefix(form, "meetup") {
+		return c.meetupSubmit(ctx, u, form, ref, values)
+	}
+	if form == ProfileFormID {
+		return c.profileSubmit(ctx, u, values)
+	}
+	return nil
+}
+
+// SlowMessage answers a request that ran out of time.
+const SlowMessage = "Sorry, that took longer than it should. Please try again in a moment."
+
+// SaveAgainMessage keeps a form open when it could not be saved in time.
+const SaveAgainMessage = "Sorry, we couldn't save just now. Please press the button again in a moment."
+
+// Slow is the answer to a request whose handler ran out of time.
+func Slow() *Reply { return Answer(SlowMessage) }
+
+// failed turns an error into a private answer, logging the ones that are
+// not the person's to fix. what names the request, for the log.
+func (c *Chat) failed(what string, err error) *Reply {
+	return &Reply{Answer: &Message{Sections: []Section{{Text: c.errorText(what, err)}}}}
+}
+
+// failedReplacing is failed, taking the place of the message clicked.
+func (c *Chat) failedReplacing(what string, err error) *Reply {
+	r := c.failed(what, err)
+	r.Replace = true
+	return r
+}
+
+func (c *Chat) errorText(what string, err error) Text {
+	if errors.Is(err, context.DeadlineExceeded) {
+		c.log().Warn("request ran out of time", "action", what)
+		return P(SlowMessage)
+	}
+	if ErrorCode(err) == EINTERNAL {
+		c.log().Error("request failed", "action", what, "err", err)
+	}
+	return ErrorText(err)
+}
