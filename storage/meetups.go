@@ -77,7 +77,7 @@ type meetupRow struct {
 	RSVPBy         *time.Time `db:"rsvp_by"`
 	Status         string     `db:"status"`
 	Channel        string     `db:"announce_channel"`
-	MessageTS      string     `db:"announce_ts"`
+	MessageRef     string     `db:"announce_ts"`
 	Version        int64      `db:"version"`
 	DayReminderAt  time.Time  `db:"day_reminder_at"`
 	HourReminderAt time.Time  `db:"hour_reminder_at"`
@@ -97,7 +97,7 @@ func (r *meetupRow) meetup() (*bot.Meetup, error) {
 		Title: r.Title, Purpose: r.Purpose,
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(),
 		Place: r.Place, Link: r.Link, Food: r.Food, Capacity: r.Capacity,
-		Status: r.Status, Channel: r.Channel, MessageTS: r.MessageTS, Version: r.Version,
+		Status: r.Status, Channel: r.Channel, MessageRef: r.MessageRef, Version: r.Version,
 		Counts:        bot.RSVPCounts{Going: r.Going, Maybe: r.Maybe, NotGoing: r.NotGoing, Waiting: r.Waiting},
 		DayReminderAt: r.DayReminderAt.UTC(), HourReminderAt: r.HourReminderAt.UTC(),
 		CreateKey: r.CreateKey, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),

@@ -311,7 +311,7 @@ func TestCreateMeetupIsIdempotentAndNeedsAMember(t *testing.T) {
 		if err := db.SetMeetupAnnouncement(ctx, first.ID, "C0MEETUPS1", "1700000000.000100"); err != nil {
 			t.Fatal(err)
 		}
-		if list, _ := db.ListMeetups(ctx, testNow, 10); len(list) != 1 || list[0].MessageTS != "1700000000.000100" {
+		if list, _ := db.ListMeetups(ctx, testNow, 10); len(list) != 1 || list[0].MessageRef != "1700000000.000100" {
 			t.Errorf("list: %+v", list)
 		}
 	})

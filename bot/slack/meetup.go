@@ -22,7 +22,7 @@ const hostCheckBudget = 700 * time.Millisecond
 // after the ack, and nothing else waits for Slack.
 func (a *Adapter) onMeetupCommand(ctx context.Context, cmd slack.SlashCommand) (any, func(context.Context)) {
 	if !a.meetups.Configured() {
-		return plainReply(bot.NotConfiguredMessage), nil
+		return errorReply(a.meetups.CheckHost(ctx, bot.User{})), nil
 	}
 	u := bot.User{Platform: Platform, ID: cmd.UserID}
 	words := strings.Fields(cmd.Text)
@@ -211,7 +211,7 @@ func (a *Adapter) announce(ctx context.Context, m *bot.Meetup) {
 	if err != nil {
 		a.log.Error("announced a meetup but could not record where", "meetup", m.ID, "err", err)
 	}
-	m.Channel, m.MessageTS = ch, ts
+	m.Channel, m.MessageRef = ch, ts
 	a.dmOrLog(ctx, m.HostUserID, hostAnnouncedMessage(m), nil)
 }
 

@@ -119,7 +119,7 @@ func (a *Adapter) refreshAnnouncement(ctx context.Context, id int64) {
 
 func (a *Adapter) updateAnnouncement(ctx context.Context, m *bot.Meetup) error {
 	text, blocks := announcementMessage(m, a.loc)
-	_, _, _, err := a.api.UpdateMessageContext(ctx, m.Channel, m.MessageTS, slack.MsgOptionText(fallback(text), false), slack.MsgOptionBlocks(blocks...))
+	_, _, _, err := a.api.UpdateMessageContext(ctx, m.Channel, m.MessageRef, slack.MsgOptionText(fallback(text), false), slack.MsgOptionBlocks(blocks...))
 	return err
 }
 
