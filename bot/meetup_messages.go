@@ -114,8 +114,8 @@ func announcementMessage(m *Meetup, loc *time.Location) *Message {
 	when := meetupWhen(m, loc)
 	if m.Status == MeetupCancelled {
 		return &Message{
-			Title:   "Cancelled: " + m.Title,
-			Summary: P("Cancelled: ", m.Title, ", ", when),
+			Title:    "Cancelled: " + m.Title,
+			Summary:  P("Cancelled: ", m.Title, ", ", when),
 			Sections: []Section{{Text: P(Struck(when), "\nThis meetup has been cancelled. Everyone who had answered has been told.")}},
 		}
 	}
