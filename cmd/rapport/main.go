@@ -177,8 +177,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var background sync.WaitGroup
+	meetups.Log = logger
 	background.Go(func() {
-		if err := adapter.RunMeetupReminders(ctx); err != nil {
+		if err := meetups.RunReminders(ctx); err != nil {
 			logger.Error("meetup reminders stopped", "err", err)
 		}
 	})
