@@ -150,4 +150,3 @@ func (c *Chat) profileSubmit(ctx context.Context, u User, v FormValues) *Reply {
 func NotInWorkspace() *Reply {
 	return &Reply{Errors: map[string]string{FieldOrganisation: NotInWorkspaceMessage}}
 }
-

@@ -141,7 +141,6 @@ func markupIn(s string) string {
 	return ""
 }
 
-
 // hostileMessage uses every part of the message model, each holding
 // member text that would be markup if it were not escaped.
 func hostileMessage() *bot.Message {
