@@ -242,7 +242,7 @@ type MeetupStore interface {
 
 	// SetMeetupAnnouncement records where the announcement was posted.
 	// Returns ENOTFOUND.
-	SetMeetupAnnouncement(ctx context.Context, id int64, channel, ts string) error
+	SetMeetupAnnouncement(ctx context.Context, id int64, channel, ref string) error
 
 	// UpdateMeetup saves m's details (not its host, status or
 	// announcement), bumps its version, and moves members from the waiting

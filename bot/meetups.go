@@ -146,8 +146,8 @@ func (s *Meetups) setReminderTimes(m *Meetup) {
 }
 
 // Announced records where m's announcement was posted.
-func (s *Meetups) Announced(ctx context.Context, id int64, channel, ts string) error {
-	return s.Store.SetMeetupAnnouncement(ctx, id, channel, ts)
+func (s *Meetups) Announced(ctx context.Context, id int64, channel, ref string) error {
+	return s.Store.SetMeetupAnnouncement(ctx, id, channel, ref)
 }
 
 // Get returns the meetup with its counts. Returns ENOTFOUND.
