@@ -220,6 +220,10 @@ func (c *Chat) announced(ctx context.Context, m *Meetup) *Reply {
 	return nil
 }
 
+// meetupSaveAgain keeps a meetup form open when it could not be saved in
+// time; its button says Announce or Save.
+const meetupSaveAgain = "Sorry, we couldn't save just now. Please press the button again in a moment."
+
 // meetupSubmitFailed keeps a meetup form open with what to fix: beside
 // each input, or on the title for a problem with the whole form.
 func (c *Chat) meetupSubmitFailed(action string, err error) *Reply {
@@ -229,7 +233,7 @@ func (c *Chat) meetupSubmitFailed(action string, err error) *Reply {
 	msg := ErrorMessage(err)
 	if errors.Is(err, context.DeadlineExceeded) || ErrorCode(err) == EINTERNAL {
 		c.log().Error("could not save a meetup", "action", action, "err", err)
-		msg = SaveAgainMessage
+		msg = meetupSaveAgain
 	}
 	return &Reply{Errors: map[string]string{MeetupFieldTitle: msg}}
 }

@@ -80,7 +80,6 @@ type Adapter struct {
 
 	seen        *envelopes
 	envelopes   EnvelopeStore
-	announcer   *announcer
 	work        sync.WaitGroup
 	onConnected func()
 }
@@ -122,7 +121,7 @@ func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 		svc: svc, api: api, meetups: opt.Meetups, rounds: opt.Rounds,
 		deliveryAPI: opt.DeliveryAPI, limits: opt.Limits, afterRound: opt.AfterRound,
 		log: opt.Logger, loc: opt.Location, now: opt.Now, budget: opt.AckBudget,
-		seen: newEnvelopes(15 * time.Minute), envelopes: opt.Envelopes, announcer: newAnnouncer(),
+		seen: newEnvelopes(15 * time.Minute), envelopes: opt.Envelopes,
 	}
 	a.onConnected = opt.OnConnected
 	if a.log == nil {

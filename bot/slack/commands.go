@@ -17,9 +17,6 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 		return a.commandAck(o, r)
 	}
 	// Areas not yet in the core.
-	if cmd.Command == meetupCommand {
-		return a.onMeetupCommand(ctx, cmd)
-	}
 	if c, err := bot.ParseCommand(cmd.Text); err == nil && c.Name == "admin" {
 		return a.onRoundsAdmin(ctx, cmd, c.Args)
 	}

@@ -34,9 +34,6 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 		}
 	}
 	// Areas not yet in the core.
-	if isMeetupInteraction(cb) {
-		return a.onMeetupInteraction(ctx, cb)
-	}
 	if cb.Type == slack.InteractionTypeBlockActions {
 		act := cb.ActionCallback.BlockActions[0]
 		switch {

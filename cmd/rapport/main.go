@@ -177,7 +177,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var background sync.WaitGroup
-	meetups.Log = logger
+	meetups.Log, meetups.Board = logger, adapter.Board()
 	background.Go(func() {
 		if err := meetups.RunReminders(ctx); err != nil {
 			logger.Error("meetup reminders stopped", "err", err)
