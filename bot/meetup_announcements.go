@@ -161,15 +161,8 @@ func retryWait(err error, attempt int) time.Duration {
 
 // sleepCtx waits d, and reports false if ctx ended first.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
+	if d > 0 {
+		sleep(ctx, d, nil)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return ctx.Err() == nil
 }

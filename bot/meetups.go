@@ -145,11 +145,6 @@ func (s *Meetups) setReminderTimes(m *Meetup) {
 	m.HourReminderAt = m.StartsAt.Add(-time.Hour)
 }
 
-// Announced records where m's announcement was posted.
-func (s *Meetups) Announced(ctx context.Context, id int64, channel, ref string) error {
-	return s.Store.SetMeetupAnnouncement(ctx, id, channel, ref)
-}
-
 // Get returns the meetup with its counts. Returns ENOTFOUND.
 func (s *Meetups) Get(ctx context.Context, id int64) (*Meetup, error) {
 	m, err := s.Store.FindMeetup(ctx, id)
