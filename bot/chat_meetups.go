@@ -90,6 +90,7 @@ func (c *Chat) meetupEditForm(u User, id int64) *Reply {
 	s := c.Meetups
 	return &Reply{Form: &FormOpen{
 		Title: "Edit meetup",
+		Wait:  "Loading the meetup…",
 		Load: func(ctx context.Context) *Form {
 			m, f, err := s.EditDraft(ctx, u, id)
 			switch {
