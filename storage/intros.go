@@ -47,7 +47,7 @@ func findIntro(ctx context.Context, q sqlx.QueryerContext, id int64) (*bot.Intro
 			i.relaxed, i.status, i.channel_id, i.message_ts, i.created_at
 		FROM intros i JOIN rounds r ON r.id = i.round_id WHERE i.id = $1`
 	if err := sqlx.GetContext(ctx, q, &r, query, id); errors.Is(err, sql.ErrNoRows) {
-		return nil, bot.Errorf(bot.ENOTFOUND, "That introduction no longer exists.")
+		return nil, bot.ErrAbout(bot.ENOTFOUND, bot.AboutIntro)
 	} else if err != nil {
 		return nil, fmt.Errorf("find intro: %w", err)
 	}
@@ -128,7 +128,7 @@ func (db *DB) RecordAnswer(ctx context.Context, introID int64, platform, userID,
 		return nil, false, fmt.Errorf("record answer: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return nil, false, bot.Errorf(bot.ENOTFOUND, "You are not part of that introduction.")
+		return nil, false, bot.ErrAbout(bot.ENOTFOUND, bot.AboutIntroPlace)
 	}
 	queued := false
 	if !secondAskAt.IsZero() {
@@ -168,7 +168,7 @@ func (db *DB) BlockIntro(ctx context.Context, introID int64, platform, userID st
 		return nil, err
 	}
 	if in.Member(m.ID) == nil {
-		return nil, bot.Errorf(bot.ENOTFOUND, "You are not part of that introduction.")
+		return nil, bot.ErrAbout(bot.ENOTFOUND, bot.AboutIntroPlace)
 	}
 	const block = `INSERT INTO blocks (member_id, blocked_id, created_at) VALUES ($1, $2, $3)
 		ON CONFLICT (member_id, blocked_id) DO NOTHING`
@@ -235,7 +235,7 @@ func (db *DB) RecordIntroSent(ctx context.Context, outboxID, introID int64, chan
 		return fmt.Errorf("record intro sent: %w", err)
 	} else if n == 0 {
 		// A member left while it was being posted, which called it off.
-		return bot.Errorf(bot.ENOTFOUND, "That introduction no longer exists.")
+		return bot.ErrAbout(bot.ENOTFOUND, bot.AboutIntro)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', ref = $2, sent_at = $3 WHERE id = $1`, outboxID, ref, dbTime(now)); err != nil {
 		return fmt.Errorf("record intro sent: %w", err)

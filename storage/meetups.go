@@ -34,11 +34,11 @@ func (db *DB) beginMeetupWrite(ctx context.Context) (*tx, func(), error) {
 }
 
 func errMeetupNotFound() error {
-	return bot.Errorf(bot.ENOTFOUND, "That meetup does not exist.")
+	return bot.ErrAbout(bot.ENOTFOUND, bot.AboutMeetup)
 }
 
 func errMeetupCancelled() error {
-	return bot.Errorf(bot.ECONFLICT, "That meetup has been cancelled.")
+	return bot.ErrAbout(bot.ECONFLICT, bot.AboutMeetup)
 }
 
 // meetupSelect reads meetups with their host and counts, in meetupRow's

@@ -13,9 +13,10 @@ import (
 	"github.com/rapport-pcn/rapport/bot"
 )
 
-// errNotJoined is what a member sees when they act before joining.
+// errNotJoined says the person acting has not joined; bot puts it into
+// words.
 func errNotJoined() error {
-	return bot.Errorf(bot.ENOTFOUND, "You haven't joined yet. Run /introduce-me to set up your profile.")
+	return bot.ErrAbout(bot.ENOTFOUND, bot.AboutMember)
 }
 
 // FindMember returns the member with the platform user ID, or ENOTFOUND.

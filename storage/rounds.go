@@ -173,7 +173,7 @@ func periodTaken(ctx context.Context, q sqlx.QueryerContext, key string) (bool, 
 }
 
 func errPeriodTaken() error {
-	return bot.Errorf(bot.ECONFLICT, "A round has already run for this period.")
+	return bot.ErrAbout(bot.ECONFLICT, bot.AboutRound)
 }
 
 // fingerprint summarises what a plan depends on, to tell whether it
@@ -463,7 +463,7 @@ func (db *DB) LatestRound(ctx context.Context) (*bot.Round, error) {
 	var r roundRow
 	err := db.db.GetContext(ctx, &r, `SELECT `+roundColumns+` FROM rounds r ORDER BY r.number DESC, r.id DESC LIMIT 1`)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, bot.Errorf(bot.ENOTFOUND, "No round has run yet.")
+		return nil, bot.ErrAbout(bot.ENOTFOUND, bot.AboutRound)
 	} else if err != nil {
 		return nil, fmt.Errorf("latest round: %w", err)
 	}
