@@ -29,7 +29,7 @@ func joinMembers(t *testing.T, db *storage.DB, n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("U%05d", i)
-		if err := db.SaveMember(context.Background(), newMember(ids[i])); err != nil {
+		if err := db.SaveMember(context.Background(), newMember(t, ids[i])); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	"github.com/rapport-pcn/rapport/storage"
 )
 
@@ -18,9 +19,8 @@ func joinRoundMembers(t *testing.T, db *storage.DB, n int) []bot.Member {
 	t.Helper()
 	var out []bot.Member
 	for i := range n {
-		m := &bot.Member{Platform: "slack", UserID: fmt.Sprintf("U%07dR", i), Name: fmt.Sprintf("Round%d Member", i), Status: bot.StatusActive,
-			Profile: bot.Profile{Organisation: fmt.Sprintf("Practice %d", i), Sector: "gp_practice", Role: "other",
-				CareerStage: "established", Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+		m := bottest.Member(t, bottest.UserID(fmt.Sprintf("U%07dR", i)), bottest.Name(fmt.Sprintf("Round%d Member", i)),
+			bottest.Org(fmt.Sprintf("Practice %d", i)))
 		if err := db.SaveMember(context.Background(), m); err != nil {
 			t.Fatal(err)
 		}
@@ -69,9 +69,7 @@ func TestRoundClaimedOncePerPeriod(t *testing.T) {
 		// --force runs another round in the same period, for those due an
 		// intro: not the members just introduced, but two who joined since.
 		for _, id := range []string{"ULATE0001", "ULATE0002"} {
-			m := &bot.Member{Platform: "slack", UserID: id, Name: "Late Joiner", Status: bot.StatusActive,
-				Profile: bot.Profile{Organisation: "Practice " + id, Sector: "housing", Role: "other",
-					CareerStage: "established", Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+			m := bottest.Member(t, bottest.UserID(id), bottest.Name("Late Joiner"), bottest.Org("Practice "+id), bottest.Sector("housing"))
 			if err := db.SaveMember(context.Background(), m); err != nil {
 				t.Fatal(err)
 			}
@@ -283,8 +281,7 @@ func TestRoundPlannedAgainWhenMembersChange(t *testing.T) {
 			calls++
 			seen = append(seen, len(s.Members))
 			if calls == 1 { // someone joins while the first plan is made
-				late := &bot.Member{Platform: "slack", UserID: "ULATECOMER", Name: "Late Comer", Status: bot.StatusActive,
-					Profile: bot.Profile{Organisation: "Elsewhere", Frequency: "weekly"}}
+				late := bottest.Member(t, bottest.UserID("ULATECOMER"), bottest.Name("Late Comer"), bottest.Org("Elsewhere"))
 				if err := db.SaveMember(ctx, late); err != nil {
 					return nil, err
 				}
@@ -378,9 +375,7 @@ func TestNobodyLeftOutTwiceBeforeEveryoneOnce(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		join := func(id, org string) *bot.Member {
-			m := &bot.Member{Platform: "slack", UserID: id, Name: id + " Member", Status: bot.StatusActive,
-				Profile: bot.Profile{Organisation: org, Sector: "gp_practice", Role: "other",
-					CareerStage: "established", Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+			m := bottest.Member(t, bottest.UserID(id), bottest.Name(id+" Member"), bottest.Org(org))
 			if err := db.SaveMember(ctx, m); err != nil {
 				t.Fatal(err)
 			}
