@@ -12,6 +12,28 @@ import (
 	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
 
+// openAtVersion opens the target's database with its schema at version
+// only, and a member in it written as the schema of then held members,
+// for a test of the migrations after it.
+func openAtVersion(t *testing.T, target storagetest.Target, version int64, userID string) (db *storage.DB, memberID int64) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, target.URL, target.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.MigrateTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	// Written by hand: the code of now may write columns that came later.
+	const member = `INSERT INTO members (platform, user_id, name, joined_at, updated_at) VALUES ('slack', $1, 'Olive Text', $2, $2) RETURNING id`
+	if err := db.SQLX().GetContext(ctx, &memberID, member, userID, utc); err != nil {
+		t.Fatal(err)
+	}
+	return db, memberID
+}
+
 // Notices queued as finished text before notices were stored by kind are
 // carried over by the migration: one still to send keeps its words as the
 // kind "text"; one already sent keeps none.
@@ -19,22 +41,10 @@ func TestMigrationCarriesPendingNoticesOver(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := storage.Open(ctx, target.URL, target.DataDir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.MigrateTo(ctx, 4); err != nil {
-				t.Fatal(err)
-			}
+			db, memberID := openAtVersion(t, target, 4, "U0OLDTEXT")
 			// Rows as the schema of then held them, written by hand: the
 			// code of now may write columns that came later.
 			x := db.SQLX()
-			var memberID int64
-			const member = `INSERT INTO members (platform, user_id, name, joined_at, updated_at) VALUES ('slack', 'U0OLDTEXT', 'Olive Text', $1, $1) RETURNING id`
-			if err := x.GetContext(ctx, &memberID, member, utc); err != nil {
-				t.Fatal(err)
-			}
 			const old = `INSERT INTO outbox (kind, member_id, text, status, due_at, created_at) VALUES ('notice', $1, $2, $3, $4, $4)`
 			for _, row := range []struct{ text, status string }{{"Words still to send.", "pending"}, {"Words sent long ago.", "sent"}} {
 				if _, err := x.ExecContext(ctx, old, memberID, row.text, row.status, utc); err != nil {
@@ -96,21 +106,9 @@ func TestMigrationWordsLegacyNoticesByKind(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := storage.Open(ctx, target.URL, target.DataDir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.MigrateTo(ctx, 7); err != nil {
-				t.Fatal(err)
-			}
+			db, memberID := openAtVersion(t, target, 7, "U0LEGACY")
 			// Rows as the schema of then held them, written by hand.
 			x := db.SQLX()
-			var memberID int64
-			const member = `INSERT INTO members (platform, user_id, name, joined_at, updated_at) VALUES ('slack', 'U0LEGACY', 'Lee Gacy', $1, $1) RETURNING id`
-			if err := x.GetContext(ctx, &memberID, member, utc); err != nil {
-				t.Fatal(err)
-			}
 			const old = `INSERT INTO outbox (kind, member_id, text, status, due_at, claimed_at, created_at) VALUES ('notice', $1, $2, $3, $4, $5, $4)`
 			for i, tt := range tests {
 				var claimed any
