@@ -344,6 +344,30 @@ func (r *Rounds) Preview(ctx context.Context, period time.Time) (*RoundPlan, err
 	return r.plan(s, period, r.now())
 }
 
+// PreviewNext plans the next scheduled round (or, without a schedule, one
+// now) without storing or sending anything, and says when it is. Only
+// admins may see it: Chat checks, before asking.
+func (r *Rounds) PreviewNext(ctx context.Context) (*RoundPlan, time.Time, error) {
+	period := r.now()
+	if r.NextRound != nil {
+		period = r.NextRound(period)
+	}
+	p, err := r.Preview(ctx, period)
+	return p, period, err
+}
+
+// RunNow starts a round now. It belongs to the current period (the latest
+// scheduled time), so it does not run twice in one period unless force is
+// set. Returns ECONFLICT when the period already has a round. Only admins
+// may run one: Chat checks, before asking.
+func (r *Rounds) RunNow(ctx context.Context, force bool) (*Round, *RoundPlan, error) {
+	round, plan, err := r.Run(ctx, r.CurrentPeriod(r.now()), force)
+	if ErrorCode(err) == ECONFLICT {
+		return nil, nil, Refuse(ECONFLICT, "The round for this period has already run. To run another anyway, use ", Cmd("admin", "run-now", "--force"), ".")
+	}
+	return round, plan, err
+}
+
 // plan decides a round from a snapshot: who takes part, who is paused for
 // ignoring intros, and the groups the matcher finds.
 func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, error) {

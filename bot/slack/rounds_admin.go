@@ -32,7 +32,7 @@ func (a *Adapter) onRoundsAdmin(ctx context.Context, cmd slack.SlashCommand, arg
 	switch args[0] {
 	case "preview":
 		return textReply("Working out a preview of the next round…"), func(ctx context.Context) {
-			plan, period, err := a.rounds.PreviewFor(ctx, u)
+			plan, period, err := a.rounds.PreviewNext(ctx)
 			if err != nil {
 				a.tellLater(ctx, cmd, a.replyErr("preview", err).Text)
 				return
@@ -55,7 +55,7 @@ func (a *Adapter) onRoundsAdmin(ctx context.Context, cmd slack.SlashCommand, arg
 			messageBlocks().section(text).actions("rounds_run", yes, no).done()), nil
 	case "stats":
 		return textReply("Gathering the figures…"), func(ctx context.Context) {
-			st, err := a.rounds.Stats(ctx, u)
+			st, err := a.rounds.Stats(ctx)
 			if err != nil {
 				a.tellLater(ctx, cmd, a.replyErr("stats", err).Text)
 				return
@@ -85,7 +85,7 @@ func (a *Adapter) onRoundsAction(ctx context.Context, cb slack.InteractionCallba
 	}
 	return nil, func(ctx context.Context) {
 		a.replace(ctx, cb, "Running the round…")
-		round, plan, err := a.rounds.RunNow(ctx, u, act.Value == "force")
+		round, plan, err := a.rounds.RunNow(ctx, act.Value == "force")
 		if err != nil {
 			a.replace(ctx, cb, a.replyErr("run-now", err).Text)
 			return
