@@ -40,7 +40,7 @@ func (c *Chat) roundsAdmin(ctx context.Context, u User, args []string) *Reply {
 			if err != nil {
 				return c.failed("preview", err)
 			}
-			return AnswerWith(previewMessage(plan, period.In(c.loc())))
+			return AnswerWith(previewMessage(plan, period, c.loc()))
 		}}
 	case "run-now":
 		return AnswerWith(runNowConfirmMessage(len(args) > 1 && strings.EqualFold(args[1], "--force")))

@@ -15,9 +15,9 @@ const (
 	previewIntrosShown  = 5
 )
 
-// previewMessage shows a dry run of the round planned for period, in the
-// network's zone.
-func previewMessage(p *RoundPlan, period time.Time) *Message {
+// previewMessage shows a dry run of the round planned for period; its
+// date is in loc.
+func previewMessage(p *RoundPlan, period time.Time, loc *time.Location) *Message {
 	trios := 0
 	for _, in := range p.Intros {
 		if len(in.MemberIDs) == 3 {
@@ -30,7 +30,7 @@ func previewMessage(p *RoundPlan, period time.Time) *Message {
 		line = P(line, fmt.Sprintf(" (%d %s, so nobody is left over)", trios, Plural(trios, "a trio", "trios")))
 	}
 	m := &Message{Sections: []Section{{
-		Text:  P(Strong("Preview of the round on "+period.Format("Monday 2 January at 15:04")), " (nothing is stored or sent)"),
+		Text:  P(Strong("Preview of the round on "+when(period, loc)), " (nothing is stored or sent)"),
 		Items: []Text{P(line, ".")},
 	}}}
 	if len(p.LeftOut) > 0 {
@@ -110,7 +110,7 @@ func statsMessage(s *Stats, loc *time.Location) *Message {
 	}
 	rows := []string{fmt.Sprintf("%-6s %-7s %7s %6s %10s %7s %5s %9s %9s", "round", "date", "intros", "trios", "delivered", "failed", "met", "arranged", "left out")}
 	for _, r := range s.Recent {
-		rows = append(rows, fmt.Sprintf("%-6d %-7s %7d %6d %10d %7d %5d %9d %9d", r.Number, r.CreatedAt.In(loc).Format("2 Jan"), r.Intros, r.Trios, r.Delivered, r.Failed, r.Met, r.Arranged, r.LeftOut))
+		rows = append(rows, fmt.Sprintf("%-6d %-7s %7d %6d %10d %7d %5d %9d %9d", r.Number, shortDay(r.CreatedAt, loc), r.Intros, r.Trios, r.Delivered, r.Failed, r.Met, r.Arranged, r.LeftOut))
 	}
 	return m.Add(Section{Heading: "The last rounds", Pre: strings.Join(rows, "\n")})
 }

@@ -89,39 +89,6 @@ func (f *fakeRoundStore) RoundStats(context.Context, time.Time, int) (*Stats, er
 	return f.stats, nil
 }
 
-// readText is a message as a person reads it: every line of every part,
-// buttons in brackets.
-func readText(m *Message) string {
-	var lines []string
-	if m.Title != "" {
-		lines = append(lines, m.Title)
-	}
-	for _, s := range m.Sections {
-		if s.Heading != "" {
-			lines = append(lines, s.Heading)
-		}
-		if !s.Text.Empty() {
-			lines = append(lines, s.Text.Plain())
-		}
-		for _, f := range s.Fields {
-			lines = append(lines, f.Label+": "+f.Value.Plain())
-		}
-		for _, it := range s.Items {
-			lines = append(lines, "• "+it.Plain())
-		}
-		if s.Pre != "" {
-			lines = append(lines, s.Pre)
-		}
-		if !s.Note.Empty() {
-			lines = append(lines, s.Note.Plain())
-		}
-		for _, b := range s.Buttons {
-			lines = append(lines, "["+b.Label+"]")
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 // heard is one answer a person was shown, in order.
 type heard struct {
 	msg     *Message
@@ -279,12 +246,12 @@ func TestRoundsAdminAnswers(t *testing.T) {
 			if len(got) != len(tt.want) {
 				var texts []string
 				for _, h := range got {
-					texts = append(texts, readText(h.msg))
+					texts = append(texts, PlainText(h.msg))
 				}
 				t.Fatalf("%d answers, want %d: %q", len(got), len(tt.want), texts)
 			}
 			for i, h := range got {
-				text := readText(h.msg)
+				text := PlainText(h.msg)
 				for _, w := range tt.want[i] {
 					if !strings.Contains(text, w) {
 						t.Errorf("answer %d lacks %q:\n%s", i+1, w, text)
@@ -385,12 +352,12 @@ func TestRunNowConfirmation(t *testing.T) {
 			if len(got) != len(tt.want) {
 				var texts []string
 				for _, h := range got {
-					texts = append(texts, readText(h.msg))
+					texts = append(texts, PlainText(h.msg))
 				}
 				t.Fatalf("answers %q, want %q", texts, tt.want)
 			}
 			for i, h := range got {
-				if text := readText(h.msg); !strings.Contains(text, tt.want[i]) {
+				if text := PlainText(h.msg); !strings.Contains(text, tt.want[i]) {
 					t.Errorf("answer %d = %q, want %q", i+1, text, tt.want[i])
 				}
 				if !h.replace {
