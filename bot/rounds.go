@@ -474,7 +474,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 	}
 	p.Method = res.Method
 	for _, g := range res.Groups {
-		pi := PlannedIntro{Explanation: g.Explanation, Score: g.Score, RelaxedRepeat: g.RelaxedRepeat}
+		pi := PlannedIntro{Explanation: explain(g), Score: g.Score, RelaxedRepeat: g.RelaxedRepeat}
 		var members []Member
 		for _, id := range g.Members {
 			m := byID[parseID(id)]

@@ -14,7 +14,7 @@ import (
 type Member struct {
 	ID   string
 	Name string // the full name, for telling apart two people of one first name
-	// FirstName is how explanations address the member; when empty, the
+	// FirstName is how reasons name the member; when empty, the
 	// first word of Name.
 	FirstName    string
 	Organisation string // the organisation's name, as explanations show it
@@ -116,13 +116,16 @@ type Group struct {
 	Members []string // member IDs; in a trio the third is the one who joined the pair
 	// Score is the sum of the preference weights over the group's pairs.
 	Score int
-	// Reasons are short phrases, strongest first, such as
-	// "Sam can help with QI, which Priya wants to learn".
+	// Why are the reasons the members were put together, strongest first
+	// (Sam can help with QI, which Priya wants to learn), as data for the
+	// caller to word; in a trio the last says who joined the pair.
+	Why []Reason
+	// Reasons is no longer filled: the reasons are in Why.
+	//
+	// Deprecated: use Why.
 	Reasons []string
-	// Explanation joins the reasons into one sentence for the message.
-	Explanation string
 	// RelaxedRepeat is set when the repeat window was relaxed so that a
-	// member was not left without a partner; the explanation says so.
+	// member was not left without a partner; Why says so.
 	RelaxedRepeat bool
 }
 
@@ -191,7 +194,7 @@ func Match(in Input, opt Options) (Result, error) {
 	first := func(g groupIdx) int32 { return min(r.perm[g.members[0]], r.perm[g.members[1]]) }
 	slices.SortFunc(groups, func(a, b groupIdx) int { return int(first(a) - first(b)) })
 	slices.SortFunc(unmatched, func(a, b int32) int { return int(r.perm[a] - r.perm[b]) })
-	// Explanations are independent strings; write them in parallel into
+	// Reasons are independent of each other; gather them in parallel into
 	// fixed slots so the order never depends on scheduling.
 	res.Groups = make([]Group, len(groups))
 	var wg sync.WaitGroup
