@@ -3,13 +3,15 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rapport-pcn/rapport/matcher"
 )
 
-// The words of "why we introduced you": the matcher says why it put people
-// together as data, and this file words it into the sentence stored with
-// the intro.
+// The words of the matcher's reasons: why it put people together (the
+// sentence stored with the intro), why it left someone out and why someone
+// does not take part in a round (for admins). The matcher gives them as
+// data; this file words them.
 
 // reasonsSaid is how many reasons an explanation gives at most.
 const reasonsSaid = 4
@@ -131,4 +133,33 @@ func sectorPhrase(code string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.TrimSpace(code), "_", " ")
+}
+
+// unmatchedReason words why the matcher left a member out, for admins.
+func unmatchedReason(u matcher.Unmatched) string {
+	switch u.Why {
+	case matcher.UnmatchedAlone:
+		return fmt.Sprintf("%s was the only member in this round.", u.Name)
+	case matcher.UnmatchedColleagues:
+		return fmt.Sprintf("Everyone else in this round is from %s, and colleagues are never paired.", u.Organisation)
+	case matcher.UnmatchedBlocked:
+		return fmt.Sprintf("Every possible partner for %s from another organisation is on a do-not-pair list.", u.Name)
+	}
+	return fmt.Sprintf("Everyone %s could meet was already paired, and no pair could take a third without breaking a rule (same organisation or do-not-pair).", u.Name)
+}
+
+// skipReason words why a member does not take part in a round, for the
+// member or an admin; dates are in loc.
+func skipReason(s matcher.Skip, loc *time.Location) string {
+	switch s.Kind {
+	case matcher.SkipUnknownFrequency:
+		return fmt.Sprintf("Unknown frequency %q.", s.Frequency)
+	case matcher.SkipPaused:
+		return "Paused until they resume."
+	case matcher.SkipPausedUntil:
+		return fmt.Sprintf("Paused until %s.", day(s.Until, loc))
+	case matcher.SkipTooSoon:
+		return fmt.Sprintf("Introduced on %s and asked for %s introductions.", s.Made.In(loc).Format("Monday 2 January"), s.Frequency)
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"testing"
+	"time"
 
 	"github.com/rapport-pcn/rapport/matcher"
 )
@@ -122,6 +123,45 @@ func TestSectorPhrases(t *testing.T) {
 	} {
 		if got := sectorPhrase(code); got != want {
 			t.Errorf("sectorPhrase(%q) = %q, want %q", code, got, want)
+		}
+	}
+}
+
+func TestUnmatchedReason(t *testing.T) {
+	for _, tt := range []struct {
+		u    matcher.Unmatched
+		want string
+	}{
+		{matcher.Unmatched{Why: matcher.UnmatchedAlone, Name: "Sam"}, "Sam was the only member in this round."},
+		{matcher.Unmatched{Why: matcher.UnmatchedColleagues, Name: "Sam", Organisation: "Riverside Surgery"}, "Everyone else in this round is from Riverside Surgery, and colleagues are never paired."},
+		{matcher.Unmatched{Why: matcher.UnmatchedBlocked, Name: "Sam"}, "Every possible partner for Sam from another organisation is on a do-not-pair list."},
+		{matcher.Unmatched{Why: matcher.UnmatchedNoRoom, Name: "Sam"}, "Everyone Sam could meet was already paired, and no pair could take a third without breaking a rule (same organisation or do-not-pair)."},
+	} {
+		if got := unmatchedReason(tt.u); got != tt.want {
+			t.Errorf("unmatchedReason(%+v) = %q, want %q", tt.u, got, tt.want)
+		}
+	}
+}
+
+func TestSkipReason(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Late on Monday in New York is Tuesday in London, the network's zone.
+	late := time.Date(2026, 12, 1, 0, 30, 0, 0, time.UTC).In(time.FixedZone("EST", -5*3600))
+	for _, tt := range []struct {
+		s    matcher.Skip
+		want string
+	}{
+		{matcher.Skip{Kind: matcher.SkipUnknownFrequency, Frequency: "hourly"}, `Unknown frequency "hourly".`},
+		{matcher.Skip{Kind: matcher.SkipPaused}, "Paused until they resume."},
+		{matcher.Skip{Kind: matcher.SkipPausedUntil, Until: time.Date(2027, 1, 10, 0, 0, 0, 0, time.UTC)}, "Paused until Sunday 10 January 2027."},
+		{matcher.Skip{Kind: matcher.SkipTooSoon, Frequency: "fortnightly", Made: late}, "Introduced on Tuesday 1 December and asked for fortnightly introductions."},
+		{matcher.Skip{}, ""},
+	} {
+		if got := skipReason(tt.s, london); got != tt.want {
+			t.Errorf("skipReason(%+v) = %q, want %q", tt.s, got, tt.want)
 		}
 	}
 }

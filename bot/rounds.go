@@ -422,7 +422,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 			e.LastIntro, e.LastIntroMade = &t, &made
 		}
 		if ok, why := matcher.Eligible(e, period); !ok {
-			p.Skipped = append(p.Skipped, LeftOut{Member: m, Reason: why})
+			p.Skipped = append(p.Skipped, LeftOut{Member: m, Reason: skipReason(why, period.Location())})
 			continue
 		}
 		eligible = append(eligible, m)
@@ -488,7 +488,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 		m := byID[parseID(u.ID)]
 		// The reason is for admins; the member hears only that they go
 		// first next time.
-		p.LeftOut = append(p.LeftOut, LeftOut{Member: m, Reason: u.Reason})
+		p.LeftOut = append(p.LeftOut, LeftOut{Member: m, Reason: unmatchedReason(u)})
 		p.Notices = append(p.Notices, Notice{MemberID: m.ID, Kind: NoticeLeftOut})
 	}
 	return p, nil

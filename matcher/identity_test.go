@@ -28,12 +28,12 @@ func TestOrganisationKeyAndFirstName(t *testing.T) {
 	for _, r := range g.Why {
 		names = append(names, r.Names...)
 	}
-	if strings.Contains(strings.Join(names, " ")+res.Unmatched[0].Reason, "Dr") {
-		t.Errorf("a title is used as a name: %q / %q", names, res.Unmatched[0].Reason)
+	if strings.Contains(strings.Join(names, " ")+res.Unmatched[0].Name, "Dr") {
+		t.Errorf("a title is used as a name: %q / %q", names, res.Unmatched[0].Name)
 	}
 	about := strings.Join(names, " ") // Helen is named wherever she appears
 	if res.Unmatched[0].ID == "a" {
-		about = res.Unmatched[0].Reason
+		about = res.Unmatched[0].Name
 	}
 	if !strings.Contains(about, "Helen") {
 		t.Errorf("Helen is not named by her first name: %q", about)

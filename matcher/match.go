@@ -129,10 +129,35 @@ type Group struct {
 	RelaxedRepeat bool
 }
 
-// Unmatched is a member the hard rules left without any group, with a
-// reason a network admin can read.
+// UnmatchedKind is why the hard rules left a member without any group.
+type UnmatchedKind int
+
+// Reasons for leaving a member out.
+const (
+	// UnmatchedAlone: the member was the only one in the round.
+	UnmatchedAlone UnmatchedKind = iota + 1
+	// UnmatchedColleagues: everyone else is from their Organisation, and
+	// colleagues are never paired.
+	UnmatchedColleagues
+	// UnmatchedBlocked: every possible partner from another organisation
+	// is on a do-not-pair list.
+	UnmatchedBlocked
+	// UnmatchedNoRoom: everyone they could meet was already paired, and no
+	// pair could take a third without breaking a rule.
+	UnmatchedNoRoom
+)
+
+// Unmatched is a member the hard rules left without any group, and why,
+// as data for the caller to word for a network admin.
 type Unmatched struct {
-	ID     string
+	ID  string
+	Why UnmatchedKind
+	// Name is how the reason names the member; Organisation is the name
+	// of their organisation, for UnmatchedColleagues.
+	Name, Organisation string
+	// Reason is no longer filled: the reason is in Why.
+	//
+	// Deprecated: use Why.
 	Reason string
 }
 
@@ -209,7 +234,7 @@ func Match(in Input, opt Options) (Result, error) {
 	}
 	wg.Wait()
 	for _, u := range unmatched {
-		res.Unmatched = append(res.Unmatched, Unmatched{ID: r.ids[u], Reason: r.whyUnmatched(u)})
+		res.Unmatched = append(res.Unmatched, r.unmatched(u))
 	}
 	return res, nil
 }

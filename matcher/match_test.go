@@ -73,7 +73,7 @@ func checkRules(t testing.TB, in Input, opt Options, res Result) {
 		if seen[u.ID] {
 			t.Fatalf("%q both matched and unmatched", u.ID)
 		}
-		if u.Reason == "" {
+		if u.Why == 0 || u.Name == "" {
 			t.Errorf("%q unmatched without a reason", u.ID)
 		}
 		seen[u.ID] = true
