@@ -1,0 +1,59 @@
+package bot
+
+import "time"
+
+// Example is one kind of message or form Rapport shows, filled with
+// sample data. The examples are the golden files of each renderer, and
+// let anyone read every word Rapport says in one place
+// (bot/testdata/messages).
+type Example struct {
+	Name    string
+	Message *Message
+	Form    *Form
+}
+
+// sampleMembers are the people of the examples.
+func sampleMembers() (priya, tom *Member) {
+	priya = &Member{ID: 1, Platform: "slack", UserID: "U0PRIYA01", Name: "Priya Shah", FirstName: "Priya", Status: StatusActive,
+		Profile: Profile{Organisation: "Riverside Surgery", Sector: "gp_practice", Role: "practice_nurse", CareerStage: "experienced",
+			Interests: []string{"Diabetes", "Sea swimming"}, Offers: []string{"Diabetes"}, Asks: []string{"Social prescribing"},
+			Frequency: "fortnightly", Mentoring: "mentor", Meeting: "either", Bio: "Practice nurse & diabetes lead <she/her>"}}
+	tom = &Member{ID: 2, Platform: "slack", UserID: "U0TOM0002", Name: "Tom Reid", FirstName: "Tom", Status: StatusActive,
+		Profile: Profile{Organisation: "Northfield Pharmacy", Sector: "community_pharmacy", Role: "pharmacist", CareerStage: "first_five",
+			Interests: []string{"Diabetes"}, Offers: []string{"Social prescribing"}, Asks: []string{"Diabetes"},
+			Frequency: "weekly", Mentoring: "mentee", Meeting: "video"}}
+	return priya, tom
+}
+
+// Examples returns every kind of message and form, with sample data, in a
+// fixed order.
+func Examples() []Example {
+	// London's winter time, fixed so the examples read the same on any
+	// machine.
+	loc := time.FixedZone("GMT", 0)
+	now := time.Date(2026, 12, 1, 9, 30, 0, 0, loc)
+	next := time.Date(2026, 12, 7, 9, 0, 0, 0, loc)
+	until := time.Date(2026, 12, 22, 0, 0, 0, 0, loc)
+	priya, tom := sampleMembers()
+	intro := Intro{ID: 7, Members: []IntroMember{{Member: *priya, Answer: AnswerYes}, {Member: *tom}}, CreatedAt: now.AddDate(0, 0, -14), Status: IntroSent}
+	paused := *priya
+	paused.Paused, paused.PausedUntil = true, &until
+	export, _ := exportMessages(&MemberExport{Member: *priya, ExportedAt: now})
+	orgs := []Organisation{{ID: 1, Name: "Riverside Surgery"}, {ID: 2, Name: "Northfield Pharmacy"}}
+
+	ex := []Example{
+		{Name: "help", Message: helpMessage(nil, false)},
+		{Name: "help_admin_after_unknown_word", Message: helpMessage(P("I don't know the command “paws”. Did you mean ", Cmd("pause"), "?"), true)},
+		{Name: "status", Message: statusMessage(&Status{Member: priya, NextRound: next}, []Intro{intro}, loc, now)},
+		{Name: "paused", Message: pausedMessage(&Status{Member: &paused, NextRound: next}, loc)},
+		{Name: "resumed", Message: resumedMessage(&Status{Member: priya, NextRound: next}, true, loc)},
+		{Name: "welcome", Message: welcomeMessage(&Status{Member: priya, NextRound: next}, true, loc)},
+		{Name: "leave_confirm", Message: leaveConfirmMessage()},
+		{Name: "admin_practices", Message: adminMessage(&AdminReply{Title: "The network's list has 2 practices and organisations", Lines: []Text{P("Riverside Surgery"), P("Northfield Pharmacy")}})},
+		{Name: "export_intro", Message: export[0]},
+		{Name: "export_data", Message: export[1]},
+		{Name: "profile_form_new", Form: ProfileFormFor(&ProfileDraft{Organisations: orgs, Form: ProfileForm{Frequency: "fortnightly", Mentoring: "neither", Meeting: "either"}})},
+		{Name: "profile_form_saved", Form: ProfileFormFor(&ProfileDraft{Organisations: orgs, Joined: true, Form: FormFromProfile(priya.Profile, orgs)})},
+	}
+	return ex
+}
