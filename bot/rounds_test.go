@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -368,5 +369,33 @@ func TestRunNowConfirmation(t *testing.T) {
 				t.Errorf("%d rounds stored and delivery woken %d times, want %d and %d", store.created, *ran, tt.rounds, tt.afterRound)
 			}
 		})
+	}
+}
+
+// Counts agree with their nouns, and the lists stop before they outgrow a
+// message.
+func TestPreviewCountsAndLimits(t *testing.T) {
+	period := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	trio := &RoundPlan{Eligible: 1, Intros: []PlannedIntro{{MemberIDs: []int64{1, 2, 3}, Explanation: "x"}}}
+	text := PlainText(previewMessage(trio, period, time.UTC))
+	if want := "1 member would take part, in 1 introduction (1 a trio, so nobody is left over)."; !strings.Contains(text, want) || strings.Contains(text, "1 introductions") {
+		t.Errorf("preview %q, want %q", text, want)
+	}
+
+	big := &RoundPlan{Eligible: 80}
+	for i := range 40 {
+		big.Skipped = append(big.Skipped, LeftOut{Member: Member{Name: fmt.Sprint("Member ", i)}, Reason: "Paused until they resume."})
+		big.Intros = append(big.Intros, PlannedIntro{MemberIDs: []int64{1, 2}, Explanation: fmt.Sprint("Reason ", i, ".")})
+	}
+	text = PlainText(previewMessage(big, period, time.UTC))
+	for _, want := range []string{"Not taking part this round (40)", "• Member 29: Paused until they resume.", "• …and 10 more", "5. Reason 4.\n…and 35 more."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("preview lacks %q:\n%s", want, text)
+		}
+	}
+	for _, not := range []string{"Member 30:", "6. Reason 5."} {
+		if strings.Contains(text, not) {
+			t.Errorf("preview shows %q past its limit", not)
+		}
 	}
 }
