@@ -279,7 +279,10 @@ type Rounds struct {
 	Settings RoundSettings
 	// NextRound returns the next scheduled round after t.
 	NextRound func(t time.Time) time.Time
-	IsAdmin   func(u User) bool
+	// IsAdmin is not read.
+	//
+	// Deprecated: Chat checks admins once, through Service.IsAdmin.
+	IsAdmin func(u User) bool
 	// OnQueued is called when an answer queues a message, so that a
 	// waiting delivery worker sends it on time.
 	OnQueued func()
