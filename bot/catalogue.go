@@ -12,16 +12,25 @@ type Example struct {
 	Form    *Form
 }
 
-// sampleMembers are the people of the examples.
-func sampleMembers() (priya, tom *Member) {
+// sampleMembers are the people of the examples. Their profiles go
+// through the profile form's own checks, so they hold only what a member
+// could save.
+func sampleMembers(orgs []Organisation) (priya, tom *Member) {
+	profile := func(f ProfileForm) Profile {
+		p, err := f.validate(orgs)
+		if err != nil {
+			panic("an example profile does not validate: " + err.Error())
+		}
+		return p
+	}
 	priya = &Member{ID: 1, Platform: "slack", UserID: "U0PRIYA01", Name: "Priya Shah", FirstName: "Priya", Status: StatusActive,
-		Profile: Profile{Organisation: "Riverside Surgery", Sector: "gp_practice", Role: "practice_nurse", CareerStage: "experienced",
-			Interests: []string{"Diabetes", "Sea swimming"}, Offers: []string{"Diabetes"}, Asks: []string{"Social prescribing"},
-			Frequency: "fortnightly", Mentoring: "mentor", Meeting: "either", Bio: "Practice nurse & diabetes lead <she/her>"}}
+		Profile: profile(ProfileForm{Organisation: "Riverside Surgery", Sector: "gp_practice", Role: "practice_nurse", CareerStage: "established",
+			Interests: []string{"Diabetes"}, InterestsOther: "Sea swimming", Offers: []string{"Diabetes"}, Asks: []string{"Social prescribing"},
+			Frequency: "fortnightly", Mentoring: "mentor", Meeting: "either", Bio: "Practice nurse & diabetes lead <she/her>"})}
 	tom = &Member{ID: 2, Platform: "slack", UserID: "U0TOM0002", Name: "Tom Reid", FirstName: "Tom", Status: StatusActive,
-		Profile: Profile{Organisation: "Northfield Pharmacy", Sector: "community_pharmacy", Role: "pharmacist", CareerStage: "first_five",
+		Profile: profile(ProfileForm{Organisation: "Northfield Pharmacy", Sector: "community_pharmacy", Role: "clinical_pharmacist", CareerStage: "first_five",
 			Interests: []string{"Diabetes"}, Offers: []string{"Social prescribing"}, Asks: []string{"Diabetes"},
-			Frequency: "weekly", Mentoring: "mentee", Meeting: "video"}}
+			Frequency: "weekly", Mentoring: "mentee", Meeting: "video"})}
 	return priya, tom
 }
 
@@ -34,12 +43,12 @@ func Examples() []Example {
 	now := time.Date(2026, 12, 1, 9, 30, 0, 0, loc)
 	next := time.Date(2026, 12, 7, 9, 0, 0, 0, loc)
 	until := time.Date(2026, 12, 22, 0, 0, 0, 0, loc)
-	priya, tom := sampleMembers()
+	orgs := []Organisation{{ID: 1, Name: "Riverside Surgery"}, {ID: 2, Name: "Northfield Pharmacy"}}
+	priya, tom := sampleMembers(orgs)
 	intro := Intro{ID: 7, Members: []IntroMember{{Member: *priya, Answer: AnswerYes}, {Member: *tom}}, CreatedAt: now.AddDate(0, 0, -14), Status: IntroSent}
 	paused := *priya
 	paused.Paused, paused.PausedUntil = true, &until
 	export, _ := exportMessages(&MemberExport{Member: *priya, ExportedAt: now})
-	orgs := []Organisation{{ID: 1, Name: "Riverside Surgery"}, {ID: 2, Name: "Northfield Pharmacy"}}
 
 	ex := []Example{
 		{Name: "help", Message: helpMessage(nil, false)},
