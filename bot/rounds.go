@@ -279,10 +279,6 @@ type Rounds struct {
 	Settings RoundSettings
 	// NextRound returns the next scheduled round after t.
 	NextRound func(t time.Time) time.Time
-	// IsAdmin is not read.
-	//
-	// Deprecated: Chat checks admins once, through Service.IsAdmin.
-	IsAdmin func(u User) bool
 	// OnQueued is called when an answer queues a message, so that a
 	// waiting delivery worker sends it on time.
 	OnQueued func()

@@ -3,7 +3,6 @@ package matcher
 import (
 	"slices"
 	"strings"
-	"unicode"
 )
 
 // ReasonKind is what a reason for an introduction is about. The matcher
@@ -75,20 +74,6 @@ const (
 	interestsNamed = 3
 	offersNamed    = 2
 )
-
-// MidSentence lower-cases a tag's first letter for the middle of a
-// sentence ("interested in frailty", "éthique médicale"), leaving acronyms
-// and names that start with two capitals ("QI", "CQC and compliance") as
-// they are. It works on characters, so a tag may start with any letter or
-// symbol.
-func MidSentence(tag string) string {
-	r := []rune(tag)
-	if len(r) == 0 || (len(r) > 1 && unicode.IsUpper(r[1])) {
-		return tag
-	}
-	r[0] = unicode.ToLower(r[0])
-	return string(r)
-}
 
 // describe turns a group into its score and reasons.
 func (r *roster) describe(g groupIdx) Group {

@@ -120,10 +120,6 @@ type Group struct {
 	// (Sam can help with QI, which Priya wants to learn), as data for the
 	// caller to word; in a trio the last says who joined the pair.
 	Why []Reason
-	// Reasons is no longer filled: the reasons are in Why.
-	//
-	// Deprecated: use Why.
-	Reasons []string
 	// RelaxedRepeat is set when the repeat window was relaxed so that a
 	// member was not left without a partner; Why says so.
 	RelaxedRepeat bool
@@ -155,10 +151,6 @@ type Unmatched struct {
 	// Name is how the reason names the member; Organisation is the name
 	// of their organisation, for UnmatchedColleagues.
 	Name, Organisation string
-	// Reason is no longer filled: the reason is in Why.
-	//
-	// Deprecated: use Why.
-	Reason string
 }
 
 // Result is the outcome of a round.
