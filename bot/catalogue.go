@@ -64,5 +64,20 @@ func Examples() []Example {
 		{Name: "profile_form_new", Form: ProfileFormFor(&ProfileDraft{Organisations: orgs, Form: ProfileForm{Frequency: "fortnightly", Mentoring: "neither", Meeting: "either"}})},
 		{Name: "profile_form_saved", Form: ProfileFormFor(&ProfileDraft{Organisations: orgs, Joined: true, Form: FormFromProfile(priya.Profile, orgs)})},
 	}
+
+	plan := &RoundPlan{Eligible: 5, Method: "exact",
+		Intros: []PlannedIntro{{MemberIDs: []int64{1, 2}, Explanation: "Tom can help with social prescribing, which Priya wants to learn; Priya brings a view from general practice and Tom from community pharmacy."},
+			{MemberIDs: []int64{3, 4, 5}, Explanation: "Three people from different organisations who have not been introduced yet."}},
+		LeftOut: []LeftOut{{Member: Member{Name: "Sam Okafor"}, Reason: "everyone else taking part is from Riverside Surgery, and colleagues are never paired"}},
+		Skipped: []LeftOut{{Member: Member{Name: "Ana Silva"}, Reason: "paused until Monday 4 January 2027"}}}
+	ex = append(ex,
+		Example{Name: "round_preview", Message: previewMessage(plan, next, loc)},
+		Example{Name: "round_run_confirm", Message: runNowConfirmMessage(false)},
+		Example{Name: "round_run_confirm_force", Message: runNowConfirmMessage(true)},
+		Example{Name: "round_started", Message: roundStartedMessage(&Round{Number: 12, Intros: 2, LeftOut: 1}, plan)},
+		Example{Name: "round_stats", Message: statsMessage(&Stats{Active: 48, Paused: 3, Inactive: 1, Rounds: 12, Intros: 250,
+			CrossOrganisation: 0.96, CrossSector: 0.71, MetRate: 0.62, ArrangedRate: 0.12,
+			Recent: []RoundStats{{Round: Round{Number: 12, CreatedAt: next.AddDate(0, 0, -7), Intros: 24, LeftOut: 0}, Trios: 1, Delivered: 24, Met: 9, Arranged: 6}}}, loc)},
+	)
 	return ex
 }

@@ -16,9 +16,5 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 	if r := a.chat.Command(ctx, u, cmd.Command, cmd.Text); r != nil {
 		return a.commandAck(o, r)
 	}
-	// Areas not yet in the core.
-	if c, err := bot.ParseCommand(cmd.Text); err == nil && c.Name == "admin" {
-		return a.onRoundsAdmin(ctx, cmd, c.Args)
-	}
 	return nil, nil
 }

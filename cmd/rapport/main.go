@@ -146,7 +146,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Store: db, Now: time.Now, Location: cfg.Location,
 		Settings:  bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
 		NextRound: svc.NextRound,
-		IsAdmin:   svc.IsAdmin,
 	}
 	// The delivery owns the pause after a 429; the Slack pacing waits on it.
 	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout, Pause: &bot.Pause{}}
