@@ -79,5 +79,6 @@ func Examples() []Example {
 			CrossOrganisation: 0.96, CrossSector: 0.71, MetRate: 0.62, ArrangedRate: 0.12,
 			Recent: []RoundStats{{Round: Round{Number: 12, CreatedAt: next.AddDate(0, 0, -7), Intros: 24, LeftOut: 0}, Trios: 1, Delivered: 24, Met: 9, Arranged: 6}}}, loc)},
 	)
+	ex = append(ex, meetupExamples(loc, now, priya, tom)...)
 	return ex
 }
