@@ -174,23 +174,6 @@ func (f *fakeDeliverer) Delete(_ context.Context, channelID, ref string) error {
 	return f.remove(channelID, ref)
 }
 
-// reads is what a member reads of a message, as plain text.
-func reads(m *Message) string {
-	var b strings.Builder
-	b.WriteString(m.Title)
-	for _, s := range m.Sections {
-		for _, t := range []string{s.Heading, s.Text.Plain(), s.Note.Plain()} {
-			if t != "" {
-				b.WriteString("\n" + t)
-			}
-		}
-		for _, bt := range s.Buttons {
-			b.WriteString("\n[" + bt.Label + "]")
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
 var deliveryNow = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 
 // newTestDelivery is a Delivery on a fixed clock whose members are all on
@@ -544,7 +527,7 @@ func TestNoticesAreRenderedAtSendTime(t *testing.T) {
 	var got []string
 	var tries []Attempt
 	out := &fakeDeliverer{dm: func(at Attempt, userID string, m *Message) error {
-		got = append(got, reads(m))
+		got = append(got, PlainText(m))
 		tries = append(tries, at)
 		return nil
 	}}
@@ -589,7 +572,7 @@ func TestAutoPausedMemberIsToldHowToResume(t *testing.T) {
 	if got == nil {
 		t.Fatal("no notice sent")
 	}
-	text := reads(got)
+	text := PlainText(got)
 	for _, want := range []string{"your last 3 introductions", "paused", "type " + CommandName + " resume."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("auto-pause notice %q does not say %q", text, want)
@@ -717,7 +700,7 @@ func TestTrioGoesAheadWithoutAnUnreachableMember(t *testing.T) {
 	if len(sentTo) != 2 || !slices.Equal(sentTo[1], []string{"U1", "U2"}) || st.finished[80] != OutboxSent {
 		t.Fatalf("sent to %v, outbox %q; want the retry to the two who can be reached, recorded", sentTo, st.finished[80])
 	}
-	if text := reads(intro); strings.Contains(text, "Cy Gone") || !strings.HasPrefix(text, "Meet Ann Example and Bob Example") {
+	if text := PlainText(intro); strings.Contains(text, "Cy Gone") || !strings.HasPrefix(text, "Meet Ann Example and Bob Example") {
 		t.Errorf("the intro is not for the two who remain:\n%s", text)
 	}
 }
@@ -793,7 +776,7 @@ func TestPostedIntroEditedAfterAMemberLeft(t *testing.T) {
 	}
 	var edited []string
 	out := &fakeDeliverer{update: func(channelID, ref string, m *Message) error {
-		edited = append(edited, channelID+"/"+ref+": "+reads(m))
+		edited = append(edited, channelID+"/"+ref+": "+PlainText(m))
 		return nil
 	}}
 	d := newTestDelivery(st, out)

@@ -18,12 +18,12 @@ func TestIntroMessageReads(t *testing.T) {
 	want := "Meet Ann Example and Bob Example\n" +
 		"Ann Example (Ann Example)\n" + Label(Roles, "salaried_gp") + ", Riverside Surgery · " + Label(Sectors, "gp_practice") + "\nRuns on coffee.\n" +
 		"Bob Example (Bob Example)\nNorthfield Pharmacy · " + Label(Sectors, "community_pharmacy") + "\n" +
-		"Why we introduced you\nYou both care about frailty.\n" +
+		"---\nWhy we introduced you\nYou both care about frailty.\n" +
 		"A first question\nWhat made you choose primary care?\n" +
 		"Ann Example, would you start? Suggest a time that suits you both, on a video call.\n" +
-		"[We've arranged to meet]\n[Pause my intros]\n[Not a good match]\n" +
+		"[We've arranged to meet] [Pause my intros] [Not a good match]\n" +
 		"Rapport introduces people across the network, at the pace each person chose. Reply here to say hello."
-	if got := reads(m); got != want {
+	if got := PlainText(m); got != want {
 		t.Errorf("intro reads\n%s\nwant\n%s", got, want)
 	}
 	mentions := 0
@@ -52,12 +52,12 @@ func TestFollowUpMessageReads(t *testing.T) {
 	in := pairIntro(7)
 	for _, second := range []bool{false, true} {
 		m := followUpMessage(in, &in.Members[0], second)
-		got := reads(m)
+		got := PlainText(m)
 		want := "Did you meet Bob Example?"
 		if second {
 			want = "Still hoping to meet Bob Example? Did you manage it?"
 		}
-		if !strings.HasPrefix(got, want+"\nYour answer helps us") || !strings.HasSuffix(got, "[Yes]\n[Not yet]\n[No]") {
+		if !strings.HasPrefix(got, want+"\nYour answer helps us") || !strings.HasSuffix(got, "[Yes] [Not yet] [No]") {
 			t.Errorf("follow-up (second %v) reads\n%s", second, got)
 		}
 		for _, b := range m.Sections[0].Buttons {
@@ -81,7 +81,7 @@ func TestFollowUpAnswers(t *testing.T) {
 		{AnswerNotYet, false, "in your next introduction"},
 		{AnswerNo, false, "your next one will be someone new"},
 	} {
-		if got := reads(followUpAnswer(c.answer, c.askAgain)); !strings.Contains(got, c.want) {
+		if got := PlainText(followUpAnswer(c.answer, c.askAgain)); !strings.Contains(got, c.want) {
 			t.Errorf("%s (ask again %v): %q, want it to say %q", c.answer, c.askAgain, got, c.want)
 		}
 	}
@@ -90,7 +90,7 @@ func TestFollowUpAnswers(t *testing.T) {
 // An intro whose members have all left says so.
 func TestLeftIntroMessageWhenEveryoneLeft(t *testing.T) {
 	in := &Intro{Members: []IntroMember{{Left: true}, {Left: true}}}
-	if got := reads(leftIntroMessage(in)); !strings.Contains(got, "Everyone in this introduction has since left Rapport.") {
+	if got := PlainText(leftIntroMessage(in)); !strings.Contains(got, "Everyone in this introduction has since left Rapport.") {
 		t.Errorf("reads %q", got)
 	}
 }

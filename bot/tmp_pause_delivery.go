@@ -9,9 +9,9 @@ func pausedAnswer(st *Status, loc *time.Location) *Message {
 	if m.PausedUntil == nil {
 		return Say("Done: you're paused until you resume with ", Cmd("resume"), ". Take all the time you need.")
 	}
-	t := P("Done: you're paused until ", m.PausedUntil.In(loc).Format("Monday 2 January 2006"), ". You'll be back in rounds from then")
+	t := P("Done: you're paused until ", day(*m.PausedUntil, loc), ". You'll be back in rounds from then")
 	if !st.NextRound.IsZero() {
-		t = P(t, ", starting with the one on ", st.NextRound.In(loc).Format("Monday 2 January at 15:04"))
+		t = P(t, ", starting with the one on ", when(st.NextRound, loc))
 	}
 	return &Message{Sections: []Section{{Text: P(t, ". To come back sooner, use ", Cmd("resume"), ".")}}}
 }
