@@ -277,7 +277,7 @@ func (d *Delivery) Run(ctx context.Context) error {
 // allPaused returns how long every platform must still wait after a 429,
 // or zero when one of them may send: the outbox is not read while none
 // can. While only some are paused, their messages claimed meanwhile are
-// put back for the end of their pause (see held).
+// put back for the end of their pause (see ready).
 func (d *Delivery) allPaused() time.Duration {
 	var wait time.Duration
 	for _, out := range d.Platforms {
@@ -297,14 +297,19 @@ func (d *Delivery) paused(out Deliverer) time.Duration {
 	return out.Pause().Until().Sub(d.Now())
 }
 
-// held puts m back when its platform is paused, so that a message claimed
-// during a 429 pause waits for it and the pause holds for all.
-func (d *Delivery) held(m OutboxMessage, out Deliverer) bool {
+// ready returns the deliverer of platform and whether m may go now. A
+// message claimed while its platform is paused after a 429 is put back
+// for the end of the pause, so the pause holds for all.
+func (d *Delivery) ready(m OutboxMessage, platform string) (Deliverer, bool, error) {
+	out, err := d.deliverer(platform)
+	if err != nil {
+		return nil, false, err
+	}
 	if wait := d.paused(out); wait > 0 {
 		d.deferMsg(m, d.Now().Add(wait))
-		return true
+		return out, false, nil
 	}
-	return false
+	return out, true, nil
 }
 
 // errNoPlatform says a message is for a platform this process does not
@@ -372,12 +377,9 @@ func attempt(m OutboxMessage) Attempt {
 }
 
 func (d *Delivery) sendNotice(ctx context.Context, m OutboxMessage) (Deliverer, error) {
-	out, err := d.deliverer(m.Platform)
-	if err != nil {
-		return nil, err
-	}
-	if d.held(m, out) {
-		return out, nil
+	out, ok, err := d.ready(m, m.Platform)
+	if !ok {
+		return out, err
 	}
 	msg, err := d.noticeMessage(ctx, m)
 	if err == errSkipNotice {
@@ -417,12 +419,9 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) (Deliverer, e
 		d.giveUp(ctx, m)
 		return nil, nil
 	}
-	out, err := d.deliverer(introPlatform(in))
-	if err != nil {
-		return nil, err
-	}
-	if d.held(m, out) {
-		return out, nil
+	out, ok, err := d.ready(m, introPlatform(in))
+	if !ok {
+		return out, err
 	}
 	at := Attempt{Kind: OutboxIntro, Tag: in.ID, Resume: m.Attempts > 1}
 	channel, ref, err := out.PostGroup(ctx, at, users, in.ChannelID, introMessage(in))
@@ -469,12 +468,9 @@ func (d *Delivery) updateIntro(ctx context.Context, m OutboxMessage) (Deliverer,
 		d.finish(m, OutboxSkipped, "")
 		return nil, nil
 	}
-	out, err := d.deliverer(introPlatform(in))
-	if err != nil {
-		return nil, err
-	}
-	if d.held(m, out) {
-		return out, nil
+	out, ok, err := d.ready(m, introPlatform(in))
+	if !ok {
+		return out, err
 	}
 	if err := out.Update(ctx, in.ChannelID, in.MessageRef, leftIntroMessage(in)); err != nil {
 		return out, err
@@ -541,12 +537,9 @@ func (d *Delivery) sendFollowUp(ctx context.Context, m OutboxMessage) (Deliverer
 		d.finish(m, OutboxSkipped, "") // they told us already
 		return nil, nil
 	}
-	out, err := d.deliverer(m.Platform)
-	if err != nil {
-		return nil, err
-	}
-	if d.held(m, out) {
-		return out, nil
+	out, ok, err := d.ready(m, m.Platform)
+	if !ok {
+		return out, err
 	}
 	if err := out.DM(ctx, attempt(m), im.Member.UserID, followUpMessage(in, im, im.Answer == AnswerNotYet)); err != nil {
 		return out, err
