@@ -1,8 +1,11 @@
 package bot
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // An intro names each person taking part with a mention, says why they
@@ -92,5 +95,61 @@ func TestLeftIntroMessageWhenEveryoneLeft(t *testing.T) {
 	in := &Intro{Members: []IntroMember{{Left: true}, {Left: true}}}
 	if got := PlainText(leftIntroMessage(in)); !strings.Contains(got, "Everyone in this introduction has since left Rapport.") {
 		t.Errorf("reads %q", got)
+	}
+}
+
+// answerStore is the part of a RoundStore the intro buttons use; any
+// other call panics.
+type answerStore struct {
+	RoundStore
+	answers []string
+}
+
+func (s *answerStore) FindIntro(_ context.Context, id int64) (*Intro, error) {
+	in := pairIntro(id)
+	in.CreatedAt = deliveryNow
+	return in, nil
+}
+
+func (s *answerStore) RecordAnswer(_ context.Context, introID int64, _, userID, answer string, secondAskAt, _ time.Time) (*Intro, bool, error) {
+	if introID != 7 {
+		return nil, false, Errorf(ENOTFOUND, "no such intro")
+	}
+	s.answers = append(s.answers, userID+":"+answer)
+	return pairIntro(introID), !secondAskAt.IsZero(), nil
+}
+
+func (s *answerStore) BlockIntro(_ context.Context, introID int64, _, _ string, _ time.Time) (*Intro, error) {
+	return pairIntro(introID), nil
+}
+
+// The intro's and the follow-up's buttons are answered in the core: the
+// follow-up's answers take the place of the question, the others are
+// told to the member alone.
+func TestIntroButtonsAnswered(t *testing.T) {
+	st := &answerStore{}
+	c := &Chat{Rounds: &Rounds{Store: st, Now: func() time.Time { return deliveryNow }}}
+	ann := User{Platform: "slack", ID: "U1"}
+	for _, tc := range []struct {
+		action, value string
+		replace       bool
+		want          string
+	}{
+		{actionIntroArranged, "7", false, "Wonderful, enjoy meeting!"},
+		{actionIntroBlock, "7", false, "We won't introduce you to Bob Example again. Nobody else is told."},
+		{actionFollowYes, "7", true, "Glad you met"},
+		{actionFollowNotYet, "7", true, "We'll check in once more"},
+		{actionFollowNo, "8", true, "isn't one of yours"},
+	} {
+		r := c.Action(context.Background(), ann, tc.action, tc.value)
+		if r == nil || r.Answer == nil {
+			t.Fatalf("%s: no answer", tc.action)
+		}
+		if got := PlainText(r.Answer); !strings.Contains(got, tc.want) || r.Replace != tc.replace {
+			t.Errorf("%s: %q (replacing %v), want %q (replacing %v)", tc.action, got, r.Replace, tc.want, tc.replace)
+		}
+	}
+	if want := []string{"U1:arranged", "U1:yes", "U1:not_yet"}; !slices.Equal(st.answers, want) {
+		t.Errorf("answers recorded %v, want %v", st.answers, want)
 	}
 }
