@@ -43,6 +43,17 @@ type FormOpen struct {
 	// Failed is told to the person when the platform would not open the
 	// form at all.
 	Failed *Message
+	// Wait is what the form says while it loads ("Loading…" when empty).
+	Wait string
+}
+
+// Loading is the form shown while the form itself loads.
+func (f *FormOpen) Loading() *Form {
+	wait := f.Wait
+	if wait == "" {
+		wait = "Loading…"
+	}
+	return &Form{ID: "loading", Title: f.Title, Cancel: "Cancel", Intro: P(wait)}
 }
 
 // Answer is a reply that tells the person something privately.
@@ -151,7 +162,7 @@ func (c *Chat) Submit(ctx context.Context, u User, form, ref string, values Form
 const SlowMessage = "Sorry, that took longer than it should. Please try again in a moment."
 
 // SaveAgainMessage keeps a form open when it could not be saved in time.
-const SaveAgainMessage = "Sorry, we couldn't save just now. Please press the button again in a moment."
+const SaveAgainMessage = "Sorry, we couldn't save just now. Please press Save again in a moment."
 
 // Slow is the answer to a request whose handler ran out of time.
 func Slow() *Reply { return Answer(SlowMessage) }

@@ -56,11 +56,11 @@ func ParseCommand(text string) (Command, error) {
 			return Command{Name: name, Args: args}, nil
 		}
 	}
-	msg := fmt.Sprintf("I don't know the command %q.", Truncate(words[0], 20))
+	msg := []any{"I don't know the command “", Truncate(words[0], 20), "”."}
 	if near := nearestCommand(name); near != "" {
-		msg += fmt.Sprintf(" Did you mean `%s %s`?", CommandName, near)
+		msg = append(msg, " Did you mean ", Cmd(near), "?")
 	}
-	return Command{Name: "help"}, Errorf(EINVALID, "%s", msg)
+	return Command{Name: "help"}, Refuse(EINVALID, msg...)
 }
 
 func nearestCommand(word string) string {
@@ -110,18 +110,18 @@ func editDistance(a, b string) int {
 // AdminReply is the outcome of an admin command, as text lines.
 type AdminReply struct {
 	Title string
-	Lines []string
+	Lines []Text
 }
 
 // Admin carries out "admin ..." for a network admin. Returns EFORBIDDEN
 // for anyone else and EINVALID for words it cannot read.
 func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply, error) {
 	if s.IsAdmin == nil || !s.IsAdmin(u) {
-		return nil, Errorf(EFORBIDDEN, "Only network admins can use `%s admin`. If you think you should be one, ask your PCN's network manager to add your member ID to RAPPORT_ADMINS.", CommandName)
+		return nil, Refuse(EFORBIDDEN, "Only network admins can use ", Cmd("admin"), ". If you think you should be one, ask your PCN's network manager to add your member ID to RAPPORT_ADMINS.")
 	}
-	usage := fmt.Sprintf("Try `%s admin practices list`, `%s admin practices add Riverside Surgery`, `%s admin preview`, `%s admin run-now` or `%s admin stats`.", CommandName, CommandName, CommandName, CommandName, CommandName)
+	usage := Refuse(EINVALID, "Try ", Cmd("admin practices list"), ", ", Cmd("admin practices add Riverside Surgery"), ", ", Cmd("admin preview"), ", ", Cmd("admin run-now"), " or ", Cmd("admin stats"), ".")
 	if len(args) < 2 || !strings.EqualFold(args[0], "practices") {
-		return nil, Errorf(EINVALID, "%s", usage)
+		return nil, usage
 	}
 	name := oneLine(strings.Join(args[2:], " "))
 	switch strings.ToLower(args[1]) {
@@ -133,15 +133,15 @@ func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply
 		r := &AdminReply{Title: "The network's list has " + Count(len(orgs), "practice or organisation", "practices and organisations")}
 		if len(orgs) == 0 {
 			r.Title = "The network's list is empty"
-			r.Lines = []string{fmt.Sprintf("Add one with `%s admin practices add NAME`.", CommandName)}
+			r.Lines = []Text{P("Add one with ", Cmd("admin practices add NAME"), ".")}
 		}
 		for _, o := range orgs {
-			r.Lines = append(r.Lines, o.Name)
+			r.Lines = append(r.Lines, P(o.Name))
 		}
 		return r, nil
 	case "add":
 		if name == "" {
-			return nil, Errorf(EINVALID, "Which practice? Try `%s admin practices add Riverside Surgery`.", CommandName)
+			return nil, Refuse(EINVALID, "Which practice? Try ", Cmd("admin practices add Riverside Surgery"), ".")
 		}
 		if msg := checkText(name, MaxOrganisationLen); msg != "" {
 			return nil, Errorf(EINVALID, "That name won't do: %s", msg)
@@ -153,12 +153,12 @@ func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply
 		return &AdminReply{Title: fmt.Sprintf("Added %s to the network's list.", o.Name)}, nil
 	case "remove":
 		if name == "" {
-			return nil, Errorf(EINVALID, "Which practice? Try `%s admin practices remove Riverside Surgery`.", CommandName)
+			return nil, Refuse(EINVALID, "Which practice? Try ", Cmd("admin practices remove Riverside Surgery"), ".")
 		}
 		if err := s.Store.RemoveOrganisation(ctx, name); err != nil {
 			return nil, err
 		}
-		return &AdminReply{Title: fmt.Sprintf("Removed %s from the network's list.", name), Lines: []string{"Members who chose it keep it on their profile."}}, nil
+		return &AdminReply{Title: fmt.Sprintf("Removed %s from the network's list.", name), Lines: []Text{P("Members who chose it keep it on their profile.")}}, nil
 	}
-	return nil, Errorf(EINVALID, "%s", usage)
+	return nil, usage
 }

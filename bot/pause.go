@@ -25,7 +25,7 @@ func parsePause(args []string, now time.Time, loc *time.Location) (*time.Time, e
 
 	if strings.EqualFold(args[0], "until") || strings.EqualFold(args[0], "till") {
 		if len(args) == 1 {
-			return nil, Errorf(EINVALID, "Until when? Try `pause until 2027-01-10`.")
+			return nil, Refuse(EINVALID, "Until when? Try ", Cmd("pause until 2027-01-10"), ".")
 		}
 		date := strings.TrimSuffix(strings.Join(args[1:], " "), ".")
 		var ok bool
@@ -36,18 +36,18 @@ func parsePause(args []string, now time.Time, loc *time.Location) (*time.Time, e
 			}
 		}
 		if !ok {
-			return nil, Errorf(EINVALID, "I couldn't read the date %q. Please write it as year-month-day, for example `pause until 2027-01-10`.", Truncate(date, 30))
+			return nil, Refuse(EINVALID, "I couldn't read the date “", Truncate(date, 30), "”. Please write it as year-month-day, for example ", Cmd("pause until 2027-01-10"), ".")
 		}
 		if !until.After(today) {
-			return nil, Errorf(EINVALID, "%s has already passed. Please choose a date after today, for example `pause until %s`.", until.Format("2 January 2006"), today.AddDate(0, 0, 14).Format("2006-01-02"))
+			return nil, Refuse(EINVALID, until.Format("2 January 2006"), " has already passed. Please choose a date after today, for example ", Cmd("pause until "+today.AddDate(0, 0, 14).Format("2006-01-02")), ".")
 		}
 	} else {
 		n, unit, ok := amount(args)
 		if !ok {
-			return nil, Errorf(EINVALID, "I couldn't read %q. Try `pause` (until you resume), `pause 3 weeks`, or `pause until 2027-01-10`.", Truncate(text, 30))
+			return nil, Refuse(EINVALID, "I couldn't read “", Truncate(text, 30), "”. Try ", Cmd("pause"), " (until you resume), ", Cmd("pause 3 weeks"), ", or ", Cmd("pause until 2027-01-10"), ".")
 		}
 		if n < 1 {
-			return nil, Errorf(EINVALID, "Please pause for at least one day, for example `pause 1 week`.")
+			return nil, Refuse(EINVALID, "Please pause for at least one day, for example ", Cmd("pause 1 week"), ".")
 		}
 		switch unit {
 		case "day":
@@ -59,7 +59,7 @@ func parsePause(args []string, now time.Time, loc *time.Location) (*time.Time, e
 		}
 	}
 	if until.Sub(today) > MaxPause {
-		return nil, Errorf(EINVALID, "That is more than a year away. For a longer break, use `pause` on its own and `resume` when you are back.")
+		return nil, Refuse(EINVALID, "That is more than a year away. For a longer break, use ", Cmd("pause"), " on its own and ", Cmd("resume"), " when you are back.")
 	}
 	u := until.UTC()
 	return &u, nil

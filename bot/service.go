@@ -217,7 +217,7 @@ func (s *Service) Pause(ctx context.Context, u User, args []string) (*Status, er
 	}
 	m, err := s.Store.SetPause(ctx, u.Platform, u.ID, true, until, s.now())
 	if err != nil {
-		return nil, notJoinedAs(err, "You haven't joined yet, so there is nothing to pause. Run `"+CommandName+"` to set up your profile.")
+		return nil, notJoinedAs(err, "You haven't joined yet, so there is nothing to pause. Run ", Cmd(), " to set up your profile.")
 	}
 	return s.statusOf(ctx, m)
 }
@@ -227,7 +227,7 @@ func (s *Service) Pause(ctx context.Context, u User, args []string) (*Status, er
 func (s *Service) Resume(ctx context.Context, u User) (*Status, error) {
 	m, err := s.Store.SetPause(ctx, u.Platform, u.ID, false, nil, s.now())
 	if err != nil {
-		return nil, notJoinedAs(err, "You haven't joined yet. Run `"+CommandName+"` to set up your profile and you'll be in the next round.")
+		return nil, notJoinedAs(err, "You haven't joined yet. Run ", Cmd(), " to set up your profile and you'll be in the next round.")
 	}
 	return s.statusOf(ctx, m)
 }
@@ -262,9 +262,9 @@ func (s *Service) Leave(ctx context.Context, u User) error {
 
 // notJoinedAs replaces a not-found error's message with one that fits what
 // the user tried to do.
-func notJoinedAs(err error, msg string) error {
+func notJoinedAs(err error, words ...any) error {
 	if ErrorCode(err) == ENOTFOUND {
-		return &Error{Code: ENOTFOUND, Message: msg}
+		return Refuse(ENOTFOUND, words...)
 	}
 	return err
 }

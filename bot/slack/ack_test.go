@@ -9,10 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rapport-pcn/rapport/bot"
 	"github.com/slack-go/slack"
 )
 
-// A reply too big for an ack, which Slack would drop without a word, goes
+// An answer too big for an ack, which Slack would drop without a word, goes
 // through the response URL instead, whole; a small one stays the ack.
 func TestRepliesTooBigForAnAckGoByResponseURL(t *testing.T) {
 	got := make(chan []byte, 1)
@@ -22,21 +23,19 @@ func TestRepliesTooBigForAnAckGoByResponseURL(t *testing.T) {
 	}))
 	defer srv.Close()
 	a := New(nil, slack.New("xoxb-test"), Options{})
-	cmd := slack.SlashCommand{UserID: "U0AAAAAAA1", ResponseURL: srv.URL}
+	o := origin{user: "U0AAAAAAA1", responseURL: srv.URL}
 
-	small := plainReply("short")
-	if ack, after := a.fitAck(cmd, small, nil); ack != small || after != nil {
-		t.Fatalf("a small reply was not kept as the ack")
+	if ack, after := a.commandAck(o, bot.Answer("short")); ack == nil || after != nil {
+		t.Fatalf("a small answer was not kept as the ack")
 	}
 
-	b := messageBlocks()
+	big := &bot.Message{}
 	for range 40 {
-		b.section(esc(strings.Repeat("&<>", 300)))
+		big.Add(bot.Section{Text: bot.P(strings.Repeat("&<>", 300))})
 	}
-	big := ephemeral("big", b.done())
-	ack, after := a.fitAck(cmd, big, nil)
+	ack, after := a.commandAck(o, bot.AnswerWith(big))
 	if ack != nil || after == nil {
-		t.Fatalf("a big reply was acked: %T", ack)
+		t.Fatalf("a big answer was acked: %T", ack)
 	}
 	after(context.Background())
 	var msg struct {
@@ -46,7 +45,7 @@ func TestRepliesTooBigForAnAckGoByResponseURL(t *testing.T) {
 	if err := json.Unmarshal(<-got, &msg); err != nil {
 		t.Fatal(err)
 	}
-	if len(msg.Blocks) != len(big.Blocks) || msg.Type != "ephemeral" {
-		t.Errorf("response URL got %d blocks (%s), want %d, ephemeral", len(msg.Blocks), msg.Type, len(big.Blocks))
+	if _, blocks := renderMessage(big); len(msg.Blocks) != len(blocks) || msg.Type != "ephemeral" {
+		t.Errorf("response URL got %d blocks (%s), want %d, ephemeral", len(msg.Blocks), msg.Type, len(blocks))
 	}
 }

@@ -30,6 +30,9 @@ const DefaultAckBudget = 2 * time.Second
 
 // Options configure an Adapter.
 type Options struct {
+	// Chat is the conversation core that answers commands, buttons and
+	// forms; nil means one made of the service and the options below.
+	Chat   *bot.Chat
 	Logger *slog.Logger
 	// Location is the network's time zone, for dates in messages.
 	Location *time.Location
@@ -61,6 +64,7 @@ type Options struct {
 
 // Adapter serves one Slack workspace over Socket Mode.
 type Adapter struct {
+	chat        *bot.Chat
 	svc         *bot.Service
 	meetups     *bot.Meetups
 	rounds      *bot.Rounds
@@ -135,6 +139,10 @@ func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 	}
 	if a.deliveryAPI == nil {
 		a.deliveryAPI = api
+	}
+	a.chat = opt.Chat
+	if a.chat == nil {
+		a.chat = &bot.Chat{Service: svc, Rounds: opt.Rounds, Meetups: opt.Meetups, Log: a.log, Location: a.loc, Now: a.now, AfterRound: opt.AfterRound}
 	}
 	// slack-go writes only debug lines through this logger, and those are
 	// off; route them to slog all the same so nothing reaches stderr raw.
@@ -357,15 +365,15 @@ func (a *Adapter) claimShared(ctx context.Context, id string) bool {
 	}
 }
 
-// slowMessage answers a command that ran out of time.
-const slowMessage = "Sorry, that took longer than it should. Please try again in a moment."
-
+// fallbackAck is the ack of a request whose handler failed or ran out of
+// time.
 func fallbackAck(kind string) any {
 	switch kind {
 	case "slash_command":
-		return textReply(slowMessage)
+		text, blocks := renderMessage(bot.Slow().Answer)
+		return &answerPayload{ResponseType: slack.ResponseTypeEphemeral, Text: text, Blocks: blocks}
 	case string(slack.InteractionTypeViewSubmission):
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{bot.FieldOrganisation: "Sorry, we couldn't save just now. Please press Save again in a moment."})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{bot.FieldOrganisation: bot.SaveAgainMessage})
 	}
 	return nil
 }

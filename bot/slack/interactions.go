@@ -2,47 +2,56 @@ package slack
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/slack-go/slack"
 )
 
-// Action IDs of the buttons the bot sends.
-const (
-	actionLeaveConfirm = "leave_confirm"
-	actionLeaveCancel  = "leave_cancel"
-)
-
 // userLookupBudget bounds the users.info call inside a modal submission,
 // which must be answered within the ack budget.
 const userLookupBudget = 800 * time.Millisecond
 
+// onInteraction answers a button or a form through the conversation core.
 func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallback) (any, func(context.Context)) {
+	u := bot.User{Platform: Platform, ID: cb.User.ID, Name: cb.User.Name}
+	o := originOf(cb)
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		if cb.View.CallbackID == bot.ProfileFormID {
+			return a.onProfileSubmit(ctx, cb, u, o)
+		}
+		if r := a.chat.Submit(ctx, u, cb.View.CallbackID, cb.View.PrivateMetadata, formValues(cb.View.State)); r != nil {
+			return a.submissionAck(o, r)
+		}
+	case slack.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return nil, nil
+		}
+		act := cb.ActionCallback.BlockActions[0]
+		if r := a.chat.Action(ctx, u, act.ActionID, act.Value); r != nil {
+			return a.actionAck(o, r)
+		}
+	}
+	// Areas not yet in the core.
 	if isMeetupInteraction(cb) {
 		return a.onMeetupInteraction(ctx, cb)
 	}
-	switch cb.Type {
-	case slack.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == profileCallbackID {
-			return a.onProfileSubmit(ctx, cb)
-		}
-	case slack.InteractionTypeBlockActions:
-		if len(cb.ActionCallback.BlockActions) > 0 {
-			return a.onBlockAction(ctx, cb, cb.ActionCallback.BlockActions[0])
+	if cb.Type == slack.InteractionTypeBlockActions {
+		act := cb.ActionCallback.BlockActions[0]
+		switch {
+		case len(act.ActionID) > 6 && act.ActionID[:6] == "rounds":
+			return a.onRoundsAction(ctx, cb, act)
+		default:
+			return a.onIntroAction(ctx, cb, act)
 		}
 	}
 	return nil, nil
 }
 
-// onProfileSubmit validates and stores a submitted profile. Problems come
-// back inline in the modal and nothing is stored; on success the modal
-// closes and the member gets a DM summing up their profile.
-func (a *Adapter) onProfileSubmit(ctx context.Context, cb slack.InteractionCallback) (any, func(context.Context)) {
-	form := formFromState(cb.View.State)
-	u := bot.User{Platform: Platform, ID: cb.User.ID, Name: cb.User.Name}
-
+// onProfileSubmit saves a submitted profile, with the names Slack keeps
+// for the person: their full name and the name to greet them by.
+func (a *Adapter) onProfileSubmit(ctx context.Context, cb slack.InteractionCallback, u bot.User, o origin) (any, func(context.Context)) {
 	name, first, known, err := a.lookupUser(ctx, cb.User.ID)
 	switch {
 	case err != nil:
@@ -51,32 +60,11 @@ func (a *Adapter) onProfileSubmit(ctx context.Context, cb slack.InteractionCallb
 		a.log.Warn("users.info failed during a profile save", "user", cb.User.ID, "err", err)
 	case !known:
 		a.log.Warn("profile submitted by a user the workspace does not know", "user", cb.User.ID)
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{
-			bot.FieldOrganisation: "We couldn't find your account in this Slack workspace, so we can't save a profile for it. If you've just joined, please try again in a few minutes.",
-		}), nil
+		return a.submissionAck(o, bot.NotInWorkspace())
 	default:
 		u.Name, u.FirstName = name, first
 	}
-
-	m, joined, err := a.svc.SaveProfile(ctx, u, form)
-	if err != nil {
-		if fields := bot.FieldErrors(err); len(fields) > 0 {
-			return slack.NewErrorsViewSubmissionResponse(fieldErrorBlocks(fields, form)), nil
-		}
-		a.log.Error("could not save a profile", "user", cb.User.ID, "err", err)
-		return fallbackAck(string(slack.InteractionTypeViewSubmission)), nil
-	}
-	a.log.Info("profile saved", "user", cb.User.ID, "joined", joined)
-	return nil, func(ctx context.Context) {
-		st, err := a.svc.Status(ctx, u)
-		if err != nil {
-			st = &bot.Status{Member: m}
-		}
-		text, blocks := welcomeMessage(st, joined, a.loc)
-		if err := a.dm(ctx, cb.User.ID, text, blocks); err != nil {
-			a.log.Error("could not send the profile summary", "user", cb.User.ID, "err", err)
-		}
-	}
+	return a.submissionAck(o, a.chat.Submit(ctx, u, bot.ProfileFormID, "", formValues(cb.View.State)))
 }
 
 // lookupUser asks Slack for the user's full name and the name to greet them
@@ -109,48 +97,4 @@ func (a *Adapter) lookupUser(ctx context.Context, id string) (name, first string
 		first = info.Profile.DisplayName
 	}
 	return name, first, true, nil
-}
-
-func (a *Adapter) onBlockAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) (any, func(context.Context)) {
-	u := bot.User{Platform: Platform, ID: cb.User.ID}
-	if strings.HasPrefix(act.ActionID, "intro_") || strings.HasPrefix(act.ActionID, "followup_") {
-		return a.onIntroAction(ctx, cb, act)
-	}
-	if strings.HasPrefix(act.ActionID, "rounds_") {
-		return a.onRoundsAction(ctx, cb, act)
-	}
-	switch act.ActionID {
-	case actionLeaveConfirm:
-		text := mdf("Done. We've erased your profile and everything we held about you; the people you were introduced to now see a member who has left. You're welcome back any time with `%s`.", bot.CommandName)
-		if err := a.svc.Leave(ctx, u); err != nil {
-			if bot.ErrorCode(err) == bot.EINTERNAL {
-				a.log.Error("could not erase a member", "user", cb.User.ID, "err", err)
-			}
-			text = esc(bot.ErrorMessage(err))
-		} else {
-			a.log.Info("member left and was erased", "user", cb.User.ID)
-		}
-		return nil, func(ctx context.Context) { a.replace(ctx, cb, text) }
-	case actionLeaveCancel:
-		return nil, func(ctx context.Context) {
-			a.replace(ctx, cb, "Good to have you staying. Nothing has changed.")
-		}
-	}
-	return nil, nil
-}
-
-// replace swaps the message holding the clicked button for text, through
-// the interaction's response URL (ephemeral messages have no other way).
-func (a *Adapter) replace(ctx context.Context, cb slack.InteractionCallback, text md) {
-	msg := &slack.WebhookMessage{Text: fallback(text), ReplaceOriginal: true, ResponseType: slack.ResponseTypeEphemeral}
-	if cb.ResponseURL != "" {
-		if err := slack.PostWebhookContext(ctx, cb.ResponseURL, msg); err == nil {
-			return
-		} else {
-			a.log.Warn("could not answer through the response URL", "err", err)
-		}
-	}
-	if err := a.dm(ctx, cb.User.ID, text, nil); err != nil {
-		a.log.Error("could not reach a user privately", "user", cb.User.ID, "err", err)
-	}
 }

@@ -2,10 +2,10 @@ package slack
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/rapport-pcn/rapport/bot"
@@ -107,84 +107,6 @@ func TestBlocksKeepToTheLimit(t *testing.T) {
 	}
 }
 
-// Every message the adapter renders shows member text as text, and keeps
-// within Slack's limits however long that text is once escaped.
-func TestRenderedMessagesEscapeMemberText(t *testing.T) {
-	loc := time.UTC
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, loc)
-	long := strings.Repeat("&<>", 50)
-	member := func(id int64, user string) *bot.Member {
-		return &bot.Member{ID: id, UserID: user, Name: hostileText, Status: bot.StatusActive, Profile: bot.Profile{
-			Organisation: hostileText, Sector: "gp_practice", Role: "salaried_gp", CareerStage: "first_five",
-			Interests: []string{hostileText, long}, Offers: []string{hostileText}, Asks: []string{long},
-			Frequency: "weekly", Mentoring: "mentor", Meeting: "video", Bio: hostileText + long,
-		}}
-	}
-	a, b := member(1, "U0AAAAAAA1"), member(2, "U0BBBBBBB2")
-	in := &bot.Intro{ID: 7, StarterID: 1, Explanation: hostileText, Question: hostileText, CreatedAt: now,
-		Members: []bot.IntroMember{{Member: *a}, {Member: *b}}}
-	meetup := &bot.Meetup{ID: 3, Title: hostileText, Purpose: hostileText, Place: hostileText + long, Link: "https://meet.example.org/x?a=1&b=2",
-		HostUserID: "U0AAAAAAA1", Channel: "C0MEETUPS1", StartsAt: now.Add(48 * time.Hour), EndsAt: now.Add(50 * time.Hour), Capacity: 1}
-	meetup.Counts.Going = 1
-	st := &bot.Status{Member: a, NextRound: now.Add(24 * time.Hour)}
-	plan := &bot.RoundPlan{Eligible: 1, LeftOut: []bot.LeftOut{{Member: *a, Reason: hostileText}}, Skipped: []bot.LeftOut{{Member: *b, Reason: hostileText}}}
-
-	type rendered struct {
-		text   md
-		blocks []slack.Block
-	}
-	fromReply := func(r *reply) rendered { return rendered{r.Text, r.Blocks} }
-	msgs := map[string]rendered{}
-	pair := func(text md, blocks []slack.Block) rendered { return rendered{text, blocks} }
-	msgs["intro"] = pair(introMessage(in))
-	msgs["follow-up"] = pair(followUpMessage(in, &in.Members[0], false))
-	msgs["second follow-up"] = pair(followUpMessage(in, &in.Members[0], true))
-	msgs["welcome"] = pair(welcomeMessage(st, true, loc))
-	msgs["announcement"] = pair(announcementMessage(meetup, loc))
-	msgs["promoted"] = pair(promotedMessage(meetup, loc))
-	msgs["changed"] = pair(changedMessage(&bot.MeetupChange{Before: meetup, After: meetup, Changed: []string{"title", "place"}}, loc))
-	msgs["reminder"] = pair(reminderMessage(bot.DueReminder{Meetup: meetup}, loc))
-	msgs["cancelled"] = rendered{cancelledMessage(meetup, loc), nil}
-	msgs["host announced"] = rendered{hostAnnouncedMessage(meetup), nil}
-	msgs["preview"] = rendered{"", messageBlocks().section(previewText(plan, "Monday")).done()}
-	msgs["status"] = fromReply(statusReply(st, []bot.Intro{*in}, loc, now))
-	msgs["manage"] = fromReply(manageReply(meetup, []bot.Attendee{{UserID: "U0BBBBBBB2", Status: bot.RSVPGoing}}, loc))
-	msgs["cancel confirm"] = fromReply(cancelConfirmReply(meetup, loc))
-	msgs["list"] = fromReply(meetupListReply([]bot.Meetup{*meetup}, loc))
-	msgs["mine"] = fromReply(meetupMineReply([]bot.MemberMeetup{{Meetup: *meetup, Hosting: true}}, loc))
-	msgs["admin"] = fromReply(adminReply(&bot.AdminReply{Title: hostileText, Lines: []string{hostileText}}))
-	msgs["error"] = fromReply(errorReply(bot.Errorf(bot.ECONFLICT, "Sorry, “%s” has been cancelled.", hostileText)))
-	msgs["rsvp"] = rendered{rsvpReply(&bot.RSVPOutcome{Meetup: meetup, Status: bot.RSVPGoing, Changed: true}, loc), nil}
-
-	for name, m := range msgs {
-		t.Run(name, func(t *testing.T) {
-			texts := []string{string(m.text)}
-			raw, _ := json.Marshal(m.blocks)
-			var v any
-			_ = json.Unmarshal(raw, &v)
-			collectMrkdwn(v, &texts)
-			seen := false
-			for _, s := range texts {
-				if p := markupIn(s); p != "" {
-					t.Errorf("%s in %q", p, s)
-				}
-				seen = seen || strings.Contains(s, "&lt;!channel&gt;")
-			}
-			if !seen {
-				t.Errorf("member text not shown at all: %q", texts)
-			}
-			if len(m.blocks) > maxMessageBlocks {
-				t.Errorf("%d blocks", len(m.blocks))
-			}
-			for _, s := range texts[1:] {
-				if n := utf8.RuneCountInString(s); n > maxSectionText {
-					t.Errorf("a text of %d characters", n)
-				}
-			}
-		})
-	}
-}
-
 func collectMrkdwn(v any, out *[]string) {
 	switch x := v.(type) {
 	case map[string]any:
@@ -203,7 +125,7 @@ func collectMrkdwn(v any, out *[]string) {
 	}
 }
 
-var ownMarkup = regexp.MustCompile(`<@[A-Z0-9]+>|<#[A-Z0-9]+>|<https://meet\.example\.org/[^|<> ]*\|video link>|&(amp|lt|gt);`)
+var ownMarkup = regexp.MustCompile(`<@[A-Z0-9]+>|<#[A-Z0-9]+>|<https://meet\.example\.org/[^|<> ]*\|[^<>]*>|&(amp|lt|gt);`)
 
 // markupIn says how s lets member text act as markup, or returns "".
 func markupIn(s string) string {
@@ -219,61 +141,172 @@ func markupIn(s string) string {
 	return ""
 }
 
-// Counts agree with their nouns wherever they are shown.
-func TestCountsAgree(t *testing.T) {
-	loc := time.UTC
-	start := time.Date(2026, 12, 8, 12, 30, 0, 0, loc)
-	m := bot.Meetup{ID: 4, Title: "Lunch", Place: "Room 2", StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 1}
-	m.Counts.Going = 1
-	one := bot.Meetup{ID: 5, Title: "Walk", Place: "Park", StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 2}
-	one.Counts.Going = 1
-	plan := &bot.RoundPlan{Eligible: 1, Intros: []bot.PlannedIntro{{MemberIDs: []int64{1, 2, 3}, Explanation: "x"}}}
-	tests := []struct {
-		name      string
-		got       md
-		want, not string
-	}{
-		{"a full meetup", textReply(meetupCounts(&m)).Text, "It's full", ""},
-		{"one place", meetupListReply([]bot.Meetup{m}, loc).Text, "1 going of 1 place.", "1 places"},
-		{"one place left", meetupCounts(&one), "1 of 2 places left", ""},
-		{"one member, one introduction, one trio", previewText(plan, "Monday"), "*1* member would take part, in *1* introduction (1 a trio", "*1* introductions"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if !strings.Contains(string(tt.got), tt.want) || (tt.not != "" && strings.Contains(string(tt.got), tt.not)) {
-				t.Errorf("%q, want %q", tt.got, tt.want)
-			}
-		})
+// hostileMessage uses every part of the message model, each holding
+// member text that would be markup if it were not escaped.
+func hostileMessage() *bot.Message {
+	long := strings.Repeat("&<>", 1200)
+	return &bot.Message{
+		Title: hostileText,
+		Sections: []bot.Section{
+			{Heading: hostileText, Text: bot.P(hostileText, bot.Strong(hostileText), " ", bot.Italic(hostileText), bot.Struck(hostileText),
+				bot.Code(hostileText+"`"), bot.Link("https://meet.example.org/x?a=1&b=2", hostileText), bot.Mention("U0AAAAAAA1", hostileText),
+				bot.Mention(hostileText, hostileText), bot.ChannelLink("C0MEETUPS1"), bot.ChannelLink(hostileText), bot.Link("https://x.example/|<!channel>", "go"))},
+			{Fields: []bot.Field{{Label: hostileText, Value: bot.P(hostileText)}}, Items: []bot.Text{bot.P(hostileText), bot.P(long)}},
+			{Pre: hostileText + "\n" + long, Note: bot.P(hostileText)},
+			{Rule: true, Text: bot.P(long), Buttons: []bot.Button{{Action: "a", Value: hostileText, Label: hostileText + long, Style: bot.StyleDanger,
+				Confirm: &bot.Confirm{Title: hostileText + long, Text: hostileText + long, Yes: hostileText, No: hostileText}}}},
+		},
 	}
 }
 
-// Calendar buttons keep within Slack's 3,000 characters a URL, however
-// much of the meetup's text percent-encoding multiplies.
-func TestCalendarButtonsFit(t *testing.T) {
-	start := time.Date(2026, 12, 8, 12, 30, 0, 0, time.UTC)
-	m := bot.Meetup{ID: 9, Title: strings.Repeat("🚴", bot.MaxMeetupTitleLen), Purpose: strings.Repeat("é&🚴", bot.MaxMeetupPurposeLen/3),
-		Place: strings.Repeat("Łódź 🚴", bot.MaxMeetupPlaceLen/6), Link: "https://meet.example.org/x?" + strings.Repeat("a=1&", 115),
-		StartsAt: start, EndsAt: start.Add(time.Hour)}
-	r := meetupMineReply([]bot.MemberMeetup{{Meetup: m, RSVP: bot.RSVPGoing}}, time.UTC)
-	raw, _ := json.Marshal(r.Blocks)
-	var blocks []struct {
-		Elements []struct {
-			URL string `json:"url"`
-		} `json:"elements"`
+// Whatever member text a message holds, in any part of the model, Slack
+// shows it as text, and the message keeps within Slack's limits.
+func TestModelRendersMemberTextAsText(t *testing.T) {
+	text, blocks := renderMessage(hostileMessage())
+	texts := []string{text}
+	raw, _ := json.Marshal(blocks)
+	var v any
+	_ = json.Unmarshal(raw, &v)
+	collectMrkdwn(v, &texts)
+	shown := 0
+	for _, s := range texts {
+		if p := markupIn(s); p != "" {
+			t.Errorf("%s in %q", p, s)
+		}
+		shown += strings.Count(s, "&lt;!channel&gt;")
 	}
-	_ = json.Unmarshal(raw, &blocks)
-	links := 0
+	if shown < 12 {
+		t.Errorf("member text shown %d times, want every span", shown)
+	}
+	if len(blocks) > maxMessageBlocks {
+		t.Errorf("%d blocks", len(blocks))
+	}
+	for _, s := range texts[1:] {
+		if n := utf8.RuneCountInString(s); n > maxSectionText {
+			t.Errorf("a text of %d characters", n)
+		}
+	}
 	for _, b := range blocks {
-		for _, e := range b.Elements {
-			if e.URL != "" {
-				links++
-				if len(e.URL) > maxButtonURL {
-					t.Errorf("a button URL of %d characters", len(e.URL))
-				}
+		if a, ok := b.(*slack.ActionBlock); ok {
+			btn := a.Elements.ElementSet[0].(*slack.ButtonBlockElement)
+			if n := utf8.RuneCountInString(btn.Text.Text); n > maxButtonText {
+				t.Errorf("a button label of %d characters", n)
+			}
+			if btn.Style != slack.StyleDanger || btn.Confirm == nil {
+				t.Errorf("button style %q, confirm %v", btn.Style, btn.Confirm)
 			}
 		}
 	}
-	if links != 2 {
-		t.Errorf("%d calendar links, want 2", links)
+	if !strings.Contains(text, "&lt;!channel&gt;") {
+		t.Errorf("fallback text %q does not show the title", text)
+	}
+}
+
+// Styles wrap the words, not the spaces around them, which Slack would
+// not read as styles.
+func TestStylesHugTheirWords(t *testing.T) {
+	tests := []struct {
+		span bot.Span
+		want md
+	}{
+		{bot.Strong("paused"), "*paused*"},
+		{bot.Strong(" two words "), " *two words* "},
+		{bot.Strong("a\nb"), "*a*\n*b*"},
+		{bot.Italic("<x>"), "_&lt;x&gt;_"},
+		{bot.Struck("Tuesday"), "~Tuesday~"},
+		{bot.Code("/introduce-me `pause`"), "`/introduce-me 'pause'`"},
+		{bot.Strong(" "), " "},
+	}
+	for _, tt := range tests {
+		if got := renderSpan(tt.span); got != tt.want {
+			t.Errorf("%+v: got %q, want %q", tt.span, got, tt.want)
+		}
+	}
+}
+
+// A message longer than one Slack message allows is sent in parts,
+// nothing cut; a message rendered as one is cut with a note.
+func TestLongMessagesContinue(t *testing.T) {
+	m := &bot.Message{Sections: []bot.Section{{Pre: strings.Repeat("{\"key\": \"a value & more\"}\n", 9000)}}}
+	parts := renderParts(m)
+	if len(parts) < 2 {
+		t.Fatalf("%d parts", len(parts))
+	}
+	var got strings.Builder
+	for _, p := range parts {
+		if len(p.blocks) > maxMessageBlocks {
+			t.Errorf("a part of %d blocks", len(p.blocks))
+		}
+		for _, b := range p.blocks {
+			s := b.(*slack.SectionBlock).Text.Text
+			got.WriteString(strings.TrimSuffix(strings.TrimPrefix(s, "```\n"), "\n```") + "\n")
+		}
+	}
+	if want := strings.Count(m.Sections[0].Pre, "a value &amp; more"); strings.Count(got.String(), "a value &amp; more") != 9000 || want != 0 {
+		t.Errorf("parts hold %d of 9000 lines", strings.Count(got.String(), "a value &amp; more"))
+	}
+	if _, blocks := renderMessage(m); len(blocks) != maxMessageBlocks {
+		t.Errorf("one message of %d blocks", len(blocks))
+	}
+}
+
+// A form becomes a modal whose inputs keep to Slack's limits and read
+// back as the values bot expects.
+func TestFormsRenderAndReadBack(t *testing.T) {
+	f := &bot.Form{ID: "profile", Ref: "42", Title: "A title longer than Slack allows", Submit: "Save", Cancel: "Cancel",
+		Inputs: []bot.Input{
+			{ID: "name", Label: "Name", Value: strings.Repeat("é", 120), MaxLen: 80},
+			{ID: "when", Label: "When", Kind: bot.InputDate, Value: "2026-12-08"},
+			{ID: "pick", Label: "Pick", Kind: bot.InputChoice, Options: []bot.Option{{Value: "a", Label: "A"}, {Value: "b", Label: "B"}}, Value: "b"},
+			{ID: "many", Label: "Many", Kind: bot.InputMultiChoice, MaxItems: 2, Values: []string{"y"},
+				Options: []bot.Option{{Value: "x", Label: "X", Group: "One"}, {Value: "y", Label: "Y", Group: "Two"}}},
+			{ID: "radio", Label: "Radio", Kind: bot.InputChoice, Expanded: true, Options: []bot.Option{{Value: "a", Label: "A"}}, Value: "a"},
+		}}
+	v := renderModal(f)
+	if v.CallbackID != "profile" || v.PrivateMetadata != "42" || utf8.RuneCountInString(v.Title.Text) > maxModalTitle {
+		t.Errorf("modal %q %q %q", v.CallbackID, v.PrivateMetadata, v.Title.Text)
+	}
+	in := v.Blocks.BlockSet[0].(*slack.InputBlock).Element.(*slack.PlainTextInputBlockElement)
+	if in.MaxLength != 120 {
+		t.Errorf("a stored value of 120 characters got max_length %d", in.MaxLength)
+	}
+	sel := v.Blocks.BlockSet[2].(*slack.InputBlock).Element.(*slack.SelectBlockElement)
+	if sel.InitialOption == nil || sel.InitialOption.Value != "b" || len(sel.OptionGroups) != 0 {
+		t.Errorf("select %+v", sel)
+	}
+	multi := v.Blocks.BlockSet[3].(*slack.InputBlock).Element.(*slack.MultiSelectBlockElement)
+	if len(multi.OptionGroups) != 2 || len(multi.InitialOptions) != 1 || *multi.MaxSelectedItems != 2 {
+		t.Errorf("multi-select %+v", multi)
+	}
+	if _, ok := v.Blocks.BlockSet[4].(*slack.InputBlock).Element.(*slack.RadioButtonsBlockElement); !ok {
+		t.Errorf("an expanded choice is not radio buttons")
+	}
+	state := &slack.ViewState{Values: map[string]map[string]slack.BlockAction{
+		"name":  {valueActionID: {Value: "Ann"}},
+		"when":  {valueActionID: {SelectedDate: "2026-12-09"}},
+		"pick":  {valueActionID: {SelectedOption: slack.OptionBlockObject{Value: "a"}}},
+		"many":  {valueActionID: {SelectedOptions: []slack.OptionBlockObject{{Value: "x"}, {Value: "y"}}}},
+		"empty": {valueActionID: {}},
+	}}
+	got := formValues(state)
+	if got.Get("name") != "Ann" || got.Get("when") != "2026-12-09" || got.Get("pick") != "a" || strings.Join(got.List("many"), ",") != "x,y" || got.Get("empty") != "" {
+		t.Errorf("values %v", got)
+	}
+}
+
+// Organisations beyond Slack's 100 options a list go in alphabetical
+// groups, with "not listed" first; a short list stays plain.
+func TestLongChoicesAreGrouped(t *testing.T) {
+	var opts []bot.Option
+	for i := range 150 {
+		opts = append(opts, bot.Option{Value: fmt.Sprintf("org %03d", i), Label: fmt.Sprintf("Org %03d", i)})
+	}
+	opts = append(opts, bot.Option{Value: "other", Label: "Another", Group: "Not listed"})
+	groups := optionGroups(opts)
+	if len(groups) != 3 || groups[0].Label.Text != "Not listed" || len(groups[1].Options) != 100 {
+		t.Fatalf("groups %d", len(groups))
+	}
+	if optionGroups(opts[140:]) != nil {
+		t.Errorf("a short list with one named option was grouped")
 	}
 }

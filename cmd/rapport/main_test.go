@@ -364,7 +364,7 @@ func TestIntroduceMeEndToEnd(t *testing.T) {
 			dms := h.waitDMs(alice, 3)
 			var export strings.Builder
 			for _, m := range dms[1:] {
-				export.WriteString(m.Text)
+				export.WriteString(blockText(t, m.Blocks))
 			}
 			for _, want := range []string{`"organisation": "Riverside Surgery"`, `"bio": "Diabetes lead &lt;!channel&gt; &amp; cyclist"`, `"paused": true`} {
 				if !strings.Contains(export.String(), want) {
