@@ -25,7 +25,7 @@ func (c *Chat) introAction(ctx context.Context, u User, action, value string) *R
 		if err != nil {
 			return c.failed("pause", err)
 		}
-		return AnswerWith(pausedAnswer(st, c.loc()))
+		return AnswerWith(pausedMessage(st, c.loc()))
 	case actionIntroBlock:
 		in, err := c.Rounds.NotAGoodMatch(ctx, u, introID)
 		if err != nil {

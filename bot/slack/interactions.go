@@ -42,8 +42,6 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 		switch {
 		case len(act.ActionID) > 6 && act.ActionID[:6] == "rounds":
 			return a.onRoundsAction(ctx, cb, act)
-		default:
-			return a.onIntroAction(ctx, cb, act)
 		}
 	}
 	return nil, nil

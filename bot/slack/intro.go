@@ -36,16 +36,6 @@ func tag(at bot.Attempt) (eventType, key string) {
 	return noticeEventType, "outbox_id"
 }
 
-// Action IDs of the intro and follow-up buttons. Values carry the intro ID.
-const (
-	actionIntroArranged = "intro_arranged"
-	actionIntroPause    = "intro_pause"
-	actionIntroBlock    = "intro_block"
-	actionFollowYes     = "followup_yes"
-	actionFollowNotYet  = "followup_not_yet"
-	actionFollowNo      = "followup_no"
-)
-
 // permanentErrors are Slack errors about a message or its recipients that
 // no retry will change.
 var permanentErrors = []string{
@@ -234,83 +224,4 @@ func (d *deliverer) unreachable(ctx context.Context, users []string) ([]string, 
 		}
 	}
 	return out, nil
-}
-
-// andList joins names as "a, b and c".
-func andList(xs []string) string { return bot.AndNames(xs) }
-
-// onIntroAction answers the buttons on intros and follow-ups.
-func (a *Adapter) onIntroAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) (any, func(context.Context)) {
-	if a.rounds == nil {
-		return nil, nil
-	}
-	u := bot.User{Platform: Platform, ID: cb.User.ID}
-	introID, _ := strconv.ParseInt(act.Value, 10, 64)
-	var text md
-	var replace bool
-	switch act.ActionID {
-	case actionIntroArranged:
-		if _, _, err := a.rounds.Answer(ctx, u, introID, bot.AnswerArranged); err != nil {
-			text = a.replyErr("arranged", err).Text
-		} else {
-			text = "Wonderful, enjoy meeting! We won't ask you whether you met."
-		}
-	case actionIntroPause:
-		st, err := a.svc.Pause(ctx, u, nil)
-		if err != nil {
-			text = a.replyErr("pause", err).Text
-		} else {
-			text = pauseReply(st, a.loc).Text
-		}
-	case actionIntroBlock:
-		in, err := a.rounds.NotAGoodMatch(ctx, u, introID)
-		if err != nil {
-			text = a.replyErr("block", err).Text
-		} else {
-			var others []string
-			for _, o := range in.Members {
-				if o.Member.UserID != u.ID {
-					others = append(others, o.Member.Name)
-				}
-			}
-			text = mdf("Thanks for telling us. We won't introduce you to %s again. Nobody else is told.", andList(others))
-		}
-	case actionFollowYes, actionFollowNotYet, actionFollowNo:
-		answer := map[string]string{actionFollowYes: bot.AnswerYes, actionFollowNotYet: bot.AnswerNotYet, actionFollowNo: bot.AnswerNo}[act.ActionID]
-		replace = true
-		if _, askAgain, err := a.rounds.Answer(ctx, u, introID, answer); err != nil {
-			text = a.replyErr("followup", err).Text
-		} else {
-			text = map[string]md{
-				bot.AnswerYes:    "Thank you! Glad you met. We'll keep introducing you to new people.",
-				bot.AnswerNotYet: "No problem: there's no rush. We'll check in once more before the round ends.",
-				bot.AnswerNo:     "Thanks for letting us know. Not every introduction works out; your next one will be someone new.",
-			}[answer]
-			if answer == bot.AnswerNotYet && !askAgain {
-				text = "No problem: there's no rush. If you do meet, we'd love to hear how it went in your next introduction."
-			}
-		}
-	default:
-		return nil, nil
-	}
-	return nil, func(ctx context.Context) {
-		if replace {
-			a.replace(ctx, cb, text)
-			return
-		}
-		a.whisper(ctx, cb, text)
-	}
-}
-
-// whisper answers the clicker alone, leaving the message as it is.
-func (a *Adapter) whisper(ctx context.Context, cb slack.InteractionCallback, text md) {
-	if cb.ResponseURL != "" {
-		err := slack.PostWebhookContext(ctx, cb.ResponseURL, &slack.WebhookMessage{Text: fallback(text), ResponseType: slack.ResponseTypeEphemeral})
-		if err == nil {
-			return
-		}
-	}
-	if _, err := a.api.PostEphemeralContext(ctx, cb.Channel.ID, cb.User.ID, slack.MsgOptionText(fallback(text), false)); err != nil {
-		a.log.Warn("could not answer a button privately", "user", cb.User.ID, "err", err)
-	}
 }
