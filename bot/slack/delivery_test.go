@@ -562,7 +562,7 @@ func TestLeftOutMemberIsToldKindly(t *testing.T) {
 				}
 				return false
 			})
-			words := strings.ToLower(told.Text + "\n" + shownText(told.Blocks))
+			words := strings.ToLower(told.Text + "\n" + sectionsText(t, told.Blocks))
 			for _, never := range []string{"do-not-pair", "not a good match", "block", "chose", "wouldn't"} {
 				if strings.Contains(words, never) {
 					t.Errorf("the member was told %q, which mentions %q", told.Text, never)
@@ -572,28 +572,19 @@ func TestLeftOutMemberIsToldKindly(t *testing.T) {
 	}
 }
 
-// shownText is the text of every text object in a message's blocks: what
-// a member reads of it, without Block Kit's own words.
-func shownText(blocks json.RawMessage) string {
-	var v any
-	_ = json.Unmarshal(blocks, &v)
+// sectionsText is the text of a message's sections: what a member reads
+// of a notice, without Block Kit's own words.
+func sectionsText(t testing.TB, blocks json.RawMessage) string {
+	t.Helper()
+	var bs slack.Blocks
+	if err := json.Unmarshal(blocks, &bs); err != nil {
+		t.Fatalf("blocks: %v", err)
+	}
 	var out []string
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if s, ok := x["text"].(string); ok {
-				out = append(out, s)
-			}
-			for _, c := range x {
-				walk(c)
-			}
-		case []any:
-			for _, c := range x {
-				walk(c)
-			}
+	for _, b := range bs.BlockSet {
+		if s, ok := b.(*slack.SectionBlock); ok && s.Text != nil {
+			out = append(out, s.Text.Text)
 		}
 	}
-	walk(v)
 	return strings.Join(out, "\n")
 }
