@@ -107,9 +107,9 @@ func howToMeet(in *Intro) string {
 // followUpMessage asks one member of an intro whether they met the
 // others; second is the ask after an earlier "not yet".
 func followUpMessage(in *Intro, m *IntroMember, second bool) *Message {
-	q := "Did you meet " + AndNames(others(in, m.Member.ID, false)) + "?"
+	q := "Did you meet " + AndNames(others(in, m.Member.ID)) + "?"
 	if second {
-		q = "Still hoping to meet " + AndNames(others(in, m.Member.ID, false)) + "? Did you manage it?"
+		q = "Still hoping to meet " + AndNames(others(in, m.Member.ID)) + "? Did you manage it?"
 	}
 	id := strconv.FormatInt(in.ID, 10)
 	return &Message{Summary: P(q), Sections: []Section{{
@@ -123,11 +123,11 @@ func followUpMessage(in *Intro, m *IntroMember, second bool) *Message {
 }
 
 // others returns the names of an intro's members other than the one with
-// memberID; unreachable ones are left out unless withUnreachable is set.
-func others(in *Intro, memberID int64, withUnreachable bool) []string {
+// memberID who could be reached.
+func others(in *Intro, memberID int64) []string {
 	var names []string
 	for _, o := range in.Members {
-		if o.Member.ID != memberID && (withUnreachable || !o.Unreachable) {
+		if o.Member.ID != memberID && !o.Unreachable {
 			names = append(names, o.Member.Name)
 		}
 	}

@@ -156,6 +156,14 @@ func inGroups(t string, groups ...[]string) bool {
 	return false
 }
 
+// Profile turns the form into a profile as the profile form accepts it,
+// or returns an EINVALID *Error whose Fields say what to fix in each
+// field. listed is the network's list of organisations. Test builders use
+// it so that their members are ones a real member could have saved.
+func (f ProfileForm) Profile(listed []Organisation) (Profile, error) {
+	return f.validate(listed)
+}
+
 // validate turns a form into a profile, or returns an EINVALID *Error whose
 // Fields say what to fix in each field. listed is the network's list of
 // organisations.

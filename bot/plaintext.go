@@ -74,11 +74,12 @@ func FormText(f *Form) string {
 	}
 	for _, in := range f.Inputs {
 		line := in.Label + ":"
-		switch {
-		case len(in.Values) > 0:
-			line += " " + strings.Join(in.Values, ", ")
-		case in.Value != "":
-			line += " " + in.Value
+		values := in.Values
+		if in.Value != "" {
+			values = []string{in.Value}
+		}
+		if len(values) > 0 {
+			line += " " + strings.Join(in.labels(values), ", ")
 		}
 		lines = append(lines, line)
 		if in.Error != "" {
@@ -86,4 +87,19 @@ func FormText(f *Form) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// labels returns the labels of an input's chosen values; a value that is
+// not an option (typed text) stands as it is.
+func (in Input) labels(values []string) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = v
+		for _, o := range in.Options {
+			if o.Value == v {
+				out[i] = o.Label
+			}
+		}
+	}
+	return out
 }

@@ -279,7 +279,6 @@ type Rounds struct {
 	Settings RoundSettings
 	// NextRound returns the next scheduled round after t.
 	NextRound func(t time.Time) time.Time
-	IsAdmin   func(u User) bool
 	// OnQueued is called when an answer queues a message, so that a
 	// waiting delivery worker sends it on time.
 	OnQueued func()
@@ -344,6 +343,30 @@ func (r *Rounds) Preview(ctx context.Context, period time.Time) (*RoundPlan, err
 	return r.plan(s, period, r.now())
 }
 
+// PreviewNext plans the next scheduled round (or, without a schedule, one
+// now) without storing or sending anything, and says when it is. Only
+// admins may see it: Chat checks, before asking.
+func (r *Rounds) PreviewNext(ctx context.Context) (*RoundPlan, time.Time, error) {
+	period := r.now()
+	if r.NextRound != nil {
+		period = r.NextRound(period)
+	}
+	p, err := r.Preview(ctx, period)
+	return p, period, err
+}
+
+// RunNow starts a round now. It belongs to the current period (the latest
+// scheduled time), so it does not run twice in one period unless force is
+// set. Returns ECONFLICT when the period already has a round. Only admins
+// may run one: Chat checks, before asking.
+func (r *Rounds) RunNow(ctx context.Context, force bool) (*Round, *RoundPlan, error) {
+	round, plan, err := r.Run(ctx, r.CurrentPeriod(r.now()), force)
+	if ErrorCode(err) == ECONFLICT {
+		return nil, nil, Refuse(ECONFLICT, "The round for this period has already run. To run another anyway, use ", Cmd("admin", "run-now", "--force"), ".")
+	}
+	return round, plan, err
+}
+
 // plan decides a round from a snapshot: who takes part, who is paused for
 // ignoring intros, and the groups the matcher finds.
 func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, error) {
@@ -398,7 +421,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 			e.LastIntro, e.LastIntroMade = &t, &made
 		}
 		if ok, why := matcher.Eligible(e, period); !ok {
-			p.Skipped = append(p.Skipped, LeftOut{Member: m, Reason: why})
+			p.Skipped = append(p.Skipped, LeftOut{Member: m, Reason: skipReason(why, period.Location())})
 			continue
 		}
 		eligible = append(eligible, m)
@@ -450,7 +473,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 	}
 	p.Method = res.Method
 	for _, g := range res.Groups {
-		pi := PlannedIntro{Explanation: g.Explanation, Score: g.Score, RelaxedRepeat: g.RelaxedRepeat}
+		pi := PlannedIntro{Explanation: explain(g), Score: g.Score, RelaxedRepeat: g.RelaxedRepeat}
 		var members []Member
 		for _, id := range g.Members {
 			m := byID[parseID(id)]
@@ -464,7 +487,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 		m := byID[parseID(u.ID)]
 		// The reason is for admins; the member hears only that they go
 		// first next time.
-		p.LeftOut = append(p.LeftOut, LeftOut{Member: m, Reason: u.Reason})
+		p.LeftOut = append(p.LeftOut, LeftOut{Member: m, Reason: unmatchedReason(u)})
 		p.Notices = append(p.Notices, Notice{MemberID: m.ID, Kind: NoticeLeftOut})
 	}
 	return p, nil

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/rapport-pcn/rapport/matcher"
 )
 
 // CleanText removes the characters that change how text looks without
@@ -124,6 +122,15 @@ func firstWord(name string) string {
 }
 
 // lowerTopic lower-cases a topic's first letter for the middle of a
-// sentence, leaving acronyms ("QI", "CQC and compliance") alone. It is the
-// matcher's rule, so questions and explanations spell topics alike.
-func lowerTopic(t string) string { return matcher.MidSentence(t) }
+// sentence ("interested in frailty", "éthique médicale"), leaving acronyms
+// and names that start with two capitals ("QI", "CQC and compliance") as
+// they are. It works on characters, so a topic may start with any letter
+// or symbol; questions and explanations both spell topics with it.
+func lowerTopic(tag string) string {
+	r := []rune(tag)
+	if len(r) == 0 || (len(r) > 1 && unicode.IsUpper(r[1])) {
+		return tag
+	}
+	r[0] = unicode.ToLower(r[0])
+	return string(r)
+}

@@ -53,10 +53,10 @@ func planTexts(t *testing.T, ms []Member) []string {
 		t.Fatal(err)
 	}
 	for _, g := range res.Groups {
-		out = append(out, g.Reasons...)
+		out = append(out, explain(g))
 	}
 	for _, u := range res.Unmatched {
-		out = append(out, u.Reason)
+		out = append(out, unmatchedReason(u))
 	}
 	return out
 }
@@ -130,7 +130,7 @@ func TestRoundTextKeepsLetters(t *testing.T) {
 func TestLowerTopic(t *testing.T) {
 	for in, want := range map[string]string{
 		"Éthique médicale": "éthique médicale", "Łódź walks": "łódź walks", "🚴 cycling": "🚴 cycling",
-		"QI": "QI", "CQC and compliance": "CQC and compliance", "Frailty": "frailty", "": "", "É": "é",
+		"QI": "QI", "CQC and compliance": "CQC and compliance", "Frailty": "frailty", "": "", "É": "é", "Ölfarben": "ölfarben",
 	} {
 		if got := lowerTopic(in); got != want {
 			t.Errorf("lowerTopic(%q) = %q, want %q", in, got, want)

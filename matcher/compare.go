@@ -11,7 +11,7 @@ type Comparison struct {
 
 	Scalable      int64 // total of the scalable path's pairing
 	ScalablePairs int
-	ScalableTime  time.Duration // candidate graph, pairing and clean-up; not explanations
+	ScalableTime  time.Duration // candidate graph, pairing and clean-up; not reasons
 
 	// Exact is the optimum over the candidate graph alone.
 	Exact      int64

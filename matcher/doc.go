@@ -14,9 +14,10 @@
 //		Blocks: blocks, LastLeftOut: leftOut, LastInTrio: trio}, matcher.Options{Seed: 42})
 //
 // Each Group in the result is a pair, or a trio when someone would
-// otherwise be left out, with a score, reasons and a one-sentence
-// explanation that uses first names ("Both are interested in frailty; Sam
-// can help with QI, which Priya wants to learn."). Members the hard rules
+// otherwise be left out, with a score and its reasons as data (shared
+// interests, an offer that meets an ask, different sectors, …) naming
+// people by first name, for the bot to word ("Both are interested in
+// frailty; Sam can help with QI, which Priya wants to learn."). Members the hard rules
 // leave without any group are listed in Result.Unmatched with a reason, so
 // nobody is left out silently.
 //
@@ -35,7 +36,7 @@
 // within the last Options.RepeatWindow rounds (default 12). The last rule
 // alone is relaxed when a member would otherwise have no partner at all:
 // for that member only, oldest introduction first, and the group's
-// RelaxedRepeat flag and explanation say so. Any earlier introduction
+// RelaxedRepeat flag and its reasons say so. Any earlier introduction
 // counts as a repeat, whether or not the pair said they met.
 //
 // Then, in order: as many people as possible are matched; among equally

@@ -1,9 +1,6 @@
 package matcher
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Eligibility is what decides whether a member takes part in a round.
 type Eligibility struct {
@@ -32,22 +29,50 @@ var intervals = map[string]time.Duration{
 // clock change) still count as a full interval.
 const slackTime = 12 * time.Hour
 
+// SkipKind is why a member does not take part in a round.
+type SkipKind int
+
+// Reasons for not taking part, with the Skip fields each one sets.
+const (
+	// SkipNone: the member takes part.
+	SkipNone SkipKind = iota
+	// SkipUnknownFrequency: Frequency is not one the matcher knows.
+	SkipUnknownFrequency
+	// SkipPaused: paused until they resume.
+	SkipPaused
+	// SkipPausedUntil: paused until Until.
+	SkipPausedUntil
+	// SkipTooSoon: introduced at Made, and asked for Frequency
+	// introductions.
+	SkipTooSoon
+)
+
+// Skip is why a member does not take part in a round, as data for the
+// caller to word.
+type Skip struct {
+	Kind SkipKind
+	// Frequency is the frequency asked for, "weekly" when none was.
+	Frequency string
+	Until     time.Time
+	Made      time.Time
+}
+
 // Eligible reports whether a member takes part in the round held at
-// roundDate. When they do not, the reason is a short sentence for the
-// member or an admin. It is a pure function of its arguments.
-func Eligible(e Eligibility, roundDate time.Time) (bool, string) {
+// roundDate, and when they do not, why. It is a pure function of its
+// arguments.
+func Eligible(e Eligibility, roundDate time.Time) (bool, Skip) {
 	interval, ok := intervals[e.Frequency]
 	if !ok {
-		return false, fmt.Sprintf("Unknown frequency %q.", e.Frequency)
+		return false, Skip{Kind: SkipUnknownFrequency, Frequency: e.Frequency}
 	}
 	if e.PausedIndefinitely {
-		return false, "Paused until they resume."
+		return false, Skip{Kind: SkipPaused}
 	}
 	if e.PausedUntil != nil && roundDate.Before(*e.PausedUntil) {
-		return false, fmt.Sprintf("Paused until %s.", e.PausedUntil.In(roundDate.Location()).Format("Monday 2 January 2006"))
+		return false, Skip{Kind: SkipPausedUntil, Until: *e.PausedUntil}
 	}
 	if e.LastIntro == nil {
-		return true, ""
+		return true, Skip{}
 	}
 	next := e.LastIntro.Add(interval - slackTime)
 	if roundDate.Before(next) {
@@ -59,8 +84,7 @@ func Eligible(e Eligibility, roundDate time.Time) (bool, string) {
 		if e.LastIntroMade != nil {
 			made = *e.LastIntroMade
 		}
-		return false, fmt.Sprintf("Introduced on %s and asked for %s introductions.",
-			made.In(roundDate.Location()).Format("Monday 2 January"), freq)
+		return false, Skip{Kind: SkipTooSoon, Frequency: freq, Made: made}
 	}
-	return true, ""
+	return true, Skip{}
 }

@@ -1,54 +1,81 @@
 package matcher
 
 import (
-	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 )
 
-// sectorNames turns the bot's sector codes into words for explanations;
-// other codes are shown with underscores as spaces.
-var sectorNames = map[string]string{
-	"gp_practice":        "general practice",
-	"community_pharmacy": "community pharmacy",
-	"pcn_team":           "the PCN team",
-	"hospital":           "hospital services",
-	"community_services": "community services",
-	"mental_health":      "mental health",
-	"social_care":        "social care",
-	"education_training": "education and training",
-	"education":          "education and training",
-	"housing":            "housing",
-	"voluntary_sector":   "the voluntary sector",
-	"voluntary":          "the voluntary sector",
-	"local_authority":    "the local authority and public health",
-	"public_health":      "public health",
-	"other":              "another sector",
+// ReasonKind is what a reason for an introduction is about. The matcher
+// gives reasons as data; the bot words them.
+type ReasonKind int
+
+// Kinds of reason, with the Reason fields each one sets.
+const (
+	// ReasonRepeat: Names were introduced before, in Round, but nobody
+	// else was free to meet them this time.
+	ReasonRepeat ReasonKind = iota + 1
+	// ReasonInterests: Names are all interested in Topics.
+	ReasonInterests
+	// ReasonOfferAsk: Names[0] can help with Topics, which Names[1] wants
+	// to learn.
+	ReasonOfferAsk
+	// ReasonMentor: Names[0] is happy to mentor and Names[1] is looking
+	// for a mentor.
+	ReasonMentor
+	// ReasonSectors: each of Names brings a view from their sector, in
+	// Sectors.
+	ReasonSectors
+	// ReasonInPerson: Names all like to meet in person.
+	ReasonInPerson
+	// ReasonVideo: Names all prefer a video call.
+	ReasonVideo
+	// ReasonFirstMeeting: Names work at different organisations and have
+	// not been introduced yet, and there is nothing more special to say.
+	ReasonFirstMeeting
+	// ReasonJoined: in a trio, Names[0] joined the pair so that nobody is
+	// left out. It comes last.
+	ReasonJoined
+)
+
+// Reason is one reason why members were put together.
+type Reason struct {
+	Kind ReasonKind
+	// Names are the people the reason is about, in the order a sentence
+	// names them: first names, or full names where the first names would
+	// not tell them apart.
+	Names []string
+	// Topics are up to three tags (shared interests, or an offer that
+	// meets an ask) as the first person named spelt them.
+	Topics []string
+	// Sectors are the sector codes of Names, in their order.
+	Sectors []string
+	// Round is the round of the earlier introduction (ReasonRepeat).
+	Round int
+
+	// tags are Topics as tag ids, to compare one pair's reason with
+	// another's however each member spelt the topics.
+	tags []int32
 }
 
-// MidSentence lower-cases a tag's first letter for the middle of a
-// sentence ("interested in frailty", "éthique médicale"), leaving acronyms
-// and names that start with two capitals ("QI", "CQC and compliance") as
-// they are. It works on characters, so a tag may start with any letter or
-// symbol.
-func MidSentence(tag string) string {
-	r := []rune(tag)
-	if len(r) == 0 || (len(r) > 1 && unicode.IsUpper(r[1])) {
-		return tag
-	}
-	r[0] = unicode.ToLower(r[0])
-	return string(r)
+// shared reports whether the reason is one that a whole group can share
+// ("both are interested in …"), as against one person's towards another.
+func (k ReasonKind) shared() bool {
+	return k == ReasonInterests || k == ReasonInPerson || k == ReasonVideo
 }
 
-func sectorName(code string) string {
-	if s, ok := sectorNames[code]; ok {
-		return s
-	}
-	return strings.ReplaceAll(strings.TrimSpace(code), "_", " ")
+// sameAs reports whether two reasons say the same of the same people.
+func (a *Reason) sameAs(b *Reason) bool {
+	return a.Kind == b.Kind && a.Round == b.Round && slices.Equal(a.Names, b.Names) &&
+		slices.Equal(a.Topics, b.Topics) && slices.Equal(a.Sectors, b.Sectors)
 }
 
-// describe turns a group into its score, reasons and explanation.
+// Most tags a reason names.
+const (
+	interestsNamed = 3
+	offersNamed    = 2
+)
+
+// describe turns a group into its score and reasons.
 func (r *roster) describe(g groupIdx) Group {
 	a, b, c := g.members[0], g.members[1], g.members[2]
 	// Keep the pair in input order so output is easy to follow.
@@ -58,212 +85,131 @@ func (r *roster) describe(g groupIdx) Group {
 	out := Group{Members: []string{r.ids[a], r.ids[b]}, RelaxedRepeat: g.relaxed}
 	s, st, last := r.pair(a, b)
 	out.Score = int(s)
-	out.Reasons = r.reasons(a, b, st, last)
-	if c >= 0 {
-		// In a group of three "both" is unclear, so name the two.
-		ab := r.trioReasons(a, b, st, last)
-		out.Members = append(out.Members, r.ids[c])
-		sa, sta, la := r.pair(c, a)
-		sb, stb, lb := r.pair(c, b)
-		out.Score += int(sa) + int(sb)
-		out.RelaxedRepeat = out.RelaxedRepeat || sta == pairRecent || stb == pairRecent
-		ca, cb := r.trioReasons(c, a, sta, la), r.trioReasons(c, b, stb, lb)
-		// What all three share is said once, not once for each pair.
-		out.Reasons = r.sharedByAll(a, b, c, &ab, &ca, &cb)
-		out.Reasons = append(out.Reasons, dedupe(ab, out.Reasons)...)
-		out.Reasons = append(out.Reasons, dedupe(append(ca, cb...), out.Reasons)...)
-		if len(out.Reasons) == 0 {
-			out.Reasons = []string{"Three people from different organisations who have not been introduced yet"}
-		}
-		out.Explanation = joinReasons(out.Reasons[:min(len(out.Reasons), 4)])
-		out.Explanation += fmt.Sprintf(" %s joins to make a group of three, so nobody is left out.", r.firstName(c))
+	if c < 0 {
+		out.Why = r.reasons(a, b, st, last, true)
 		return out
 	}
-	out.Explanation = joinReasons(out.Reasons[:min(len(out.Reasons), 4)])
+	ab := r.reasons(a, b, st, last, false)
+	out.Members = append(out.Members, r.ids[c])
+	sa, sta, la := r.pair(c, a)
+	sb, stb, lb := r.pair(c, b)
+	out.Score += int(sa) + int(sb)
+	out.RelaxedRepeat = out.RelaxedRepeat || sta == pairRecent || stb == pairRecent
+	ca, cb := r.reasons(c, a, sta, la, false), r.reasons(c, b, stb, lb, false)
+	// What all three share is said once, not once for each pair.
+	out.Why = r.sharedByAll(a, b, c, &ab, &ca, &cb)
+	out.Why = appendNew(out.Why, ab)
+	out.Why = appendNew(out.Why, append(ca, cb...))
+	if len(out.Why) == 0 {
+		out.Why = []Reason{{Kind: ReasonFirstMeeting, Names: r.trioNames(a, b, c)}}
+	}
+	out.Why = append(out.Why, Reason{Kind: ReasonJoined, Names: []string{r.firstName(c)}})
 	return out
 }
 
 // pairNames are the names two members go by in a reason: first names, or
 // full names when the first names are the same.
-func (r *roster) pairNames(i, j int32) (string, string) {
+func (r *roster) pairNames(i, j int32) []string {
 	ni, nj := r.firstName(i), r.firstName(j)
 	if ni == nj {
 		ni, nj = r.fullName(i), r.fullName(j)
 	}
-	return ni, nj
+	return []string{ni, nj}
 }
 
-// sharedByAll finds what the three pairs of a trio say in the same words
-// ("X and Y are both interested in cycling" for each pair), removes it from
-// each pair's reasons, and returns it said once of all three.
-func (r *roster) sharedByAll(a, b, c int32, ab, ca, cb *[]string) []string {
-	type pair struct {
-		rs     *[]string
-		ni, nj string
-	}
-	pairs := []pair{{rs: ab}, {rs: ca}, {rs: cb}}
-	pairs[0].ni, pairs[0].nj = r.pairNames(a, b)
-	pairs[1].ni, pairs[1].nj = r.pairNames(c, a)
-	pairs[2].ni, pairs[2].nj = r.pairNames(c, b)
-	// rest returns what follows "X and Y are both " or "X and Y both ".
-	rest := func(p pair, s string) (string, bool) {
-		for _, verb := range []string{" are both ", " both "} {
-			if after, ok := strings.CutPrefix(s, p.ni+" and "+p.nj+verb); ok {
-				return verb + after, true
-			}
-		}
-		return "", false
-	}
+// trioNames are the names three members go by: first names, or full names
+// when any two first names are the same.
+func (r *roster) trioNames(a, b, c int32) []string {
 	na, nb, nc := r.firstName(a), r.firstName(b), r.firstName(c)
 	if na == nb || nb == nc || na == nc {
 		na, nb, nc = r.fullName(a), r.fullName(b), r.fullName(c)
 	}
-	var out, sharedAll []string
-	for _, s := range *ab {
-		shared, ok := rest(pairs[0], s)
-		if !ok {
-			continue
-		}
-		inAll := true
-		for _, p := range pairs[1:] {
-			found := false
-			for _, t := range *p.rs {
-				if x, ok := rest(p, t); ok && x == shared {
-					found = true
-				}
-			}
-			inAll = inAll && found
-		}
-		if !inAll {
-			continue
-		}
-		verb := " are all "
-		if strings.HasPrefix(shared, " both ") {
-			verb = " all "
-		}
-		out = append(out, na+", "+nb+" and "+nc+verb+strings.TrimPrefix(strings.TrimPrefix(shared, " are both "), " both "))
-		sharedAll = append(sharedAll, shared)
+	return []string{na, nb, nc}
+}
+
+// sharedByAll finds the reasons the three pairs of a trio share (each pair
+// is interested in the same topics, say), removes them from each pair's
+// reasons, and returns them said once of all three.
+func (r *roster) sharedByAll(a, b, c int32, ab, ca, cb *[]Reason) []Reason {
+	has := func(rs []Reason, x *Reason) bool {
+		return slices.ContainsFunc(rs, func(y Reason) bool { return y.Kind == x.Kind && slices.Equal(y.tags, x.tags) })
 	}
-	for _, p := range pairs {
-		*p.rs = slices.DeleteFunc(*p.rs, func(t string) bool {
-			x, ok := rest(p, t)
-			return ok && slices.Contains(sharedAll, x)
-		})
+	var out []Reason
+	for i := range *ab {
+		x := &(*ab)[i]
+		if !x.Kind.shared() || !has(*ca, x) || !has(*cb, x) {
+			continue
+		}
+		all := *x
+		all.Names = r.trioNames(a, b, c)
+		out = append(out, all)
+	}
+	for _, rs := range []*[]Reason{ab, ca, cb} {
+		*rs = slices.DeleteFunc(*rs, func(y Reason) bool { return has(out, &y) })
 	}
 	return out
 }
 
-// trioReasons are the reasons for the member who joins a pair: the same as
-// reasons, but naming both people wherever "both" would be unclear in a
-// group of three, and without the fallback when there is nothing special.
-func (r *roster) trioReasons(i, j int32, st pairStatus, last int32) []string {
-	ni, nj := r.firstName(i), r.firstName(j)
-	if ni == nj {
-		ni, nj = r.fullName(i), r.fullName(j)
-	}
-	var out []string
-	for _, s := range r.reasons(i, j, st, last) {
-		switch {
-		case strings.HasPrefix(s, "Both are "):
-			s = ni + " and " + nj + " are both " + strings.TrimPrefix(s, "Both are ")
-		case strings.HasPrefix(s, "Both "):
-			s = ni + " and " + nj + " both " + strings.TrimPrefix(s, "Both ")
-		case strings.HasSuffix(s, "have not been introduced yet"):
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// reasons lists why i and j were introduced, strongest first.
-func (r *roster) reasons(i, j int32, st pairStatus, last int32) []string {
-	ni, nj := r.firstName(i), r.firstName(j)
-	if ni == nj {
-		// Two people with one first name need their full names to be told apart.
-		ni, nj = r.fullName(i), r.fullName(j)
-	}
-	var out []string
+// reasons lists why i and j were introduced, strongest first. alone says
+// the two make the whole group: only then does nothing special to say
+// become a reason of its own.
+func (r *roster) reasons(i, j int32, st pairStatus, last int32, alone bool) []Reason {
+	names := r.pairNames(i, j)
+	ni, nj := names[0], names[1]
+	var out []Reason
 	if st == pairRecent {
-		out = append(out, fmt.Sprintf("%s and %s were introduced in round %d, but nobody else was free to meet them this time", ni, nj, last))
+		out = append(out, Reason{Kind: ReasonRepeat, Names: names, Round: int(last)})
 	}
 	if t := common(r.interests(i), r.interests(j)); len(t) > 0 {
-		out = append(out, "Both are interested in "+r.tagList(i, 0, t, 3))
+		out = append(out, r.topicReason(ReasonInterests, names, i, 0, t, interestsNamed))
 	}
 	if t := common(r.offers(i), r.asks(j)); len(t) > 0 {
-		out = append(out, fmt.Sprintf("%s can help with %s, which %s wants to learn", ni, r.tagList(i, 1, t, 2), nj))
+		out = append(out, r.topicReason(ReasonOfferAsk, names, i, 1, t, offersNamed))
 	}
 	if t := common(r.offers(j), r.asks(i)); len(t) > 0 {
-		out = append(out, fmt.Sprintf("%s can help with %s, which %s wants to learn", nj, r.tagList(j, 1, t, 2), ni))
+		out = append(out, r.topicReason(ReasonOfferAsk, []string{nj, ni}, j, 1, t, offersNamed))
 	}
 	switch {
 	case r.mentors(i, j):
-		out = append(out, fmt.Sprintf("%s is happy to mentor and %s is looking for a mentor", ni, nj))
+		out = append(out, Reason{Kind: ReasonMentor, Names: names})
 	case r.mentors(j, i):
-		out = append(out, fmt.Sprintf("%s is happy to mentor and %s is looking for a mentor", nj, ni))
+		out = append(out, Reason{Kind: ReasonMentor, Names: []string{nj, ni}})
 	}
 	if r.sector[i] != r.sector[j] {
-		si, sj := sectorName(r.members[i].Sector), sectorName(r.members[j].Sector)
+		si, sj := strings.TrimSpace(r.members[i].Sector), strings.TrimSpace(r.members[j].Sector)
 		if si != "" && sj != "" {
-			out = append(out, fmt.Sprintf("%s brings a view from %s and %s from %s", ni, si, nj, sj))
+			out = append(out, Reason{Kind: ReasonSectors, Names: names, Sectors: []string{r.members[i].Sector, r.members[j].Sector}})
 		}
 	}
 	switch {
 	case r.meeting[i] == meetInPerson && r.meeting[j] == meetInPerson:
-		out = append(out, "Both like to meet in person")
+		out = append(out, Reason{Kind: ReasonInPerson, Names: names})
 	case r.meeting[i] == meetVideo && r.meeting[j] == meetVideo:
-		out = append(out, "Both prefer a video call")
+		out = append(out, Reason{Kind: ReasonVideo, Names: names})
 	}
-	if len(out) == 0 {
-		out = append(out, fmt.Sprintf("%s and %s work at different organisations and have not been introduced yet", ni, nj))
-	}
-	return out
-}
-
-// tagList names up to limit tags, as member i spelt them in list kind: "QI", "QI and frailty", "QI, frailty and
-// cycling".
-func (r *roster) tagList(i int32, kind int, tags []int32, limit int) string {
-	var names []string
-	for _, t := range tags[:min(len(tags), limit)] {
-		names = append(names, MidSentence(r.tagText(i, kind, t)))
-	}
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
-}
-
-func dedupe(add, have []string) []string {
-	seen := map[string]bool{}
-	for _, s := range have {
-		seen[s] = true
-	}
-	var out []string
-	for _, s := range add {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
+	if len(out) == 0 && alone {
+		out = append(out, Reason{Kind: ReasonFirstMeeting, Names: names})
 	}
 	return out
 }
 
-// joinReasons makes one sentence: "Both are interested in frailty; Sam can
-// help with QI, which Priya wants to learn."
-func joinReasons(rs []string) string {
-	if len(rs) == 0 {
-		return ""
+// topicReason is a reason about up to limit tags, as member i spelt them in
+// list kind.
+func (r *roster) topicReason(k ReasonKind, names []string, i int32, kind int, tags []int32, limit int) Reason {
+	tags = tags[:min(len(tags), limit)]
+	out := Reason{Kind: k, Names: names, tags: tags}
+	for _, t := range tags {
+		out.Topics = append(out.Topics, r.tagText(i, kind, t))
 	}
-	parts := make([]string, len(rs))
-	for i, s := range rs {
-		if i > 0 && strings.HasPrefix(s, "Both ") {
-			// Mid-sentence, after a semicolon.
-			s = "both " + strings.TrimPrefix(s, "Both ")
+	return out
+}
+
+// appendNew appends the reasons of add that have not been given yet.
+func appendNew(have, add []Reason) []Reason {
+	for i := range add {
+		if !slices.ContainsFunc(have, func(h Reason) bool { return h.sameAs(&add[i]) }) {
+			have = append(have, add[i])
 		}
-		parts[i] = s
 	}
-	return strings.Join(parts, "; ") + "."
+	return have
 }

@@ -1,9 +1,6 @@
 package matcher
 
-import (
-	"fmt"
-	"slices"
-)
+import "slices"
 
 // trioSearchBudget bounds the pair checks spent placing leftovers in trios.
 // Only pathological rounds (most members from one organisation) come near
@@ -104,8 +101,8 @@ func (r *roster) bestTrio(u int32, groups []groupIdx) int {
 	return best
 }
 
-// whyUnmatched explains to a network admin why the hard rules left u out.
-func (r *roster) whyUnmatched(u int32) string {
+// unmatched says why the hard rules left u out, for a network admin.
+func (r *roster) unmatched(u int32) Unmatched {
 	other, allowed, recent := 0, 0, 0
 	for v := int32(0); v < int32(r.n); v++ {
 		if v == u || r.org[v] == r.org[u] {
@@ -119,15 +116,16 @@ func (r *roster) whyUnmatched(u int32) string {
 			recent++
 		}
 	}
-	name := r.firstName(u)
+	out := Unmatched{ID: r.ids[u], Name: r.firstName(u)}
 	switch {
 	case r.n == 1:
-		return fmt.Sprintf("%s was the only member in this round.", name)
+		out.Why = UnmatchedAlone
 	case other == 0:
-		return fmt.Sprintf("Everyone else in this round is from %s, and colleagues are never paired.", r.orgNames[r.org[u]])
+		out.Why, out.Organisation = UnmatchedColleagues, r.orgNames[r.org[u]]
 	case allowed == 0 && recent == 0:
-		return fmt.Sprintf("Every possible partner for %s from another organisation is on a do-not-pair list.", name)
+		out.Why = UnmatchedBlocked
 	default:
-		return fmt.Sprintf("Everyone %s could meet was already paired, and no pair could take a third without breaking a rule (same organisation or do-not-pair).", name)
+		out.Why = UnmatchedNoRoom
 	}
+	return out
 }

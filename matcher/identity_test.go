@@ -24,12 +24,16 @@ func TestOrganisationKeyAndFirstName(t *testing.T) {
 	if g.Members[0] != "c" && g.Members[1] != "c" {
 		t.Errorf("colleagues paired: %v", g.Members)
 	}
-	if strings.Contains(g.Explanation+res.Unmatched[0].Reason, "Dr") {
-		t.Errorf("a title is used as a name: %q / %q", g.Explanation, res.Unmatched[0].Reason)
+	var names []string
+	for _, r := range g.Why {
+		names = append(names, r.Names...)
 	}
-	about := g.Explanation // Helen is named wherever she appears
+	if strings.Contains(strings.Join(names, " ")+res.Unmatched[0].Name, "Dr") {
+		t.Errorf("a title is used as a name: %q / %q", names, res.Unmatched[0].Name)
+	}
+	about := strings.Join(names, " ") // Helen is named wherever she appears
 	if res.Unmatched[0].ID == "a" {
-		about = res.Unmatched[0].Reason
+		about = res.Unmatched[0].Name
 	}
 	if !strings.Contains(about, "Helen") {
 		t.Errorf("Helen is not named by her first name: %q", about)

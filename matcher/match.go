@@ -14,7 +14,7 @@ import (
 type Member struct {
 	ID   string
 	Name string // the full name, for telling apart two people of one first name
-	// FirstName is how explanations address the member; when empty, the
+	// FirstName is how reasons name the member; when empty, the
 	// first word of Name.
 	FirstName    string
 	Organisation string // the organisation's name, as explanations show it
@@ -116,21 +116,41 @@ type Group struct {
 	Members []string // member IDs; in a trio the third is the one who joined the pair
 	// Score is the sum of the preference weights over the group's pairs.
 	Score int
-	// Reasons are short phrases, strongest first, such as
-	// "Sam can help with QI, which Priya wants to learn".
-	Reasons []string
-	// Explanation joins the reasons into one sentence for the message.
-	Explanation string
+	// Why are the reasons the members were put together, strongest first
+	// (Sam can help with QI, which Priya wants to learn), as data for the
+	// caller to word; in a trio the last says who joined the pair.
+	Why []Reason
 	// RelaxedRepeat is set when the repeat window was relaxed so that a
-	// member was not left without a partner; the explanation says so.
+	// member was not left without a partner; Why says so.
 	RelaxedRepeat bool
 }
 
-// Unmatched is a member the hard rules left without any group, with a
-// reason a network admin can read.
+// UnmatchedKind is why the hard rules left a member without any group.
+type UnmatchedKind int
+
+// Reasons for leaving a member out.
+const (
+	// UnmatchedAlone: the member was the only one in the round.
+	UnmatchedAlone UnmatchedKind = iota + 1
+	// UnmatchedColleagues: everyone else is from their Organisation, and
+	// colleagues are never paired.
+	UnmatchedColleagues
+	// UnmatchedBlocked: every possible partner from another organisation
+	// is on a do-not-pair list.
+	UnmatchedBlocked
+	// UnmatchedNoRoom: everyone they could meet was already paired, and no
+	// pair could take a third without breaking a rule.
+	UnmatchedNoRoom
+)
+
+// Unmatched is a member the hard rules left without any group, and why,
+// as data for the caller to word for a network admin.
 type Unmatched struct {
-	ID     string
-	Reason string
+	ID  string
+	Why UnmatchedKind
+	// Name is how the reason names the member; Organisation is the name
+	// of their organisation, for UnmatchedColleagues.
+	Name, Organisation string
 }
 
 // Result is the outcome of a round.
@@ -191,7 +211,7 @@ func Match(in Input, opt Options) (Result, error) {
 	first := func(g groupIdx) int32 { return min(r.perm[g.members[0]], r.perm[g.members[1]]) }
 	slices.SortFunc(groups, func(a, b groupIdx) int { return int(first(a) - first(b)) })
 	slices.SortFunc(unmatched, func(a, b int32) int { return int(r.perm[a] - r.perm[b]) })
-	// Explanations are independent strings; write them in parallel into
+	// Reasons are independent of each other; gather them in parallel into
 	// fixed slots so the order never depends on scheduling.
 	res.Groups = make([]Group, len(groups))
 	var wg sync.WaitGroup
@@ -206,7 +226,7 @@ func Match(in Input, opt Options) (Result, error) {
 	}
 	wg.Wait()
 	for _, u := range unmatched {
-		res.Unmatched = append(res.Unmatched, Unmatched{ID: r.ids[u], Reason: r.whyUnmatched(u)})
+		res.Unmatched = append(res.Unmatched, r.unmatched(u))
 	}
 	return res, nil
 }

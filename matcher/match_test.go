@@ -38,8 +38,11 @@ func checkRules(t testing.TB, in Input, opt Options, res Result) {
 		if len(g.Members) < 2 || len(g.Members) > 3 {
 			t.Fatalf("group of %d: %v", len(g.Members), g.Members)
 		}
-		if g.Explanation == "" || len(g.Reasons) == 0 {
-			t.Errorf("group %v has no explanation", g.Members)
+		if len(g.Why) == 0 {
+			t.Errorf("group %v has no reason", g.Members)
+		}
+		if joined := slices.ContainsFunc(g.Why, func(r Reason) bool { return r.Kind == ReasonJoined }); joined != (len(g.Members) == 3) || (joined && g.Why[len(g.Why)-1].Kind != ReasonJoined) {
+			t.Errorf("group %v: who joined is not said last, or said of a pair: %+v", g.Members, g.Why)
 		}
 		repeat := false
 		for i, a := range g.Members {
@@ -70,7 +73,7 @@ func checkRules(t testing.TB, in Input, opt Options, res Result) {
 		if seen[u.ID] {
 			t.Fatalf("%q both matched and unmatched", u.ID)
 		}
-		if u.Reason == "" {
+		if u.Why == 0 || u.Name == "" {
 			t.Errorf("%q unmatched without a reason", u.ID)
 		}
 		seen[u.ID] = true
@@ -97,12 +100,16 @@ func TestMatchCases(t *testing.T) {
 		wantPairs [][]string // sorted member IDs of each group, in any order
 		unmatched []string
 		relaxed   bool
-		explain   string // substring of some explanation
+		why       []Reason // given for some group; only the fields set are compared
 	}{
 		{
-			name:      "offer meets ask and shared interest",
-			in:        Input{Round: 1, Members: []Member{sam, priya}},
-			explain:   "Both are interested in frailty; Sam can help with QI, which Priya wants to learn",
+			name: "offer meets ask and shared interest",
+			in:   Input{Round: 1, Members: []Member{sam, priya}},
+			why: []Reason{
+				{Kind: ReasonInterests, Topics: []string{"frailty"}},
+				{Kind: ReasonOfferAsk, Names: []string{"Sam", "Priya"}, Topics: []string{"QI"}},
+				{Kind: ReasonSectors, Names: []string{"Sam", "Priya"}, Sectors: []string{"gp_practice", "community_pharmacy"}},
+			},
 			wantPairs: [][]string{{"priya", "sam"}},
 		},
 		{
@@ -138,7 +145,7 @@ func TestMatchCases(t *testing.T) {
 				History: []Meeting{{A: "sam", B: "priya", Round: 8}}},
 			wantPairs: [][]string{{"priya", "sam"}},
 			relaxed:   true,
-			explain:   "were introduced in round 8",
+			why:       []Reason{{Kind: ReasonRepeat, Names: []string{"Sam", "Priya"}, Round: 8}},
 		},
 		{
 			name: "relaxation takes the oldest introduction",
@@ -151,7 +158,7 @@ func TestMatchCases(t *testing.T) {
 			name:      "odd count makes a trio",
 			in:        Input{Round: 1, Members: []Member{sam, priya, ruth}},
 			wantPairs: [][]string{{"priya", "ruth", "sam"}},
-			explain:   "joins to make a group of three, so nobody is left out",
+			why:       []Reason{{Kind: ReasonJoined}},
 		},
 		{
 			name:      "trio impossible leaves someone out with a reason",
@@ -178,13 +185,13 @@ func TestMatchCases(t *testing.T) {
 			checkRules(t, tc.in, tc.opt, res)
 			var got [][]string
 			relaxed := false
-			var explanations []string
+			var why []Reason
 			for _, g := range res.Groups {
 				ids := slices.Clone(g.Members)
 				slices.Sort(ids)
 				got = append(got, ids)
 				relaxed = relaxed || g.RelaxedRepeat
-				explanations = append(explanations, g.Explanation)
+				why = append(why, g.Why...)
 			}
 			want := tc.wantPairs
 			norm := func(x [][]string) string {
@@ -209,8 +216,10 @@ func TestMatchCases(t *testing.T) {
 			if relaxed != tc.relaxed {
 				t.Errorf("relaxed = %v, want %v", relaxed, tc.relaxed)
 			}
-			if tc.explain != "" && !strings.Contains(strings.Join(explanations, "\n"), tc.explain) {
-				t.Errorf("explanations %q do not mention %q", explanations, tc.explain)
+			for _, w := range tc.why {
+				if !slices.ContainsFunc(why, func(r Reason) bool { return reasonLike(r, w) }) {
+					t.Errorf("reasons %+v lack %+v", why, w)
+				}
 			}
 		})
 	}
@@ -437,4 +446,12 @@ func FuzzMatch(f *testing.F) {
 		}
 		checkRules(t, in, opt, res)
 	})
+}
+
+// reasonLike reports whether r is want in the fields want sets.
+func reasonLike(r, want Reason) bool {
+	return r.Kind == want.Kind && (want.Round == 0 || r.Round == want.Round) &&
+		(want.Names == nil || slices.Equal(r.Names, want.Names)) &&
+		(want.Topics == nil || slices.Equal(r.Topics, want.Topics)) &&
+		(want.Sectors == nil || slices.Equal(r.Sectors, want.Sectors))
 }

@@ -377,7 +377,7 @@ func (r *roster) interests(i int32) []int32 { return r.tags[r.tagOff[3*i]:r.tagO
 func (r *roster) offers(i int32) []int32    { return r.tags[r.tagOff[3*i+1]:r.tagOff[3*i+2]] }
 func (r *roster) asks(i int32) []int32      { return r.tags[r.tagOff[3*i+2]:r.tagOff[3*i+3]] }
 
-// firstName is how explanations address a member: the first name the
+// firstName is how reasons name a member: the first name the
 // caller gave, or the first word of their name.
 func (r *roster) firstName(i int32) string {
 	if f := strings.TrimSpace(r.members[i].FirstName); f != "" {
@@ -398,7 +398,7 @@ func (r *roster) fullName(i int32) string {
 }
 
 // tagText is how member i spelt tag t in list kind (0 interests, 1 offers,
-// 2 asks), so explanations quote people's own words.
+// 2 asks), so reasons quote people's own words.
 func (r *roster) tagText(i int32, kind int, t int32) string {
 	m := r.members[i]
 	for _, raw := range [3][]string{m.Interests, m.Offers, m.Asks}[kind] {

@@ -1,7 +1,7 @@
 package matcher
 
 import (
-	"strings"
+	"slices"
 	"testing"
 )
 
@@ -20,13 +20,21 @@ func TestTrioSaysWhatAllShareOnce(t *testing.T) {
 	if len(res.Groups) != 1 || len(res.Groups[0].Members) != 3 {
 		t.Fatalf("groups = %+v", res.Groups)
 	}
-	why := res.Groups[0].Explanation
-	for _, clause := range []string{"interested in cycling", "like to meet in person"} {
-		if n := strings.Count(why, clause); n != 1 {
-			t.Errorf("%q said %d times: %s", clause, n, why)
+	why := res.Groups[0].Why
+	for _, k := range []ReasonKind{ReasonInterests, ReasonInPerson} {
+		var said []Reason
+		for _, r := range why {
+			if r.Kind == k {
+				said = append(said, r)
+			}
+		}
+		if len(said) != 1 || len(said[0].Names) != 3 {
+			t.Errorf("reason %d given %d times, or not of all three: %+v", k, len(said), why)
 		}
 	}
-	if !strings.Contains(why, "are all interested in cycling and frailty") {
-		t.Errorf("the shared interest is not said of all three: %s", why)
+	if !slices.ContainsFunc(why, func(r Reason) bool {
+		return r.Kind == ReasonInterests && len(r.Names) == 3 && slices.Equal(r.Topics, []string{"Cycling", "Frailty"})
+	}) {
+		t.Errorf("the shared interests are not said of all three: %+v", why)
 	}
 }

@@ -142,7 +142,7 @@ func TestOpenErrorsHideTheURL(t *testing.T) {
 func TestMigrateTwiceIsANoOp(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		m := newMember("U1")
+		m := newMember(t, "U1")
 		if err := db.SaveMember(ctx, m); err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +210,7 @@ func TestConcurrentMigrate(t *testing.T) {
 			if n := countMigrations(t, dbs[0]); n != countMigrationFiles(t, dbs[0].Dialect()) {
 				t.Errorf("goose_db_version holds %d applied migrations, want one per file", n)
 			}
-			if err := dbs[1].SaveMember(ctx, newMember("U1")); err != nil {
+			if err := dbs[1].SaveMember(ctx, newMember(t, "U1")); err != nil {
 				t.Errorf("SaveMember after concurrent Migrate: %v", err)
 			}
 		})
@@ -246,8 +246,8 @@ func TestFailedTransactionWritesNothing(t *testing.T) {
 		members []*bot.Member
 		abort   bool
 	}{
-		{"constraint violation in the second step", []*bot.Member{newMember("U1"), newMember("")}, false},
-		{"error after both steps", []*bot.Member{newMember("U1"), newMember("U2")}, true},
+		{"constraint violation in the second step", []*bot.Member{newMember(t, "U1"), newMember(t, "")}, false},
+		{"error after both steps", []*bot.Member{newMember(t, "U1"), newMember(t, "U2")}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,9 +22,9 @@ func TestRoundsGoOnAfterATrioMemberLeaves(t *testing.T) {
 			db := storagetest.MustOpenDB(t, target)
 			now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 			db.Now = func() time.Time { return now }
-			z := leaver()
-			a := partner("UPARTNERA1", "Ada Partner", "Hillview Pharmacy", "weekly")
-			b := partner("UPARTNERB1", "Bea Partner", "Riverside Surgery", "weekly")
+			z := leaver(t)
+			a := partner(t, "UPARTNERA1", "Ada Partner", "Hillview Pharmacy", "weekly")
+			b := partner(t, "UPARTNERB1", "Bea Partner", "Riverside Surgery", "weekly")
 			save(t, db, z, a, b)
 			rounds := &bot.Rounds{Store: db, Now: func() time.Time { return now }}
 			if round, _, err := rounds.Run(ctx, now, false); err != nil || round.Intros != 1 {
@@ -58,8 +58,8 @@ func TestNoticeAboutALeaverNamesNobodyElse(t *testing.T) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
 			db, now := openAtMonday(t, target)
-			p := partner("UPARTNER01", "Pat Partner", "Hillview Pharmacy", "monthly")
-			z := leaver()
+			p := partner(t, "UPARTNER01", "Pat Partner", "Hillview Pharmacy", "monthly")
+			z := leaver(t)
 			save(t, db, p, z) // the leaver has the highest ID
 			notice := bot.Notice{MemberID: p.ID, Kind: bot.NoticePartnerUnreachable, Params: bot.NoticeParams{Members: []int64{z.ID}}}
 			if err := db.MarkUnreachable(ctx, 0, nil, false, []bot.Notice{notice}, now); err != nil {
@@ -68,7 +68,7 @@ func TestNoticeAboutALeaverNamesNobodyElse(t *testing.T) {
 			if err := db.DeleteMember(ctx, "slack", z.UserID); err != nil {
 				t.Fatal(err)
 			}
-			nell := partner("UNEWCOMER1", "Newcomer Nell", "Eastgate Housing", "weekly")
+			nell := partner(t, "UNEWCOMER1", "Newcomer Nell", "Eastgate Housing", "weekly")
 			save(t, db, nell)
 
 			msgs, err := db.ClaimOutbox(ctx, now, now.Add(-time.Hour), 10)
@@ -97,8 +97,8 @@ func TestLeaveRewritesOnlyTheLeaversName(t *testing.T) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
 			db, now := openAtMonday(t, target)
-			p := partner("UPARTNER01", "Pat Partner", "Hillview Pharmacy", "monthly")
-			z := leaver()
+			p := partner(t, "UPARTNER01", "Pat Partner", "Hillview Pharmacy", "monthly")
+			z := leaver(t)
 			z.Name = "Ann"
 			save(t, db, p, z)
 			old := bot.Notice{MemberID: p.ID, Kind: bot.NoticeText, Params: bot.NoticeParams{Text: "Ann could not join the Annual review."}}
@@ -128,7 +128,7 @@ func TestExportNeverSaysWhoChoseNotToBePaired(t *testing.T) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
 			db, now := openAtMonday(t, target)
-			a := partner("UPARTNERA1", "Ada Partner", "Hillview Pharmacy", "weekly")
+			a := partner(t, "UPARTNERA1", "Ada Partner", "Hillview Pharmacy", "weekly")
 			save(t, db, a)
 			adminReason := "Every possible partner for Ada from another organisation is on a do-not-pair list."
 			plan := func(*bot.RoundSnapshot) (*bot.RoundPlan, error) {
@@ -159,7 +159,7 @@ func TestIntroCalledOffWhileSentIsNotRecorded(t *testing.T) {
 		t.Run(target.Name, func(t *testing.T) {
 			ctx := context.Background()
 			db, now := openAtMonday(t, target)
-			z, p := leaver(), partner("UPARTNER01", "Pat Partner", "Hillview Pharmacy", "weekly")
+			z, p := leaver(t), partner(t, "UPARTNER01", "Pat Partner", "Hillview Pharmacy", "weekly")
 			save(t, db, z, p)
 			rounds := &bot.Rounds{Store: db, Now: func() time.Time { return now }}
 			if _, _, err := rounds.Run(ctx, now, false); err != nil {

@@ -8,22 +8,17 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
 
 // leaver is a member whose every field holds words found nowhere else, so
 // that any trace of them after leave can be searched for.
-func leaver() *bot.Member {
-	return &bot.Member{
-		Platform: "slack", UserID: "UZQXLEAVE1", Name: "Zelda Quixotic-Marker", Status: bot.StatusActive,
-		Profile: bot.Profile{
-			Organisation: "Quixotic Marker Clinic", Sector: "gp_practice", Role: "other", CareerStage: "established",
-			Interests: []string{"Xylophone therapy", "Quokka welfare"}, Offers: []string{"Zorbing coaching"},
-			Asks: []string{"Yodelling for clinicians"}, Frequency: "weekly", Mentoring: "neither", Meeting: "either",
-			Bio: "Plays the theremin in Ystradgynlais.",
-		},
-	}
+func leaver(tb testing.TB) *bot.Member {
+	return bottest.Member(tb, bottest.UserID("UZQXLEAVE1"), bottest.Name("Zelda Quixotic-Marker"), bottest.Org("Quixotic Marker Clinic"),
+		bottest.Interests("Xylophone therapy", "Quokka welfare"), bottest.Offers("Zorbing coaching"),
+		bottest.Asks("Yodelling for clinicians"), bottest.Bio("Plays the theremin in Ystradgynlais."))
 }
 
 // leaverStrings are the leaver's words, for trace searches, but for the
@@ -40,15 +35,9 @@ func leaverStrings(m *bot.Member) []string {
 }
 
 // partner is a monthly member who will be introduced to the leaver.
-func partner(userID, name, org string, frequency string) *bot.Member {
-	return &bot.Member{
-		Platform: "slack", UserID: userID, Name: name, Status: bot.StatusActive,
-		Profile: bot.Profile{
-			Organisation: org, Sector: "community_pharmacy", Role: "other", CareerStage: "established",
-			Interests: []string{"Xylophone therapy", "Diabetes"}, Frequency: frequency, Mentoring: "neither", Meeting: "either",
-			Bio: "Community pharmacist.",
-		},
-	}
+func partner(tb testing.TB, userID, name, org string, frequency string) *bot.Member {
+	return bottest.Member(tb, bottest.UserID(userID), bottest.Name(name), bottest.Org(org), bottest.Sector("community_pharmacy"),
+		bottest.Interests("Xylophone therapy", "Diabetes"), bottest.Frequency(frequency), bottest.Bio("Community pharmacist."))
 }
 
 func save(t *testing.T, db *storage.DB, ms ...*bot.Member) {
@@ -72,7 +61,7 @@ func TestLeaveLeavesNoTrace(t *testing.T) {
 			db := storagetest.MustOpenDB(t, target)
 			now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 			db.Now = func() time.Time { return now }
-			z, p := leaver(), partner("UPARTNER01", "Pat Partner", "Hillview Pharmacy", "monthly")
+			z, p := leaver(t), partner(t, "UPARTNER01", "Pat Partner", "Hillview Pharmacy", "monthly")
 			save(t, db, z, p)
 			rounds := &bot.Rounds{Store: db, Now: func() time.Time { return now }}
 			round, _, err := rounds.Run(ctx, now, false)
@@ -182,7 +171,7 @@ func TestLeaveLeavesNoTrace(t *testing.T) {
 			// A week on, the monthly partner is not due again: their
 			// history still counts the intro. The leaver's place is nobody.
 			now = now.Add(7 * 24 * time.Hour)
-			save(t, db, partner("UNEWONE001", "New One", "Org One", "weekly"), partner("UNEWTWO002", "New Two", "Org Two", "weekly"))
+			save(t, db, partner(t, "UNEWONE001", "New One", "Org One", "weekly"), partner(t, "UNEWTWO002", "New Two", "Org Two", "weekly"))
 			snap, err := db.RoundSnapshot(ctx)
 			if err != nil {
 				t.Fatal(err)

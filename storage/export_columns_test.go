@@ -262,7 +262,7 @@ func fillEveryColumn(t *testing.T, db *storage.DB, alice, bob string) {
 		}
 	}
 	for _, id := range []string{alice, bob} {
-		m := newMember(id)
+		m := newMember(t, id)
 		m.Name = "Name of " + id
 		if err := db.SaveMember(ctx, m); err != nil {
 			t.Fatal(err)

@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/rapport-pcn/rapport/bot"
 )
 
-// errNotJoined is what a member sees when they act before joining.
+// errNotJoined says the person acting has not joined; bot puts it into
+// words.
 func errNotJoined() error {
-	return bot.Errorf(bot.ENOTFOUND, "You haven't joined yet. Run /introduce-me to set up your profile.")
+	return bot.ErrAbout(bot.ENOTFOUND, bot.AboutMember)
 }
 
 // FindMember returns the member with the platform user ID, or ENOTFOUND.
@@ -86,33 +88,6 @@ func (db *DB) SetPause(ctx context.Context, platform, userID string, paused bool
 func (db *DB) DeleteMember(ctx context.Context, platform, userID string) error {
 	_, err := db.erase(ctx, platform, userID, nil)
 	return err
-}
-
-// ExportMember returns everything stored about the member, or ENOTFOUND.
-func (db *DB) ExportMember(ctx context.Context, platform, userID string) (*bot.MemberExport, error) {
-	// One read-only transaction, so the export is a consistent snapshot
-	// once it gathers rows from several tables.
-	tx, err := db.begin(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-
-	m, err := findMember(ctx, tx, platform, userID)
-	if err != nil {
-		return nil, err
-	}
-	export := &bot.MemberExport{Member: *m, ExportedAt: tx.now}
-	if err := exportIntros(ctx, tx, m.ID, export); err != nil {
-		return nil, err
-	}
-	if err := exportMeetups(ctx, tx, m.ID, export); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("export member: commit: %w", err)
-	}
-	return export, nil
 }
 
 // memberColumns are the members columns in memberRow's order, for SELECT
@@ -315,4 +290,27 @@ func setPause(ctx context.Context, tx *tx, platform, userID string, paused bool,
 		return nil, fmt.Errorf("set pause: %w", err)
 	}
 	return r.member()
+}
+
+// MemberNames returns the names of those of the members still in Rapport.
+func (db *DB) MemberNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	query, args, err := sqlx.In(`SELECT id, name FROM members WHERE id IN (?)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := db.db.SelectContext(ctx, &rows, db.db.Rebind(query), args...); err != nil {
+		return nil, fmt.Errorf("member names: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
 }

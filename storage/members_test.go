@@ -12,31 +12,19 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
 
-// newMember returns a Slack member with every profile field filled.
-func newMember(userID string) *bot.Member {
-	return &bot.Member{
-		Platform: "slack",
-		UserID:   userID,
-		Name:     "Priya Shah",
-		Profile: bot.Profile{
-			Organisation: "Riverside Surgery",
-			Sector:       "general_practice",
-			Role:         "pharmacist",
-			CareerStage:  "experienced",
-			Interests:    []string{"Diabetes", "Quality improvement"},
-			Offers:       []string{"Medicines optimisation"},
-			Asks:         []string{"Leadership"},
-			Frequency:    "monthly",
-			Mentoring:    "offer",
-			Meeting:      "either",
-			Bio:          "Clinical pharmacist, ten years in primary care.",
-		},
-		Status: bot.StatusActive,
-	}
+// newMember returns a Slack member with every profile field filled,
+// through the profile form.
+func newMember(tb testing.TB, userID string) *bot.Member {
+	return bottest.Member(tb, bottest.UserID(userID), bottest.Name("Priya Shah"), bottest.Org("Riverside Surgery"),
+		bottest.Sector("community_pharmacy"), bottest.Role("clinical_pharmacist"), bottest.CareerStage("established"),
+		bottest.Interests("Diabetes", "Quality improvement"), bottest.Offers("Medicines optimisation"), bottest.Asks("Leadership"),
+		bottest.Frequency("monthly"), bottest.Mentoring("mentor"), bottest.Meeting("either"),
+		bottest.Bio("Clinical pharmacist, ten years in primary care."))
 }
 
 // utc is testNow as the store keeps it.
@@ -84,7 +72,7 @@ func TestSaveAndFindMember(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			eachDB(t, func(t *testing.T, db *storage.DB) {
 				ctx := context.Background()
-				m := newMember("U123")
+				m := newMember(t, "U123")
 				tt.edit(m)
 				want := *m
 				if tt.expect != nil {
@@ -117,7 +105,7 @@ func TestSaveAndFindMember(t *testing.T) {
 func TestFindMemberNotJoined(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		if err := db.SaveMember(ctx, newMember("U1")); err != nil {
+		if err := db.SaveMember(ctx, newMember(t, "U1")); err != nil {
 			t.Fatal(err)
 		}
 		for _, tt := range []struct{ name, platform, userID string }{
@@ -141,7 +129,7 @@ func TestFindMemberNotJoined(t *testing.T) {
 func TestSaveMemberUpdates(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		first := newMember("U1")
+		first := newMember(t, "U1")
 		if err := db.SaveMember(ctx, first); err != nil {
 			t.Fatal(err)
 		}
@@ -154,17 +142,17 @@ func TestSaveMemberUpdates(t *testing.T) {
 		// knows nothing of their ID, join date or pause.
 		later := testNow.Add(7 * 24 * time.Hour)
 		db.Now = func() time.Time { return later }
-		edit := newMember("U1")
+		edit := newMember(t, "U1")
 		edit.Name = "Priya Shah-Jones"
-		edit.Profile.Role = "gp"
+		edit.Profile.Role = "salaried_gp"
 		edit.Profile.Interests = []string{"Frailty"}
 		edit.Status = bot.StatusInactive
 		if err := db.SaveMember(ctx, edit); err != nil {
 			t.Fatal(err)
 		}
 
-		want := *newMember("U1")
-		want.Name, want.Profile.Role, want.Profile.Interests, want.Status = edit.Name, "gp", []string{"Frailty"}, bot.StatusInactive
+		want := *newMember(t, "U1")
+		want.Name, want.Profile.Role, want.Profile.Interests, want.Status = edit.Name, "salaried_gp", []string{"Frailty"}, bot.StatusInactive
 		want.ID, want.JoinedAt, want.UpdatedAt = first.ID, utc, later.UTC().Truncate(time.Microsecond)
 		want.Paused, want.PausedUntil = true, &until
 		if !reflect.DeepEqual(*edit, want) {
@@ -207,7 +195,7 @@ func TestSetPause(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			eachDB(t, func(t *testing.T, db *storage.DB) {
 				ctx := context.Background()
-				m := newMember("U1")
+				m := newMember(t, "U1")
 				if err := db.SaveMember(ctx, m); err != nil {
 					t.Fatal(err)
 				}
@@ -262,7 +250,7 @@ func TestDeleteMember(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		for _, id := range []string{"U1", "U2"} {
-			if err := db.SaveMember(ctx, newMember(id)); err != nil {
+			if err := db.SaveMember(ctx, newMember(t, id)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -279,7 +267,7 @@ func TestDeleteMember(t *testing.T) {
 		}
 
 		// Rejoining starts afresh.
-		again := newMember("U1")
+		again := newMember(t, "U1")
 		if err := db.SaveMember(ctx, again); err != nil {
 			t.Fatal(err)
 		}
@@ -292,7 +280,7 @@ func TestDeleteMember(t *testing.T) {
 func TestExportMember(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
-		m := newMember("U1")
+		m := newMember(t, "U1")
 		m.Profile.Bio = "Nurse 👩‍⚕️"
 		if err := db.SaveMember(ctx, m); err != nil {
 			t.Fatal(err)
@@ -347,7 +335,7 @@ func TestTimesAreUTC(t *testing.T) {
 			db := storagetest.MustOpenDB(t, target)
 			db.Now = func() time.Time { return testNow }
 			ctx := context.Background()
-			m := newMember("U1")
+			m := newMember(t, "U1")
 			if err := db.SaveMember(ctx, m); err != nil {
 				t.Fatal(err)
 			}
@@ -423,10 +411,12 @@ func TestConcurrentSaveMember(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, n)
 		for i := range n {
+			// Built here: a builder may fail the test, which only the
+			// test's own goroutine may do.
+			m, leaver := newMember(t, fmt.Sprintf("U%03d", i)), newMember(t, fmt.Sprintf("L%03d", i))
 			wg.Go(func() {
 				// A save, a read, an update, and a join and leave (whose
 				// delete reads before it writes), mixed in with the others.
-				m := newMember(fmt.Sprintf("U%03d", i))
 				if errs[i] = db.SaveMember(ctx, m); errs[i] != nil {
 					return
 				}
@@ -437,7 +427,6 @@ func TestConcurrentSaveMember(t *testing.T) {
 				if errs[i] = db.SaveMember(ctx, m); errs[i] != nil {
 					return
 				}
-				leaver := newMember(fmt.Sprintf("L%03d", i))
 				if errs[i] = db.SaveMember(ctx, leaver); errs[i] != nil {
 					return
 				}

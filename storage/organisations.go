@@ -146,7 +146,7 @@ func addOrganisation(ctx context.Context, tx *tx, name string, now time.Time) (*
 	name = organisationName(name)
 	key := organisationKey(name)
 	if key == "" {
-		return nil, bot.Errorf(bot.EINVALID, "Please give the organisation's name.")
+		return nil, bot.ErrAbout(bot.EINVALID, bot.AboutOrganisation)
 	}
 	existing, err := findOrganisation(ctx, tx, key)
 	if err != nil {
@@ -154,7 +154,7 @@ func addOrganisation(ctx context.Context, tx *tx, name string, now time.Time) (*
 	}
 	if existing != nil {
 		if existing.Listed {
-			return nil, bot.Errorf(bot.ECONFLICT, "%s is already on the list.", existing.Name)
+			return nil, &bot.Error{Code: bot.ECONFLICT, About: bot.AboutOrganisation, Name: existing.Name}
 		}
 		// Members typed it before an admin listed it: it is the same
 		// organisation, now under the admin's spelling.
@@ -170,7 +170,7 @@ func addOrganisation(ctx context.Context, tx *tx, name string, now time.Time) (*
 	var r organisationRow
 	err = tx.GetContext(ctx, &r, query, name, key, dbTime(now))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, bot.Errorf(bot.ECONFLICT, "%s is already on the list.", name)
+		return nil, &bot.Error{Code: bot.ECONFLICT, About: bot.AboutOrganisation, Name: name}
 	} else if err != nil {
 		return nil, fmt.Errorf("add organisation: %w", err)
 	}
@@ -202,7 +202,7 @@ func removeOrganisation(ctx context.Context, tx *tx, name string) error {
 		return err
 	}
 	if org == nil || !org.Listed {
-		return bot.Errorf(bot.ENOTFOUND, "%s is not on the list of organisations.", organisationName(name))
+		return &bot.Error{Code: bot.ENOTFOUND, About: bot.AboutOrganisation, Name: organisationName(name)}
 	}
 	const query = `UPDATE organisations SET listed = FALSE, updated_at = $2 WHERE id = $1`
 	if _, err := tx.ExecContext(ctx, query, org.ID, tx.now); err != nil {

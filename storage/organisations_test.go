@@ -54,6 +54,7 @@ func TestOrganisations(t *testing.T) {
 			name:     "add a blank name",
 			run:      add("   "),
 			wantCode: bot.EINVALID,
+			wantMsg:  "Please give the organisation's name.",
 			want:     []string{},
 		},
 		{

@@ -20,10 +20,10 @@ func TestSweepErasesLongUnreachableMembers(t *testing.T) {
 			db := storagetest.MustOpenDB(t, target)
 			now := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 			db.Now = func() time.Time { return now }
-			z := leaver()
-			p := partner("UPARTNER01", "Pat Partner", "Hillview Pharmacy", "weekly")
-			recent := partner("URECENT001", "Rita Recent", "Oak Pharmacy", "weekly")
-			back := partner("UCAMEBACK1", "Bea Back", "Elm Pharmacy", "weekly")
+			z := leaver(t)
+			p := partner(t, "UPARTNER01", "Pat Partner", "Hillview Pharmacy", "weekly")
+			recent := partner(t, "URECENT001", "Rita Recent", "Oak Pharmacy", "weekly")
+			back := partner(t, "UCAMEBACK1", "Bea Back", "Elm Pharmacy", "weekly")
 			save(t, db, z, p, recent, back)
 			rounds := &bot.Rounds{Store: db, Now: func() time.Time { return now }}
 			if _, _, err := rounds.Run(ctx, now, false); err != nil {
@@ -90,9 +90,9 @@ func TestSweepDeletesHistoryOlderThanRetention(t *testing.T) {
 			now := first
 			db.Now = func() time.Time { return now }
 			ms := []*bot.Member{
-				partner("UOLDONE001", "Olga Old", "Org A", "weekly"),
-				partner("UOLDTWO002", "Omar Old", "Org B", "weekly"),
-				partner("UOLDTRE003", "Odette Old", "Org C", "weekly"),
+				partner(t, "UOLDONE001", "Olga Old", "Org A", "weekly"),
+				partner(t, "UOLDTWO002", "Omar Old", "Org B", "weekly"),
+				partner(t, "UOLDTRE003", "Odette Old", "Org C", "weekly"),
 			}
 			save(t, db, ms...)
 			rounds := &bot.Rounds{Store: db, Now: func() time.Time { return now }}

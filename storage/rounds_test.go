@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	"github.com/rapport-pcn/rapport/storage"
-	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
 
 // joinRoundMembers stores n weekly members, each in an organisation of
@@ -19,9 +19,8 @@ func joinRoundMembers(t *testing.T, db *storage.DB, n int) []bot.Member {
 	t.Helper()
 	var out []bot.Member
 	for i := range n {
-		m := &bot.Member{Platform: "slack", UserID: fmt.Sprintf("U%07dR", i), Name: fmt.Sprintf("Round%d Member", i), Status: bot.StatusActive,
-			Profile: bot.Profile{Organisation: fmt.Sprintf("Practice %d", i), Sector: "gp_practice", Role: "other",
-				CareerStage: "established", Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+		m := bottest.Member(t, bottest.UserID(fmt.Sprintf("U%07dR", i)), bottest.Name(fmt.Sprintf("Round%d Member", i)),
+			bottest.Org(fmt.Sprintf("Practice %d", i)))
 		if err := db.SaveMember(context.Background(), m); err != nil {
 			t.Fatal(err)
 		}
@@ -70,9 +69,7 @@ func TestRoundClaimedOncePerPeriod(t *testing.T) {
 		// --force runs another round in the same period, for those due an
 		// intro: not the members just introduced, but two who joined since.
 		for _, id := range []string{"ULATE0001", "ULATE0002"} {
-			m := &bot.Member{Platform: "slack", UserID: id, Name: "Late Joiner", Status: bot.StatusActive,
-				Profile: bot.Profile{Organisation: "Practice " + id, Sector: "housing", Role: "other",
-					CareerStage: "established", Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+			m := bottest.Member(t, bottest.UserID(id), bottest.Name("Late Joiner"), bottest.Org("Practice "+id), bottest.Sector("housing"))
 			if err := db.SaveMember(context.Background(), m); err != nil {
 				t.Fatal(err)
 			}
@@ -104,47 +101,6 @@ func TestRoundTakenWhilePlanningIsAConflict(t *testing.T) {
 		wantCode(t, err, bot.ECONFLICT)
 		if !strings.Contains(bot.ErrorMessage(err), "already run") {
 			t.Errorf("message %q, want one saying the round has already run", bot.ErrorMessage(err))
-		}
-	})
-}
-
-// Two workers claiming the outbox at once never get the same message.
-func TestOutboxClaimsAreExclusive(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *storage.DB) {
-		joinRoundMembers(t, db, 40)
-		if _, _, err := (&bot.Rounds{Store: db}).Run(context.Background(), time.Now(), false); err != nil {
-			t.Fatal(err)
-		}
-		var mu sync.Mutex
-		claimed := map[int64]int{}
-		var wg sync.WaitGroup
-		for range 4 {
-			wg.Go(func() {
-				for {
-					msgs, err := db.ClaimOutbox(context.Background(), time.Now(), time.Now().Add(-time.Hour), 3)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if len(msgs) == 0 {
-						return
-					}
-					mu.Lock()
-					for _, m := range msgs {
-						claimed[m.ID]++
-					}
-					mu.Unlock()
-				}
-			})
-		}
-		wg.Wait()
-		if len(claimed) != 20 { // the 20 intros; follow-ups are not due
-			t.Errorf("%d messages claimed, want the 20 intros", len(claimed))
-		}
-		for id, n := range claimed {
-			if n != 1 {
-				t.Errorf("message %d claimed %d times", id, n)
-			}
 		}
 	})
 }
@@ -312,39 +268,6 @@ func TestLeavingBeforeDeliveryTellsThePartner(t *testing.T) {
 	})
 }
 
-// A message put back (a 429 pause, a shutdown) keeps its attempt count; one
-// retried after a failure counts the attempt.
-func TestDeferDoesNotCountAnAttempt(t *testing.T) {
-	eachDB(t, func(t *testing.T, db *storage.DB) {
-		ctx := context.Background()
-		joinRoundMembers(t, db, 2)
-		if _, _, err := (&bot.Rounds{Store: db}).Run(ctx, time.Now(), false); err != nil {
-			t.Fatal(err)
-		}
-		claim := func() bot.OutboxMessage {
-			t.Helper()
-			msgs, err := db.ClaimOutbox(ctx, time.Now().Add(time.Minute), time.Now().Add(-time.Hour), 1)
-			if err != nil || len(msgs) != 1 {
-				t.Fatalf("claim: %v, %v", msgs, err)
-			}
-			return msgs[0]
-		}
-		m := claim()
-		if err := db.DeferOutbox(ctx, m.ID, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		if again := claim(); again.ID != m.ID || again.Attempts != 1 {
-			t.Fatalf("after a deferral: %+v, want message %d at attempt 1", again, m.ID)
-		}
-		if err := db.RetryOutbox(ctx, m.ID, time.Now(), "failed"); err != nil {
-			t.Fatal(err)
-		}
-		if again := claim(); again.Attempts != 2 {
-			t.Fatalf("after a failure: attempt %d, want 2", again.Attempts)
-		}
-	})
-}
-
 // A round is planned outside the write lock; if a member joins while it
 // is planned, it is planned again inside the transaction, so nobody is
 // missed and nothing stale is stored.
@@ -358,8 +281,7 @@ func TestRoundPlannedAgainWhenMembersChange(t *testing.T) {
 			calls++
 			seen = append(seen, len(s.Members))
 			if calls == 1 { // someone joins while the first plan is made
-				late := &bot.Member{Platform: "slack", UserID: "ULATECOMER", Name: "Late Comer", Status: bot.StatusActive,
-					Profile: bot.Profile{Organisation: "Elsewhere", Frequency: "weekly"}}
+				late := bottest.Member(t, bottest.UserID("ULATECOMER"), bottest.Name("Late Comer"), bottest.Org("Elsewhere"))
 				if err := db.SaveMember(ctx, late); err != nil {
 					return nil, err
 				}
@@ -453,9 +375,7 @@ func TestNobodyLeftOutTwiceBeforeEveryoneOnce(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		join := func(id, org string) *bot.Member {
-			m := &bot.Member{Platform: "slack", UserID: id, Name: id + " Member", Status: bot.StatusActive,
-				Profile: bot.Profile{Organisation: org, Sector: "gp_practice", Role: "other",
-					CareerStage: "established", Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+			m := bottest.Member(t, bottest.UserID(id), bottest.Name(id+" Member"), bottest.Org(org))
 			if err := db.SaveMember(ctx, m); err != nil {
 				t.Fatal(err)
 			}
@@ -509,54 +429,4 @@ func TestNobodyLeftOutTwiceBeforeEveryoneOnce(t *testing.T) {
 			t.Errorf("left out in turn %v: the member left out last week, promised to go first, was left out again", order)
 		}
 	})
-}
-
-// Notices queued as finished text before notices were stored by kind are
-// carried over by the migration: one still to send keeps its words as the
-// kind "text"; one already sent keeps none.
-func TestMigrationCarriesPendingNoticesOver(t *testing.T) {
-	for _, target := range storagetest.Databases(t) {
-		t.Run(target.Name, func(t *testing.T) {
-			ctx := context.Background()
-			db, err := storage.Open(ctx, target.URL, target.DataDir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.MigrateTo(ctx, 4); err != nil {
-				t.Fatal(err)
-			}
-			// Rows as the schema of then held them, written by hand: the
-			// code of now may write columns that came later.
-			x := db.SQLX()
-			var memberID int64
-			const member = `INSERT INTO members (platform, user_id, name, joined_at, updated_at) VALUES ('slack', 'U0OLDTEXT', 'Olive Text', $1, $1) RETURNING id`
-			if err := x.GetContext(ctx, &memberID, member, utc); err != nil {
-				t.Fatal(err)
-			}
-			const old = `INSERT INTO outbox (kind, member_id, text, status, due_at, created_at) VALUES ('notice', $1, $2, $3, $4, $4)`
-			for _, row := range []struct{ text, status string }{{"Words still to send.", "pending"}, {"Words sent long ago.", "sent"}} {
-				if _, err := x.ExecContext(ctx, old, memberID, row.text, row.status, utc); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			msgs, err := db.ClaimOutbox(ctx, utc.Add(time.Minute), utc.Add(-time.Hour), 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(msgs) != 1 || msgs[0].Notice != bot.NoticeText || msgs[0].Params.Text != "Words still to send." || msgs[0].UserID != "U0OLDTEXT" {
-				t.Errorf("after the migration: %+v; want the pending notice as kind text with its words", msgs)
-			}
-			var frozen int
-			if err := x.GetContext(ctx, &frozen, `SELECT COUNT(*) FROM outbox WHERE text <> ''`); err != nil {
-				t.Fatal(err)
-			}
-			if frozen != 0 {
-				t.Errorf("%d outbox rows still hold finished text", frozen)
-			}
-		})
-	}
 }

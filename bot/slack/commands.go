@@ -20,8 +20,5 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) (any, f
 	if cmd.Command == meetupCommand {
 		return a.onMeetupCommand(ctx, cmd)
 	}
-	if c, err := bot.ParseCommand(cmd.Text); err == nil && c.Name == "admin" {
-		return a.onRoundsAdmin(ctx, cmd, c.Args)
-	}
 	return nil, nil
 }

@@ -37,13 +37,6 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 	if isMeetupInteraction(cb) {
 		return a.onMeetupInteraction(ctx, cb)
 	}
-	if cb.Type == slack.InteractionTypeBlockActions {
-		act := cb.ActionCallback.BlockActions[0]
-		switch {
-		case len(act.ActionID) > 6 && act.ActionID[:6] == "rounds":
-			return a.onRoundsAction(ctx, cb, act)
-		}
-	}
 	return nil, nil
 }
 

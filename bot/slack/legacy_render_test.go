@@ -33,7 +33,6 @@ func TestRenderedMessagesEscapeMemberText(t *testing.T) {
 	meetup := &bot.Meetup{ID: 3, Title: hostileText, Purpose: hostileText, Place: hostileText + long, Link: "https://meet.example.org/x?a=1&b=2",
 		HostUserID: "U0AAAAAAA1", Channel: "C0MEETUPS1", StartsAt: now.Add(48 * time.Hour), EndsAt: now.Add(50 * time.Hour), Capacity: 1}
 	meetup.Counts.Going = 1
-	plan := &bot.RoundPlan{Eligible: 1, LeftOut: []bot.LeftOut{{Member: *a, Reason: hostileText}}, Skipped: []bot.LeftOut{{Member: *b, Reason: hostileText}}}
 
 	type rendered struct {
 		text   md
@@ -51,7 +50,6 @@ func TestRenderedMessagesEscapeMemberText(t *testing.T) {
 	msgs["reminder"] = pair(reminderMessage(bot.DueReminder{Meetup: meetup}, loc))
 	msgs["cancelled"] = rendered{cancelledMessage(meetup, loc), nil}
 	msgs["host announced"] = rendered{hostAnnouncedMessage(meetup), nil}
-	msgs["preview"] = rendered{"", messageBlocks().section(previewText(plan, "Monday")).done()}
 	msgs["manage"] = fromReply(manageReply(meetup, []bot.Attendee{{UserID: "U0BBBBBBB2", Status: bot.RSVPGoing}}, loc))
 	msgs["cancel confirm"] = fromReply(cancelConfirmReply(meetup, loc))
 	msgs["list"] = fromReply(meetupListReply([]bot.Meetup{*meetup}, loc))
@@ -96,7 +94,6 @@ func TestCountsAgree(t *testing.T) {
 	m.Counts.Going = 1
 	one := bot.Meetup{ID: 5, Title: "Walk", Place: "Park", StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 2}
 	one.Counts.Going = 1
-	plan := &bot.RoundPlan{Eligible: 1, Intros: []bot.PlannedIntro{{MemberIDs: []int64{1, 2, 3}, Explanation: "x"}}}
 	tests := []struct {
 		name      string
 		got       md
@@ -105,7 +102,6 @@ func TestCountsAgree(t *testing.T) {
 		{"a full meetup", textReply(meetupCounts(&m)).Text, "It's full", ""},
 		{"one place", meetupListReply([]bot.Meetup{m}, loc).Text, "1 going of 1 place.", "1 places"},
 		{"one place left", meetupCounts(&one), "1 of 2 places left", ""},
-		{"one member, one introduction, one trio", previewText(plan, "Monday"), "*1* member would take part, in *1* introduction (1 a trio", "*1* introductions"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -146,7 +146,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Store: db, Now: time.Now, Location: cfg.Location,
 		Settings:  bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
 		NextRound: svc.NextRound,
-		IsAdmin:   svc.IsAdmin,
 	}
 	delivery := &bot.Delivery{Store: db, Log: logger, Location: cfg.Location, StaleAfter: cfg.ClaimTimeout}
 	rounds.OnQueued = delivery.Wake

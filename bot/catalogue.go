@@ -1,0 +1,83 @@
+package bot
+
+import "time"
+
+// Example is one kind of message or form Rapport shows, filled with
+// sample data. The examples are the golden files of each renderer, and
+// let anyone read every word Rapport says in one place
+// (bot/testdata/messages).
+type Example struct {
+	Name    string
+	Message *Message
+	Form    *Form
+}
+
+// sampleMembers are the people of the examples. Their profiles go
+// through the profile form's own checks, so they hold only what a member
+// could save.
+func sampleMembers(orgs []Organisation) (priya, tom *Member) {
+	profile := func(f ProfileForm) Profile {
+		p, err := f.validate(orgs)
+		if err != nil {
+			panic("an example profile does not validate: " + err.Error())
+		}
+		return p
+	}
+	priya = &Member{ID: 1, Platform: "slack", UserID: "U0PRIYA01", Name: "Priya Shah", FirstName: "Priya", Status: StatusActive,
+		Profile: profile(ProfileForm{Organisation: "Riverside Surgery", Sector: "gp_practice", Role: "practice_nurse", CareerStage: "established",
+			Interests: []string{"Diabetes"}, InterestsOther: "Sea swimming", Offers: []string{"Diabetes"}, Asks: []string{"Social prescribing"},
+			Frequency: "fortnightly", Mentoring: "mentor", Meeting: "either", Bio: "Practice nurse & diabetes lead <she/her>"})}
+	tom = &Member{ID: 2, Platform: "slack", UserID: "U0TOM0002", Name: "Tom Reid", FirstName: "Tom", Status: StatusActive,
+		Profile: profile(ProfileForm{Organisation: "Northfield Pharmacy", Sector: "community_pharmacy", Role: "clinical_pharmacist", CareerStage: "first_five",
+			Interests: []string{"Diabetes"}, Offers: []string{"Social prescribing"}, Asks: []string{"Diabetes"},
+			Frequency: "weekly", Mentoring: "mentee", Meeting: "video"})}
+	return priya, tom
+}
+
+// Examples returns every kind of message and form, with sample data, in a
+// fixed order.
+func Examples() []Example {
+	// London's winter time, fixed so the examples read the same on any
+	// machine.
+	loc := time.FixedZone("GMT", 0)
+	now := time.Date(2026, 12, 1, 9, 30, 0, 0, loc)
+	next := time.Date(2026, 12, 7, 9, 0, 0, 0, loc)
+	until := time.Date(2026, 12, 22, 0, 0, 0, 0, loc)
+	orgs := []Organisation{{ID: 1, Name: "Riverside Surgery"}, {ID: 2, Name: "Northfield Pharmacy"}}
+	priya, tom := sampleMembers(orgs)
+	intro := Intro{ID: 7, Members: []IntroMember{{Member: *priya, Answer: AnswerYes}, {Member: *tom}}, CreatedAt: now.AddDate(0, 0, -14), Status: IntroSent}
+	paused := *priya
+	paused.Paused, paused.PausedUntil = true, &until
+	export, _ := exportMessages(&MemberExport{Member: *priya, ExportedAt: now})
+
+	ex := []Example{
+		{Name: "help", Message: helpMessage(nil, false)},
+		{Name: "help_admin_after_unknown_word", Message: helpMessage(P("I don't know the command “paws”. Did you mean ", Cmd("pause"), "?"), true)},
+		{Name: "status", Message: statusMessage(&Status{Member: priya, NextRound: next}, []Intro{intro}, loc, now)},
+		{Name: "paused", Message: pausedMessage(&Status{Member: &paused, NextRound: next}, loc)},
+		{Name: "resumed", Message: resumedMessage(&Status{Member: priya, NextRound: next}, true, loc)},
+		{Name: "welcome", Message: welcomeMessage(&Status{Member: priya, NextRound: next}, true, loc)},
+		{Name: "leave_confirm", Message: leaveConfirmMessage()},
+		{Name: "admin_practices", Message: adminMessage(&AdminReply{Title: "The network's list has 2 practices and organisations", Lines: []Text{P("Riverside Surgery"), P("Northfield Pharmacy")}})},
+		{Name: "export_intro", Message: export[0]},
+		{Name: "export_data", Message: export[1]},
+		{Name: "profile_form_new", Form: ProfileFormFor(&ProfileDraft{Organisations: orgs, Form: ProfileForm{Frequency: "fortnightly", Mentoring: "neither", Meeting: "either"}})},
+		{Name: "profile_form_saved", Form: ProfileFormFor(&ProfileDraft{Organisations: orgs, Joined: true, Form: FormFromProfile(priya.Profile, orgs)})},
+	}
+
+	plan := &RoundPlan{Eligible: 5, Method: "exact",
+		Intros: []PlannedIntro{{MemberIDs: []int64{1, 2}, Explanation: "Tom can help with social prescribing, which Priya wants to learn; Priya brings a view from general practice and Tom from community pharmacy."},
+			{MemberIDs: []int64{3, 4, 5}, Explanation: "Three people from different organisations who have not been introduced yet."}},
+		LeftOut: []LeftOut{{Member: Member{Name: "Sam Okafor"}, Reason: "everyone else taking part is from Riverside Surgery, and colleagues are never paired"}},
+		Skipped: []LeftOut{{Member: Member{Name: "Ana Silva"}, Reason: "paused until Monday 4 January 2027"}}}
+	ex = append(ex,
+		Example{Name: "round_preview", Message: previewMessage(plan, next, loc)},
+		Example{Name: "round_run_confirm", Message: runNowConfirmMessage(false)},
+		Example{Name: "round_run_confirm_force", Message: runNowConfirmMessage(true)},
+		Example{Name: "round_started", Message: roundStartedMessage(&Round{Number: 12, Intros: 2, LeftOut: 1}, plan)},
+		Example{Name: "round_stats", Message: statsMessage(&Stats{Active: 48, Paused: 3, Inactive: 1, Rounds: 12, Intros: 250,
+			CrossOrganisation: 0.96, CrossSector: 0.71, MetRate: 0.62, ArrangedRate: 0.12,
+			Recent: []RoundStats{{Round: Round{Number: 12, CreatedAt: next.AddDate(0, 0, -7), Intros: 24, LeftOut: 0}, Trios: 1, Delivered: 24, Met: 9, Arranged: 6}}}, loc)},
+	)
+	return ex
+}
