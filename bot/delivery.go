@@ -33,9 +33,9 @@ type Deliverer interface {
 	// Delete deletes a posted message; one that is gone already is not an
 	// error.
 	Delete(ctx context.Context, channelID, ref string) error
-	// Pause is the platform's pause after a 429, which the Delivery holds
-	// when the platform asks it to wait and every send of the deliverer
-	// waits out. Each platform has its own, so one platform's limits do
+	// Pause is the platform's pause after a 429: the Delivery holds it
+	// when the platform asks it to wait, and every send of the deliverer
+	// waits it out. Each platform has its own, so one platform's limits do
 	// not hold another's messages.
 	Pause() *Pause
 }
@@ -102,7 +102,7 @@ type DeliveryStore interface {
 // Pause holds a platform's sending after it asks everyone to wait (a 429
 // with Retry-After). The platform's deliverer keeps it and its pacing
 // waits on it, so a send already on its way to a rate-limit slot does not
-// go out inside the pause either; only the Delivery holds it.
+// go out inside the pause either; only the Delivery calls Hold.
 type Pause struct {
 	mu    sync.Mutex
 	until time.Time
