@@ -11,35 +11,46 @@ import (
 	"time"
 )
 
-// Deliverer sends outbox messages on a platform. Implementations pace
-// themselves to the platform's limits, waiting out the Pause the Delivery
-// holds after a 429.
+// Deliverer carries messages on one platform. Delivery decides what is
+// said and to whom; the deliverer renders each Message in its platform's
+// own way and sends it, paced to the platform's limits, waiting out its
+// Pause. It returns a *DeliveryError when the platform says how a send
+// failed.
 type Deliverer interface {
-	// SendIntro sends the intro's group message to its reachable members.
-	// When resume is set an earlier attempt may have sent it already, and
-	// the deliverer looks for it before sending again. It returns where the
-	// message is.
-	SendIntro(ctx context.Context, in *Intro, resume bool) (channelID, ref string, err error)
-	// SendFollowUp asks one member of a delivered intro whether they met.
-	SendFollowUp(ctx context.Context, at Attempt, in *Intro, m *IntroMember, second bool) error
-	// SendNotice sends a notice to one member.
-	SendNotice(ctx context.Context, at Attempt, n *NoticeMessage) error
-	// UpdateIntro edits the intro's posted message (in.ChannelID,
-	// in.MessageRef) after a member of it has left, so that it no longer
-	// shows their details.
-	UpdateIntro(ctx context.Context, in *Intro) error
-	// WithdrawIntro deletes an intro message just posted whose intro was
-	// called off meanwhile (a member of it left).
-	WithdrawIntro(ctx context.Context, channelID, ref string) error
+	// PostGroup posts m in the group conversation of users, opening it,
+	// or in channelID when that is set, tagged with at. On a resumed
+	// attempt it first looks there for a message with the same tag, and
+	// returns that one rather than post again. It returns where the
+	// message is; when the send fails once the conversation is known, it
+	// returns the conversation too, so that a retry looks there first.
+	PostGroup(ctx context.Context, at Attempt, users []string, channelID string, m *Message) (channel, ref string, err error)
+	// DM sends m to one user as a direct message from the bot, tagged
+	// with at; on a resumed attempt it sends nothing when it finds the tag.
+	DM(ctx context.Context, at Attempt, userID string, m *Message) error
+	// Update replaces a posted message. A message that is gone is nothing
+	// to update, not an error.
+	Update(ctx context.Context, channelID, ref string, m *Message) error
+	// Delete deletes a posted message; one that is gone already is not an
+	// error.
+	Delete(ctx context.Context, channelID, ref string) error
+	// Pause is the platform's pause after a 429: the Delivery holds it
+	// when the platform asks it to wait, and every send of the deliverer
+	// waits it out. Each platform has its own, so one platform's limits do
+	// not hold another's messages.
+	Pause() *Pause
 }
 
 // Attempt is one try at sending an outbox message. The deliverer tags
-// what it sends with OutboxID; when Resume is set an earlier try may have
-// sent it already (the process died before recording it), and the
+// what it sends with Kind and Tag; when Resume is set an earlier try may
+// have sent it already (the process died before recording it), and the
 // deliverer looks for the tag before sending again, so nothing goes twice.
 type Attempt struct {
-	OutboxID int64
-	Resume   bool
+	// Kind is what is sent: OutboxIntro, OutboxFollowUp or OutboxNotice.
+	Kind string
+	// Tag is the intro's ID for an intro (which keeps its tag however
+	// often it is queued), the outbox message's ID for the rest.
+	Tag    int64
+	Resume bool
 }
 
 // DeliveryStore is what Delivery needs of the database: the outbox, the
@@ -70,7 +81,7 @@ type DeliveryStore interface {
 	RecordIntroSent(ctx context.Context, outboxID, introID int64, channelID, ref string, now time.Time) error
 	// SetIntroDelivery records the intro's conversation and, once sent, its
 	// status and message reference.
-	SetIntroDelivery(ctx context.Context, introID int64, channelID, status, messageTS string) error
+	SetIntroDelivery(ctx context.Context, introID int64, channelID, status, ref string) error
 	// MarkUnreachable marks members whose account cannot be reached,
 	// gives their meetup places to the people waiting, marks the intro
 	// failed when failIntro is set (which puts its members first in line
@@ -88,10 +99,10 @@ type DeliveryStore interface {
 	MeetupAttendees(ctx context.Context, id int64) ([]Attendee, error)
 }
 
-// Pause holds all sending after a platform asks everyone to wait (a 429
-// with Retry-After). The Delivery that owns it sets it; the deliverer's
-// pacing only waits on it, so a send already on its way to a rate-limit
-// slot does not go out inside the pause either.
+// Pause holds a platform's sending after it asks everyone to wait (a 429
+// with Retry-After). The platform's deliverer keeps it and its pacing
+// waits on it, so a send already on its way to a rate-limit slot does not
+// go out inside the pause either; only the Delivery calls Hold.
 type Pause struct {
 	mu    sync.Mutex
 	until time.Time
@@ -146,14 +157,19 @@ type DeliveryError struct {
 func (e *DeliveryError) Error() string { return fmt.Sprintf("delivery: %v", e.Err) }
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
-// Delivery sends what the outbox holds, once each, until stopped.
+// Delivery sends what the outbox holds, once each, until stopped. It puts
+// each message into words and sends it on the platform of the member it
+// is for, so one process can serve several platforms at once.
 type Delivery struct {
 	Store DeliveryStore
-	Out   Deliverer
-	Now   func() time.Time
-	Log   *slog.Logger
-	// Workers is how many messages are sent at once (default 2: Slack's
-	// pace, not the workers, bounds delivery).
+	// Platforms are the deliverers by platform (Member.Platform).
+	Platforms map[string]Deliverer
+	// Location is the network's time zone, for dates in messages.
+	Location *time.Location
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Workers is how many messages are sent at once (default 2: the
+	// platforms' pace, not the workers, bounds delivery).
 	Workers int
 	// StaleAfter is how long a claimed message may go unrecorded before
 	// another worker takes it over (default 5 minutes).
@@ -162,9 +178,6 @@ type Delivery struct {
 	Idle time.Duration
 	// MaxAttempts is when a message that keeps failing is given up on.
 	MaxAttempts int
-	// Pause is the pause after a 429, shared with the deliverer's pacing;
-	// nil means one of the Delivery's own.
-	Pause *Pause
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -188,6 +201,9 @@ func (d *Delivery) init() {
 		if d.Log == nil {
 			d.Log = slog.New(slog.DiscardHandler)
 		}
+		if d.Location == nil {
+			d.Location = time.UTC
+		}
 		if d.Workers <= 0 {
 			d.Workers = 2
 		}
@@ -199,9 +215,6 @@ func (d *Delivery) init() {
 		}
 		if d.MaxAttempts <= 0 {
 			d.MaxAttempts = 12
-		}
-		if d.Pause == nil {
-			d.Pause = &Pause{}
 		}
 	})
 }
@@ -224,7 +237,7 @@ func (d *Delivery) Run(ctx context.Context) error {
 		wg.Wait()
 	}()
 	for ctx.Err() == nil {
-		if wait := d.pause(); wait > 0 {
+		if wait := d.allPaused(); wait > 0 {
 			sleep(ctx, wait, nil)
 			continue
 		}
@@ -261,85 +274,157 @@ func (d *Delivery) Run(ctx context.Context) error {
 	return nil
 }
 
-// pause returns how long sending must still wait after a 429.
-func (d *Delivery) pause() time.Duration {
-	return d.Pause.Until().Sub(d.Now())
-}
-
-func (d *Delivery) pauseFor(wait time.Duration) {
-	d.Pause.Hold(d.Now().Add(wait))
-}
-
-// send sends one message and records the outcome. A message claimed
-// during a 429 pause waits for it, so the pause holds for all.
-func (d *Delivery) send(ctx context.Context, m OutboxMessage) {
-	if wait := d.pause(); wait > 0 {
-		d.deferMsg(m, d.Now().Add(wait))
-		return
+// allPaused returns how long every platform must still wait after a 429,
+// or zero when one of them may send: the outbox is not read while none
+// can. While only some are paused, their messages claimed meanwhile are
+// put back for the end of their pause (see ready).
+func (d *Delivery) allPaused() time.Duration {
+	var wait time.Duration
+	for _, out := range d.Platforms {
+		w := d.paused(out)
+		if w <= 0 {
+			return 0
+		}
+		if wait == 0 || w < wait {
+			wait = w
+		}
 	}
+	return wait
+}
+
+// paused returns how long out's platform must still wait after a 429.
+func (d *Delivery) paused(out Deliverer) time.Duration {
+	return out.Pause().Until().Sub(d.Now())
+}
+
+// ready returns the deliverer of platform and whether m may go now. A
+// message claimed while its platform is paused after a 429 is put back
+// for the end of the pause, so the pause holds for all.
+func (d *Delivery) ready(m OutboxMessage, platform string) (Deliverer, bool, error) {
+	out, err := d.deliverer(platform)
+	if err != nil {
+		return nil, false, err
+	}
+	if wait := d.paused(out); wait > 0 {
+		d.deferMsg(m, d.Now().Add(wait))
+		return out, false, nil
+	}
+	return out, true, nil
+}
+
+// errNoPlatform says a message is for a platform this process does not
+// serve; it is retried, in case the platform is being set up, and given
+// up in the end.
+var errNoPlatform = errors.New("no deliverer for the member's platform")
+
+// deliverer returns the deliverer of a platform. A platform that cannot
+// be told (an intro whose members have all left) is the only one served,
+// when there is one.
+func (d *Delivery) deliverer(platform string) (Deliverer, error) {
+	if out, ok := d.Platforms[platform]; ok {
+		return out, nil
+	}
+	if platform == "" && len(d.Platforms) == 1 {
+		for _, out := range d.Platforms {
+			return out, nil
+		}
+	}
+	d.Log.Error("no deliverer for a message's platform", "platform", platform)
+	return nil, fmt.Errorf("%w %q", errNoPlatform, platform)
+}
+
+// introPlatform is the platform of an intro's members: that of the first
+// who is still in Rapport.
+func introPlatform(in *Intro) string {
+	for _, im := range in.Members {
+		if !im.Left && im.Member.Platform != "" {
+			return im.Member.Platform
+		}
+	}
+	return ""
+}
+
+// send sends one message and records the outcome.
+func (d *Delivery) send(ctx context.Context, m OutboxMessage) {
 	// No deadline here: waiting for a rate-limit slot is not a failure.
 	// Each platform call has its own timeout, and StaleAfter must exceed a
 	// paced send (a minute's wait for a slot and a few calls).
+	var out Deliverer
 	var err error
 	switch m.Kind {
 	case OutboxIntro:
-		err = d.sendIntro(ctx, m)
+		out, err = d.sendIntro(ctx, m)
 	case OutboxFollowUp:
-		err = d.sendFollowUp(ctx, m)
+		out, err = d.sendFollowUp(ctx, m)
 	case OutboxNotice:
-		err = d.sendNotice(ctx, m)
+		out, err = d.sendNotice(ctx, m)
 	case OutboxIntroUpdate:
-		err = d.updateIntro(ctx, m)
+		out, err = d.updateIntro(ctx, m)
 	default:
 		d.Log.Error("unknown outbox kind; not sent", "kind", m.Kind, "outbox", m.ID)
 		d.finish(m, OutboxFailed, "")
 		return
 	}
 	if err != nil {
-		d.failed(ctx, m, err)
+		d.failed(ctx, m, out, err)
 	}
 }
 
 // attempt is the try at m that is being made: a resumed one when an
 // earlier claim may have sent it.
 func attempt(m OutboxMessage) Attempt {
-	return Attempt{OutboxID: m.ID, Resume: m.Attempts > 1}
+	return Attempt{Kind: m.Kind, Tag: m.ID, Resume: m.Attempts > 1}
 }
 
-func (d *Delivery) sendNotice(ctx context.Context, m OutboxMessage) error {
-	n, err := d.noticeMessage(ctx, m)
+func (d *Delivery) sendNotice(ctx context.Context, m OutboxMessage) (Deliverer, error) {
+	out, ok, err := d.ready(m, m.Platform)
+	if !ok {
+		return out, err
+	}
+	msg, err := d.noticeMessage(ctx, m)
 	if err == errSkipNotice {
 		d.Log.Info("notice no longer applies; skipped", "kind", m.Notice, "outbox", m.ID)
 		d.finish(m, OutboxSkipped, "")
-		return nil
+		return out, nil
 	} else if err != nil {
-		return err
+		return out, err
 	}
-	if err := d.Out.SendNotice(ctx, attempt(m), n); err != nil {
-		return err
+	if err := out.DM(ctx, attempt(m), m.UserID, msg); err != nil {
+		return out, err
 	}
 	d.finish(m, OutboxSent, "")
-	return nil
+	return out, nil
 }
 
-func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
+func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) (Deliverer, error) {
 	in, err := d.Store.FindIntro(ctx, m.IntroID)
 	if ErrorCode(err) == ENOTFOUND {
 		d.finish(m, OutboxSkipped, "") // erased with a member who left
-		return nil
+		return nil, nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	if in.Status == IntroSent {
 		d.finish(m, OutboxSent, "")
-		return nil
+		return nil, nil
 	}
-	if reachable(in) < 2 {
+	var users []string
+	for _, im := range in.Members {
+		if takingPart(im) {
+			users = append(users, im.Member.UserID)
+		}
+	}
+	if len(users) < 2 {
 		d.Log.Info("intro has fewer than two reachable members; not sent", "intro", in.ID)
 		d.giveUp(ctx, m)
-		return nil
+		return nil, nil
 	}
-	channel, ref, err := d.Out.SendIntro(ctx, in, m.Attempts > 1)
+	out, ok, err := d.ready(m, introPlatform(in))
+	if !ok {
+		return out, err
+	}
+	at := Attempt{Kind: OutboxIntro, Tag: in.ID, Resume: m.Attempts > 1}
+	channel, ref, err := out.PostGroup(ctx, at, users, in.ChannelID, introMessage(in))
 	if err != nil {
 		if channel != "" {
 			// Remember the conversation, so a retry looks there first.
@@ -347,9 +432,9 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
 		}
 		var de *DeliveryError
 		if errors.As(err, &de) && len(de.Unreachable) > 0 {
-			return d.unreachable(ctx, m, in, de.Unreachable)
+			return out, d.unreachable(ctx, m, in, de.Unreachable)
 		}
-		return err
+		return out, err
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -359,7 +444,7 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
 		// A member left while the intro was on its way, and leave called it
 		// off: take back the message that shows their profile.
 		d.Log.Info("intro called off while it was sent; withdrawing it", "intro", in.ID)
-		if err := d.Out.WithdrawIntro(rctx, channel, ref); err != nil {
+		if err := out.Delete(rctx, channel, ref); err != nil {
 			d.Log.Error("could not withdraw an intro that was called off", "intro", in.ID, "err", err)
 		}
 	case err != nil:
@@ -367,37 +452,31 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) error {
 		// the next attempt finds the message in the conversation.
 		d.Log.Error("could not record a sent intro", "intro", in.ID, "err", err)
 	}
-	return nil
+	return out, nil
 }
 
 // updateIntro edits a posted intro once a member of it has left.
-func (d *Delivery) updateIntro(ctx context.Context, m OutboxMessage) error {
+func (d *Delivery) updateIntro(ctx context.Context, m OutboxMessage) (Deliverer, error) {
 	in, err := d.Store.FindIntro(ctx, m.IntroID)
 	if ErrorCode(err) == ENOTFOUND {
 		d.finish(m, OutboxSkipped, "") // deleted with old history
-		return nil
+		return nil, nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	if in.ChannelID == "" || in.MessageRef == "" {
 		d.finish(m, OutboxSkipped, "")
-		return nil
+		return nil, nil
 	}
-	if err := d.Out.UpdateIntro(ctx, in); err != nil {
-		return err
+	out, ok, err := d.ready(m, introPlatform(in))
+	if !ok {
+		return out, err
+	}
+	if err := out.Update(ctx, in.ChannelID, in.MessageRef, leftIntroMessage(in)); err != nil {
+		return out, err
 	}
 	d.finish(m, OutboxSent, "")
-	return nil
-}
-
-func reachable(in *Intro) int {
-	n := 0
-	for _, im := range in.Members {
-		if !im.Unreachable && im.Member.Status == StatusActive {
-			n++
-		}
-	}
-	return n
+	return out, nil
 }
 
 // unreachable marks members who cannot receive the intro, tells the
@@ -437,43 +516,47 @@ func (d *Delivery) unreachable(ctx context.Context, m OutboxMessage, in *Intro, 
 	return nil
 }
 
-func (d *Delivery) sendFollowUp(ctx context.Context, m OutboxMessage) error {
+func (d *Delivery) sendFollowUp(ctx context.Context, m OutboxMessage) (Deliverer, error) {
 	in, err := d.Store.FindIntro(ctx, m.IntroID)
 	if ErrorCode(err) == ENOTFOUND {
 		d.finish(m, OutboxSkipped, "")
-		return nil
+		return nil, nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	im := in.Member(m.MemberID)
 	switch {
-	case im == nil || in.Status == IntroFailed || im.Unreachable || im.Member.Status != StatusActive:
+	case im == nil || in.Status == IntroFailed || !takingPart(*im):
 		d.finish(m, OutboxSkipped, "")
-		return nil
+		return nil, nil
 	case in.Status == IntroPending:
 		// The intro itself has not gone out yet: ask later.
 		d.retry(m, d.Now().Add(time.Hour), "intro not yet delivered")
-		return nil
+		return nil, nil
 	case im.Answer != AnswerNone && im.Answer != AnswerNotYet:
 		d.finish(m, OutboxSkipped, "") // they told us already
-		return nil
+		return nil, nil
 	}
-	if err := d.Out.SendFollowUp(ctx, attempt(m), in, im, im.Answer == AnswerNotYet); err != nil {
-		return err
+	out, ok, err := d.ready(m, m.Platform)
+	if !ok {
+		return out, err
+	}
+	if err := out.DM(ctx, attempt(m), im.Member.UserID, followUpMessage(in, im, im.Answer == AnswerNotYet)); err != nil {
+		return out, err
 	}
 	d.finish(m, OutboxSent, "")
-	return nil
+	return out, nil
 }
 
-// failed decides what a failed send means: pause everything after a 429,
-// give up on an error that will not change, or try again later with
-// jittered backoff.
-func (d *Delivery) failed(ctx context.Context, m OutboxMessage, err error) {
+// failed decides what a failed send on out means: pause out's platform
+// after a 429, give up on an error that will not change, or try again
+// later with jittered backoff.
+func (d *Delivery) failed(ctx context.Context, m OutboxMessage, out Deliverer, err error) {
 	var de *DeliveryError
 	switch {
-	case errors.As(err, &de) && de.RetryAfter > 0:
-		d.pauseFor(de.RetryAfter)
-		d.Log.Warn("rate limited; pausing delivery", "retry_after", de.RetryAfter)
+	case errors.As(err, &de) && de.RetryAfter > 0 && out != nil:
+		out.Pause().Hold(d.Now().Add(de.RetryAfter))
+		d.Log.Warn("rate limited; pausing delivery", "platform", m.Platform, "retry_after", de.RetryAfter)
 		d.deferMsg(m, d.Now().Add(de.RetryAfter))
 	case errors.As(err, &de) && de.Permanent && m.Kind != OutboxIntro && m.MemberID != 0 && slices.Contains(de.Unreachable, m.UserID):
 		// The member's account can no longer receive anything. Marking them
@@ -510,7 +593,7 @@ func (d *Delivery) giveUp(ctx context.Context, m OutboxMessage) {
 		if in, err := d.Store.FindIntro(wctx, m.IntroID); err == nil && in.Status != IntroFailed {
 			var notices []Notice
 			for _, im := range in.Members {
-				if !im.Unreachable && im.Member.Status == StatusActive {
+				if takingPart(im) {
 					notices = append(notices, Notice{MemberID: im.Member.ID, Kind: NoticeUndelivered})
 				}
 			}

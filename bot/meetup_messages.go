@@ -234,10 +234,6 @@ func meetupNotice(n *NoticeMessage, loc *time.Location) *Message {
 	return reminderMessage(n.Meetup, n.Reminder, loc)
 }
 
-// MeetupNotice is meetupNotice for a platform whose deliverer still puts
-// notices into words itself. It goes once Delivery hands every deliverer
-// finished messages.
-func MeetupNotice(n *NoticeMessage, loc *time.Location) *Message { return meetupNotice(n, loc) }
 
 // hostAnnouncedMessage tells the host where their meetup went and how to
 // manage it.

@@ -2,8 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 )
 
@@ -66,16 +64,13 @@ type NoticeParams struct {
 	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
-// NoticeMessage is a notice put together at send time, for a Deliverer to
-// render on its platform.
+// NoticeMessage is a notice about a meetup put together at send time,
+// for meetupNotice to put into words.
 type NoticeMessage struct {
 	Platform string
 	UserID   string
 	Kind     string
-	// Text is what a notice that is not about a meetup says, in plain
-	// words; the platform escapes it like any other text.
-	Text string
-	// Meetup is the meetup a meetup notice is about, as it is now.
+	// Meetup is the meetup the notice is about, as it is now.
 	Meetup *Meetup
 	// Changed and TitleBefore say what a NoticeMeetupChanged changed.
 	Changed     []string
@@ -84,49 +79,28 @@ type NoticeMessage struct {
 	Reminder string
 }
 
-// LeftOutForMember is how a member's export gives the reason they were
-// left out of a round. The reason admins see may be that someone chose not
-// to be paired with them, which a member is never told.
-const LeftOutForMember = "There was no one we could introduce you to in this round."
-
-// Words of the notices that are not about meetups. A member is never told
-// why the hard rules left them out: the reason may be that someone chose
-// not to be paired with them.
-const (
-	leftOutText       = "There was no one we could introduce you to this round, sorry: sometimes the numbers don't quite work out. You'll go first in the next round."
-	undeliveredText   = "Sorry: we couldn't deliver your introduction this round. It's not you: something went wrong on our side. You'll be first in line in the next round."
-	partnerLeftText   = "The person we were about to introduce you to is no longer taking part, so this round's introduction is off. Sorry about that: you'll be first in line in the next round."
-	unreachableFormat = "Sorry: this round we introduced you to %s, but their account can no longer receive messages, so the introduction couldn't go ahead. You'll be first in line in the next round."
-)
-
-func autoPauseText(n int) string {
-	return fmt.Sprintf("We haven't heard back about your last %d introductions, so we've paused yours for now: no more will come until you're ready. "+
-		"Whenever you'd like to meet people again, type `%s resume`. Thank you for being part of the network.", n, CommandName)
-}
-
 // errSkipNotice says a notice no longer applies (its meetup is gone, say)
 // and is not sent.
 var errSkipNotice = Errorf(ENOTFOUND, "the notice no longer applies")
 
 // noticeMessage puts a claimed notice into words, reading what it speaks
 // of as it is now. It returns errSkipNotice when there is nothing to say.
-func (d *Delivery) noticeMessage(ctx context.Context, m OutboxMessage) (*NoticeMessage, error) {
+func (d *Delivery) noticeMessage(ctx context.Context, m OutboxMessage) (*Message, error) {
 	if m.UserID == "" {
 		return nil, errSkipNotice
 	}
-	n := &NoticeMessage{Platform: m.Platform, UserID: m.UserID, Kind: m.Notice}
 	p := m.Params
 	switch m.Notice {
 	case NoticeText:
-		n.Text = p.Text
+		return Say(p.Text), nil
 	case NoticeLeftOut:
-		n.Text = leftOutText
+		return leftOutNotice(), nil
 	case NoticeAutoPaused:
-		n.Text = autoPauseText(p.Count)
+		return autoPausedNotice(p.Count), nil
 	case NoticeUndelivered:
-		n.Text = undeliveredText
+		return undeliveredNotice(), nil
 	case NoticePartnerLeft:
-		n.Text = partnerLeftText
+		return partnerLeftNotice(), nil
 	case NoticePartnerUnreachable:
 		names, err := d.Store.MemberNames(ctx, p.Members)
 		if err != nil {
@@ -140,7 +114,7 @@ func (d *Delivery) noticeMessage(ctx context.Context, m OutboxMessage) (*NoticeM
 			}
 			who = append(who, name)
 		}
-		n.Text = fmt.Sprintf(unreachableFormat, joinNames(who))
+		return partnerUnreachableNotice(who), nil
 	case NoticeMeetupPromoted, NoticeMeetupChanged, NoticeMeetupCancelled, NoticeMeetupReminder:
 		mt, err := d.Store.FindMeetup(ctx, p.MeetupID)
 		if ErrorCode(err) == ENOTFOUND {
@@ -163,14 +137,14 @@ func (d *Delivery) noticeMessage(ctx context.Context, m OutboxMessage) (*NoticeM
 				return nil, errSkipNotice // they said can't go since
 			}
 		}
-		n.Meetup, n.Changed, n.TitleBefore, n.Reminder = mt, p.Changed, p.Title, p.Reminder
+		n := &NoticeMessage{Platform: m.Platform, UserID: m.UserID, Kind: m.Notice,
+			Meetup: mt, Changed: p.Changed, TitleBefore: p.Title, Reminder: p.Reminder}
 		if n.TitleBefore == "" {
 			n.TitleBefore = mt.Title
 		}
-	default:
-		return nil, errSkipNotice
+		return meetupNotice(n, d.Location), nil
 	}
-	return n, nil
+	return nil, errSkipNotice
 }
 
 func (d *Delivery) stillGoing(ctx context.Context, meetupID, memberID int64) (bool, error) {
@@ -184,14 +158,4 @@ func (d *Delivery) stillGoing(ctx context.Context, meetupID, memberID int64) (bo
 		}
 	}
 	return false, nil
-}
-
-func joinNames(names []string) string {
-	switch len(names) {
-	case 0:
-		return "someone"
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }

@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -82,13 +83,29 @@ func newDeliveryFixtureVia(t testing.TB, target storagetest.Target, n int, limit
 	return f
 }
 
+// platforms are the fixture's deliverers by platform: its members are
+// all in Slack.
+func (f *deliveryFixture) platforms() map[string]bot.Deliverer {
+	return map[string]bot.Deliverer{slackbot.Platform: f.out}
+}
+
+// postIntro posts an intro's message as a worker of the Delivery does,
+// tagged with the intro.
+func (f *deliveryFixture) postIntro(ctx context.Context, in *bot.Intro) (channel, ref string, err error) {
+	var users []string
+	for _, im := range in.Members {
+		users = append(users, im.Member.UserID)
+	}
+	return f.out.PostGroup(ctx, bot.Attempt{Kind: bot.OutboxIntro, Tag: in.ID}, users, "", bot.Say("Meet each other"))
+}
+
 func (f *deliveryFixture) run(t testing.TB) (*bot.Round, *bot.Delivery, context.CancelFunc) {
 	t.Helper()
 	round, _, err := f.rounds.Run(context.Background(), time.Now(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &bot.Delivery{Store: f.db, Out: f.out, Idle: 50 * time.Millisecond, Pause: f.pause}
+	d := &bot.Delivery{Store: f.db, Platforms: f.platforms(), Idle: 50 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = d.Run(ctx); close(done) }()
@@ -133,7 +150,7 @@ func TestInterruptedSendIsNotRepeated(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := f.out.SendIntro(ctx, in, false); err != nil {
+			if _, _, err := f.postIntro(ctx, in); err != nil {
 				t.Fatal(err)
 			}
 			// Give the other claims back, as a restart would after they go stale.
@@ -144,7 +161,7 @@ func TestInterruptedSendIsNotRepeated(t *testing.T) {
 			}
 
 			// Another worker takes over the stale claim.
-			d := &bot.Delivery{Store: f.db, Out: f.out, StaleAfter: 200 * time.Millisecond, Idle: 50 * time.Millisecond, Pause: f.pause}
+			d := &bot.Delivery{Store: f.db, Platforms: f.platforms(), StaleAfter: 200 * time.Millisecond, Idle: 50 * time.Millisecond}
 			rctx, cancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { _ = d.Run(rctx); close(done) }()
@@ -382,7 +399,7 @@ func benchmarkDeliverRound(b *testing.B, target storagetest.Target) {
 		planned := time.Since(start)
 		before := introPostCount(f.ws)
 		opensBefore := len(f.ws.CallsTo("conversations.open"))
-		d := &bot.Delivery{Store: f.db, Out: f.out, Pause: f.pause}
+		d := &bot.Delivery{Store: f.db, Platforms: f.platforms()}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { _ = d.Run(ctx); close(done) }()
@@ -477,22 +494,22 @@ func TestInterruptedFollowUpAndNoticeAreNotRepeated(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ch, ts, err := f.out.SendIntro(ctx, in, false)
+			ch, ts, err := f.postIntro(ctx, in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := f.db.RecordIntroSent(ctx, intro.ID, in.ID, ch, ts, time.Now()); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.out.SendFollowUp(ctx, bot.Attempt{OutboxID: followUp.ID}, in, in.Member(followUp.MemberID), false); err != nil {
+			if err := f.out.DM(ctx, bot.Attempt{Kind: bot.OutboxFollowUp, Tag: followUp.ID}, followUp.UserID, bot.Say("Did you meet?")); err != nil {
 				t.Fatal(err)
 			}
-			if err := f.out.SendNotice(ctx, bot.Attempt{OutboxID: notice.ID}, &bot.NoticeMessage{Platform: "slack", UserID: notice.UserID, Kind: bot.NoticeLeftOut, Text: "You go first next time."}); err != nil {
+			if err := f.out.DM(ctx, bot.Attempt{Kind: bot.OutboxNotice, Tag: notice.ID}, notice.UserID, bot.Say("You go first next time.")); err != nil {
 				t.Fatal(err)
 			}
 
 			// Another worker takes over the stale claims.
-			d := &bot.Delivery{Store: f.db, Out: f.out, StaleAfter: 200 * time.Millisecond, Idle: 50 * time.Millisecond, Pause: f.pause}
+			d := &bot.Delivery{Store: f.db, Platforms: f.platforms(), StaleAfter: 200 * time.Millisecond, Idle: 50 * time.Millisecond}
 			rctx, cancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { _ = d.Run(rctx); close(done) }()
@@ -545,7 +562,7 @@ func TestLeftOutMemberIsToldKindly(t *testing.T) {
 				}
 				return false
 			})
-			words := strings.ToLower(told.Text + string(told.Blocks))
+			words := strings.ToLower(told.Text + "\n" + sectionsText(t, told.Blocks))
 			for _, never := range []string{"do-not-pair", "not a good match", "block", "chose", "wouldn't"} {
 				if strings.Contains(words, never) {
 					t.Errorf("the member was told %q, which mentions %q", told.Text, never)
@@ -553,4 +570,21 @@ func TestLeftOutMemberIsToldKindly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sectionsText is the text of a message's sections: what a member reads
+// of a notice, without Block Kit's own words.
+func sectionsText(t testing.TB, blocks json.RawMessage) string {
+	t.Helper()
+	var bs slack.Blocks
+	if err := json.Unmarshal(blocks, &bs); err != nil {
+		t.Fatalf("blocks: %v", err)
+	}
+	var out []string
+	for _, b := range bs.BlockSet {
+		if s, ok := b.(*slack.SectionBlock); ok && s.Text != nil {
+			out = append(out, s.Text.Text)
+		}
+	}
+	return strings.Join(out, "\n")
 }

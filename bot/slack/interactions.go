@@ -33,14 +33,6 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 			return a.actionAck(o, r)
 		}
 	}
-	// Areas not yet in the core.
-	if cb.Type == slack.InteractionTypeBlockActions {
-		act := cb.ActionCallback.BlockActions[0]
-		switch {
-		default:
-			return a.onIntroAction(ctx, cb, act)
-		}
-	}
 	return nil, nil
 }
 

@@ -48,9 +48,9 @@ type pacer struct {
 	mu     sync.Mutex
 	nextIn map[string]time.Time // conversation -> earliest next message
 	lastGC time.Time
-	// pause is the bot.Delivery's pause after a 429: Slack's Retry-After
-	// applies to the whole app, not one request, so no call is made
-	// before it ends. The Delivery sets it; the pacer only waits.
+	// pause is Slack's pause after a 429: Slack's Retry-After applies to
+	// the whole app, not one request, so no call is made before it ends.
+	// The bot.Delivery holds it; the pacer only waits.
 	pause *bot.Pause
 }
 

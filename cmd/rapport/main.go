@@ -147,8 +147,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Settings:  bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
 		NextRound: svc.NextRound,
 	}
-	// The delivery owns the pause after a 429; the Slack pacing waits on it.
-	delivery := &bot.Delivery{Store: db, Log: logger, StaleAfter: cfg.ClaimTimeout, Pause: &bot.Pause{}}
+	delivery := &bot.Delivery{Store: db, Log: logger, Location: cfg.Location, StaleAfter: cfg.ClaimTimeout}
 	rounds.OnQueued = delivery.Wake
 	svc.OnQueued = delivery.Wake
 
@@ -161,14 +160,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel, OnQueued: delivery.Wake}
 	adapter := slackbot.New(svc, api, slackbot.Options{
 		Logger: logger, Location: cfg.Location, Meetups: meetups, Rounds: rounds,
-		// The outbox handles 429s itself, pausing all sending at once.
+		// The outbox handles 429s itself, pausing all of Slack's sending at once.
 		DeliveryAPI: slackbot.NewDeliveryClient(cfg.SlackBotToken, cfg.SlackAPIURL),
 		AfterRound:  delivery.Wake,
 		Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
 		Envelopes:   db,
 		OnConnected: func() { connectedOnce.Do(func() { close(connected) }) },
 	})
-	delivery.Out = adapter.Deliverer(delivery.Pause)
+	// Each platform's messages go out through its own deliverer, which
+	// keeps that platform's pause after a 429.
+	delivery.Platforms = map[string]bot.Deliverer{slackbot.Platform: adapter.Deliverer(nil)}
 	sched := &scheduler{rounds: rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
 
 	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule, "retention", cfg.Retention.String())
