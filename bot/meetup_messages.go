@@ -234,7 +234,6 @@ func meetupNotice(n *NoticeMessage, loc *time.Location) *Message {
 	return reminderMessage(n.Meetup, n.Reminder, loc)
 }
 
-
 // hostAnnouncedMessage tells the host where their meetup went and how to
 // manage it.
 func hostAnnouncedMessage(m *Meetup) *Message {
