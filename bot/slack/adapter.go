@@ -1,6 +1,7 @@
 // Package slack connects Rapport to Slack through Socket Mode: it turns
-// slash commands and interactions into calls on bot.Service and renders the
-// answers as Block Kit.
+// slash commands and interactions into calls on bot.Chat, renders the
+// replies and the outbox's messages as Block Kit, and sends them within
+// Slack's limits.
 package slack
 
 import (
@@ -30,29 +31,17 @@ const DefaultAckBudget = 2 * time.Second
 
 // Options configure an Adapter.
 type Options struct {
-	// Chat is the conversation core that answers commands, buttons and
-	// forms; nil means one made of the service and the options below.
-	Chat   *bot.Chat
 	Logger *slog.Logger
-	// Location is the network's time zone, for dates in messages.
-	Location *time.Location
 	// Now returns the current time; tests pass a controllable clock.
 	Now func() time.Time
 	// AckBudget overrides DefaultAckBudget.
 	AckBudget time.Duration
-	// Meetups serves /meetup; nil leaves it unanswered but kindly.
-	Meetups *bot.Meetups
-	// Rounds serves intros, follow-ups and the admin round commands.
-	Rounds *bot.Rounds
 	// DeliveryAPI sends intros and follow-ups. It should not retry by
 	// itself, so that the outbox can pause as a whole on a 429; nil means
 	// a client like api without retries.
 	DeliveryAPI *slack.Client
 	// Limits pace delivery; the zero value is Slack's published limits.
 	Limits Limits
-	// AfterRound is called when an admin has run a round, to wake the
-	// delivery of its messages.
-	AfterRound func()
 	// Envelopes shares which envelopes have been handled between
 	// replicas, so a redelivery that reaches another replica does nothing
 	// twice; nil means this process alone remembers.
@@ -62,19 +51,16 @@ type Options struct {
 	OnConnected func()
 }
 
-// Adapter serves one Slack workspace over Socket Mode.
+// Adapter serves one Slack workspace over Socket Mode: it turns Slack's
+// payloads into calls on the conversation core and carries out its
+// replies.
 type Adapter struct {
 	chat        *bot.Chat
-	svc         *bot.Service
-	meetups     *bot.Meetups
-	rounds      *bot.Rounds
 	deliveryAPI *slack.Client
 	limits      Limits
-	afterRound  func()
 	api         *slack.Client
 	sm          *socketmode.Client
 	log         *slog.Logger
-	loc         *time.Location
 	now         func() time.Time
 	budget      time.Duration
 
@@ -115,20 +101,15 @@ func NewDeliveryClient(botToken, apiURL string) *slack.Client {
 	return slack.New(botToken, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(&http.Client{Transport: transport, Timeout: 30 * time.Second}))
 }
 
-// New returns an adapter that serves svc through api.
-func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
+// New returns an adapter that serves chat through api.
+func New(chat *bot.Chat, api *slack.Client, opt Options) *Adapter {
 	a := &Adapter{
-		svc: svc, api: api, meetups: opt.Meetups, rounds: opt.Rounds,
-		deliveryAPI: opt.DeliveryAPI, limits: opt.Limits, afterRound: opt.AfterRound,
-		log: opt.Logger, loc: opt.Location, now: opt.Now, budget: opt.AckBudget,
-		seen: newEnvelopes(15 * time.Minute), envelopes: opt.Envelopes,
+		chat: chat, api: api, deliveryAPI: opt.DeliveryAPI, limits: opt.Limits,
+		log: opt.Logger, now: opt.Now, budget: opt.AckBudget,
+		seen: newEnvelopes(15 * time.Minute), envelopes: opt.Envelopes, onConnected: opt.OnConnected,
 	}
-	a.onConnected = opt.OnConnected
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
-	}
-	if a.loc == nil {
-		a.loc = time.UTC
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -138,10 +119,6 @@ func New(svc *bot.Service, api *slack.Client, opt Options) *Adapter {
 	}
 	if a.deliveryAPI == nil {
 		a.deliveryAPI = api
-	}
-	a.chat = opt.Chat
-	if a.chat == nil {
-		a.chat = &bot.Chat{Service: svc, Rounds: opt.Rounds, Meetups: opt.Meetups, Log: a.log, Location: a.loc, Now: a.now, AfterRound: opt.AfterRound}
 	}
 	// slack-go writes only debug lines through this logger, and those are
 	// off; route them to slog all the same so nothing reaches stderr raw.

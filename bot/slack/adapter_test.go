@@ -61,7 +61,7 @@ func startAdapter(t *testing.T, store bot.Store) *slacktest.Workspace {
 	expectWithinLimits(t, ws)
 	ws.AddUser(slacktest.User{ID: "U0CAROL01", RealName: "Carol Chen"})
 	svc := &bot.Service{Store: store, Now: time.Now, NextRound: func(t time.Time) time.Time { return t.Add(24 * time.Hour) }}
-	a := slackbot.New(svc, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{})
+	a := slackbot.New(&bot.Chat{Service: svc}, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -143,7 +143,7 @@ func TestAckInTimeWhenTheDatabaseIsSlow(t *testing.T) {
 func runAdapter(t *testing.T, ws *slacktest.Workspace, db *storage.DB, hellos int) {
 	t.Helper()
 	svc := &bot.Service{Store: db, Now: time.Now, NextRound: func(t time.Time) time.Time { return t.Add(24 * time.Hour) }}
-	a := slackbot.New(svc, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{Envelopes: db})
+	a := slackbot.New(&bot.Chat{Service: svc}, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{Envelopes: db})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()

@@ -76,8 +76,8 @@ func newDeliveryFixtureVia(t testing.TB, target storagetest.Target, n int, limit
 		deliveryAPI = slack.New(f.ws.BotToken(), slack.OptionAPIURL(f.ws.APIURL()),
 			slack.OptionHTTPClient(&http.Client{Transport: wrap(f.pause, transport), Timeout: 30 * time.Second}))
 	}
-	a := slackbot.New(&bot.Service{Store: f.db}, client, slackbot.Options{
-		Rounds: f.rounds, Limits: limits, DeliveryAPI: deliveryAPI,
+	a := slackbot.New(&bot.Chat{Service: &bot.Service{Store: f.db}, Rounds: f.rounds}, client, slackbot.Options{
+		Limits: limits, DeliveryAPI: deliveryAPI,
 	})
 	f.out = a.Deliverer(f.pause)
 	return f

@@ -57,7 +57,7 @@ func TestProfileFormNamesAndOrganisations(t *testing.T) {
 			t.Cleanup(ws.Close)
 			ws.AddUser(tt.user)
 			svc := &bot.Service{Store: db, Now: time.Now}
-			a := slackbot.New(svc, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{})
+			a := slackbot.New(&bot.Chat{Service: svc}, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{})
 			runCtx, stop := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- a.Run(runCtx) }()

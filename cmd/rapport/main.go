@@ -132,24 +132,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer db.Close()
 	logger.Info("database ready", "kind", db.Dialect())
 
-	svc := &bot.Service{
-		Store:    db,
-		Now:      time.Now,
-		Location: cfg.Location,
-		NextRound: func(t time.Time) time.Time {
-			return config.NextRun(cfg.Schedule, cfg.Location, t)
-		},
-		IsAdmin: func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
-		Intros:  db,
-	}
-	rounds := &bot.Rounds{
-		Store: db, Now: time.Now, Location: cfg.Location,
-		Settings:  bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
-		NextRound: svc.NextRound,
-	}
-	delivery := &bot.Delivery{Store: db, Log: logger, Location: cfg.Location, StaleAfter: cfg.ClaimTimeout}
-	rounds.OnQueued = delivery.Wake
-	svc.OnQueued = delivery.Wake
+	// One clock, one time zone, one schedule and one admin check for the
+	// whole core.
+	core := bot.NewCore(bot.Network{
+		Store: db, Now: time.Now, Location: cfg.Location, Log: logger,
+		NextRound:       func(t time.Time) time.Time { return config.NextRun(cfg.Schedule, cfg.Location, t) },
+		IsAdmin:         func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
+		Rounds:          bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
+		AnnounceChannel: cfg.AnnounceChannel,
+		ClaimTimeout:    cfg.ClaimTimeout,
+		UnreachableFor:  cfg.UnreachableFor,
+		HistoryCutoff:   cfg.Retention.Cutoff,
+	})
 
 	// Rounds start once Slack has accepted both tokens: with a token it
 	// refuses, the bot stops with the reason before planning a round it
@@ -157,29 +151,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	connected := make(chan struct{})
 	var connectedOnce sync.Once
 	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
-	meetups := &bot.Meetups{Store: db, Now: time.Now, Location: cfg.Location, IsAdmin: svc.IsAdmin, AnnounceChannel: cfg.AnnounceChannel, OnQueued: delivery.Wake}
-	adapter := slackbot.New(svc, api, slackbot.Options{
-		Logger: logger, Location: cfg.Location, Meetups: meetups, Rounds: rounds,
+	adapter := slackbot.New(core.Chat, api, slackbot.Options{
+		Logger: logger,
 		// The outbox handles 429s itself, pausing all of Slack's sending at once.
 		DeliveryAPI: slackbot.NewDeliveryClient(cfg.SlackBotToken, cfg.SlackAPIURL),
-		AfterRound:  delivery.Wake,
 		Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
 		Envelopes:   db,
 		OnConnected: func() { connectedOnce.Do(func() { close(connected) }) },
 	})
 	// Each platform's messages go out through its own deliverer, which
-	// keeps that platform's pause after a 429.
+	// keeps that platform's pause after a 429; meetups are announced on
+	// Slack's board.
+	delivery := core.Delivery
 	delivery.Platforms = map[string]bot.Deliverer{slackbot.Platform: adapter.Deliverer(nil)}
-	sched := &scheduler{rounds: rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
+	core.Meetups.Board = adapter.Board()
+	sched := &scheduler{rounds: core.Rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
 
 	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule, "retention", cfg.Retention.String())
 	// Background work stops when the adapter does, whatever the reason.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var background sync.WaitGroup
-	meetups.Log, meetups.Board = logger, adapter.Board()
 	background.Go(func() {
-		if err := meetups.RunReminders(ctx); err != nil {
+		if err := core.Meetups.RunReminders(ctx); err != nil {
 			logger.Error("meetup reminders stopped", "err", err)
 		}
 	})
@@ -198,9 +192,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			logger.Error("scheduler stopped", "err", err)
 		}
 	})
-	sweeper := &bot.Sweeper{Store: db, Now: time.Now, Log: logger, UnreachableFor: cfg.UnreachableFor, HistoryCutoff: cfg.Retention.Cutoff, OnQueued: delivery.Wake}
 	background.Go(func() {
-		if err := sweeper.Run(ctx); err != nil {
+		if err := core.Sweeper.Run(ctx); err != nil {
 			logger.Error("retention sweep stopped", "err", err)
 		}
 	})
