@@ -79,6 +79,22 @@ func Examples() []Example {
 			CrossOrganisation: 0.96, CrossSector: 0.71, MetRate: 0.62, ArrangedRate: 0.12,
 			Recent: []RoundStats{{Round: Round{Number: 12, CreatedAt: next.AddDate(0, 0, -7), Intros: 24, LeftOut: 0}, Trios: 1, Delivered: 24, Met: 9, Arranged: 6}}}, loc)},
 	)
+	posted := Intro{ID: 8, StarterID: 2, Status: IntroSent, Members: []IntroMember{{Member: *priya}, {Member: *tom}},
+		Explanation: "Tom can help with social prescribing, which Priya wants to learn; both are interested in diabetes; Priya brings a view from general practice and Tom from community pharmacy.",
+		Question:    "Priya, what has worked for you with diabetes?"}
+	afterLeave := posted
+	afterLeave.Members = []IntroMember{{Member: *priya}, {Member: Member{Name: LeftMemberName}, Left: true}}
+	ex = append(ex,
+		Example{Name: "intro", Message: introMessage(&posted)},
+		Example{Name: "intro_follow_up", Message: followUpMessage(&posted, &posted.Members[0], false)},
+		Example{Name: "intro_follow_up_second", Message: followUpMessage(&posted, &posted.Members[0], true)},
+		Example{Name: "intro_after_a_member_left", Message: leftIntroMessage(&afterLeave)},
+		Example{Name: "notice_left_out", Message: leftOutNotice()},
+		Example{Name: "notice_undelivered", Message: undeliveredNotice()},
+		Example{Name: "notice_partner_left", Message: partnerLeftNotice()},
+		Example{Name: "notice_partner_unreachable", Message: partnerUnreachableNotice([]string{"Tom Reid"})},
+		Example{Name: "notice_auto_paused", Message: autoPausedNotice(3)},
+	)
 	ex = append(ex, meetupExamples(loc, now, priya, tom)...)
 	return ex
 }
