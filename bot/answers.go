@@ -39,7 +39,7 @@ func (r *Rounds) Answer(ctx context.Context, u User, introID int64, answer strin
 // NotAGoodMatch blocks the member from being introduced to the others in
 // the intro again. Only the member knows.
 func (r *Rounds) NotAGoodMatch(ctx context.Context, u User, introID int64) (*Intro, error) {
-	in, err := r.Store.BlockIntro(ctx, introID, u.Platform, u.ID, r.now())
+	in, err := r.Store.RecordNotAGoodMatch(ctx, introID, u.Platform, u.ID, r.now())
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, Refuse(ENOTFOUND, notYoursMessage)
 	}

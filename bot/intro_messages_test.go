@@ -119,7 +119,7 @@ func (s *answerStore) RecordAnswer(_ context.Context, introID int64, _, userID, 
 	return pairIntro(introID), !secondAskAt.IsZero(), nil
 }
 
-func (s *answerStore) BlockIntro(_ context.Context, introID int64, _, _ string, _ time.Time) (*Intro, error) {
+func (s *answerStore) RecordNotAGoodMatch(_ context.Context, introID int64, _, _ string, _ time.Time) (*Intro, error) {
 	return pairIntro(introID), nil
 }
 

@@ -99,10 +99,12 @@ type PastIntro struct {
 // RoundSnapshot is what planning a round reads, in the same transaction
 // as the round is stored.
 type RoundSnapshot struct {
-	Number  int      // the number the new round takes
-	Members []Member // every member who is active (paused or not)
-	History []PastIntro
-	Blocks  [][2]int64
+	Number        int      // the number the new round takes
+	Members       []Member // every member who is active (paused or not)
+	History       []PastIntro
+	// NotAGoodMatch are the pairs a member said were not a good match,
+	// never to be introduced again.
+	NotAGoodMatch [][2]int64
 	// LastLeftOut and LastInTrio are from the previous round; LastLeftOut
 	// includes members whose intro could not be delivered.
 	LastLeftOut []int64
@@ -154,7 +156,8 @@ type RoundPlan struct {
 	Method   string
 }
 
-// RoundStore keeps rounds, intros, blocks and the outbox.
+// RoundStore keeps rounds, intros, the pairs not to introduce again and
+// the outbox.
 type RoundStore interface {
 	// RoundSnapshot reads what planning needs, without claiming anything.
 	RoundSnapshot(ctx context.Context) (*RoundSnapshot, error)
@@ -179,9 +182,9 @@ type RoundStore interface {
 	// one is. Returns ENOTFOUND when the member is not in it.
 	RecordAnswer(ctx context.Context, introID int64, platform, userID, answer string, secondAskAt, now time.Time) (in *Intro, queued bool, err error)
 
-	// BlockIntro stops the member being introduced again to the others in
+	// RecordNotAGoodMatch stops the member being introduced again to the others in
 	// the intro. Returns ENOTFOUND when the member is not in it.
-	BlockIntro(ctx context.Context, introID int64, platform, userID string, now time.Time) (*Intro, error)
+	RecordNotAGoodMatch(ctx context.Context, introID int64, platform, userID string, now time.Time) (*Intro, error)
 
 	// RecentIntros returns the member's latest intros, newest first.
 	RecentIntros(ctx context.Context, memberID int64, limit int) ([]Intro, error)
@@ -451,8 +454,8 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 			}
 		}
 	}
-	for _, b := range s.Blocks {
-		in.Blocks = append(in.Blocks, [2]string{idString(b[0]), idString(b[1])})
+	for _, b := range s.NotAGoodMatch {
+		in.NotAGoodMatch = append(in.NotAGoodMatch, [2]string{idString(b[0]), idString(b[1])})
 	}
 	for _, id := range s.LastLeftOut {
 		in.LastLeftOut = append(in.LastLeftOut, idString(id))

@@ -11,7 +11,7 @@
 // then calls Match with their profiles, the pairing history and the blocks:
 //
 //	res, err := matcher.Match(matcher.Input{Round: 42, Members: members, History: past,
-//		Blocks: blocks, LastLeftOut: leftOut, LastInTrio: trio}, matcher.Options{Seed: 42})
+//		NotAGoodMatch: blocks, LastLeftOut: leftOut, LastInTrio: trio}, matcher.Options{Seed: 42})
 //
 // Each Group in the result is a pair, or a trio when someone would
 // otherwise be left out, with a score and its reasons as data (shared

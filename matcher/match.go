@@ -43,15 +43,15 @@ type Meeting struct {
 }
 
 // Input is everything one round needs. Members should already be the
-// eligible ones (see Eligible). History and Blocks may mention people who are
+// eligible ones (see Eligible). History and NotAGoodMatch may mention people who are
 // not in this round; they are ignored.
 type Input struct {
-	Round       int
-	Members     []Member
-	History     []Meeting
-	Blocks      [][2]string // pairs never to introduce, in either order
-	LastLeftOut []string    // IDs left out last round
-	LastInTrio  []string    // IDs put in a trio last round
+	Round         int
+	Members       []Member
+	History       []Meeting
+	NotAGoodMatch [][2]string // pairs never to introduce, in either order
+	LastLeftOut   []string    // IDs left out last round
+	LastInTrio    []string    // IDs put in a trio last round
 	// Sidelined counts, by ID, the recent rounds (the caller chooses how
 	// many; six is a good span) in which each member was left out or put
 	// in a trio, the last round included. Those with the fewest are the

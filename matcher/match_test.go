@@ -24,7 +24,7 @@ func checkRules(t testing.TB, in Input, opt Options, res Result) {
 		byID[m.ID] = m
 	}
 	blocked := map[[2]string]bool{}
-	for _, b := range in.Blocks {
+	for _, b := range in.NotAGoodMatch {
 		blocked[[2]string{b[0], b[1]}], blocked[[2]string{b[1], b[0]}] = true, true
 	}
 	recent := map[[2]string]bool{}
@@ -124,7 +124,7 @@ func TestMatchCases(t *testing.T) {
 		},
 		{
 			name:      "blocked pair never meets",
-			in:        Input{Round: 1, Members: []Member{sam, priya, alex, ruth}, Blocks: [][2]string{{"priya", "sam"}}},
+			in:        Input{Round: 1, Members: []Member{sam, priya, alex, ruth}, NotAGoodMatch: [][2]string{{"priya", "sam"}}},
 			wantPairs: [][]string{{"ruth", "sam"}, {"alex", "priya"}},
 		},
 		{
@@ -254,7 +254,7 @@ func TestFairness(t *testing.T) {
 	for seed := range 20 {
 		rng := rand.New(rand.NewPCG(uint64(seed), 1))
 		in := randomInput(rng, 7+2*rng.IntN(5), 0)
-		in.Blocks, in.History = nil, nil
+		in.NotAGoodMatch, in.History = nil, nil
 		// Everyone in their own organisation, so any trio is possible.
 		for i := range in.Members {
 			in.Members[i].Organisation = fmt.Sprintf("org %d", i)
@@ -332,7 +332,7 @@ func randomInput(rng *rand.Rand, n, rounds int) Input {
 		in.Members = append(in.Members, m)
 	}
 	for range n / 4 {
-		in.Blocks = append(in.Blocks, [2]string{in.Members[rng.IntN(n)].ID, in.Members[rng.IntN(n)].ID})
+		in.NotAGoodMatch = append(in.NotAGoodMatch, [2]string{in.Members[rng.IntN(n)].ID, in.Members[rng.IntN(n)].ID})
 	}
 	for r := 1; r <= rounds; r++ {
 		for range n / 3 {

@@ -9,7 +9,7 @@ import (
 )
 
 func inputOf(net *synth.Network) matcher.Input {
-	in := matcher.Input{Round: net.Round, History: net.History, Blocks: net.Blocks}
+	in := matcher.Input{Round: net.Round, History: net.History, NotAGoodMatch: net.NotAGoodMatch}
 	for _, p := range net.People {
 		in.Members = append(in.Members, p.Member)
 	}

@@ -289,7 +289,7 @@ type histEntry struct {
 // introduction, whether they ever said they met, and whether either blocked
 // the other.
 func (r *roster) compileHistory(in Input) {
-	es := make([]histEntry, 0, 2*(len(in.History)+len(in.Blocks)))
+	es := make([]histEntry, 0, 2*(len(in.History)+len(in.NotAGoodMatch)))
 	add := func(a, b string, round int32, flags uint8) {
 		i, ok1 := r.index[a]
 		j, ok2 := r.index[b]
@@ -306,7 +306,7 @@ func (r *roster) compileHistory(in Input) {
 		round := int32(max(min(m.Round, math.MaxInt32), math.MinInt32+1))
 		add(m.A, m.B, round, f)
 	}
-	for _, b := range in.Blocks {
+	for _, b := range in.NotAGoodMatch {
 		add(b[0], b[1], noRound, flagBlocked)
 	}
 	// Counting sort by member, then sort each member's short run by peer.

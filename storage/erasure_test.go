@@ -90,7 +90,7 @@ func TestLeaveLeavesNoTrace(t *testing.T) {
 			if _, _, err := db.RecordAnswer(ctx, intro.ID, "slack", z.UserID, bot.AnswerArranged, time.Time{}, now); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.BlockIntro(ctx, intro.ID, "slack", z.UserID, now); err != nil {
+			if _, err := db.RecordNotAGoodMatch(ctx, intro.ID, "slack", z.UserID, now); err != nil {
 				t.Fatal(err)
 			}
 			naming := "Sorry: this round we introduced you to " + z.Name + ", but their account can no longer receive messages."

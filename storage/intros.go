@@ -152,8 +152,8 @@ func (db *DB) RecordAnswer(ctx context.Context, introID int64, platform, userID,
 	return in, queued, tx.Commit()
 }
 
-// BlockIntro stops the member being introduced to the others again.
-func (db *DB) BlockIntro(ctx context.Context, introID int64, platform, userID string, now time.Time) (*bot.Intro, error) {
+// RecordNotAGoodMatch stops the member being introduced to the others again.
+func (db *DB) RecordNotAGoodMatch(ctx context.Context, introID int64, platform, userID string, now time.Time) (*bot.Intro, error) {
 	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return nil, err

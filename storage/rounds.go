@@ -383,7 +383,7 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 		return nil, fmt.Errorf("round snapshot: blocks: %w", err)
 	}
 	for _, b := range blocks {
-		s.Blocks = append(s.Blocks, [2]int64{b.A, b.B})
+		s.NotAGoodMatch = append(s.NotAGoodMatch, [2]int64{b.A, b.B})
 	}
 
 	var prev int64

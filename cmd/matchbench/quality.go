@@ -23,7 +23,7 @@ func quality(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--members must be at least 2")
 	}
 	net := synth.Generate(*members, *seed)
-	in := matcher.Input{Round: net.Round, History: net.History, Blocks: net.Blocks}
+	in := matcher.Input{Round: net.Round, History: net.History, NotAGoodMatch: net.NotAGoodMatch}
 	for _, p := range net.People {
 		in.Members = append(in.Members, p.Member)
 	}

@@ -114,7 +114,7 @@ func runSimulation(members, rounds int, seed uint64, exactCheck int, everyone bo
 		round := net.Round + k
 
 		in := matcher.Input{Round: round, Members: ours.eligible(net, round, everyone), History: ours.history,
-			Blocks: net.Blocks, LastLeftOut: ours.lastLeft, LastInTrio: ours.lastInTrio}
+			NotAGoodMatch: net.NotAGoodMatch, LastLeftOut: ours.lastLeft, LastInTrio: ours.lastInTrio}
 		opt := matcher.Options{Seed: int64(seed)*1000 + int64(round)}
 		runtime.GC()
 		var before, after runtime.MemStats

@@ -26,12 +26,12 @@ type Person struct {
 // Network is a synthetic network at the start of round Round, held on
 // Start plus a week per round.
 type Network struct {
-	Seed    uint64            `json:"seed"`
-	Start   time.Time         `json:"start"`
-	Round   int               `json:"round"`
-	People  []Person          `json:"people"`
-	History []matcher.Meeting `json:"history"`
-	Blocks  [][2]string       `json:"blocks"`
+	Seed          uint64            `json:"seed"`
+	Start         time.Time         `json:"start"`
+	Round         int               `json:"round"`
+	People        []Person          `json:"people"`
+	History       []matcher.Meeting `json:"history"`
+	NotAGoodMatch [][2]string       `json:"blocks"`
 }
 
 // RoundDate is when round r is held: Mondays at 09:00 UTC from Start.
@@ -208,11 +208,11 @@ func Generate(n int, seed uint64) *Network {
 		net.People[i] = p
 	}
 
-	// Blocks: a few people ask never to meet someone.
+	// NotAGoodMatch: a few people ask never to meet someone.
 	for range n / 200 {
 		a, b := r.IntN(n), r.IntN(n)
 		if a != b {
-			net.Blocks = append(net.Blocks, [2]string{net.People[a].ID, net.People[b].ID})
+			net.NotAGoodMatch = append(net.NotAGoodMatch, [2]string{net.People[a].ID, net.People[b].ID})
 		}
 	}
 
