@@ -99,9 +99,9 @@ type PastIntro struct {
 // RoundSnapshot is what planning a round reads, in the same transaction
 // as the round is stored.
 type RoundSnapshot struct {
-	Number        int      // the number the new round takes
-	Members       []Member // every member who is active (paused or not)
-	History       []PastIntro
+	Number  int      // the number the new round takes
+	Members []Member // every member who is active (paused or not)
+	History []PastIntro
 	// NotAGoodMatch are the pairs a member said were not a good match,
 	// never to be introduced again.
 	NotAGoodMatch [][2]int64
