@@ -129,6 +129,11 @@ func TestClientReconnectsAfterDisconnectAndDrop(t *testing.T) {
 	if _, err := ws.SlashCommand(ctx, alice, "/rapport", "after disconnect"); err != nil {
 		t.Fatal(err)
 	}
+	// The old connection lingers until the client closes it or the grace
+	// period ends; only the new one should be left to drop.
+	if err := ws.Wait(ctx, func() bool { return ws.Connections() == 1 }); err != nil {
+		t.Fatalf("the connection told to go is still open: %v", err)
+	}
 
 	if n := ws.DropSockets(); n != 1 {
 		t.Fatalf("dropped %d connections; want 1", n)
