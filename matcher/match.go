@@ -249,13 +249,6 @@ type groupIdx struct {
 	relaxed bool
 }
 
-func (g groupIdx) size() int {
-	if g.members[2] < 0 {
-		return 2
-	}
-	return 3
-}
-
 func errorf(format string, args ...any) error {
 	return fmt.Errorf("matcher: "+format, args...)
 }

@@ -346,13 +346,8 @@ func (r *roster) compileHistory(in Input) {
 	r.histOff = off
 }
 
-// history returns the latest introduction round of i and j (noRound if
-// never) and their flags.
-func (r *roster) history(i, j int32) (int32, uint8) {
-	return r.historyOf(&r.hot[i], &r.hot[j], j, i)
-}
-
-// historyOf is history given both members' scoring data.
+// historyOf returns the latest introduction round of two members (noRound
+// if never) and its flags, from their scoring data.
 func (r *roster) historyOf(a, b *hotMember, j, i int32) (int32, uint8) {
 	// Search the shorter list; most are a dozen entries or fewer.
 	if b.histHi-b.histLo < a.histHi-a.histLo {

@@ -99,11 +99,6 @@ func (r *roster) pair(i, j int32) (score int32, status pairStatus, lastRound int
 	return r.scoreOf(a, b, last, flags), status, last
 }
 
-// score is the preference part of pair, without the hard rules.
-func (r *roster) score(i, j int32, last int32, flags uint8) int32 {
-	return r.scoreOf(&r.hot[i], &r.hot[j], last, flags)
-}
-
 func (r *roster) scoreOf(a, b *hotMember, last int32, flags uint8) int32 {
 	w := &r.w
 	ab := a.sig[1]&b.sig[2] != 0 && intersects(r.tags[a.tagOff[1]:a.tagOff[2]], r.tags[b.tagOff[2]:b.tagOff[3]])
@@ -122,7 +117,7 @@ func (r *roster) scoreOf(a, b *hotMember, last int32, flags uint8) int32 {
 	return int32(s)
 }
 
-// upperScore bounds score(i, j, ...) from above without looking at history
+// upperScore bounds scoreOf from above without looking at history
 // or merging tag lists: a list pair whose signatures overlap is taken to
 // match.
 func (r *roster) upperScore(i, j int32) int32 {

@@ -26,7 +26,6 @@ type RateLimits struct {
 // Slack's published tiers, in calls per minute.
 var (
 	tier1 = RateLimit{Limit: 1, Window: time.Minute}
-	tier2 = RateLimit{Limit: 20, Window: time.Minute}
 	tier3 = RateLimit{Limit: 50, Window: time.Minute}
 	tier4 = RateLimit{Limit: 100, Window: time.Minute}
 )
