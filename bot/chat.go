@@ -20,6 +20,9 @@ type Reply struct {
 	Replace bool
 	// DMs are sent to the person as direct messages from the bot.
 	DMs []*Message
+	// Notify are direct messages to other people on the person's
+	// platform, about what the person just did.
+	Notify []Notification
 	// Form, when set, opens a form for the person.
 	Form *FormOpen
 	// Errors keeps a submitted form open with a message beside each input
@@ -29,6 +32,13 @@ type Reply struct {
 	// three seconds for that, Teams five): what it returns is carried out
 	// in turn, so its Answer reaches the person privately afterwards.
 	Later func(ctx context.Context) *Reply
+}
+
+// Notification is a direct message to someone other than the person
+// acting, by their platform user ID.
+type Notification struct {
+	UserID  string
+	Message *Message
 }
 
 // FormOpen opens a form. A platform may have to show the form within

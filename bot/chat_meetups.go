@@ -197,7 +197,7 @@ func (c *Chat) meetupSubmit(ctx context.Context, u User, form, ref string, v For
 		if m.Announced() {
 			return &Reply{}
 		}
-		return Then(func(ctx context.Context) *Reply { return c.announced(ctx, m) })
+		return Then(func(ctx context.Context) *Reply { return c.announced(ctx, u, m) })
 	case MeetupEditForm:
 		id, _ := strconv.ParseInt(ref, 10, 64)
 		ch, err := s.Edit(ctx, u, id, meetupFormFrom(v))
@@ -207,18 +207,25 @@ func (c *Chat) meetupSubmit(ctx context.Context, u User, form, ref string, v For
 		c.log().Info("meetup edited", "meetup", id, "by", u.ID, "changed", strings.Join(ch.Changed, ","))
 		// The people coming are told through the outbox, queued with the
 		// change.
-		return Then(func(ctx context.Context) *Reply { return c.announced(ctx, ch.After) })
+		return Then(func(ctx context.Context) *Reply { return c.announced(ctx, u, ch.After) })
 	}
 	return nil
 }
 
 // announced posts m's announcement, or updates it, and tells the person
 // who saved it when it was posted.
-func (c *Chat) announced(ctx context.Context, m *Meetup) *Reply {
-	if msg := c.Meetups.announceOrRefresh(ctx, m); msg != nil {
-		return &Reply{DMs: []*Message{msg}}
+func (c *Chat) announced(ctx context.Context, u User, m *Meetup) *Reply {
+	msg := c.Meetups.announceOrRefresh(ctx, m)
+	if msg == nil {
+		return nil
 	}
-	return nil
+	r := &Reply{DMs: []*Message{msg}}
+	// An admin who saves someone else's meetup is told, and so is its
+	// host, whose meetup it is.
+	if m.HostUserID != "" && m.HostUserID != u.ID && m.HostPlatform == u.Platform {
+		r.Notify = []Notification{{UserID: m.HostUserID, Message: msg}}
+	}
+	return r
 }
 
 // meetupSaveAgain keeps a meetup form open when it could not be saved in

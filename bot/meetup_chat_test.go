@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,11 +19,17 @@ type board struct {
 	mu    sync.Mutex
 	posts map[string]*bot.Message // by ref
 	order []string
+	// refuse makes posting fail, as a private channel the bot is not in
+	// does.
+	refuse bool
 }
 
 func (b *board) Post(_ context.Context, channel string, m *bot.Message) (string, string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.refuse {
+		return "", "", errors.New("not_in_channel")
+	}
 	if b.posts == nil {
 		b.posts = map[string]*bot.Message{}
 	}
@@ -304,5 +311,57 @@ func TestMeetupConversation(t *testing.T) {
 				t.Errorf("edit with nothing hosted: %q", got)
 			}
 		})
+	}
+}
+
+// A meetup its host could not announce, which an admin then saves, tells
+// the admin and the host that it is announced, each by direct message.
+func TestHostIsToldWhenAnAdminAnnouncesTheirMeetup(t *testing.T) {
+	london, _ := time.LoadLocation("Europe/London")
+	now := func() time.Time { return time.Date(2026, 6, 1, 10, 0, 0, 0, london) }
+	target := storagetest.Databases(t)[0]
+	ctx := context.Background()
+	db := storagetest.MustOpenDB(t, target)
+	db.Now = now
+	for _, id := range []string{hostID, adminID} {
+		if err := db.SaveMember(ctx, &bot.Member{Platform: "slack", UserID: id, Name: id, Status: bot.StatusActive}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, b := newMeetupChat(t, db, now, london)
+	b.refuse = true
+	form := carry(t, c.Command(ctx, user(hostID), bot.MeetupCommandName, "")).form
+	values := bot.FormValues{"title": {"Walk"}, "purpose": {"PCN walk"}, "date": {"2026-06-03"}, "start": {"12:30"}, "end": {"13:30"},
+		"place": {"The park"}, "food": {"no"}}
+	failed := carry(t, c.Submit(ctx, user(hostID), form.ID, form.Ref, values))
+	if len(failed.dms) != 1 || !strings.Contains(failed.dms[0], "couldn't post") {
+		t.Fatalf("the host was not told the post failed: %+v", failed)
+	}
+	mine, _ := db.MemberMeetups(ctx, "slack", hostID, now())
+	id := strconv.FormatInt(mine[0].Meetup.ID, 10)
+
+	b.refuse = false
+	edit := carry(t, c.Command(ctx, user(adminID), bot.MeetupCommandName, "edit "+id)).form
+	r := c.Submit(ctx, user(adminID), edit.ID, edit.Ref, formValues(edit))
+	var dms, told []string
+	for r != nil {
+		for _, m := range r.DMs {
+			dms = append(dms, bot.PlainText(m))
+		}
+		for _, n := range r.Notify {
+			if n.UserID == hostID {
+				told = append(told, bot.PlainText(n.Message))
+			}
+		}
+		if r.Later == nil {
+			break
+		}
+		r = r.Later(ctx)
+	}
+	if len(b.order) != 1 {
+		t.Fatalf("%d announcements", len(b.order))
+	}
+	if len(dms) != 1 || len(told) != 1 || !strings.HasPrefix(told[0], "Your meetup Walk is announced") {
+		t.Errorf("admin read %q; host read %q", dms, told)
 	}
 }

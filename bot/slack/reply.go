@@ -83,7 +83,7 @@ func (a *Adapter) submissionAck(o origin, r *bot.Reply) (any, func(context.Conte
 
 // after returns the work a reply leaves for after the ack, or nil.
 func (a *Adapter) after(o origin, r *bot.Reply) func(context.Context) {
-	if r.Answer == nil && r.Form == nil && len(r.DMs) == 0 && r.Later == nil {
+	if r.Answer == nil && r.Form == nil && len(r.DMs) == 0 && len(r.Notify) == 0 && r.Later == nil {
 		return nil
 	}
 	return func(ctx context.Context) { a.carry(ctx, o, r) }
@@ -104,6 +104,11 @@ func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 			if err := a.sendDM(ctx, o.user, m); err != nil {
 				a.log.Error("could not send a direct message", "user", o.user, "err", err)
 				break
+			}
+		}
+		for _, n := range r.Notify {
+			if err := a.sendDM(ctx, n.UserID, n.Message); err != nil {
+				a.log.Error("could not send a direct message", "user", n.UserID, "err", err)
 			}
 		}
 		if r.Later == nil {
