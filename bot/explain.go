@@ -163,3 +163,8 @@ func skipReason(s matcher.Skip, loc *time.Location) string {
 	}
 	return ""
 }
+
+// PartnerLeftReason is why, for admins, a member was left out of a round
+// whose intro was called off because their partner left before it was
+// sent.
+const PartnerLeftReason = "Their partner left before the introduction was sent."

@@ -34,7 +34,7 @@ func ProfileFormFor(d *ProfileDraft) *Form {
 		Intro: intro,
 		Inputs: []Input{
 			{ID: FieldOrganisation, Label: "Practice or organisation", Kind: InputChoice, Options: orgs, Value: f.Organisation,
-				Hint: "Not listed? Choose \"Another organisation\" and type its name below."},
+				Placeholder: "Choose…", Hint: "Not listed? Choose \"Another organisation\" and type its name below."},
 			{ID: FieldOrgOther, Label: "Organisation name, if not listed", Value: f.OrganisationOther, MaxLen: MaxOrganisationLen,
 				Optional: true, Placeholder: "e.g. Northfield Community Pharmacy"},
 			{ID: FieldOrgIsNew, Label: "Not the one we suggest?", Kind: InputMultiChoice, Expanded: true, Optional: true,
@@ -70,12 +70,12 @@ func ChoiceOptions(cs []Choice) []Option {
 }
 
 func choiceInput(id, label string, cs []Choice, value string) Input {
-	return Input{ID: id, Label: label, Kind: InputChoice, Options: ChoiceOptions(cs), Value: value}
+	return Input{ID: id, Label: label, Kind: InputChoice, Options: ChoiceOptions(cs), Value: value, Placeholder: "Choose…"}
 }
 
 func radioInput(id, label string, cs []Choice, value string) Input {
 	in := choiceInput(id, label, cs, value)
-	in.Expanded = true
+	in.Expanded, in.Placeholder = true, ""
 	return in
 }
 

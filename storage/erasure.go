@@ -70,7 +70,7 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 	for _, p := range waiting {
 		const leftOut = `INSERT INTO round_left_out (round_id, member_id, reason) VALUES ($1, $2, $3)
 			ON CONFLICT (round_id, member_id) DO NOTHING`
-		if _, err := tx.ExecContext(ctx, leftOut, p.RoundID, p.MemberID, "Their partner left before the introduction was sent."); err != nil {
+		if _, err := tx.ExecContext(ctx, leftOut, p.RoundID, p.MemberID, bot.PartnerLeftReason); err != nil {
 			return fmt.Errorf("erase member: partners: %w", err)
 		}
 		if err := queueNotices(ctx, tx, []bot.Notice{{MemberID: p.MemberID, Kind: bot.NoticePartnerLeft}}, tx.now); err != nil {

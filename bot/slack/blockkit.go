@@ -214,18 +214,15 @@ func renderModal(f *bot.Form) slack.ModalViewRequest {
 
 func renderInput(in bot.Input) *slack.InputBlock {
 	var el slack.BlockElement
-	placeholder := func(def string) *slack.TextBlockObject {
-		if in.Placeholder != "" {
-			return plainN(in.Placeholder, maxPlaceholder)
-		}
-		if def == "" {
+	placeholder := func() *slack.TextBlockObject {
+		if in.Placeholder == "" {
 			return nil
 		}
-		return plain(def)
+		return plainN(in.Placeholder, maxPlaceholder)
 	}
 	switch in.Kind {
 	case bot.InputShortText, bot.InputLongText:
-		t := slack.NewPlainTextInputBlockElement(placeholder(""), valueActionID)
+		t := slack.NewPlainTextInputBlockElement(placeholder(), valueActionID)
 		t.Multiline = in.Kind == bot.InputLongText
 		// Slack refuses an initial value longer than max_length: a stored
 		// value longer than today's limit (saved under an older one)
@@ -237,11 +234,11 @@ func renderInput(in bot.Input) *slack.InputBlock {
 		}
 		el = t
 	case bot.InputURL:
-		t := slack.NewURLTextInputBlockElement(placeholder(""), valueActionID)
+		t := slack.NewURLTextInputBlockElement(placeholder(), valueActionID)
 		t.InitialValue = in.Value
 		el = t
 	case bot.InputNumber:
-		t := slack.NewNumberInputBlockElement(placeholder(""), valueActionID, false)
+		t := slack.NewNumberInputBlockElement(placeholder(), valueActionID, false)
 		t.InitialValue = in.Value
 		el = t
 	case bot.InputDate:
@@ -260,7 +257,7 @@ func renderInput(in bot.Input) *slack.InputBlock {
 			el = t
 			break
 		}
-		t := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, placeholder("Choose…"), valueActionID)
+		t := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, placeholder(), valueActionID)
 		if groups := optionGroups(in.Options); groups != nil {
 			t.OptionGroups = groups
 			t.InitialOption = initialOption(groupedOptions(groups), in.Value)
@@ -277,13 +274,12 @@ func renderInput(in bot.Input) *slack.InputBlock {
 			el = t
 			break
 		}
-		def := "Choose any…"
 		var t *slack.MultiSelectBlockElement
 		if groups := optionGroups(in.Options); groups != nil {
-			t = slack.NewOptionsGroupMultiSelectBlockElement(slack.MultiOptTypeStatic, placeholder(def), valueActionID, groups...)
+			t = slack.NewOptionsGroupMultiSelectBlockElement(slack.MultiOptTypeStatic, placeholder(), valueActionID, groups...)
 			t.InitialOptions = initialOptions(groupedOptions(groups), in.Values)
 		} else {
-			t = slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, placeholder(def), valueActionID, opts...)
+			t = slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, placeholder(), valueActionID, opts...)
 			t.InitialOptions = initialOptions(opts, in.Values)
 		}
 		if in.MaxItems > 0 {
