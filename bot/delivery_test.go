@@ -184,10 +184,14 @@ func newTestDelivery(st *fakeStore, out *fakeDeliverer) *Delivery {
 	return d
 }
 
+// pairIntro is intro id between Ann, of Riverside Surgery, and Bob, of
+// Northfield Pharmacy, waiting to be sent.
 func pairIntro(id int64) *Intro {
 	return &Intro{ID: id, Status: IntroPending, Members: []IntroMember{
-		{Member: Member{ID: 1, Platform: "slack", UserID: "U1", Name: "Ann Example", Status: StatusActive}},
-		{Member: Member{ID: 2, Platform: "slack", UserID: "U2", Name: "Bob Example", Status: StatusActive}},
+		{Member: Member{ID: 1, Platform: "slack", UserID: "U1", Name: "Ann Example", Status: StatusActive,
+			Profile: formProfile(ProfileForm{OrganisationOther: "Riverside Surgery"})}},
+		{Member: Member{ID: 2, Platform: "slack", UserID: "U2", Name: "Bob Example", Status: StatusActive,
+			Profile: formProfile(ProfileForm{OrganisationOther: "Northfield Pharmacy", Sector: "community_pharmacy"})}},
 	}}
 }
 
@@ -671,7 +675,8 @@ func TestTrioGoesAheadWithoutAnUnreachableMember(t *testing.T) {
 	unreachable := false
 	st.findIntro = func(id int64) (*Intro, error) {
 		in := pairIntro(id)
-		in.Members = append(in.Members, IntroMember{Member: Member{ID: 3, Platform: "slack", UserID: "U3", Name: "Cy Gone", Status: StatusActive}, Unreachable: unreachable})
+		in.Members = append(in.Members, IntroMember{Member: Member{ID: 3, Platform: "slack", UserID: "U3", Name: "Cy Gone", Status: StatusActive,
+			Profile: formProfile(ProfileForm{OrganisationOther: "Hillview Surgery"})}, Unreachable: unreachable})
 		return in, nil
 	}
 	st.unreachable = func(introID int64, gone []int64, failIntro bool, ns []Notice) error {

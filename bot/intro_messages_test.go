@@ -14,9 +14,10 @@ import (
 func TestIntroMessageReads(t *testing.T) {
 	in := pairIntro(7)
 	in.StarterID, in.Explanation, in.Question = 1, "You both care about frailty.", "What made you choose primary care?"
-	in.Members[0].Member.Profile = Profile{Organisation: "Riverside Surgery", Sector: "gp_practice", Role: "salaried_gp", Meeting: "video", Bio: "Runs on coffee."}
-	in.Members[1].Member.Profile = Profile{Organisation: "Northfield Pharmacy", Sector: "community_pharmacy", Role: "other", Meeting: "either"}
-	in.Members = append(in.Members, IntroMember{Member: Member{ID: 3, UserID: "U3", Name: "Cy Gone", Status: StatusActive}, Unreachable: true})
+	in.Members[0].Member.Profile = formProfile(ProfileForm{OrganisationOther: "Riverside Surgery", Sector: "gp_practice", Role: "salaried_gp", Meeting: "video", Bio: "Runs on coffee."})
+	in.Members[1].Member.Profile = formProfile(ProfileForm{OrganisationOther: "Northfield Pharmacy", Sector: "community_pharmacy", Role: "other", Meeting: "either"})
+	in.Members = append(in.Members, IntroMember{Member: Member{ID: 3, UserID: "U3", Name: "Cy Gone", Status: StatusActive,
+		Profile: formProfile(ProfileForm{OrganisationOther: "Hillview Surgery"})}, Unreachable: true})
 	m := introMessage(in)
 	want := "Meet Ann Example and Bob Example\n" +
 		"Ann Example (Ann Example)\n" + Label(Roles, "salaried_gp") + ", Riverside Surgery · " + Label(Sectors, "gp_practice") + "\nRuns on coffee.\n" +

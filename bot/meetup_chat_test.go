@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
@@ -139,7 +140,7 @@ func TestMeetupConversation(t *testing.T) {
 			db := storagetest.MustOpenDB(t, target)
 			db.Now = now
 			for _, id := range []string{hostID, bobID, adminID} {
-				if err := db.SaveMember(ctx, &bot.Member{Platform: "slack", UserID: id, Name: id, Status: bot.StatusActive}); err != nil {
+				if err := db.SaveMember(ctx, bottest.Member(t, bottest.UserID(id), bottest.Name(id))); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -324,7 +325,7 @@ func TestHostIsToldWhenAnAdminAnnouncesTheirMeetup(t *testing.T) {
 	db := storagetest.MustOpenDB(t, target)
 	db.Now = now
 	for _, id := range []string{hostID, adminID} {
-		if err := db.SaveMember(ctx, &bot.Member{Platform: "slack", UserID: id, Name: id, Status: bot.StatusActive}); err != nil {
+		if err := db.SaveMember(ctx, bottest.Member(t, bottest.UserID(id), bottest.Name(id))); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,10 +16,9 @@ func TestPreviewNamesTheDayIntrosWereMade(t *testing.T) {
 	period := time.Date(2026, 11, 30, 9, 0, 0, 0, london) // Monday
 	made := time.Date(2026, 12, 1, 0, 30, 0, 0, london)   // Tuesday, just after midnight
 	next := time.Date(2026, 12, 7, 9, 0, 0, 0, london)
-	m := Member{ID: 1, Name: "Sam Patel", Status: StatusActive, Profile: Profile{
-		Organisation: "Riverside Surgery", Sector: "gp_practice", Role: "practice_nurse", CareerStage: "established",
-		Frequency: "fortnightly", Mentoring: "neither", Meeting: "either",
-	}}
+	m := Member{ID: 1, Name: "Sam Patel", Status: StatusActive, Profile: formProfile(ProfileForm{
+		OrganisationOther: "Riverside Surgery", Role: "practice_nurse", Frequency: "fortnightly",
+	})}
 	s := &RoundSnapshot{Number: 2, Members: []Member{m}, History: []PastIntro{
 		{IntroID: 1, Round: 1, Period: period.UTC(), CreatedAt: made.UTC(), Status: IntroSent, Members: []int64{1, 2}, Answers: []string{AnswerYes, AnswerYes}},
 	}}

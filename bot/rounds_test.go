@@ -12,7 +12,8 @@ import (
 
 func TestFirstQuestion(t *testing.T) {
 	member := func(id int64, name, sector string, interests, offers, asks []string) Member {
-		return Member{ID: id, Name: name, Profile: Profile{Sector: sector, Interests: interests, Offers: offers, Asks: asks}}
+		return Member{ID: id, Name: name, Status: StatusActive,
+			Profile: formProfile(ProfileForm{Sector: sector, Interests: interests, Offers: offers, Asks: asks})}
 	}
 	sam := member(1, "Sam Jones", "gp_practice", []string{"Cycling"}, []string{"QI"}, nil)
 	priya := member(2, "Priya Shah", "housing", []string{"cycling"}, nil, []string{"qi"})
@@ -114,10 +115,9 @@ func carryOut(t *testing.T, r *Reply) []heard {
 }
 
 func roundsMember(id int64, name, org, sector string, interests ...string) Member {
-	return Member{ID: id, Name: name, Status: StatusActive, Profile: Profile{
-		Organisation: org, Sector: sector, Role: "practice_nurse", CareerStage: "established",
-		Frequency: "weekly", Mentoring: "neither", Meeting: "either", Interests: interests,
-	}}
+	return Member{ID: id, Name: name, Status: StatusActive, Profile: formProfile(ProfileForm{
+		OrganisationOther: org, Sector: sector, Role: "practice_nurse", Interests: interests,
+	})}
 }
 
 // newRoundsChat is a network of four members who can be introduced and one

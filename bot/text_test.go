@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,38 @@ func joinByForm(id int64, name, org string, f ProfileForm) (Member, bool) {
 		return Member{}, false
 	}
 	return Member{ID: id, Platform: "slack", UserID: "U" + idString(id), Name: cleanName(name), Profile: p, Status: StatusActive}, true
+}
+
+// formProfile returns the profile the profile form makes of f, and panics,
+// naming the fields, when the form refuses it (a panic, not tb.Fatal, so
+// that fixtures built in a fake store's goroutine can use it too). It is
+// this package's stand-in for bottest.Member, which tests inside bot
+// cannot import: an empty organisation is typed as "Riverside Surgery",
+// and each choice f leaves empty takes the vocabulary's plainest answer
+// (gp_practice, other, established, weekly, neither, either).
+func formProfile(f ProfileForm) Profile {
+	if f.Organisation == "" {
+		f.Organisation, f.OrganisationIsNew = OtherOrganisation, true
+		if f.OrganisationOther == "" {
+			f.OrganisationOther = "Riverside Surgery"
+		}
+	}
+	for _, c := range []struct {
+		field *string
+		plain string
+	}{
+		{&f.Sector, "gp_practice"}, {&f.Role, "other"}, {&f.CareerStage, "established"},
+		{&f.Frequency, "weekly"}, {&f.Mentoring, "neither"}, {&f.Meeting, "either"},
+	} {
+		if *c.field == "" {
+			*c.field = c.plain
+		}
+	}
+	p, err := f.Profile(nil)
+	if err != nil {
+		panic(fmt.Sprintf("the profile form refuses %+v: %v %v", f, err, FieldErrors(err)))
+	}
+	return p
 }
 
 // planTexts plans a round of the members and returns every string the

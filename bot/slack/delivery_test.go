@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	slackbot "github.com/rapport-pcn/rapport/bot/slack"
 	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
 	"github.com/rapport-pcn/rapport/storage"
@@ -55,9 +56,8 @@ func newDeliveryFixtureVia(t testing.TB, target storagetest.Target, n int, limit
 	expectWithinLimits(t, f.ws)
 	orgs := []string{"Riverside Surgery", "Northfield Pharmacy", "Eastgate Housing", "Oak Tree School"}
 	for i := range n {
-		m := &bot.Member{Platform: "slack", UserID: fmt.Sprintf("U%07dD", i), Name: fmt.Sprintf("Person%d Test", i), Status: bot.StatusActive,
-			Profile: bot.Profile{Organisation: orgs[i%len(orgs)], Sector: "gp_practice", Role: "other", CareerStage: "established",
-				Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+		m := bottest.Member(t, bottest.UserID(fmt.Sprintf("U%07dD", i)), bottest.Name(fmt.Sprintf("Person%d Test", i)),
+			bottest.Org(orgs[i%len(orgs)]))
 		if err := f.db.SaveMember(context.Background(), m); err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	slackbot "github.com/rapport-pcn/rapport/bot/slack"
 	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
 	"github.com/rapport-pcn/rapport/storage"
@@ -135,7 +136,7 @@ func setupReminders(t *testing.T, target storagetest.Target, c *clock) (*slackte
 	db.Now = c.Now
 	for _, id := range []string{host, bobby, cara, dan} {
 		ws.AddUser(slacktest.User{ID: id, RealName: id})
-		m := &bot.Member{Platform: slackbot.Platform, UserID: id, Status: bot.StatusActive}
+		m := bottest.Member(t, bottest.Platform(slackbot.Platform), bottest.UserID(id), bottest.Name(id))
 		if err := db.SaveMember(context.Background(), m); err != nil {
 			t.Fatal(err)
 		}

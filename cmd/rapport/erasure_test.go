@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
 	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
@@ -26,22 +27,12 @@ func TestLeaveErasesEverywhere(t *testing.T) {
 			h := startServeOn(t, ws, target, nil)
 			h.waitLog("why=catch-up")
 
-			zelda := &bot.Member{
-				Platform: "slack", UserID: "UZQXLEAVE1", Name: "Zelda Quixotic-Marker", Status: bot.StatusActive,
-				Profile: bot.Profile{
-					Organisation: "Quixotic Marker Clinic", Sector: "gp_practice", Role: "other", CareerStage: "established",
-					Interests: []string{"Xylophone therapy", "Quokka welfare"}, Offers: []string{"Zorbing coaching"},
-					Asks: []string{"Yodelling for clinicians"}, Frequency: "weekly", Mentoring: "neither", Meeting: "either",
-					Bio: "Plays the theremin in Ystradgynlais.",
-				},
-			}
-			pat := &bot.Member{
-				Platform: "slack", UserID: "UPARTNER01", Name: "Pat Partner", Status: bot.StatusActive,
-				Profile: bot.Profile{
-					Organisation: "Hillview Pharmacy", Sector: "community_pharmacy", Role: "other", CareerStage: "established",
-					Interests: []string{"Xylophone therapy"}, Frequency: "weekly", Mentoring: "neither", Meeting: "either",
-				},
-			}
+			zelda := bottest.Member(t, bottest.UserID("UZQXLEAVE1"), bottest.Name("Zelda Quixotic-Marker"),
+				bottest.Org("Quixotic Marker Clinic"), bottest.Interests("Xylophone therapy", "Quokka welfare"),
+				bottest.Offers("Zorbing coaching"), bottest.Asks("Yodelling for clinicians"),
+				bottest.Bio("Plays the theremin in Ystradgynlais."))
+			pat := bottest.Member(t, bottest.UserID("UPARTNER01"), bottest.Name("Pat Partner"),
+				bottest.Org("Hillview Pharmacy"), bottest.Sector("community_pharmacy"), bottest.Interests("Xylophone therapy"))
 			traces := []string{zelda.Name, "Zelda", "Quixotic", zelda.UserID, zelda.Profile.Organisation,
 				zelda.Profile.Bio, "theremin", "Quokka welfare", "Zorbing coaching", "Yodelling for clinicians"}
 			ctx := context.Background()

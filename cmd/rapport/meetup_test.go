@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
 	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
@@ -61,10 +62,8 @@ func startMeetupServe(t testing.TB, target storagetest.Target, opts ...slacktest
 
 func joinNetwork(t testing.TB, db *storage.DB, userID string) {
 	t.Helper()
-	m := &bot.Member{Platform: "slack", UserID: userID, Name: userID, Status: bot.StatusActive, Profile: bot.Profile{
-		Organisation: "Riverside Surgery", Sector: "gp_practice", Role: "salaried_gp", CareerStage: "first_five",
-		Frequency: "monthly", Mentoring: "neither", Meeting: "either",
-	}}
+	m := bottest.Member(t, bottest.UserID(userID), bottest.Name(userID), bottest.Org("Riverside Surgery"),
+		bottest.Role("salaried_gp"), bottest.CareerStage("first_five"), bottest.Frequency("monthly"))
 	if err := db.SaveMember(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
 	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
@@ -253,9 +254,8 @@ func queueEveryNotice(t *testing.T, ws *slacktest.Workspace, target storagetest.
 	loc, _ := time.LoadLocation("Europe/London")
 	svc := &bot.Meetups{Store: db, Location: loc, AnnounceChannel: "C0MEETUPS1"}
 	join := func(id string) *bot.Member {
-		m := &bot.Member{Platform: "slack", UserID: id, Name: id, Status: bot.StatusActive, Profile: bot.Profile{
-			Organisation: "Riverside Surgery", Sector: "gp_practice", Role: "salaried_gp", CareerStage: "first_five",
-			Frequency: "weekly", Mentoring: "neither", Meeting: "either"}}
+		m := bottest.Member(t, bottest.UserID(id), bottest.Name(id), bottest.Org("Riverside Surgery"),
+			bottest.Role("salaried_gp"), bottest.CareerStage("first_five"))
 		if err := db.SaveMember(ctx, m); err != nil {
 			t.Fatal(err)
 		}

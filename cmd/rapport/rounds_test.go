@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
 	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
 	"github.com/rapport-pcn/rapport/storage"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
@@ -21,7 +22,8 @@ var (
 )
 
 // seedMembers stores n members straight into the target database (as if
-// they had joined) and adds them to the workspace. Member i works at
+// they had joined: their profiles go through the profile form's
+// validation) and adds them to the workspace. Member i works at
 // organisation i mod 7.
 func seedMembers(t testing.TB, ws *slacktest.Workspace, target storagetest.Target, n int) []bot.Member {
 	t.Helper()
@@ -38,15 +40,10 @@ func seedMembers(t testing.TB, ws *slacktest.Workspace, target storagetest.Targe
 	var out []bot.Member
 	for i := range n {
 		o := i % len(seedOrgs)
-		m := &bot.Member{
-			Platform: "slack", UserID: fmt.Sprintf("U%07dX", i), Name: fmt.Sprintf("Member%d Surname", i), Status: bot.StatusActive,
-			Profile: bot.Profile{
-				Organisation: seedOrgs[o], Sector: seedSectors[o], Role: seedRoles[o], CareerStage: "established",
-				Interests: []string{topics[i%len(topics)], "Cycling"}, Offers: []string{topics[(i+3)%len(topics)]},
-				Asks: []string{topics[(i+5)%len(topics)]}, Frequency: "weekly", Mentoring: "neither", Meeting: "either",
-				Bio: fmt.Sprintf("Bio of member %d <!here>", i),
-			},
-		}
+		m := bottest.Member(t, bottest.UserID(fmt.Sprintf("U%07dX", i)), bottest.Name(fmt.Sprintf("Member%d Surname", i)),
+			bottest.Org(seedOrgs[o]), bottest.Sector(seedSectors[o]), bottest.Role(seedRoles[o]),
+			bottest.Interests(topics[i%len(topics)], "Cycling"), bottest.Offers(topics[(i+3)%len(topics)]),
+			bottest.Asks(topics[(i+5)%len(topics)]), bottest.Bio(fmt.Sprintf("Bio of member %d <!here>", i)))
 		if err := db.SaveMember(ctx, m); err != nil {
 			t.Fatal(err)
 		}
