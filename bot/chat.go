@@ -20,6 +20,9 @@ type Reply struct {
 	Replace bool
 	// DMs are sent to the person as direct messages from the bot.
 	DMs []*Message
+	// DMFailed, when set, is told to the person privately if the DMs
+	// could not be sent.
+	DMFailed *Message
 	// Notify are direct messages to other people on the person's
 	// platform, about what the person just did.
 	Notify []Notification
@@ -55,6 +58,9 @@ type FormOpen struct {
 	Failed *Message
 	// Wait is what the form says while it loads ("Loading…" when empty).
 	Wait string
+	// Ready, when set, is a form that needs no loading: it opens as it is,
+	// and Load is not called.
+	Ready *Form
 }
 
 // Loading is the form shown while the form itself loads.
@@ -168,6 +174,13 @@ func (c *Chat) Submit(ctx context.Context, u User, form, ref string, values Form
 	return nil
 }
 
+// CutShortNote ends a message a platform could not show whole.
+const CutShortNote = "(cut short: too long for one message)"
+
+// OptionRange names a group of options in a long list by the first
+// letters of its first and last options: "A to M".
+func OptionRange(first, last string) string { return first + " to " + last }
+
 // SlowMessage answers a request that ran out of time.
 const SlowMessage = "Sorry, that took longer than it should. Please try again in a moment."
 
@@ -176,6 +189,16 @@ const SaveAgainMessage = "Sorry, we couldn't save just now. Please press Save ag
 
 // Slow is the answer to a request whose handler ran out of time.
 func Slow() *Reply { return Answer(SlowMessage) }
+
+// SubmitTimedOut is the answer to a submitted form whose handler ran out
+// of time: the form stays open, asking the person to press its button
+// again, beside the input the form shows first.
+func SubmitTimedOut(form string) *Reply {
+	if strings.HasPrefix(form, "meetup") {
+		return &Reply{Errors: map[string]string{MeetupFieldTitle: meetupSaveAgain}}
+	}
+	return &Reply{Errors: map[string]string{FieldOrganisation: SaveAgainMessage}}
+}
 
 // failed turns an error into a private answer, logging the ones that are
 // not the person's to fix. what names the request, for the log.

@@ -46,10 +46,8 @@ func (c *Chat) meetupCommand(ctx context.Context, u User, text string) *Reply {
 			c.log().Warn("could not check a meetup host before the form", "user", u.ID, "err", err)
 		}
 		return &Reply{Form: &FormOpen{
-			Title: "New meetup",
-			Load: func(context.Context) *Form {
-				return meetupForm(MeetupForm{}, s.loc(), 0, rand.Text())
-			},
+			Title:  "New meetup",
+			Ready:  meetupForm(MeetupForm{}, s.loc(), 0, rand.Text()),
 			Failed: Say("Sorry, I couldn't open the meetup form in time. Please run ", MeetupCmd(), " again."),
 		}}
 	case "list":
@@ -215,15 +213,22 @@ func (c *Chat) meetupSubmit(ctx context.Context, u User, form, ref string, v For
 // announced posts m's announcement, or updates it, and tells the person
 // who saved it when it was posted.
 func (c *Chat) announced(ctx context.Context, u User, m *Meetup) *Reply {
-	msg := c.Meetups.announceOrRefresh(ctx, m)
-	if msg == nil {
+	tried, posted := c.Meetups.announceOrRefresh(ctx, m)
+	if !tried {
 		return nil
 	}
-	r := &Reply{DMs: []*Message{msg}}
-	// An admin who saves someone else's meetup is told, and so is its
-	// host, whose meetup it is.
-	if m.HostUserID != "" && m.HostUserID != u.ID && m.HostPlatform == u.Platform {
-		r.Notify = []Notification{{UserID: m.HostUserID, Message: msg}}
+	host := hostAnnouncedMessage(m)
+	if !posted {
+		host = notAnnouncedMessage(m)
+	}
+	if m.HostUserID == u.ID || m.HostUserID == "" {
+		return &Reply{DMs: []*Message{host}}
+	}
+	// An admin who saves someone else's meetup is told in their own
+	// words, and the host, whose meetup it is, in theirs.
+	r := &Reply{DMs: []*Message{adminAnnouncedMessage(m, posted)}}
+	if posted && m.HostPlatform == u.Platform {
+		r.Notify = []Notification{{UserID: m.HostUserID, Message: host}}
 	}
 	return r
 }

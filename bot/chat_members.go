@@ -77,7 +77,8 @@ func (c *Chat) memberCommand(ctx context.Context, u User, text string) *Reply {
 		if err != nil {
 			return c.failed("export", err)
 		}
-		return &Reply{Answer: Say("I'm sending you everything Rapport stores about you, in a direct message from me."), DMs: dms}
+		return &Reply{Answer: Say("I'm sending you everything Rapport stores about you, in a direct message from me."), DMs: dms,
+			DMFailed: Say("Sorry, I couldn't send your data just now. Please try ", Cmd("export"), " again in a few minutes.")}
 	case "leave":
 		if err := s.CheckLeave(ctx, u); err != nil {
 			return c.failed("leave", err)

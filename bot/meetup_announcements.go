@@ -48,17 +48,14 @@ func (s *Meetups) announce(ctx context.Context, m *Meetup) error {
 }
 
 // announceOrRefresh posts m's announcement if it has none yet, and brings
-// it up to date otherwise. It returns what to tell the host when it
-// posted one, or nil.
-func (s *Meetups) announceOrRefresh(ctx context.Context, m *Meetup) *Message {
+// it up to date otherwise. It reports whether it tried to post one, and
+// whether the post went out.
+func (s *Meetups) announceOrRefresh(ctx context.Context, m *Meetup) (tried, posted bool) {
 	if m.Announced() {
 		s.refresh(ctx, m.ID)
-		return nil
+		return false, false
 	}
-	if err := s.announce(ctx, m); err != nil {
-		return notAnnouncedMessage(m)
-	}
-	return hostAnnouncedMessage(m)
+	return true, s.announce(ctx, m) == nil
 }
 
 // refresh renders the meetup's announcement from the database and updates

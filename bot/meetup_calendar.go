@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// MaxCalendarURL is the longest calendar link made: Slack's limit on a
-// button's URL, the smallest of the platforms'.
+// MaxCalendarURL is the longest calendar link made, short enough for a
+// link button on every platform (Slack's limit, 3,000 characters, is the
+// smallest; its renderer drops a longer one).
 const MaxCalendarURL = 3000
 
 // CalendarLinks returns "add to calendar" links for Google Calendar and

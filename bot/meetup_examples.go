@@ -37,6 +37,8 @@ func meetupExamples(loc *time.Location, now time.Time, priya, tom *Member) []Exa
 		{Name: "meetup_help", Message: meetupHelpMessage("I don't know that one.")},
 		{Name: "meetup_host_announced", Message: hostAnnouncedMessage(m)},
 		{Name: "meetup_not_announced", Message: notAnnouncedMessage(m)},
+		{Name: "meetup_announced_by_an_admin", Message: adminAnnouncedMessage(m, true)},
+		{Name: "meetup_not_announced_by_an_admin", Message: adminAnnouncedMessage(m, false)},
 		{Name: "meetup_promoted", Message: notice(NoticeMeetupPromoted, "")},
 		{Name: "meetup_changed", Message: notice(NoticeMeetupChanged, "")},
 		{Name: "meetup_cancelled", Message: notice(NoticeMeetupCancelled, "")},

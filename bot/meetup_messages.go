@@ -243,6 +243,16 @@ func hostAnnouncedMessage(m *Meetup) *Message {
 		" on the announcement (only you and network admins can use it), or use ", MeetupCmd("edit", id), " and ", MeetupCmd("cancel", id), ".")
 }
 
+// adminAnnouncedMessage tells an admin who saved someone else's meetup
+// whether it is announced now; its host is told too.
+func adminAnnouncedMessage(m *Meetup, posted bool) *Message {
+	if !posted {
+		return Say("Sorry, I couldn't post the meetup ", Strong(m.Title), " in ", ChannelLink(m.Channel),
+			" either. If it's a private channel, please invite me to it (", Code("/invite @Rapport"), "), then save the meetup again.")
+	}
+	return Say("The meetup ", Strong(m.Title), " is announced in ", ChannelLink(m.Channel), ". I've told its host.")
+}
+
 // notAnnouncedMessage tells the host their meetup could not be posted,
 // and how to try again.
 func notAnnouncedMessage(m *Meetup) *Message {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -434,6 +435,29 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 		return p, nil
 	}
 
+	// Members meet the people of their own platform: an intro is one
+	// conversation, which no platform can hold with another's users.
+	byPlatform := map[string][]Member{}
+	for _, m := range eligible {
+		byPlatform[m.Platform] = append(byPlatform[m.Platform], m)
+	}
+	var methods []string
+	for _, platform := range slices.Sorted(maps.Keys(byPlatform)) {
+		method, err := r.match(p, s, byPlatform[platform], set)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(methods, method) {
+			methods = append(methods, method)
+		}
+	}
+	p.Method = strings.Join(methods, "+")
+	return p, nil
+}
+
+// match pairs the eligible members of one platform and adds their intros,
+// and those left out, to the plan. It returns the matcher's method.
+func (r *Rounds) match(p *RoundPlan, s *RoundSnapshot, eligible []Member, set RoundSettings) (string, error) {
 	byID := map[int64]Member{}
 	in := matcher.Input{Round: s.Number}
 	for _, m := range eligible {
@@ -472,9 +496,8 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 
 	res, err := matcher.Match(in, matcher.Options{Seed: int64(s.Number), RepeatWindow: set.RepeatWindow})
 	if err != nil {
-		return nil, fmt.Errorf("matching round %d: %w", s.Number, err)
+		return "", fmt.Errorf("matching round %d: %w", s.Number, err)
 	}
-	p.Method = res.Method
 	for _, g := range res.Groups {
 		pi := PlannedIntro{Explanation: explain(g), Score: g.Score, RelaxedRepeat: g.RelaxedRepeat}
 		var members []Member
@@ -493,7 +516,7 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 		p.LeftOut = append(p.LeftOut, LeftOut{Member: m, Reason: unmatchedReason(u)})
 		p.Notices = append(p.Notices, Notice{MemberID: m.ID, Kind: NoticeLeftOut})
 	}
-	return p, nil
+	return res.Method, nil
 }
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }

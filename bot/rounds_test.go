@@ -399,3 +399,40 @@ func TestPreviewCountsAndLimits(t *testing.T) {
 		}
 	}
 }
+
+// Members of different platforms are never introduced to each other: an
+// intro is one conversation, on one platform. Each platform's members are
+// paired among themselves, even when a pair across platforms would share
+// more.
+func TestRoundsPairWithinAPlatform(t *testing.T) {
+	on := func(platform string, m Member) Member { m.Platform, m.UserID = platform, platform+m.Name; return m }
+	s := &RoundSnapshot{Number: 3, Members: []Member{
+		on("slack", roundsMember(1, "Ann", "Riverside Surgery", "gp_practice", "Diabetes")),
+		on("slack", roundsMember(2, "Ben", "Northfield Pharmacy", "community_pharmacy", "Frailty")),
+		on("teams", roundsMember(3, "Cat", "Hillview Medical Centre", "gp_practice", "Frailty")),
+		on("teams", roundsMember(4, "Dan", "Eastgate Housing", "housing", "Diabetes")),
+		on("teams", roundsMember(5, "Eve", "Brook Lane Practice", "gp_practice", "Diabetes")),
+	}}
+	r := &Rounds{}
+	period := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	p, err := r.plan(s, period, period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	platform := map[int64]string{}
+	for _, m := range s.Members {
+		platform[m.ID] = m.Platform
+	}
+	placed := 0
+	for _, in := range p.Intros {
+		for _, id := range in.MemberIDs {
+			placed++
+			if platform[id] != platform[in.MemberIDs[0]] {
+				t.Errorf("an intro across platforms: %v", in.MemberIDs)
+			}
+		}
+	}
+	if len(p.Intros) != 2 || placed != 5 || len(p.LeftOut) != 0 {
+		t.Errorf("%d intros placing %d members, %d left out; want a Slack pair and a Teams trio", len(p.Intros), placed, len(p.LeftOut))
+	}
+}

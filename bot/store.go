@@ -28,6 +28,9 @@ type MemberExport struct {
 	ExportedAt time.Time       `json:"exported_at"`
 }
 
+// ExportYou stands in an export for the member it belongs to.
+const ExportYou = "you"
+
 // IntroRecord is one introduction as the member's export shows it.
 type IntroRecord struct {
 	Round         int        `json:"round"`
@@ -35,7 +38,7 @@ type IntroRecord struct {
 	With          []string   `json:"with"`
 	Reasons       string     `json:"why_we_introduced_you,omitempty"`
 	FirstQuestion string     `json:"first_question,omitempty"`
-	AskedToStart  string     `json:"asked_to_start,omitempty"` // the name of who was asked to start, or "you"
+	AskedToStart  string     `json:"asked_to_start,omitempty"` // the name of who was asked to start, or ExportYou
 	Answer        string     `json:"your_answer,omitempty"`
 	AnsweredAt    *time.Time `json:"answered_at,omitempty"`
 	Unreachable   bool       `json:"could_not_reach_you,omitempty"`

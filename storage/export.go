@@ -86,7 +86,7 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 		case r.StarterID.Valid && r.StarterID.Int64 == r.Member.Int64:
 			rec.AskedToStart = r.Name.String
 			if r.Member.Int64 == memberID {
-				rec.AskedToStart = "you"
+				rec.AskedToStart = bot.ExportYou
 			}
 		}
 		if r.Member.Int64 == memberID {

@@ -194,14 +194,14 @@ func (a *Adapter) dispatch(ctx context.Context, evt socketmode.Event) {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if ok && evt.Request != nil {
-			a.serve(ctx, evt.Request, "slash_command", func(ctx context.Context) (any, func(context.Context)) {
+			a.serve(ctx, evt.Request, "slash_command", a.commandFallback(), func(ctx context.Context) (any, func(context.Context)) {
 				return a.onCommand(ctx, cmd)
 			})
 		}
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if ok && evt.Request != nil {
-			a.serve(ctx, evt.Request, string(cb.Type), func(ctx context.Context) (any, func(context.Context)) {
+			a.serve(ctx, evt.Request, string(cb.Type), a.interactionFallback(cb), func(ctx context.Context) (any, func(context.Context)) {
 				return a.onInteraction(ctx, cb)
 			})
 		}
@@ -240,7 +240,7 @@ type handler func(ctx context.Context) (ack any, after func(context.Context))
 // whatever h does. A redelivered envelope has no other effect: it gets the
 // first delivery's ack when that came to this process, and an empty ack
 // when another replica handled it.
-func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind string, h handler) {
+func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind string, fallback any, h handler) {
 	entry, first := a.seen.claim(req.EnvelopeID, a.now())
 	a.work.Add(1)
 	go func() {
@@ -272,7 +272,7 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 			defer func() {
 				if p := recover(); p != nil {
 					a.log.Error("Slack handler panicked", "kind", kind, "panic", p, "stack", string(debug.Stack()))
-					done <- result{ack: fallbackAck(kind)}
+					done <- result{ack: fallback}
 				}
 			}()
 			ack, after := h(hctx)
@@ -286,7 +286,7 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 			// The handler ignored its deadline; ack anyway so Slack does
 			// not show the person an error, and let the handler finish.
 			a.log.Warn("Slack handler overran its ack budget", "kind", kind)
-			r = result{ack: fallbackAck(kind)}
+			r = result{ack: fallback}
 		}
 		entry.finish(r.ack)
 		a.ack(req.EnvelopeID, r.ack)
@@ -341,17 +341,21 @@ func (a *Adapter) claimShared(ctx context.Context, id string) bool {
 	}
 }
 
-// fallbackAck is the ack of a request whose handler failed or ran out of
-// time.
-func fallbackAck(kind string) any {
-	switch kind {
-	case "slash_command":
-		text, blocks := renderMessage(bot.Slow().Answer)
-		return &answerPayload{ResponseType: slack.ResponseTypeEphemeral, Text: text, Blocks: blocks}
-	case string(slack.InteractionTypeViewSubmission):
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{bot.FieldOrganisation: bot.SaveAgainMessage})
+// commandFallback is the ack of a command whose handler failed or ran out
+// of time.
+func (a *Adapter) commandFallback() any {
+	ack, _ := a.commandAck(origin{}, bot.Slow())
+	return ack
+}
+
+// interactionFallback is the ack of an interaction whose handler failed or
+// ran out of time: a submitted form stays open, asking for another press.
+func (a *Adapter) interactionFallback(cb slack.InteractionCallback) any {
+	if cb.Type != slack.InteractionTypeViewSubmission {
+		return nil
 	}
-	return nil
+	ack, _ := a.submissionAck(originOf(cb), bot.SubmitTimedOut(cb.View.CallbackID))
+	return ack
 }
 
 func (a *Adapter) ack(envelopeID string, payload any) {

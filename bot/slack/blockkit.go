@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -168,6 +167,10 @@ func buildBlocks(m *bot.Message) *blocks {
 func renderButtons(bs []bot.Button) []slack.BlockElement {
 	out := make([]slack.BlockElement, 0, len(bs))
 	for _, x := range bs {
+		if len(x.URL) > maxButtonURL {
+			// Slack refuses the whole message for one link too long.
+			continue
+		}
 		el := button(x.Action, x.Value, x.Label)
 		switch x.Style {
 		case bot.StylePrimary:
@@ -379,7 +382,7 @@ func optionGroups(os []bot.Option) []*slack.OptionGroupBlockObject {
 	})
 	for i := 0; i < len(loose) && len(groups) < maxSelectOptions; i += maxSelectOptions {
 		chunk := loose[i:min(i+maxSelectOptions, len(loose))]
-		label := fmt.Sprintf("%s to %s", firstRune(chunk[0].Text.Text), firstRune(chunk[len(chunk)-1].Text.Text))
+		label := bot.OptionRange(firstRune(chunk[0].Text.Text), firstRune(chunk[len(chunk)-1].Text.Text))
 		groups = append(groups, slack.NewOptionGroupBlockElement(plain(label), chunk...))
 	}
 	return groups

@@ -29,6 +29,7 @@ const (
 	maxButtonValue   = 2000
 	maxOptionText    = 75
 	maxMessageText   = 40000
+	maxButtonURL     = 3000
 )
 
 // md is text in Slack's mrkdwn, safe to send as it is.
@@ -259,7 +260,7 @@ func (b *blocks) done() []slack.Block {
 		keep--
 	}
 	out := append([]slack.Block{}, b.list[:keep]...)
-	out = append(out, slack.NewContextBlock("", mdObj("(cut short: too long for one message)", maxContextText)))
+	out = append(out, slack.NewContextBlock("", mdObj(esc(bot.CutShortNote), maxContextText)))
 	if isActions {
 		out = append(out, last)
 	}

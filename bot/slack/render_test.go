@@ -310,3 +310,17 @@ func TestLongChoicesAreGrouped(t *testing.T) {
 		t.Errorf("a short list with one named option was grouped")
 	}
 }
+
+// A link button whose address is longer than Slack takes is left out,
+// rather than making Slack refuse the whole message.
+func TestLinkButtonsKeepToSlacksLimit(t *testing.T) {
+	m := &bot.Message{Sections: []bot.Section{{Text: bot.P("Add it to your calendar"), Buttons: []bot.Button{
+		{Action: "long", Label: "Too long", URL: "https://calendar.example/" + strings.Repeat("a", maxButtonURL)},
+		{Action: "short", Label: "Fine", URL: "https://calendar.example/x"},
+	}}}}
+	_, blocks := renderMessage(m)
+	a := blocks[len(blocks)-1].(*slack.ActionBlock)
+	if n := len(a.Elements.ElementSet); n != 1 || a.Elements.ElementSet[0].(*slack.ButtonBlockElement).ActionID != "short" {
+		t.Errorf("%d buttons kept", n)
+	}
+}

@@ -103,6 +103,10 @@ func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 		for _, m := range r.DMs {
 			if err := a.sendDM(ctx, o.user, m); err != nil {
 				a.log.Error("could not send a direct message", "user", o.user, "err", err)
+				if r.DMFailed != nil {
+					text, blocks := renderMessage(r.DMFailed)
+					a.tell(ctx, o, false, text, blocks)
+				}
 				break
 			}
 		}
@@ -151,20 +155,32 @@ func (a *Adapter) tell(ctx context.Context, o origin, replace bool, text string,
 // openForm opens a form: a loading view first, while the trigger is
 // fresh, then the form itself once it is loaded.
 func (a *Adapter) openForm(ctx context.Context, o origin, f *bot.FormOpen) {
-	view, err := a.api.OpenViewContext(ctx, o.trigger, renderModal(f.Loading()))
-	if err != nil {
-		a.log.Warn("could not open a form", "user", o.user, "err", err)
+	failed := func() {
 		if f.Failed != nil {
 			text, blocks := renderMessage(f.Failed)
 			a.tell(ctx, o, false, text, blocks)
 		}
+	}
+	first := f.Ready
+	if first == nil {
+		first = f.Loading()
+	}
+	view, err := a.api.OpenViewContext(ctx, o.trigger, renderModal(first))
+	if err != nil {
+		a.log.Warn("could not open a form", "user", o.user, "err", err)
+		failed()
+		return
+	}
+	if f.Ready != nil {
 		return
 	}
 	next := renderModal(f.Load(ctx))
 	if _, err := a.api.UpdateViewContext(ctx, next, "", view.Hash, view.ID); err != nil {
-		// A hash conflict means the person already moved on in the modal.
+		// A hash conflict or a closed view means the person already moved
+		// on; anything else leaves them looking at "Loading…".
 		if !slackErrorIs(err, "hash_conflict", "not_found") {
 			a.log.Error("could not fill a form", "user", o.user, "err", err)
+			failed()
 		}
 	}
 }
