@@ -24,6 +24,11 @@ type User struct {
 	// FirstName is the platform's own first name for the user, or its
 	// display name when it keeps no first name; "" when it told us neither.
 	FirstName string
+	// ObjectID and PrincipalName are the user's directory object ID and
+	// sign-in name, on platforms that have them (Teams): admins can be
+	// named by either.
+	ObjectID      string
+	PrincipalName string
 }
 
 // Service carries out what members and admins ask for.

@@ -23,9 +23,12 @@ type MemberExport struct {
 	NotAMatch []NotAMatchRecord `json:"not_a_good_match,omitempty"`
 	// Messages are the messages to the member alone that are queued or
 	// were sent: follow-ups and notices.
-	Messages   []MessageRecord `json:"messages_to_you,omitempty"`
-	Meetups    []MeetupRecord  `json:"meetups,omitempty"`
-	ExportedAt time.Time       `json:"exported_at"`
+	Messages []MessageRecord `json:"messages_to_you,omitempty"`
+	Meetups  []MeetupRecord  `json:"meetups,omitempty"`
+	// Account is what the platform told Rapport about the member's
+	// account beyond their name (Teams only).
+	Account    *AccountRecord `json:"account,omitempty"`
+	ExportedAt time.Time      `json:"exported_at"`
 }
 
 // ExportYou stands in an export for the member it belongs to.
