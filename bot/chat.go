@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -222,4 +223,41 @@ func (c *Chat) errorText(what string, err error) Text {
 		c.log().Error("request failed", "action", what, "err", err)
 	}
 	return ErrorText(err)
+}
+
+// ReopenForm returns form id, with ref, as it opens for u, or nil for a
+// form it does not know. A platform whose forms are cards in the chat
+// (Teams) shows it again, with what the person typed and the problems
+// beside it, when a submission needs fixing.
+func (c *Chat) ReopenForm(ctx context.Context, u User, id, ref string) *Form {
+	switch id {
+	case ProfileFormID:
+		if c.Service == nil {
+			return nil
+		}
+		d, err := c.Service.Draft(ctx, u)
+		if err != nil {
+			return nil
+		}
+		return ProfileFormFor(d)
+	case MeetupCreateForm:
+		if c.Meetups == nil {
+			return nil
+		}
+		return meetupForm(MeetupForm{}, c.Meetups.loc(), 0, ref)
+	case MeetupEditForm:
+		if c.Meetups == nil {
+			return nil
+		}
+		mid, err := strconv.ParseInt(ref, 10, 64)
+		if err != nil {
+			return nil
+		}
+		m, f, err := c.Meetups.EditDraft(ctx, u, mid)
+		if err != nil {
+			return nil
+		}
+		return meetupForm(f, c.Meetups.loc(), m.ID, "")
+	}
+	return nil
 }

@@ -103,6 +103,8 @@ func (c *Chat) memberCommand(ctx context.Context, u User, text string) *Reply {
 // memberAction answers the buttons of the member commands.
 func (c *Chat) memberAction(ctx context.Context, u User, action, value string) *Reply {
 	switch action {
+	case ActionProfileOpen:
+		return c.memberCommand(ctx, u, "")
 	case ActionLeaveConfirm:
 		return Then(func(ctx context.Context) *Reply {
 			if err := c.Service.Leave(ctx, u); err != nil {

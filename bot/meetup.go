@@ -87,6 +87,7 @@ type Meetup struct {
 	// reference to the message in it (empty until it is posted).
 	Channel    string
 	MessageRef string
+	Posts      []MeetupPost
 
 	// Version grows with every change to the meetup or its RSVPs, so a
 	// rendering of it can tell whether it is still current.
@@ -113,7 +114,29 @@ func (m *Meetup) ForEveryone() bool { return len(m.Roles) == 0 && len(m.Sectors)
 func (m *Meetup) Full() bool { return m.Capacity > 0 && m.Counts.Going >= m.Capacity }
 
 // Announced reports whether the announcement has been posted.
-func (m *Meetup) Announced() bool { return m.MessageRef != "" }
+func (m *Meetup) Announced() bool { return len(m.Posts) > 0 }
+
+// PostOn returns where the announcement went on a platform, or nil.
+func (m *Meetup) PostOn(platform string) *MeetupPost {
+	for i := range m.Posts {
+		if m.Posts[i].Platform == platform {
+			return &m.Posts[i]
+		}
+	}
+	return nil
+}
+
+// AnnouncedIn is the channel a person on the platform reads the
+// announcement in: the platform's own post, else the first.
+func (m *Meetup) AnnouncedIn(platform string) string {
+	if p := m.PostOn(platform); p != nil {
+		return p.Channel
+	}
+	if len(m.Posts) > 0 {
+		return m.Posts[0].Channel
+	}
+	return m.Channel
+}
 
 // RSVPCounts counts a meetup's answers.
 type RSVPCounts struct {
@@ -240,9 +263,10 @@ type MeetupStore interface {
 	// FindMeetup returns the meetup with its counts. Returns ENOTFOUND.
 	FindMeetup(ctx context.Context, id int64) (*Meetup, error)
 
-	// SetMeetupAnnouncement records where the announcement was posted.
+	// SetMeetupPost records where the announcement was posted on a
+	// platform.
 	// Returns ENOTFOUND.
-	SetMeetupAnnouncement(ctx context.Context, id int64, channel, ref string) error
+	SetMeetupPost(ctx context.Context, id int64, platform, channel, ref string) error
 
 	// UpdateMeetup saves m's details (not its host, status or
 	// announcement), bumps its version, and moves members from the waiting

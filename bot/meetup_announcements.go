@@ -17,45 +17,74 @@ func (s *Meetups) updateEvery() time.Duration {
 	return time.Second
 }
 
-// announce posts m's announcement in its channel and records where it
-// went. If the platform refuses (the bot is not in a private channel,
-// say), the meetup stays unannounced, and the host can try again by
-// saving it.
+// announce posts m's announcement on every board that has none yet and
+// records where each went. If a platform refuses (the bot is not in a
+// private channel, say), the meetup stays unannounced there, and the host
+// can try again by saving it. It fails when no board took it.
 func (s *Meetups) announce(ctx context.Context, m *Meetup) error {
-	if s.Board == nil {
+	if len(s.Boards) == 0 {
 		return errors.New("meetups have no board to announce on")
 	}
-	ch, ref, err := s.Board.Post(ctx, m.Channel, announcementMessage(m, s.loc()))
-	if err != nil {
-		s.log().Error("could not announce a meetup", "meetup", m.ID, "channel", m.Channel, "err", err)
-		return err
-	}
-	for attempt := range 3 {
-		if err = s.Store.SetMeetupAnnouncement(ctx, m.ID, ch, ref); err == nil {
-			break
+	var firstErr error
+	posted := 0
+	for _, b := range s.Boards {
+		if b.Board == nil || m.PostOn(b.Platform) != nil {
+			continue
 		}
-		if !sleepCtx(ctx, time.Duration(attempt+1)*200*time.Millisecond) {
-			break
+		ch, ref, err := b.Board.Post(ctx, b.Channel, announcementMessage(m, s.loc()))
+		if err != nil {
+			s.log().Error("could not announce a meetup", "meetup", m.ID, "platform", b.Platform, "channel", b.Channel, "err", err)
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		posted++
+		for attempt := range 3 {
+			if err = s.Store.SetMeetupPost(ctx, m.ID, b.Platform, ch, ref); err == nil {
+				break
+			}
+			if !sleepCtx(ctx, time.Duration(attempt+1)*200*time.Millisecond) {
+				break
+			}
+		}
+		if err != nil {
+			// The announcement is out: answers to it still count, and the
+			// next save records where it is.
+			s.log().Error("announced a meetup but could not record where", "meetup", m.ID, "platform", b.Platform, "err", err)
+		}
+		m.Posts = append(m.Posts, MeetupPost{Platform: b.Platform, Channel: ch, MessageRef: ref})
+		if m.Channel == "" {
+			m.Channel = ch
 		}
 	}
-	if err != nil {
-		// The announcement is out: answers to it still count, and the next
-		// save records where it is.
-		s.log().Error("announced a meetup but could not record where", "meetup", m.ID, "err", err)
+	if posted == 0 && !m.Announced() {
+		return firstErr
 	}
-	m.Channel, m.MessageRef = ch, ref
 	return nil
 }
 
-// announceOrRefresh posts m's announcement if it has none yet, and brings
-// it up to date otherwise. It reports whether it tried to post one, and
-// whether the post went out.
+// announceOrRefresh posts m's announcement where it has none yet, and
+// brings the others up to date. It reports whether it tried to post one,
+// and whether the post went out.
 func (s *Meetups) announceOrRefresh(ctx context.Context, m *Meetup) (tried, posted bool) {
-	if m.Announced() {
+	missing := false
+	for _, b := range s.Boards {
+		if b.Board != nil && m.PostOn(b.Platform) == nil {
+			missing = true
+		}
+	}
+	if !missing {
 		s.refresh(ctx, m.ID)
 		return false, false
 	}
-	return true, s.announce(ctx, m) == nil
+	had := m.Announced()
+	err := s.announce(ctx, m)
+	if had {
+		s.refresh(ctx, m.ID)
+		return false, false
+	}
+	return true, err == nil
 }
 
 // refresh renders the meetup's announcement from the database and updates
@@ -119,11 +148,11 @@ func (s *Meetups) refresh(ctx context.Context, id int64) {
 			s.log().Error("could not read a meetup to update its announcement", "meetup", id, "err", err)
 			return
 		}
-		if !m.Announced() || s.Board == nil {
+		if !m.Announced() {
 			return
 		}
 		last = time.Now()
-		if err := s.Board.Update(ctx, m.Channel, m.MessageRef, announcementMessage(m, s.loc())); err != nil {
+		if err := s.updatePosts(ctx, m); err != nil {
 			failures++
 			s.log().Warn("could not update a meetup announcement; will retry", "meetup", id, "attempt", failures, "err", err)
 			if failures >= maxAnnounceAttempts || !sleepCtx(ctx, retryWait(err, failures)) {
@@ -144,6 +173,23 @@ func (s *Meetups) refresh(ctx context.Context, id int64) {
 			return
 		}
 	}
+}
+
+// updatePosts renders m's announcement once and updates it on every
+// board it was posted on.
+func (s *Meetups) updatePosts(ctx context.Context, m *Meetup) error {
+	msg := announcementMessage(m, s.loc())
+	var firstErr error
+	for _, p := range m.Posts {
+		b := s.board(p.Platform)
+		if b == nil || b.Board == nil {
+			continue
+		}
+		if err := b.Board.Update(ctx, p.Channel, p.MessageRef, msg); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return firstErr
 }
 
 // retryWait is how long to wait before trying an update again: what the

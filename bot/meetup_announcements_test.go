@@ -36,7 +36,7 @@ func (s *fakeMeetupStore) FindMeetup(ctx context.Context, id int64) (*Meetup, er
 func announced(version int64, going int) *Meetup {
 	start := time.Date(2026, 6, 3, 11, 30, 0, 0, time.UTC)
 	return &Meetup{ID: 7, Title: "PCN lunch", Purpose: "PCN lunch", Place: "Riverside", StartsAt: start, EndsAt: start.Add(time.Hour),
-		Status: MeetupScheduled, Channel: "C1", MessageRef: "1.2", Version: version, Counts: RSVPCounts{Going: going}}
+		Status: MeetupScheduled, Channel: "C1", Posts: []MeetupPost{{Platform: "slack", Channel: "C1", MessageRef: "1.2"}}, Version: version, Counts: RSVPCounts{Going: going}}
 }
 
 // A request to update an announcement that comes while an update of it
@@ -94,7 +94,7 @@ func TestAnnouncementUpdatesComingDuringAnUpdate(t *testing.T) {
 				}
 				return nil
 			}}
-			s = &Meetups{Store: store, Board: board, UpdateEvery: time.Millisecond}
+			s = &Meetups{Store: store, Boards: []MeetupBoard{{Platform: "slack", Channel: "C1", Board: board}}, UpdateEvery: time.Millisecond}
 			s.refresh(ctx, 7)
 			if updates != tt.want {
 				t.Fatalf("%d updates, want %d", updates, tt.want)
@@ -123,7 +123,7 @@ func TestAnnouncementUpdateWaitsOutRetryAfter(t *testing.T) {
 		}
 		return nil
 	}}
-	s := &Meetups{Store: store, Board: board, UpdateEvery: time.Millisecond}
+	s := &Meetups{Store: store, Boards: []MeetupBoard{{Platform: "slack", Channel: "C1", Board: board}}, UpdateEvery: time.Millisecond}
 	s.refresh(ctx, 7)
 	if len(calls) != 2 {
 		t.Fatalf("%d updates, want 2", len(calls))

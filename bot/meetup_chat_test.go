@@ -126,7 +126,7 @@ func user(id string) bot.User { return bot.User{Platform: "slack", ID: id, Name:
 func newMeetupChat(t *testing.T, db *storage.DB, now func() time.Time, london *time.Location) (*bot.Chat, *board) {
 	b := &board{}
 	isAdmin := func(u bot.User) bool { return u.ID == adminID }
-	m := &bot.Meetups{Store: db, Now: now, Location: london, IsAdmin: isAdmin, AnnounceChannel: "C0MEETUPS1", Board: b, UpdateEvery: time.Millisecond}
+	m := &bot.Meetups{Store: db, Now: now, Location: london, IsAdmin: isAdmin, Boards: []bot.MeetupBoard{{Platform: "slack", Channel: "C0MEETUPS1", Board: b}}, UpdateEvery: time.Millisecond}
 	return &bot.Chat{Meetups: m, Location: london, Now: now, Service: &bot.Service{IsAdmin: isAdmin}}, b
 }
 

@@ -238,7 +238,7 @@ func meetupNotice(n *NoticeMessage, loc *time.Location) *Message {
 // manage it.
 func hostAnnouncedMessage(m *Meetup) *Message {
 	id := strconv.FormatInt(m.ID, 10)
-	return Say("Your meetup ", Strong(m.Title), " is announced in ", ChannelLink(m.Channel),
+	return Say("Your meetup ", Strong(m.Title), " is announced in ", ChannelLink(m.AnnouncedIn(m.HostPlatform)),
 		". To see who's coming, edit it or cancel it, press ", Strong("⋯ Manage"),
 		" on the announcement (only you and network admins can use it), or use ", MeetupCmd("edit", id), " and ", MeetupCmd("cancel", id), ".")
 }
@@ -247,16 +247,16 @@ func hostAnnouncedMessage(m *Meetup) *Message {
 // whether it is announced now; its host is told too.
 func adminAnnouncedMessage(m *Meetup, posted bool) *Message {
 	if !posted {
-		return Say("Sorry, I couldn't post the meetup ", Strong(m.Title), " in ", ChannelLink(m.Channel),
+		return Say("Sorry, I couldn't post the meetup ", Strong(m.Title), " in ", ChannelLink(m.AnnouncedIn(m.HostPlatform)),
 			" either. If it's a private channel, please invite me to it (", Code("/invite @Rapport"), "), then save the meetup again.")
 	}
-	return Say("The meetup ", Strong(m.Title), " is announced in ", ChannelLink(m.Channel), ". I've told its host.")
+	return Say("The meetup ", Strong(m.Title), " is announced in ", ChannelLink(m.AnnouncedIn(m.HostPlatform)), ". I've told its host.")
 }
 
 // notAnnouncedMessage tells the host their meetup could not be posted,
 // and how to try again.
 func notAnnouncedMessage(m *Meetup) *Message {
-	return Say("Sorry, I couldn't post your meetup ", Strong(m.Title), " in ", ChannelLink(m.Channel),
+	return Say("Sorry, I couldn't post your meetup ", Strong(m.Title), " in ", ChannelLink(m.AnnouncedIn(m.HostPlatform)),
 		", so nobody has seen it yet. If it's a private channel, please invite me to it (", Code("/invite @Rapport"),
 		"). Then open ", MeetupCmd("edit", strconv.FormatInt(m.ID, 10)), " and press Save: I'll announce it then.")
 }

@@ -22,12 +22,11 @@ type Meetups struct {
 	// IsAdmin reports whether a user is a network admin; admins can edit
 	// and cancel any meetup.
 	IsAdmin func(u User) bool
-	// AnnounceChannel is where meetups are announced (a channel ID on
-	// Board's platform). Empty means meetups are not set up.
-	AnnounceChannel string
-	// Board posts the announcements in AnnounceChannel and keeps them up
-	// to date; nil posts nothing.
-	Board Board
+	// Boards are where meetups are announced, one per platform: a
+	// network served on two platforms announces each meetup on both, and
+	// answers from both count against one capacity. None means meetups
+	// are not set up.
+	Boards []MeetupBoard
 	// Log records what went wrong in the background; nil logs nothing.
 	Log *slog.Logger
 	// ReminderEvery is how often due reminders are looked for; zero means
@@ -81,7 +80,35 @@ func (s *Meetups) loc() *time.Location {
 }
 
 // Configured reports whether meetups can be announced.
-func (s *Meetups) Configured() bool { return s != nil && s.AnnounceChannel != "" }
+func (s *Meetups) Configured() bool { return s != nil && len(s.Boards) > 0 }
+
+// MeetupBoard is where a platform announces meetups.
+type MeetupBoard struct {
+	Platform string
+	// Channel is the channel to post in; empty lets the board choose (in
+	// Teams, the channel an admin chose).
+	Channel string
+	Board   Board
+}
+
+// board returns the platform's board, or nil.
+func (s *Meetups) board(platform string) *MeetupBoard {
+	for i := range s.Boards {
+		if s.Boards[i].Platform == platform {
+			return &s.Boards[i]
+		}
+	}
+	return nil
+}
+
+// mainChannel is the channel of the first board: where a new meetup is
+// said to be announced until it is.
+func (s *Meetups) mainChannel() string {
+	if len(s.Boards) == 0 {
+		return ""
+	}
+	return s.Boards[0].Channel
+}
 
 // errNotConfigured is what people hear when no announce channel is set.
 func errNotConfigured() error {
@@ -129,7 +156,7 @@ func (s *Meetups) Create(ctx context.Context, u User, f MeetupForm, key string) 
 		return nil, err
 	}
 	m.CreateKey = key
-	m.Channel = s.AnnounceChannel
+	m.Channel = s.mainChannel()
 	s.setReminderTimes(m)
 	if _, err := s.Store.CreateMeetup(ctx, u.Platform, u.ID, m); err != nil {
 		return nil, notJoinedHost(err)

@@ -24,9 +24,6 @@ type Network struct {
 	Log *slog.Logger
 
 	Rounds RoundSettings
-	// AnnounceChannel is where meetups are announced; empty means
-	// meetups are not set up.
-	AnnounceChannel string
 	// ClaimTimeout is how long a claimed outbox message may go
 	// unrecorded before another worker takes it over.
 	ClaimTimeout time.Duration
@@ -61,7 +58,7 @@ type Core struct {
 
 // NewCore wires a network's services. Whatever queues a message wakes the
 // delivery; the platforms it sends through (Delivery.Platforms) and the
-// board meetups are announced on (Meetups.Board) are set by the caller,
+// boards meetups are announced on (Meetups.Boards) are set by the caller,
 // which knows the platforms.
 func NewCore(n Network) *Core {
 	if n.Now == nil {
@@ -76,7 +73,7 @@ func NewCore(n Network) *Core {
 	d := &Delivery{Store: n.Store, Now: n.Now, Location: n.Location, Log: n.Log, StaleAfter: n.ClaimTimeout}
 	svc := &Service{Store: n.Store, Now: n.Now, Location: n.Location, NextRound: n.NextRound, IsAdmin: n.IsAdmin, Intros: n.Store, OnQueued: d.Wake}
 	rounds := &Rounds{Store: n.Store, Now: n.Now, Location: n.Location, Settings: n.Rounds, NextRound: n.NextRound, OnQueued: d.Wake}
-	meetups := &Meetups{Store: n.Store, Now: n.Now, Location: n.Location, IsAdmin: n.IsAdmin, AnnounceChannel: n.AnnounceChannel, Log: n.Log, OnQueued: d.Wake}
+	meetups := &Meetups{Store: n.Store, Now: n.Now, Location: n.Location, IsAdmin: n.IsAdmin, Log: n.Log, OnQueued: d.Wake}
 	return &Core{
 		Chat:     &Chat{Service: svc, Rounds: rounds, Meetups: meetups, Log: n.Log, Location: n.Location, Now: n.Now, AfterRound: d.Wake},
 		Service:  svc,

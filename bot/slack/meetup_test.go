@@ -66,7 +66,7 @@ type replica struct {
 
 func newReplica(t *testing.T, ws *slacktest.Workspace, db *storage.DB, c *clock) *replica {
 	t.Helper()
-	m := &bot.Meetups{Store: db, Now: c.Now, Location: london, AnnounceChannel: "C0MEETUPS1", ReminderEvery: 20 * time.Millisecond}
+	m := &bot.Meetups{Store: db, Now: c.Now, Location: london, Boards: []bot.MeetupBoard{{Platform: "slack", Channel: "C0MEETUPS1"}}, ReminderEvery: 20 * time.Millisecond}
 	svc := &bot.Service{Store: db, Now: c.Now, Location: london}
 	a := slackbot.New(&bot.Chat{Service: svc, Meetups: m, Location: london, Now: c.Now}, slackbot.NewClient(ws.BotToken(), ws.AppToken(), ws.APIURL()), slackbot.Options{Now: c.Now})
 	d := &bot.Delivery{Store: db, Platforms: map[string]bot.Deliverer{slackbot.Platform: a.Deliverer(nil)}, Now: c.Now, Location: london, Idle: 20 * time.Millisecond}

@@ -136,13 +136,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// whole core.
 	core := bot.NewCore(bot.Network{
 		Store: db, Now: time.Now, Location: cfg.Location, Log: logger,
-		NextRound:       func(t time.Time) time.Time { return config.NextRun(cfg.Schedule, cfg.Location, t) },
-		IsAdmin:         func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
-		Rounds:          bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
-		AnnounceChannel: cfg.AnnounceChannel,
-		ClaimTimeout:    cfg.ClaimTimeout,
-		UnreachableFor:  cfg.UnreachableFor,
-		HistoryCutoff:   cfg.Retention.Cutoff,
+		NextRound:      func(t time.Time) time.Time { return config.NextRun(cfg.Schedule, cfg.Location, t) },
+		IsAdmin:        func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
+		Rounds:         bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
+		ClaimTimeout:   cfg.ClaimTimeout,
+		UnreachableFor: cfg.UnreachableFor,
+		HistoryCutoff:  cfg.Retention.Cutoff,
 	})
 
 	// Rounds start once Slack has accepted both tokens: with a token it
@@ -164,7 +163,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Slack's board.
 	delivery := core.Delivery
 	delivery.Platforms = map[string]bot.Deliverer{slackbot.Platform: adapter.Deliverer(nil)}
-	core.Meetups.Board = adapter.Board()
+	if cfg.AnnounceChannel != "" {
+		core.Meetups.Boards = append(core.Meetups.Boards, bot.MeetupBoard{Platform: slackbot.Platform, Channel: cfg.AnnounceChannel, Board: adapter.Board()})
+	}
 	sched := &scheduler{rounds: core.Rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
 
 	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule, "retention", cfg.Retention.String())

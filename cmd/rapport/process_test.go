@@ -252,7 +252,7 @@ func queueEveryNotice(t *testing.T, ws *slacktest.Workspace, target storagetest.
 		t.Fatal(err)
 	}
 	loc, _ := time.LoadLocation("Europe/London")
-	svc := &bot.Meetups{Store: db, Location: loc, AnnounceChannel: "C0MEETUPS1"}
+	svc := &bot.Meetups{Store: db, Location: loc, Boards: []bot.MeetupBoard{{Platform: "slack", Channel: "C0MEETUPS1"}}}
 	join := func(id string) *bot.Member {
 		m := bottest.Member(t, bottest.UserID(id), bottest.Name(id), bottest.Org("Riverside Surgery"),
 			bottest.Role("salaried_gp"), bottest.CareerStage("first_five"))

@@ -1,0 +1,235 @@
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/teams/schema"
+)
+
+// serveActivity answers one POST to the messaging endpoint. Nothing is
+// read from, stored for or sent to anyone before the request's token is
+// verified against the activity.
+func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			a.log.Warn("refused a Teams request over the size limit", "limit", maxBody)
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "could not read the request", http.StatusBadRequest)
+		return
+	}
+	var act schema.Activity
+	if err := json.Unmarshal(body, &act); err != nil || act.Type == "" {
+		a.log.Warn("refused a malformed Teams activity", "bytes", len(body))
+		http.Error(w, "malformed activity", http.StatusBadRequest)
+		return
+	}
+	if a.verifier == nil {
+		http.Error(w, "not configured", http.StatusInternalServerError)
+		return
+	}
+	if err := a.verifier.Verify(r.Context(), r.Header.Get("Authorization"), &act); err != nil {
+		status := http.StatusUnauthorized
+		reason := err.Error()
+		var ae *AuthError
+		if errors.As(err, &ae) {
+			status, reason = ae.Status, ae.Reason
+		}
+		a.log.Warn("refused a Teams request that failed verification", "status", status, "reason", reason, "type", act.Type)
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+
+	budget := a.messageIn
+	if act.Type == schema.TypeInvoke {
+		budget = a.invokeIn
+	}
+	// The whole answer, shared de-duplication included, fits in the budget.
+	deadline := start.Add(budget)
+
+	if act.ID != "" {
+		entry, first := a.seen.claim(act.ID, a.now())
+		if !first {
+			a.log.Info("redelivered Teams activity answered again", "type", act.Type)
+			writeJSON(w, orEmptyInvoke(&act, entry.wait(time.Until(deadline))))
+			return
+		}
+		if !a.claimShared(r.Context(), act.ID) {
+			a.log.Info("Teams activity handled by another replica", "type", act.Type)
+			entry.finish(nil)
+			writeJSON(w, orEmptyInvoke(&act, nil))
+			return
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				a.log.Error("Teams handler panicked", "type", act.Type, "panic", p, "stack", string(debug.Stack()))
+				entry.finish(nil)
+				writeJSON(w, a.fallback(&act))
+			}
+		}()
+		resp := orEmptyInvoke(&act, a.handle(r.Context(), &act, deadline))
+		entry.finish(resp)
+		writeJSON(w, resp)
+		return
+	}
+	writeJSON(w, orEmptyInvoke(&act, a.handle(r.Context(), &act, deadline)))
+}
+
+// handle works out the answer to a verified activity by deadline, and
+// leaves what can wait for after the answer.
+func (a *Adapter) handle(ctx context.Context, act *schema.Activity, deadline time.Time) []byte {
+	// Work in flight finishes even when the bot is shutting down.
+	base := context.WithoutCancel(ctx)
+	hctx, cancel := context.WithDeadline(base, deadline)
+	defer cancel()
+
+	type result struct {
+		body  []byte
+		after func(context.Context)
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				a.log.Error("Teams handler panicked", "type", act.Type, "panic", p, "stack", string(debug.Stack()))
+				done <- result{body: a.fallback(act)}
+			}
+		}()
+		body, after := a.dispatch(hctx, act)
+		done <- result{body, after}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(time.Until(deadline.Add(200 * time.Millisecond))):
+		// The handler ignored its deadline: answer anyway so Teams does not
+		// show an error, and let the handler finish.
+		a.log.Warn("Teams handler overran its budget", "type", act.Type)
+		r = result{body: a.fallback(act)}
+	}
+	if r.after != nil {
+		a.work.Add(1)
+		go func() {
+			defer a.work.Done()
+			actx, cancel := context.WithTimeout(base, 2*time.Minute)
+			defer cancel()
+			r.after(actx)
+		}()
+	}
+	return r.body
+}
+
+// fallback is the answer when the handler failed or ran out of time.
+func (a *Adapter) fallback(act *schema.Activity) []byte {
+	if act.Type != schema.TypeInvoke {
+		return nil
+	}
+	return invokeMessage(bot.SlowMessage)
+}
+
+// dispatch turns an activity into a call on the core.
+func (a *Adapter) dispatch(ctx context.Context, act *schema.Activity) ([]byte, func(context.Context)) {
+	switch act.Type {
+	case schema.TypeMessage:
+		return nil, a.onMessage(ctx, act)
+	case schema.TypeInvoke:
+		return a.onInvoke(ctx, act)
+	case schema.TypeConversationUpdate:
+		return nil, a.onConversationUpdate(ctx, act)
+	case schema.TypeInstallationUpdate:
+		return nil, a.onInstallationUpdate(ctx, act)
+	}
+	// Reactions, typing and whatever Teams adds next: nothing to do.
+	return nil, nil
+}
+
+// claimBudget bounds the wait for the shared claim of an activity, so a
+// busy database still leaves the handler most of its budget.
+const claimBudget = 750 * time.Millisecond
+
+// claimShared claims the activity in the shared store and reports whether
+// this replica is the first to see it. If the store cannot answer within
+// claimBudget, the activity is handled: a redelivery to another replica
+// is rare, a lost command is not.
+func (a *Adapter) claimShared(ctx context.Context, id string) bool {
+	if a.store == nil {
+		return true
+	}
+	type claim struct {
+		first bool
+		err   error
+	}
+	got := make(chan claim, 1)
+	now := a.now()
+	a.work.Add(1)
+	go func() {
+		defer a.work.Done()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		first, err := a.store.ClaimEnvelope(cctx, "teams:"+id, now)
+		got <- claim{first, err}
+	}()
+	t := time.NewTimer(claimBudget)
+	defer t.Stop()
+	select {
+	case c := <-got:
+		if c.err != nil {
+			a.log.Warn("could not claim a Teams activity; handling it here", "err", c.err)
+			return true
+		}
+		return c.first
+	case <-t.C:
+		a.log.Warn("claiming a Teams activity is slow; handling it here")
+		return true
+	}
+}
+
+// orEmptyInvoke gives an invoke that has no answer of its own the empty
+// answer Teams expects: a 200 with a well-formed body.
+func orEmptyInvoke(act *schema.Activity, body []byte) []byte {
+	if len(body) == 0 && act.Type == schema.TypeInvoke {
+		return invokeMessage("")
+	}
+	return body
+}
+
+// writeJSON writes a 200 with body, or an empty 200.
+func writeJSON(w http.ResponseWriter, body []byte) {
+	if len(body) == 0 {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// invokeMessage answers an adaptiveCard/action invoke with a short text
+// Teams shows the person.
+func invokeMessage(text string) []byte {
+	b, _ := json.Marshal(schema.AdaptiveCardInvokeResponse{StatusCode: http.StatusOK, Type: schema.ContentTypeMessage, Value: text})
+	return b
+}
+
+// invokeCard answers an adaptiveCard/action invoke with a card that takes
+// the place of the one whose button was pressed.
+func invokeCard(att schema.Attachment) []byte {
+	b, _ := json.Marshal(schema.AdaptiveCardInvokeResponse{StatusCode: http.StatusOK, Type: schema.ContentTypeAdaptiveCard, Value: att.Content})
+	return b
+}
