@@ -71,3 +71,18 @@ type AccountRecord struct {
 	ConversationID string    `json:"conversation_id,omitempty"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }
+
+// Download is a file a member can fetch once from Rapport's own web
+// address, for what is too long for a chat message (an export in Teams).
+// It holds personal data: it lives minutes, and leave erases it.
+type Download struct {
+	// TokenHash is the SHA-256 of the link's token, in hex; the token
+	// itself is only in the link.
+	TokenHash string
+	Platform  string
+	UserID    string
+	Filename  string
+	Body      []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}

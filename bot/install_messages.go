@@ -1,6 +1,9 @@
 package bot
 
-import "net/url"
+import (
+	"net/url"
+	"time"
+)
 
 // ActionProfileOpen is the button that opens the profile form, on
 // platforms where a form is not opened by a command (the Teams welcome).
@@ -108,3 +111,24 @@ func encode(v url.Values) string {
 	}
 	return string(out)
 }
+
+// DownloadMessage offers a member a file too long for a chat message, by
+// a link that works once and until expires.
+func DownloadMessage(link string, expires time.Time, loc *time.Location) *Message {
+	return &Message{
+		Summary: P("Your Rapport data"),
+		Sections: []Section{
+			{Text: P("Your data is too long for a chat message, so here is a link to download it as a file. The link works once, until ", when(expires, loc), ". To erase your data, use ", Cmd("leave"), ".")},
+			{Buttons: []Button{{Label: "Download my data", URL: link}}},
+		},
+	}
+}
+
+// The page a download link opens, and the page of one used or expired.
+const (
+	DownloadPageTitle = "Your Rapport data"
+	DownloadPageText  = "Press the button to download everything Rapport stores about you, as a JSON file. The link works once."
+	DownloadButton    = "Download my data"
+	DownloadGoneTitle = "This link has been used or has expired"
+	DownloadGoneText  = "For your privacy a download link works once, for 15 minutes. Ask Rapport for your data again (export) for a new one."
+)

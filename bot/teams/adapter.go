@@ -47,8 +47,13 @@ type Options struct {
 	Store Store
 	// Limits pace delivery; the zero value is Teams' published limits.
 	Limits Limits
-	Logger *slog.Logger
-	Now    func() time.Time
+	// PublicURL is Rapport's own address (RAPPORT_PUBLIC_URL), for
+	// download links; empty sends long exports in pieces instead.
+	PublicURL string
+	// Downloads keeps download links; nil sends long exports in pieces.
+	Downloads DownloadStore
+	Logger    *slog.Logger
+	Now       func() time.Time
 	// InvokeBudget and MessageBudget override the default deadlines.
 	InvokeBudget  time.Duration
 	MessageBudget time.Duration
@@ -72,6 +77,8 @@ type Adapter struct {
 	messageIn time.Duration
 	pause     *bot.Pause
 	pace      *Pacer
+	publicURL string
+	downloads DownloadStore
 
 	// seen keeps this replica's answers to recent invokes, so a retried
 	// invoke gets the first answer again.
@@ -86,6 +93,7 @@ func New(chat *bot.Chat, opt Options) *Adapter {
 		verifier: opt.Verifier, conn: opt.Connector, delivery: opt.DeliveryConnector, store: opt.Store,
 		log: opt.Logger, now: opt.Now, invokeIn: opt.InvokeBudget, messageIn: opt.MessageBudget,
 		pause: &bot.Pause{}, seen: newSeenActivities(15 * time.Minute),
+		publicURL: opt.PublicURL, downloads: opt.Downloads,
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -106,10 +114,12 @@ func New(chat *bot.Chat, opt Options) *Adapter {
 	return a
 }
 
-// Handler serves the messaging endpoint, POST /api/messages.
+// Handler serves the messaging endpoint, POST /api/messages, and the
+// download links under /download/.
 func (a *Adapter) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/messages", a.serveActivity)
+	mux.HandleFunc(downloadPath, a.serveDownload)
 	return mux
 }
 

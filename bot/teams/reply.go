@@ -108,7 +108,12 @@ func (a *Adapter) replyIn(ctx context.Context, c *Connector, serviceURL, convers
 // sendDM sends m to a user in their personal chat with the bot, opening
 // it when there is none yet.
 func (a *Adapter) sendDM(ctx context.Context, c *Connector, userID string, m *bot.Message) error {
-	return a.sendCards(ctx, c, userID, messageCards(m), m)
+	for _, part := range a.deliverable(ctx, userID, m) {
+		if err := a.sendCards(ctx, c, userID, messageCards(part), part); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *Adapter) sendCards(ctx context.Context, c *Connector, userID string, cards []schema.Attachment, m *bot.Message) error {
