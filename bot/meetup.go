@@ -87,6 +87,7 @@ type Meetup struct {
 	// reference to the message in it (empty until it is posted).
 	Channel    string
 	MessageRef string
+	Posts      []MeetupPost
 
 	// Version grows with every change to the meetup or its RSVPs, so a
 	// rendering of it can tell whether it is still current.
