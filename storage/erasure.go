@@ -45,7 +45,8 @@ func (db *DB) erase(ctx context.Context, platform, userID string, keep func(*bot
 // eraseMember erases m and everything that names or describes them, in tx.
 //
 // Their own rows (RSVPs, reminders, blocks, messages to them) go with the
-// member's row by ON DELETE CASCADE; meetups they host stay without a host.
+// member's row by ON DELETE CASCADE, and their platform account and the
+// copies of messages sent to them with their user ID; meetups they host stay without a host.
 // An intro not yet sent is called off and its partners are told. An intro
 // already made stays, because it is the partners' history too: the
 // leaver's place in it is kept with no member (the partners see "a member
@@ -115,6 +116,19 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 	}
 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = $1`, m.ID); err != nil {
+		return fmt.Errorf("erase member: %w", err)
+	}
+	// The platform's account of them, and the copies of messages sent to
+	// them, are keyed by their user ID rather than their row.
+	for _, q := range []string{
+		`DELETE FROM accounts WHERE platform = $1 AND user_id = $2`,
+		`DELETE FROM sent_copies WHERE platform = $1 AND user_id = $2`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, m.Platform, m.UserID); err != nil {
+			return fmt.Errorf("erase member: account: %w", err)
+		}
+	}
+	if err := pruneCopies(ctx, tx); err != nil {
 		return fmt.Errorf("erase member: %w", err)
 	}
 	// An organisation that only the leaver typed describes them too.

@@ -25,10 +25,13 @@ func (db *DB) ExportMember(ctx context.Context, platform, userID string) (*bot.M
 		return nil, err
 	}
 	export := &bot.MemberExport{Member: *m, ExportedAt: tx.now}
-	if err := exportIntros(ctx, tx, m.ID, export); err != nil {
+	if err := exportIntros(ctx, tx, m, export); err != nil {
 		return nil, err
 	}
-	if err := exportMeetups(ctx, tx, m.ID, export); err != nil {
+	if err := exportMeetups(ctx, tx, m.ID, m.Platform, export); err != nil {
+		return nil, err
+	}
+	if export.Account, err = exportAccount(ctx, tx, m.Platform, m.UserID); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -38,8 +41,15 @@ func (db *DB) ExportMember(ctx context.Context, platform, userID string) (*bot.M
 }
 
 // exportIntros adds the member's intros and blocks to x: with whom, when,
-// and what they answered, but not the others' profiles.
-func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExport) error {
+// and what they answered, but not the others' profiles. On a platform
+// where each person gets their own copy of an intro or a message, the
+// conversation and message IDs are those of the member's copy.
+func exportIntros(ctx context.Context, tx *tx, member *bot.Member, x *bot.MemberExport) error {
+	memberID := member.ID
+	copies, err := memberCopies(ctx, tx, member.Platform, member.UserID)
+	if err != nil {
+		return err
+	}
 	var rows []struct {
 		IntroID     int64          `db:"intro_id"`
 		Round       int            `db:"number"`
@@ -73,9 +83,13 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 	var last int64
 	for _, r := range rows {
 		if r.IntroID != last {
-			x.Intros = append(x.Intros, bot.IntroRecord{Round: r.Round, Date: r.Date.UTC(), Status: r.Status,
+			rec := bot.IntroRecord{Round: r.Round, Date: r.Date.UTC(), Status: r.Status,
 				Reasons: r.Explanation, FirstQuestion: r.Question, RepeatAllowed: r.Relaxed, MatchScore: r.Score,
-				ConversationID: r.ChannelID, MessageID: r.MessageTS})
+				ConversationID: r.ChannelID, MessageID: r.MessageTS}
+			if c, ok := copies[copyKey{bot.OutboxIntro, r.IntroID}]; ok && rec.MessageID == "" {
+				rec.ConversationID, rec.MessageID = c.ConversationID, c.ActivityID
+			}
+			x.Intros = append(x.Intros, rec)
 			last = r.IntroID
 		}
 		rec := &x.Intros[len(x.Intros)-1]
@@ -132,6 +146,7 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 	}
 
 	var msgs []struct {
+		ID        int64      `db:"id"`
 		Kind      string     `db:"kind"`
 		Text      string     `db:"text"`
 		Notice    string     `db:"notice"`
@@ -142,7 +157,7 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 		Ref       string     `db:"ref"`
 		CreatedAt time.Time  `db:"created_at"`
 	}
-	const msgQuery = `SELECT kind, text, notice, params, status, due_at, sent_at, ref, created_at FROM outbox
+	const msgQuery = `SELECT id, kind, text, notice, params, status, due_at, sent_at, ref, created_at FROM outbox
 		WHERE member_id = $1 ORDER BY created_at, id`
 	if err := tx.SelectContext(ctx, &msgs, msgQuery, memberID); err != nil {
 		return fmt.Errorf("export messages: %w", err)
@@ -151,6 +166,9 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 		rec := bot.MessageRecord{Kind: m.Kind, Text: m.Text, Notice: m.Notice, Status: m.Status, Due: m.Due.UTC(), MessageID: m.Ref, CreatedAt: m.CreatedAt.UTC()}
 		if m.Params != "" {
 			rec.Details = json.RawMessage(m.Params)
+		}
+		if c, ok := copies[copyKey{m.Kind, m.ID}]; ok && rec.MessageID == "" {
+			rec.MessageID = c.ActivityID
 		}
 		if m.SentAt != nil {
 			at := m.SentAt.UTC()
@@ -161,14 +179,57 @@ func exportIntros(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExpo
 	return nil
 }
 
-// exportMeetups adds the meetups the member hosted or answered to x.
-func exportMeetups(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExport) error {
+// copyKey names the message a sent copy is of.
+type copyKey struct {
+	kind string
+	tag  int64
+}
+
+// memberCopies returns the copies of messages sent to the user.
+func memberCopies(ctx context.Context, tx *tx, platform, userID string) (map[copyKey]bot.SentCopy, error) {
+	var rows []struct {
+		Kind           string `db:"kind"`
+		Tag            int64  `db:"tag"`
+		ConversationID string `db:"conversation_id"`
+		ActivityID     string `db:"activity_id"`
+	}
+	const query = `SELECT kind, tag, conversation_id, activity_id FROM sent_copies WHERE platform = $1 AND user_id = $2`
+	if err := tx.SelectContext(ctx, &rows, query, platform, userID); err != nil {
+		return nil, fmt.Errorf("export sent copies: %w", err)
+	}
+	out := make(map[copyKey]bot.SentCopy, len(rows))
+	for _, r := range rows {
+		out[copyKey{r.Kind, r.Tag}] = bot.SentCopy{Kind: r.Kind, Tag: r.Tag, ConversationID: r.ConversationID, ActivityID: r.ActivityID}
+	}
+	return out, nil
+}
+
+// exportAccount returns the member's account, or nil when the platform
+// keeps none.
+func exportAccount(ctx context.Context, tx *tx, platform, userID string) (*bot.AccountRecord, error) {
+	a, err := findAccount(ctx, tx, platform, userID)
+	if bot.ErrorCode(err) == bot.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("export account: %w", err)
+	}
+	return &bot.AccountRecord{Platform: a.Platform, UserID: a.UserID, ObjectID: a.ObjectID,
+		PrincipalName: a.PrincipalName, ConversationID: a.ConversationID, UpdatedAt: a.UpdatedAt}, nil
+}
+
+// exportMeetups adds the meetups the member hosted or answered to x. Each
+// shows where it was announced on the member's own platform, or else on
+// the first platform it was announced on.
+func exportMeetups(ctx context.Context, tx *tx, memberID int64, platform string, x *bot.MemberExport) error {
 	const query = `SELECT m.id, m.title, m.purpose, m.starts_at, m.ends_at, m.place, m.link, m.roles, m.sectors,
-			m.food, m.capacity, m.rsvp_by, m.status, m.cancelled_at, m.announce_channel, m.announce_ts,
+			m.food, m.capacity, m.rsvp_by, m.status, m.cancelled_at,
+			COALESCE(p.channel, '') AS announce_channel, COALESCE(p.message_ref, '') AS announce_ref,
 			m.created_at, m.updated_at,
 			CASE WHEN m.host_member_id = $1 THEN 1 ELSE 0 END AS host,
 			COALESCE(r.status, '') AS rsvp, r.status_at, r.created_at AS rsvp_created_at
 		FROM meetups m LEFT JOIN meetup_rsvps r ON r.meetup_id = m.id AND r.member_id = $1
+		LEFT JOIN meetup_posts p ON p.meetup_id = m.id AND p.platform = (SELECT q.platform FROM meetup_posts q
+			WHERE q.meetup_id = m.id ORDER BY CASE WHEN q.platform = $2 THEN 0 ELSE 1 END, q.platform LIMIT 1)
 		WHERE m.host_member_id = $1 OR r.member_id IS NOT NULL
 		ORDER BY m.starts_at, m.id`
 	var rows []struct {
@@ -187,7 +248,7 @@ func exportMeetups(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExp
 		Status          string     `db:"status"`
 		CancelledAt     *time.Time `db:"cancelled_at"`
 		AnnounceChannel string     `db:"announce_channel"`
-		AnnounceTS      string     `db:"announce_ts"`
+		AnnounceRef     string     `db:"announce_ref"`
 		CreatedAt       time.Time  `db:"created_at"`
 		UpdatedAt       time.Time  `db:"updated_at"`
 		Host            int        `db:"host"`
@@ -195,7 +256,7 @@ func exportMeetups(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExp
 		StatusAt        *time.Time `db:"status_at"`
 		RSVPCreatedAt   *time.Time `db:"rsvp_created_at"`
 	}
-	if err := tx.SelectContext(ctx, &rows, query, memberID); err != nil {
+	if err := tx.SelectContext(ctx, &rows, query, memberID, platform); err != nil {
 		return fmt.Errorf("export meetups: %w", err)
 	}
 	var sent []struct {
@@ -213,7 +274,7 @@ func exportMeetups(ctx context.Context, tx *tx, memberID int64, x *bot.MemberExp
 			StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), Place: r.Place, Link: r.Link,
 			Food: r.Food, Capacity: r.Capacity, RSVPBy: dbTimePtr(r.RSVPBy), Status: r.Status,
 			CancelledAt: dbTimePtr(r.CancelledAt), Host: r.Host == 1,
-			AnnounceChannel: r.AnnounceChannel, AnnounceID: r.AnnounceTS,
+			AnnounceChannel: r.AnnounceChannel, AnnounceID: r.AnnounceRef,
 			CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 			RSVP: r.RSVP, RSVPAt: dbTimePtr(r.StatusAt), FirstRSVPAt: dbTimePtr(r.RSVPCreatedAt)}
 		var err error

@@ -84,7 +84,6 @@ var exportedColumns = map[string]map[string]string{
 		"place": "meetups.place", "link": "meetups.link", "roles": "meetups.for_roles",
 		"sectors": "meetups.for_sectors", "food": "meetups.food", "capacity": "meetups.capacity",
 		"rsvp_by": "meetups.rsvp_by", "status": "meetups.status",
-		"announce_channel": "meetups.announce_channel", "announce_ts": "meetups.announce_message_id",
 		"version":          "internal: a change counter that orders the waiting list",
 		"day_reminder_at":  "internal: derived from starts_at, when reminders go out",
 		"hour_reminder_at": "internal: derived from starts_at, when reminders go out",
@@ -99,6 +98,25 @@ var exportedColumns = map[string]map[string]string{
 		"status_at":  "meetups.rsvp_at",
 		"created_at": "meetups.first_rsvp_at",
 	},
+	"accounts": {
+		"platform":        "account.platform",
+		"user_id":         "account.user_id",
+		"object_id":       "account.directory_object_id",
+		"principal_name":  "account.user_principal_name",
+		"tenant_id":       "internal: the organisation's directory, the same for everyone Rapport serves",
+		"service_url":     "internal: where the platform takes the bot's messages, the same for everyone in a region",
+		"conversation_id": "account.conversation_id",
+		"updated_at":      "account.updated_at",
+	},
+	"sent_copies": {
+		"platform":        "internal: the member's platform, as member.platform",
+		"kind":            "internal: which exported intro or message this is a copy of",
+		"tag":             "internal: which exported intro or message this is a copy of",
+		"user_id":         "internal: the member themselves",
+		"conversation_id": "introductions.conversation_id",
+		"activity_id":     "introductions.message_id",
+		"sent_at":         "internal: delivery bookkeeping (when this copy went out)",
+	},
 	"meetup_reminders": {
 		"meetup_id":  "meetups.meetup_id",
 		"member_id":  "internal: the member themselves",
@@ -110,9 +128,51 @@ var exportedColumns = map[string]map[string]string{
 	},
 }
 
-// memberTables returns the tables that refer to members, and members
-// itself, with their columns, from the database's own catalogue.
+// memberTables returns the tables that refer to members, those keyed by
+// a platform and user ID as members are (a person's account, say), and
+// members itself, with their columns, from the database's own catalogue.
 func memberTables(t *testing.T, db *storage.DB) map[string][]string {
+	t.Helper()
+	out := memberTablesByKey(t, db)
+	for name, cols := range userIDTables(t, db) {
+		out[name] = cols
+	}
+	return out
+}
+
+// userIDTables returns the tables with both a platform and a user_id
+// column, with their columns.
+func userIDTables(t *testing.T, db *storage.DB) map[string][]string {
+	t.Helper()
+	x := db.SQLX()
+	var rows []struct {
+		Table  string `db:"table_name"`
+		Column string `db:"column_name"`
+	}
+	query := `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
+	if db.Dialect() == storage.DialectSQLite {
+		query = `SELECT m.name AS table_name, c.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) c
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+	}
+	if err := x.Select(&rows, query); err != nil {
+		t.Fatal(err)
+	}
+	cols := map[string][]string{}
+	for _, r := range rows {
+		cols[r.Table] = append(cols[r.Table], r.Column)
+	}
+	out := map[string][]string{}
+	for name, cs := range cols {
+		if slices.Contains(cs, "platform") && slices.Contains(cs, "user_id") {
+			out[name] = cs
+		}
+	}
+	return out
+}
+
+// memberTablesByKey returns the tables that refer to members by foreign
+// key, and members itself, with their columns.
+func memberTablesByKey(t *testing.T, db *storage.DB) map[string][]string {
 	t.Helper()
 	x := db.SQLX()
 	var tables []string
@@ -168,7 +228,7 @@ func TestExportHoldsEveryColumn(t *testing.T) {
 	eachDB(t, func(t *testing.T, db *storage.DB) {
 		ctx := context.Background()
 		schema := memberTables(t, db)
-		if len(schema) < 5 {
+		if len(schema) < 5 || schema["accounts"] == nil || schema["sent_copies"] == nil {
 			t.Fatalf("found only %v referring to members", schema)
 		}
 		var unlisted []string
@@ -250,7 +310,8 @@ func nonEmptyPaths(v any, path string, out map[string]bool) {
 // of every table about her: a profile and pause, an intro with bob that she
 // answered and was asked to start, a round that left her out, a block, a
 // message to her, a meetup she hosts with every detail, her RSVP to it and
-// a reminder sent.
+// a reminder sent; the meetup's announcement, her account and the copy
+// of the intro sent to her.
 func fillEveryColumn(t *testing.T, db *storage.DB, alice, bob string) {
 	t.Helper()
 	ctx := context.Background()
@@ -304,7 +365,29 @@ func fillEveryColumn(t *testing.T, db *storage.DB, alice, bob string) {
 		t.Fatal(err)
 	}
 	exec(`UPDATE meetups SET link = 'https://meet.example/first5', sectors = '["gp_practice"]', rsvp_by = ?,
-		announce_channel = 'C0MEETUPS1', announce_ts = '1700000000.000300', status = 'cancelled', cancelled_at = ?`, utc, utc)
+		status = 'cancelled', cancelled_at = ?`, utc, utc)
+	if err := db.SetMeetupPost(ctx, m.ID, "slack", "C0MEETUPS1", "1700000000.000300"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveAccount(ctx, bot.Account{Platform: "slack", UserID: alice, ObjectID: "0b1ec7a1-0000-4000-8000-000000000001",
+		PrincipalName: "alice@nhs.example", TenantID: "7e4a47a1-0000-4000-8000-000000000002",
+		ServiceURL: "https://smba.trafficmanager.net/uk/", ConversationID: "a:1alice", UpdatedAt: utc}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordCopy(ctx, bot.SentCopy{Platform: "slack", Kind: bot.OutboxIntro, Tag: introID(t, db), UserID: alice,
+		ConversationID: "a:1alice", ActivityID: "1:copy", SentAt: utc}); err != nil {
+		t.Fatal(err)
+	}
 	exec(`INSERT INTO meetup_reminders (meetup_id, member_id, kind, starts_at, claimed_at, sent_at, attempts)
 		VALUES (?, ?, 'day_before', ?, ?, ?, 1)`, m.ID, a, m.StartsAt, utc, utc)
+}
+
+// introID returns the ID of the only intro.
+func introID(t *testing.T, db *storage.DB) int64 {
+	t.Helper()
+	var id int64
+	if err := db.SQLX().Get(&id, `SELECT id FROM intros`); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

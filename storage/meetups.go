@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/rapport-pcn/rapport/bot"
 )
 
@@ -47,8 +49,7 @@ const meetupSelect = `SELECT m.id, COALESCE(m.host_member_id, 0) AS host_member_
 		COALESCE(h.platform, '') AS host_platform, COALESCE(h.user_id, '') AS host_user_id,
 		COALESCE(h.name, '') AS host_name,
 		m.title, m.purpose, m.starts_at, m.ends_at, m.place, m.link, m.roles, m.sectors,
-		m.food, m.capacity, m.rsvp_by, m.status, m.announce_channel, m.announce_ts,
-		m.version, m.day_reminder_at, m.hour_reminder_at, COALESCE(m.create_key, '') AS create_key,
+		m.food, m.capacity, m.rsvp_by, m.status, m.version, m.day_reminder_at, m.hour_reminder_at, COALESCE(m.create_key, '') AS create_key,
 		m.created_at, m.updated_at,
 		(SELECT COUNT(*) FROM meetup_rsvps c WHERE c.meetup_id = m.id AND c.status = 'going') AS going,
 		(SELECT COUNT(*) FROM meetup_rsvps c WHERE c.meetup_id = m.id AND c.status = 'maybe') AS maybe,
@@ -75,8 +76,6 @@ type meetupRow struct {
 	Capacity       int        `db:"capacity"`
 	RSVPBy         *time.Time `db:"rsvp_by"`
 	Status         string     `db:"status"`
-	Channel        string     `db:"announce_channel"`
-	MessageRef     string     `db:"announce_ts"`
 	Version        int64      `db:"version"`
 	DayReminderAt  time.Time  `db:"day_reminder_at"`
 	HourReminderAt time.Time  `db:"hour_reminder_at"`
@@ -96,7 +95,7 @@ func (r *meetupRow) meetup() (*bot.Meetup, error) {
 		Title: r.Title, Purpose: r.Purpose,
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(),
 		Place: r.Place, Link: r.Link, Food: r.Food, Capacity: r.Capacity,
-		Status: r.Status, Channel: r.Channel, MessageRef: r.MessageRef, Version: r.Version,
+		Status: r.Status, Version: r.Version,
 		Counts:        bot.RSVPCounts{Going: r.Going, Maybe: r.Maybe, NotGoing: r.NotGoing, Waiting: r.Waiting},
 		DayReminderAt: r.DayReminderAt.UTC(), HourReminderAt: r.HourReminderAt.UTC(),
 		CreateKey: r.CreateKey, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
@@ -123,8 +122,54 @@ func findMeetup(ctx context.Context, tx *tx, id int64) (*bot.Meetup, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("find meetup: %w", err)
 	}
-	return r.meetup()
+	m, err := r.meetup()
+	if err != nil {
+		return nil, err
+	}
+	if err := withPosts(ctx, tx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
+
+// withPosts fills the meetups' Posts, by platform, and, until every
+// caller reads Posts, Channel and MessageRef from the Slack post.
+func withPosts(ctx context.Context, tx *tx, ms ...*bot.Meetup) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ms))
+	byID := make(map[int64]*bot.Meetup, len(ms))
+	for i, m := range ms {
+		ids[i], byID[m.ID] = m.ID, m
+	}
+	query, args, err := sqlx.In(`SELECT meetup_id, platform, channel, message_ref FROM meetup_posts
+		WHERE meetup_id IN (?) ORDER BY meetup_id, platform`, ids)
+	if err != nil {
+		return fmt.Errorf("meetup posts: %w", err)
+	}
+	var rows []struct {
+		MeetupID   int64  `db:"meetup_id"`
+		Platform   string `db:"platform"`
+		Channel    string `db:"channel"`
+		MessageRef string `db:"message_ref"`
+	}
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(query), args...); err != nil {
+		return fmt.Errorf("meetup posts: %w", err)
+	}
+	for _, r := range rows {
+		m := byID[r.MeetupID]
+		m.Posts = append(m.Posts, bot.MeetupPost{Platform: r.Platform, Channel: r.Channel, MessageRef: r.MessageRef})
+		if r.Platform == slackPlatform {
+			m.Channel, m.MessageRef = r.Channel, r.MessageRef
+		}
+	}
+	return nil
+}
+
+// slackPlatform is the platform every meetup was announced on before
+// meetups had a post per platform.
+const slackPlatform = "slack"
 
 // CreateMeetup stores m hosted by the member, or loads the meetup created
 // with the same CreateKey. Returns ENOTFOUND when the host has not joined.
@@ -153,15 +198,15 @@ func (db *DB) CreateMeetup(ctx context.Context, platform, userID string, m *bot.
 		key = &m.CreateKey
 	}
 	const insert = `INSERT INTO meetups (host_member_id, title, purpose, starts_at, ends_at,
-			place, link, roles, sectors, food, capacity, rsvp_by, status, announce_channel,
+			place, link, roles, sectors, food, capacity, rsvp_by, status,
 			day_reminder_at, hour_reminder_at, create_key, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'scheduled', $13, $14, $15, $16, $17, $17)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'scheduled', $13, $14, $15, $16, $16)
 		ON CONFLICT (create_key) DO NOTHING
 		RETURNING id`
 	var id int64
 	created := true
 	err = tx.GetContext(ctx, &id, insert, host.ID, m.Title, m.Purpose, dbTime(m.StartsAt), dbTime(m.EndsAt),
-		m.Place, m.Link, roles, sectors, m.Food, m.Capacity, dbTimePtr(m.RSVPBy), m.Channel,
+		m.Place, m.Link, roles, sectors, m.Food, m.Capacity, dbTimePtr(m.RSVPBy),
 		dbTime(m.DayReminderAt), dbTime(m.HourReminderAt), key, tx.now)
 	if errors.Is(err, sql.ErrNoRows) && key != nil {
 		created = false
@@ -176,6 +221,12 @@ func (db *DB) CreateMeetup(ctx context.Context, platform, userID string, m *bot.
 	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("create meetup: commit: %w", err)
+	}
+	// The channel the caller chose to announce in is not stored: each
+	// platform's announce channel is (SetAnnounceChannel). Until callers
+	// announce through Posts, the choice stays on the meetup returned.
+	if stored.MessageRef == "" {
+		stored.Channel = m.Channel
 	}
 	*m = *stored
 	return created, nil
@@ -198,26 +249,40 @@ func (db *DB) FindMeetup(ctx context.Context, id int64) (*bot.Meetup, error) {
 	return m, nil
 }
 
-// SetMeetupAnnouncement records where the announcement was posted, or
-// returns ENOTFOUND.
+// SetMeetupAnnouncement records where the announcement was posted in
+// Slack, or returns ENOTFOUND.
+//
+// Deprecated: use SetMeetupPost, which names the platform.
 func (db *DB) SetMeetupAnnouncement(ctx context.Context, id int64, channel, ts string) error {
+	return db.SetMeetupPost(ctx, id, slackPlatform, channel, ts)
+}
+
+// SetMeetupPost records where the meetup's announcement was posted on the
+// platform, replacing what was recorded for that platform before. Returns
+// ENOTFOUND when there is no such meetup.
+func (db *DB) SetMeetupPost(ctx context.Context, meetupID int64, platform, channel, ref string) error {
 	tx, done, err := db.beginMeetupWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer done()
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE meetups SET announce_channel = $2, announce_ts = $3 WHERE id = $1`, id, channel, ts)
-	if err != nil {
-		return fmt.Errorf("set meetup announcement: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("set meetup announcement: %w", err)
-	} else if n == 0 {
+	// The foreign key would refuse a missing meetup too, but with an error
+	// that differs between the databases.
+	var exists int
+	err = tx.GetContext(ctx, &exists, `SELECT 1 FROM meetups WHERE id = $1`, meetupID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return errMeetupNotFound()
+	} else if err != nil {
+		return fmt.Errorf("set meetup post: %w", err)
+	}
+	const upsert = `INSERT INTO meetup_posts (meetup_id, platform, channel, message_ref) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (meetup_id, platform) DO UPDATE SET channel = excluded.channel, message_ref = excluded.message_ref`
+	if _, err := tx.ExecContext(ctx, upsert, meetupID, platform, channel, ref); err != nil {
+		return fmt.Errorf("set meetup post: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("set meetup announcement: commit: %w", err)
+		return fmt.Errorf("set meetup post: commit: %w", err)
 	}
 	return nil
 }
@@ -352,26 +417,33 @@ func (db *DB) CancelMeetup(ctx context.Context, id int64, now time.Time, notify 
 	return c, nil
 }
 
-// ListMeetups returns announced, scheduled meetups ending after from.
+// ListMeetups returns scheduled meetups ending after from that are
+// announced on at least one platform, with their posts.
 func (db *DB) ListMeetups(ctx context.Context, from time.Time, limit int) ([]bot.Meetup, error) {
 	tx, err := db.begin(ctx, true)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	query := meetupSelect + ` WHERE m.status = 'scheduled' AND m.announce_ts <> '' AND m.ends_at > $1
+	query := meetupSelect + ` WHERE m.status = 'scheduled' AND m.ends_at > $1
+		AND EXISTS (SELECT 1 FROM meetup_posts p WHERE p.meetup_id = m.id AND p.message_ref <> '')
 		ORDER BY m.starts_at, m.id LIMIT $2`
 	var rows []meetupRow
 	if err := tx.SelectContext(ctx, &rows, query, dbTime(from), limit); err != nil {
 		return nil, fmt.Errorf("list meetups: %w", err)
 	}
-	out := make([]bot.Meetup, 0, len(rows))
-	for _, r := range rows {
+	out := make([]bot.Meetup, len(rows))
+	ptrs := make([]*bot.Meetup, len(rows))
+	for i, r := range rows {
 		m, err := r.meetup()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *m)
+		out[i] = *m
+		ptrs[i] = &out[i]
+	}
+	if err := withPosts(ctx, tx, ptrs...); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("list meetups: commit: %w", err)

@@ -49,10 +49,13 @@ func (db *DB) EraseUnreachable(ctx context.Context, inactiveBefore time.Time) (i
 // intros made before it (with their places, answers and messages), the
 // records of who was left out of rounds made before it, notices sent,
 // skipped or failed before it, and meetups that ended before it (with
-// their RSVPs). Rounds themselves stay: they hold nothing about anyone,
-// and their numbers and periods keep schedules right. Blocks ("not a
-// good match") stay while both members do, since they keep a promise. It
-// returns how many intros were deleted.
+// their RSVPs and posts), the accounts of people who never joined (or
+// have left) that the platform has not refreshed since before it, and the
+// copies sent of every intro and message deleted. Rounds themselves
+// stay: they hold nothing about anyone, and their numbers and periods
+// keep schedules right. Blocks ("not a good match") stay while both
+// members do, since they keep a promise. It returns how many intros were
+// deleted.
 func (db *DB) DeleteHistory(ctx context.Context, before time.Time) (int, error) {
 	before = dbTime(before)
 	tx, err := db.begin(ctx, false)
@@ -69,11 +72,17 @@ func (db *DB) DeleteHistory(ctx context.Context, before time.Time) (int, error) 
 		{"left out", `DELETE FROM round_left_out WHERE round_id IN (SELECT id FROM rounds WHERE created_at < $1)`},
 		{"messages", `DELETE FROM outbox WHERE intro_id IS NULL AND status IN ('sent', 'skipped', 'failed') AND created_at < $1`},
 		{"meetups", `DELETE FROM meetups WHERE ends_at < $1`},
+		{"accounts", `DELETE FROM accounts WHERE updated_at < $1 AND NOT EXISTS
+			(SELECT 1 FROM members m WHERE m.platform = accounts.platform AND m.user_id = accounts.user_id)`},
 	}
 	for _, s := range steps {
 		if _, err := tx.ExecContext(ctx, s.query, before); err != nil {
 			return 0, fmt.Errorf("delete history: %s: %w", s.what, err)
 		}
+	}
+	// The copies sent of the intros and messages deleted go with them.
+	if err := pruneCopies(ctx, tx); err != nil {
+		return 0, fmt.Errorf("delete history: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("delete history: commit: %w", err)

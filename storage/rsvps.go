@@ -320,13 +320,18 @@ func (db *DB) MemberMeetups(ctx context.Context, platform, userID string, from t
 	if err := tx.SelectContext(ctx, &rows, query, dbTime(from), member.ID); err != nil {
 		return nil, fmt.Errorf("member meetups: %w", err)
 	}
-	out := make([]bot.MemberMeetup, 0, len(rows))
-	for _, r := range rows {
+	out := make([]bot.MemberMeetup, len(rows))
+	ptrs := make([]*bot.Meetup, len(rows))
+	for i, r := range rows {
 		m, err := r.meetup()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, bot.MemberMeetup{Meetup: *m, Hosting: m.HostMemberID == member.ID, RSVP: r.RSVP, Position: r.Position})
+		out[i] = bot.MemberMeetup{Meetup: *m, Hosting: m.HostMemberID == member.ID, RSVP: r.RSVP, Position: r.Position}
+		ptrs[i] = &out[i].Meetup
+	}
+	if err := withPosts(ctx, tx, ptrs...); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("member meetups: commit: %w", err)
