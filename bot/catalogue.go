@@ -96,5 +96,15 @@ func Examples() []Example {
 		Example{Name: "notice_auto_paused", Message: autoPausedNotice(3)},
 	)
 	ex = append(ex, meetupExamples(loc, now, priya, tom)...)
+	// What only a platform where the bot speaks first, and has no group
+	// chats, shows (Teams).
+	ex = append(ex,
+		Example{Name: "install_welcome", Message: WelcomeMessage()},
+		Example{Name: "install_team_welcome", Message: TeamWelcomeMessage()},
+		Example{Name: "meetups_here", Message: MeetupsHereMessage()},
+		Example{Name: "meetups_here_refused", Message: MeetupsHereRefusedMessage()},
+		Example{Name: "intro_with_chat_links", Message: &Message{Title: "Links", Sections: []Section{{Buttons: ChatLinks([]string{"tom.reid@nhs.net"})}}}},
+		Example{Name: "export_download", Message: DownloadMessage("https://rapport.example.nhs.uk/download/TOKEN", now.Add(15*time.Minute), loc)},
+	)
 	return ex
 }
