@@ -58,7 +58,7 @@ func (a *Adapter) deliverable(ctx context.Context, userID string, m *bot.Message
 		}
 	}
 	var out []*bot.Message
-	for _, piece := range splitLines(pre, maxChatPre) {
+	for _, piece := range splitPre(pre, maxChatPre) {
 		out = append(out, &bot.Message{Summary: m.Summary, Sections: []bot.Section{{Pre: piece}}})
 	}
 	return out
@@ -78,9 +78,9 @@ func onlyPre(m *bot.Message) (string, bool) {
 	return pre, pre != ""
 }
 
-// splitLines cuts s at line ends into pieces of at most n bytes (a line
+// splitPre cuts s at line ends into pieces of at most n bytes (a line
 // longer than n is cut at a character boundary).
-func splitLines(s string, n int) []string {
+func splitPre(s string, n int) []string {
 	var out []string
 	for len(s) > n {
 		cut := strings.LastIndexByte(s[:n], '\n')

@@ -23,6 +23,7 @@ import (
 
 	"github.com/rapport-pcn/rapport/bot"
 	slackbot "github.com/rapport-pcn/rapport/bot/slack"
+	teamsbot "github.com/rapport-pcn/rapport/bot/teams"
 	"github.com/rapport-pcn/rapport/config"
 	"github.com/rapport-pcn/rapport/storage"
 )
@@ -137,39 +138,54 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	core := bot.NewCore(bot.Network{
 		Store: db, Now: time.Now, Location: cfg.Location, Log: logger,
 		NextRound:      func(t time.Time) time.Time { return config.NextRun(cfg.Schedule, cfg.Location, t) },
-		IsAdmin:        func(u bot.User) bool { return u.Platform == slackbot.Platform && cfg.IsAdmin(u.ID) },
+		IsAdmin:        func(u bot.User) bool { return isAdmin(cfg, u) },
 		Rounds:         bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
 		ClaimTimeout:   cfg.ClaimTimeout,
 		UnreachableFor: cfg.UnreachableFor,
 		HistoryCutoff:  cfg.Retention.Cutoff,
 	})
+	delivery := core.Delivery
+	delivery.Platforms = map[string]bot.Deliverer{}
 
-	// Rounds start once Slack has accepted both tokens: with a token it
-	// refuses, the bot stops with the reason before planning a round it
-	// could not send.
+	// Each platform runs until ctx ends or it fails; rounds start once a
+	// platform has accepted the bot's credentials, so that a bot with a
+	// refused token stops with the reason before planning a round it could
+	// not send.
+	var platforms []func(ctx context.Context) error
 	connected := make(chan struct{})
 	var connectedOnce sync.Once
-	api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
-	adapter := slackbot.New(core.Chat, api, slackbot.Options{
-		Logger: logger,
-		// The outbox handles 429s itself, pausing all of Slack's sending at once.
-		DeliveryAPI: slackbot.NewDeliveryClient(cfg.SlackBotToken, cfg.SlackAPIURL),
-		Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
-		Envelopes:   db,
-		OnConnected: func() { connectedOnce.Do(func() { close(connected) }) },
-	})
-	// Each platform's messages go out through its own deliverer, which
-	// keeps that platform's pause after a 429; meetups are announced on
-	// Slack's board.
-	delivery := core.Delivery
-	delivery.Platforms = map[string]bot.Deliverer{slackbot.Platform: adapter.Deliverer(nil)}
-	if cfg.AnnounceChannel != "" {
-		core.Meetups.Boards = append(core.Meetups.Boards, bot.MeetupBoard{Platform: slackbot.Platform, Channel: cfg.AnnounceChannel, Board: adapter.Board()})
+	onConnected := func() { connectedOnce.Do(func() { close(connected) }) }
+
+	if cfg.SlackEnabled() {
+		api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
+		adapter := slackbot.New(core.Chat, api, slackbot.Options{
+			Logger: logger,
+			// The outbox handles 429s itself, pausing all of Slack's sending at once.
+			DeliveryAPI: slackbot.NewDeliveryClient(cfg.SlackBotToken, cfg.SlackAPIURL),
+			Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
+			Envelopes:   db,
+			OnConnected: onConnected,
+		})
+		// Each platform's messages go out through its own deliverer, which
+		// keeps that platform's pause after a 429.
+		delivery.Platforms[slackbot.Platform] = adapter.Deliverer(nil)
+		if cfg.AnnounceChannel != "" {
+			core.Meetups.Boards = append(core.Meetups.Boards, bot.MeetupBoard{Platform: slackbot.Platform, Channel: cfg.AnnounceChannel, Board: adapter.Board()})
+		}
+		platforms = append(platforms, adapter.Run)
+	}
+	if cfg.TeamsEnabled() {
+		t := newTeams(cfg, core, db, logger)
+		delivery.Platforms[teamsbot.Platform] = t.adapter.Deliverer()
+		// Teams' meetups go to the channel an admin chooses in Teams.
+		core.Meetups.Boards = append(core.Meetups.Boards, bot.MeetupBoard{Platform: teamsbot.Platform, Board: t.adapter.Board()})
+		platforms = append(platforms, func(ctx context.Context) error { return t.run(ctx, onConnected) })
 	}
 	sched := &scheduler{rounds: core.Rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
 
-	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule, "retention", cfg.Retention.String())
-	// Background work stops when the adapter does, whatever the reason.
+	logger.Info("rapport starting", "version", versionString(), "timezone", cfg.Location.String(), "schedule", cfg.Schedule, "retention", cfg.Retention.String(),
+		"slack", cfg.SlackEnabled(), "teams", cfg.TeamsEnabled())
+	// Background work stops when the platforms do, whatever the reason.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var background sync.WaitGroup
@@ -198,11 +214,47 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			logger.Error("retention sweep stopped", "err", err)
 		}
 	})
-	err = adapter.Run(ctx)
+	err = runPlatforms(ctx, platforms)
 	cancel()
 	background.Wait()
 	logger.Info("rapport stopped")
 	return err
+}
+
+// isAdmin reports whether u is named in RAPPORT_ADMINS: by Slack user ID,
+// or in Teams by Entra object ID or user principal name.
+func isAdmin(cfg config.Config, u bot.User) bool {
+	switch u.Platform {
+	case slackbot.Platform:
+		return cfg.IsAdmin(u.ID)
+	case teamsbot.Platform:
+		return cfg.IsTeamsAdmin(u.ObjectID, u.PrincipalName)
+	}
+	return false
+}
+
+// runPlatforms runs each platform until ctx ends; when one fails, the
+// others stop too and its error is returned.
+func runPlatforms(ctx context.Context, platforms []func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(platforms))
+	for _, run := range platforms {
+		go func() {
+			err := run(ctx)
+			if err != nil {
+				cancel()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range platforms {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+	teamsbot "github.com/rapport-pcn/rapport/bot/teams"
+	"github.com/rapport-pcn/rapport/config"
+	"github.com/rapport-pcn/rapport/storage"
+)
+
+// teamsPlatform is the Teams side of a running bot: the adapter and the
+// HTTP listener Teams posts activities to.
+type teamsPlatform struct {
+	cfg     config.Config
+	tokens  *teamsbot.TokenSource
+	adapter *teamsbot.Adapter
+	log     *slog.Logger
+}
+
+// teamsServing is what serve needs of the database for Teams.
+type teamsServing interface {
+	teamsbot.Store
+	teamsbot.DownloadStore
+}
+
+var _ teamsServing = (*storage.DB)(nil)
+
+func newTeams(cfg config.Config, core *bot.Core, db teamsServing, logger *slog.Logger) *teamsPlatform {
+	tokens := teamsbot.NewTokenSource(teamsbot.TokenOptions{URL: cfg.TeamsTokenURL, AppID: cfg.TeamsAppID, Password: cfg.TeamsAppPassword, TenantID: cfg.TeamsTenantID})
+	verifier := teamsbot.NewVerifier(teamsbot.VerifierOptions{MetadataURL: cfg.TeamsOpenIDMetadataURL, AppID: cfg.TeamsAppID, TenantID: cfg.TeamsTenantID})
+	adapter := teamsbot.New(core.Chat, teamsbot.Options{
+		AppID: cfg.TeamsAppID, TenantID: cfg.TeamsTenantID, Verifier: verifier,
+		// Someone is waiting for a reply: retry briefly and wait out a short 429.
+		Connector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens, Retries: 2, Wait429: 2 * time.Second}),
+		// The outbox handles 429s itself, pausing all of Teams' sending at once.
+		DeliveryConnector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens}),
+		Store:             db, Downloads: db, PublicURL: cfg.PublicURL, Logger: logger,
+	})
+	return &teamsPlatform{cfg: cfg, tokens: tokens, adapter: adapter, log: logger}
+}
+
+// run checks the bot's credentials with Microsoft, then serves the
+// messaging endpoint until ctx ends.
+func (t *teamsPlatform) run(ctx context.Context, onConnected func()) error {
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	_, err := t.tokens.Token(tctx)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("Teams: %w", err)
+	}
+	ln, err := net.Listen("tcp", t.cfg.TeamsAddr)
+	if err != nil {
+		return fmt.Errorf("Teams: listening on RAPPORT_TEAMS_ADDR %s: %w", t.cfg.TeamsAddr, err)
+	}
+	t.log.Info("Teams messaging endpoint listening", "addr", ln.Addr().String(), "path", "/api/messages")
+	onConnected()
+	srv := &http.Server{Handler: t.adapter.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("Teams: serving: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	t.adapter.Wait(15 * time.Second)
+	return nil
+}
