@@ -72,10 +72,15 @@ type teamsCommand struct {
 
 // teamsPersonalCommands are the commands Teams suggests in a member's
 // chat with the bot: the ones members use most. "introduce-me help" lists
-// the rest, the admin commands among them.
+// the rest, the admin commands among them, and "meetup help" the meetup
+// commands for hosts.
 func teamsPersonalCommands() []teamsCommand {
 	member := func(sub string) teamsCommand {
 		title := strings.TrimSpace(strings.TrimPrefix(bot.CommandName, "/") + " " + sub)
+		if sub == "help" {
+			// The help's own words ("show this list") need the list.
+			return teamsCommand{Title: title, Description: "Every command you can type to Rapport, the admins' among them"}
+		}
 		for _, c := range bot.Subcommands {
 			if c.Name == sub && !c.Admin {
 				return teamsCommand{Title: title, Description: sentence(c.Help)}
@@ -97,7 +102,6 @@ func teamsPersonalCommands() []teamsCommand {
 		member("export"),
 		member("leave"),
 		member("help"),
-		meetup("help", "What you can do with meetups"),
 	}
 }
 
@@ -233,7 +237,9 @@ func teamsPackageSettings(publicURL string, in teamsPackageInput) (teamsPackageI
 	case in.AppID == "":
 		problems = append(problems, "the bot's app ID is missing: set TEAMS_APP_ID or give --app-id (the Microsoft app ID of the bot's Entra app registration, a GUID such as 00000000-0000-0000-0000-000000000000)")
 	case !guidPattern.MatchString(in.AppID):
-		problems = append(problems, fmt.Sprintf("the bot's app ID %q is not a GUID: it looks like 00000000-0000-0000-0000-000000000000 (the Microsoft app ID on the bot's Entra app registration, not its client secret or tenant ID)", in.AppID))
+		// The value is not repeated: a client secret pasted here by
+		// mistake must not reach a terminal or a log.
+		problems = append(problems, "the bot's app ID is not a GUID: it looks like 00000000-0000-0000-0000-000000000000 (the Application (client) ID on the bot's Entra app registration, not its client secret)")
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 30 {
