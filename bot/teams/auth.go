@@ -168,7 +168,7 @@ func (v *Verifier) Verify(ctx context.Context, authorization string, a *schema.A
 	if !ok || scheme != "Bearer" || token == "" {
 		return unauthorized("no Bearer token in the Authorization header")
 	}
-	if strings.Count(token, ".") != 2 || strings.ContainsAny(token, " \t\r\n") {
+	if strings.Count(token, ".") != 2 || strings.ContainsFunc(token, notCompact) {
 		return unauthorized("the token is not a compact JWT")
 	}
 	msg, err := jws.Parse([]byte(token))
@@ -220,6 +220,12 @@ func (v *Verifier) Verify(ctx context.Context, authorization string, a *schema.A
 		return forbidden("the activity's conversation is in another tenant")
 	}
 	return nil
+}
+
+// notCompact reports a character that a compact JWT (base64url parts
+// joined by dots) cannot hold.
+func notCompact(r rune) bool {
+	return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
 }
 
 // tokenProblem names what jwt.Parse refused, without token text.

@@ -256,6 +256,7 @@ func TestVerifyRefusesWhatTheBotFrameworkDidNotVouchFor(t *testing.T) {
 		{name: "token alone", auth: valid, status: 401},
 		{name: "empty token", auth: "Bearer ", status: 401},
 		{name: "not a JWT", auth: "Bearer abc.def", status: 401},
+		{name: "JSON serialization", auth: `Bearer {"payload":"a.b","signatures":[{"protected":"c","signature":"d"}]}`, status: 401},
 		{name: "alg none", auth: bearer(handMade(`{"alg":"none","kid":"good","typ":"JWT"}`, claims(now), nil)), status: 401},
 		{name: "HS256 with the public key (PEM) as secret", auth: bearer(handMade(`{"alg":"HS256","kid":"good","typ":"JWT"}`, claims(now), pubPEM)), status: 401},
 		{name: "HS256 with the public key (DER) as secret", auth: bearer(handMade(`{"alg":"HS256","kid":"good","typ":"JWT"}`, claims(now), pubDER)), status: 401},

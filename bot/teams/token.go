@@ -94,7 +94,9 @@ func NewTokenSource(opt TokenOptions) *TokenSource {
 	if opt.URL == "" {
 		opt.URL = DefaultTokenURL
 	}
-	opt.URL = strings.ReplaceAll(opt.URL, "{tenant}", url.PathEscape(opt.TenantID))
+	if opt.TenantID != "" {
+		opt.URL = strings.ReplaceAll(opt.URL, "{tenant}", url.PathEscape(opt.TenantID))
+	}
 	if opt.HTTPClient == nil {
 		opt.HTTPClient = &http.Client{Timeout: tokenTimeout}
 	}
@@ -158,6 +160,19 @@ func (s *TokenSource) fetch(ctx context.Context, f *tokenFetch) {
 
 // request asks the endpoint for a token and returns it with its lifetime.
 func (s *TokenSource) request(ctx context.Context) (string, time.Duration, error) {
+	var missing []string
+	if s.opt.AppID == "" {
+		missing = append(missing, "TEAMS_APP_ID")
+	}
+	if s.opt.Password == "" {
+		missing = append(missing, "TEAMS_APP_PASSWORD")
+	}
+	if strings.Contains(s.opt.URL, "{tenant}") {
+		missing = append(missing, "TEAMS_TENANT_ID")
+	}
+	if len(missing) > 0 {
+		return "", 0, fmt.Errorf("teams: no token for the Connector: %s not set", strings.Join(missing, ", "))
+	}
 	form := url.Values{
 		"grant_type":    {"client_credentials"},
 		"client_id":     {s.opt.AppID},

@@ -247,3 +247,18 @@ func TestTokenFailureNotCached(t *testing.T) {
 		t.Fatalf("got %q, %v", tok, err)
 	}
 }
+
+// Missing settings are named before any request is made.
+func TestTokenMissingSettings(t *testing.T) {
+	e := newEntra(t)
+	s := NewTokenSource(TokenOptions{URL: e.srv.URL + "/{tenant}/oauth2/v2.0/token", HTTPClient: e.srv.Client()})
+	_, err := s.Token(context.Background())
+	for _, w := range []string{"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("got %v, want it to name %s", err, w)
+		}
+	}
+	if e.count() != 0 {
+		t.Errorf("%d requests made without the settings", e.count())
+	}
+}
