@@ -122,10 +122,10 @@ func NewConnector(opt ConnectorOptions) *Connector {
 // chat with p's one member, and returns it. It is paced as a send in a
 // conversation keyed by the member's ID.
 func (c *Connector) CreateConversation(ctx context.Context, serviceURL string, p *schema.ConversationParameters) (*schema.ConversationResourceResponse, error) {
-	key := "create:"
-	if p != nil && len(p.Members) > 0 {
-		key += p.Members[0].ID
+	if p == nil || len(p.Members) == 0 {
+		return nil, errors.New("teams: create conversation: no member to create it with")
 	}
+	key := "create:" + p.Members[0].ID
 	var out schema.ConversationResourceResponse
 	if err := c.do(ctx, "create conversation", key, http.MethodPost, serviceURL, "/v3/conversations", nil, p, &out); err != nil {
 		return nil, err

@@ -448,6 +448,9 @@ func TestConnectorRefusesOversizeAnswersAndBadServiceURLs(t *testing.T) {
 			t.Errorf("service URL %q accepted", u)
 		}
 	}
+	if _, err := c.CreateConversation(context.Background(), cs.srv.URL, &schema.ConversationParameters{}); err == nil {
+		t.Error("a conversation with no member asked for")
+	}
 	if n := len(cs.requests()); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
