@@ -467,3 +467,32 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// Keys too short to trust, or published with their private part, are
+// not used.
+func TestVerifierIgnoresWeakAndPrivateKeys(t *testing.T) {
+	bf := newBotFramework(t)
+	weak := must(rsa.GenerateKey(rand.Reader, 1024))
+	b64 := base64.RawURLEncoding.EncodeToString
+	bf.publishRaw(must(json.Marshal(map[string]any{
+		"kty": "RSA", "kid": "weak", "use": "sig", "n": b64(weak.N.Bytes()), "e": "AQAB", "endorsements": []string{"msteams"},
+	})))
+	priv := must(jwk.Import(rsaKey(t, 1)))
+	priv.Set(jwk.KeyIDKey, "private")
+	data := must(json.Marshal(priv))
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	m["endorsements"] = []string{"msteams"}
+	bf.publishRaw(must(json.Marshal(m)))
+	bf.publish(t, rsaKey(t, 0), "good", "msteams")
+	c := newClock()
+	v := bf.verifier(c)
+	for kid, k := range map[string]*rsa.PrivateKey{"weak": weak, "private": rsaKey(t, 1)} {
+		if err := v.Verify(context.Background(), "Bearer "+sign(t, k, kid, jwa.RS256(), claims(c.Now())), activity()); err == nil {
+			t.Errorf("a token signed with the %s key was accepted", kid)
+		}
+	}
+	if err := v.Verify(context.Background(), "Bearer "+sign(t, rsaKey(t, 0), "good", jwa.RS256(), claims(c.Now())), activity()); err != nil {
+		t.Error(err)
+	}
+}
