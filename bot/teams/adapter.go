@@ -45,8 +45,10 @@ type Options struct {
 	// Store keeps conversations, teams and sent copies where every
 	// replica sees them.
 	Store Store
-	// Limits pace delivery; the zero value is Teams' published limits.
-	Limits Limits
+	// Pacer is the pacer both connectors pace their calls with, whose
+	// pause the outbox holds after a 429; nil makes one to Teams'
+	// published limits (and then the connectors should pace with it too).
+	Pacer *Pacer
 	// PublicURL is Rapport's own address (RAPPORT_PUBLIC_URL), for
 	// download links; empty sends long exports in pieces instead.
 	PublicURL string
@@ -92,7 +94,7 @@ func New(chat *bot.Chat, opt Options) *Adapter {
 		chat: chat, appID: opt.AppID, botID: "28:" + opt.AppID, tenantID: opt.TenantID,
 		verifier: opt.Verifier, conn: opt.Connector, delivery: opt.DeliveryConnector, store: opt.Store,
 		log: opt.Logger, now: opt.Now, invokeIn: opt.InvokeBudget, messageIn: opt.MessageBudget,
-		pause: &bot.Pause{}, seen: newSeenActivities(15 * time.Minute),
+		seen: newSeenActivities(15 * time.Minute),
 		publicURL: opt.PublicURL, downloads: opt.Downloads,
 	}
 	if a.log == nil {
@@ -110,7 +112,11 @@ func New(chat *bot.Chat, opt Options) *Adapter {
 	if a.delivery == nil {
 		a.delivery = a.conn
 	}
-	a.pace = NewPacer(opt.Limits, a.pause)
+	a.pace = opt.Pacer
+	if a.pace == nil {
+		a.pace = NewPacer(Limits{}, nil)
+	}
+	a.pause = a.pace.Pause()
 	return a
 }
 

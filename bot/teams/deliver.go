@@ -130,9 +130,6 @@ func (d *deliverer) sendCopy(ctx context.Context, at bot.Attempt, userID string,
 	}
 	var first string
 	for i, card := range messageCards(m) {
-		if err := a.pace.Wait(ctx, acct.ConversationID); err != nil {
-			return err
-		}
 		id, err := a.delivery.Send(ctx, acct.ServiceURL, acct.ConversationID, cardActivity(card, m))
 		if err != nil {
 			if i > 0 {
@@ -166,7 +163,11 @@ func (a *Adapter) conversationPaced(ctx context.Context, userID string) (*bot.Ac
 // the rest are retried with backoff by the outbox.
 func (d *deliverer) classify(err error, userID string) error {
 	var ce *ConnectorError
+	var te *TokenError
 	switch {
+	case errors.As(err, &te):
+		d.a.log.Error("Microsoft refused the bot's credentials; delivery paused. Check TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID (README, Teams).", "err", err)
+		return &bot.DeliveryError{RetryAfter: setupPause, Err: err}
 	case errors.Is(err, errNoAccount):
 		return &bot.DeliveryError{Permanent: true, Unreachable: []string{userID}, Err: err}
 	case errors.As(err, &ce) && ce.Status == http.StatusTooManyRequests:
@@ -211,9 +212,6 @@ func (d *deliverer) Update(ctx context.Context, channelID, ref string, m *bot.Me
 		if !ok || c.ActivityID == "" {
 			continue
 		}
-		if err := a.pace.Wait(ctx, c.ConversationID); err != nil {
-			return err
-		}
 		err := a.delivery.Update(ctx, acct.ServiceURL, c.ConversationID, c.ActivityID, cardActivity(card, m))
 		var ce *ConnectorError
 		if err != nil && !(errors.As(err, &ce) && (ce.Gone() || ce.Blocked())) {
@@ -247,9 +245,6 @@ func (d *deliverer) Delete(ctx context.Context, channelID, ref string) error {
 		if !ok || c.ActivityID == "" {
 			continue
 		}
-		if err := a.pace.Wait(ctx, c.ConversationID); err != nil {
-			return err
-		}
 		err := a.delivery.Delete(ctx, acct.ServiceURL, c.ConversationID, c.ActivityID)
 		var ce *ConnectorError
 		if err != nil && !(errors.As(err, &ce) && (ce.Gone() || ce.Blocked())) {
@@ -271,9 +266,6 @@ func copyUsers(cs []bot.SentCopy) []string {
 func (a *Adapter) updatePost(ctx context.Context, c *Connector, channelID, ref string, m *bot.Message) error {
 	serviceURL, err := a.channelServiceURL(ctx, channelID)
 	if err != nil {
-		return err
-	}
-	if err := a.pace.Wait(ctx, channelID); err != nil {
 		return err
 	}
 	err = c.Update(ctx, serviceURL, channelID, ref, cardActivity(messageCards(m)[0], m))
@@ -329,9 +321,6 @@ func (b *board) Post(ctx context.Context, channel string, m *bot.Message) (strin
 	}
 	if channel != "" {
 		ch = channel
-	}
-	if err := a.pace.Wait(ctx, ch); err != nil {
-		return "", "", err
 	}
 	id, err := a.conn.Send(ctx, serviceURL, ch, cardActivity(messageCards(m)[0], m))
 	if err != nil {

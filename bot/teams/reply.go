@@ -150,9 +150,6 @@ func (a *Adapter) conversation(ctx context.Context, c *Connector, userID string)
 		return nil, errNoAccount
 	}
 	tenant := firstOf(acct.TenantID, a.tenantID)
-	if err := a.pace.Wait(ctx, "create:"+userID); err != nil {
-		return nil, err
-	}
 	res, err := c.CreateConversation(ctx, acct.ServiceURL, &schema.ConversationParameters{
 		Bot:         &schema.ChannelAccount{ID: a.botID},
 		Members:     []schema.ChannelAccount{{ID: userID}},

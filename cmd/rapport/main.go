@@ -1,9 +1,10 @@
 // Command rapport runs the Rapport networking bot.
 //
-//	rapport serve     connect to Slack and serve the network
-//	rapport demo      run the whole product against a local stand-in for Slack
-//	rapport migrate   apply database migrations and exit
-//	rapport version   print the version
+//	rapport serve          serve the network in Slack, Microsoft Teams or both
+//	rapport demo           run the whole product against a local stand-in for Slack or Teams
+//	rapport teams-package  write the Teams app package to upload
+//	rapport migrate        apply database migrations and exit
+//	rapport version        print the version
 package main
 
 import (
@@ -43,11 +44,14 @@ Usage:
   rapport <command> [flags]
 
 Commands:
-  serve     connect to Slack (Socket Mode) and serve the network
-  demo      try Rapport with no Slack account: a local stand-in for Slack,
-            a synthetic network, one round, and what members saw
-  migrate   apply database migrations and exit
-  version   print the version and exit
+  serve          serve the network in Slack (Socket Mode), Microsoft Teams
+                 (the Bot Framework) or both at once
+  demo           try Rapport with no Slack or Teams account: a local stand-in
+                 for the platform, a synthetic network, one round, and what
+                 members saw (--platform slack or teams)
+  teams-package  write the Teams app package (manifest and icons) to upload
+  migrate        apply database migrations and exit
+  version        print the version and exit
 
 Run "rapport <command> --help" for a command's flags. Configuration comes
 from environment variables; see README.md.
@@ -67,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":
 		err = demo(ctx, args[1:], stdout, stderr)
+	case "teams-package":
+		err = teamsPackage(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "rapport", versionString())
 		return 0

@@ -35,12 +35,15 @@ var _ teamsServing = (*storage.DB)(nil)
 func newTeams(cfg config.Config, core *bot.Core, db teamsServing, logger *slog.Logger) *teamsPlatform {
 	tokens := teamsbot.NewTokenSource(teamsbot.TokenOptions{URL: cfg.TeamsTokenURL, AppID: cfg.TeamsAppID, Password: cfg.TeamsAppPassword, TenantID: cfg.TeamsTenantID})
 	verifier := teamsbot.NewVerifier(teamsbot.VerifierOptions{MetadataURL: cfg.TeamsOpenIDMetadataURL, AppID: cfg.TeamsAppID, TenantID: cfg.TeamsTenantID})
+	// Every call to Teams, replies and outbox alike, counts against the
+	// same limits, so both connectors share one pacer and its pause.
+	pacer := teamsbot.NewPacer(teamsbot.Limits{}, nil)
 	adapter := teamsbot.New(core.Chat, teamsbot.Options{
-		AppID: cfg.TeamsAppID, TenantID: cfg.TeamsTenantID, Verifier: verifier,
+		AppID: cfg.TeamsAppID, TenantID: cfg.TeamsTenantID, Verifier: verifier, Pacer: pacer,
 		// Someone is waiting for a reply: retry briefly and wait out a short 429.
-		Connector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens, Retries: 2, Wait429: 2 * time.Second}),
+		Connector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens, Pace: pacer, Retries: 2, Wait429: 2 * time.Second}),
 		// The outbox handles 429s itself, pausing all of Teams' sending at once.
-		DeliveryConnector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens}),
+		DeliveryConnector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens, Pace: pacer}),
 		Store:             db, Downloads: db, PublicURL: cfg.PublicURL, Logger: logger,
 	})
 	return &teamsPlatform{cfg: cfg, tokens: tokens, adapter: adapter, log: logger}
