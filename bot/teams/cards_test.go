@@ -347,3 +347,444 @@ func decode(t *testing.T, a schema.Attachment) map[string]any {
 	return card
 }
 
+func example(t *testing.T, name string) bot.Example {
+	t.Helper()
+	for _, ex := range bot.Examples() {
+		if ex.Name == name {
+			return ex
+		}
+	}
+	t.Fatalf("no example %q", name)
+	return bot.Example{}
+}
+
+// walk calls fn on every object of a decoded card, in document order.
+func walk(x any, fn func(map[string]any)) {
+	switch v := x.(type) {
+	case map[string]any:
+		fn(v)
+		for _, k := range []string{"body", "actions", "card", "fallback"} {
+			if y, ok := v[k]; ok {
+				walk(y, fn)
+			}
+		}
+	case []any:
+		for _, y := range v {
+			walk(y, fn)
+		}
+	}
+}
+
+// pressed is what Teams sends for a press of the card's action with the
+// given verb: the action's data, with every input's value as a string
+// merged in beside it (and, as Action.Submit does, Teams' own object).
+func pressed(t *testing.T, a schema.Attachment, verb string, change map[string]string) json.RawMessage {
+	t.Helper()
+	card := decode(t, a)
+	data := map[string]any{"msteams": map[string]any{"type": "messageBack"}}
+	found := false
+	walk(card, func(o map[string]any) {
+		typ, _ := o["type"].(string)
+		if strings.HasPrefix(typ, "Input.") {
+			v := ""
+			if x, ok := o["value"]; ok {
+				v = fmt.Sprint(x)
+			}
+			data[o["id"].(string)] = v
+		}
+		if typ == "Action.Execute" && o["verb"] == verb {
+			for k, v := range o["data"].(map[string]any) {
+				data[k] = v
+			}
+			found = true
+		}
+	})
+	if !found {
+		t.Fatalf("no action with verb %q", verb)
+	}
+	for k, v := range change {
+		data[k] = v
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// initialValues are a form's values as its inputs hold them.
+func initialValues(f *bot.Form) bot.FormValues {
+	out := bot.FormValues{}
+	for _, in := range f.Inputs {
+		switch {
+		case in.Value != "":
+			out[in.ID] = []string{in.Value}
+		case len(in.Values) > 0:
+			out[in.ID] = in.Values
+		}
+	}
+	return out
+}
+
+// Saving the profile form unchanged gives back exactly what it showed.
+func TestProfileFormRoundTrip(t *testing.T) {
+	f := example(t, "profile_form_saved").Form
+	card := formCard(f, nil, nil)
+	validateCard(t, card)
+	d, err := parseCardData(pressed(t, card, verbSubmit, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Form != f.ID || d.Ref != f.Ref || d.Cancel || d.Action != "" {
+		t.Errorf("the submission reads as %+v", d)
+	}
+	if got, want := formValues(f, d.Inputs), initialValues(f); !reflect.DeepEqual(got, want) {
+		t.Errorf("values read back:\n%v\nwant\n%v", got, want)
+	}
+	if len(initialValues(f)[bot.FieldInterests]) == 0 || initialValues(f).Get(bot.FieldBio) == "" {
+		t.Fatal("the example no longer has the values this test is about")
+	}
+}
+
+// The meetup form round-trips too: dates, times and a number.
+func TestMeetupFormRoundTrip(t *testing.T) {
+	f := example(t, "meetup_form_edit").Form
+	card := formCard(f, nil, nil)
+	d, err := parseCardData(pressed(t, card, verbSubmit, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Ref != f.Ref || d.Ref == "" {
+		t.Errorf("ref %q, want %q", d.Ref, f.Ref)
+	}
+	if got, want := formValues(f, d.Inputs), initialValues(f); !reflect.DeepEqual(got, want) {
+		t.Errorf("values read back:\n%v\nwant\n%v", got, want)
+	}
+}
+
+// A form shown again after a refused submission shows what was submitted,
+// not what it started with.
+func TestSubmittedValuesTakePrecedence(t *testing.T) {
+	f := example(t, "profile_form_saved").Form
+	submitted := bot.FormValues{bot.FieldOrganisation: {"Northfield Pharmacy"}, bot.FieldBio: {"**new** bio"}, bot.FieldInterests: {"Frailty", "Diabetes"}}
+	values := map[string]any{}
+	walk(decode(t, formCard(f, submitted, nil)), func(o map[string]any) {
+		if v, ok := o["value"]; ok {
+			values[o["id"].(string)] = v
+		}
+	})
+	if values[bot.FieldOrganisation] != "Northfield Pharmacy" || values[bot.FieldBio] != "**new** bio" || values[bot.FieldInterests] != "Frailty,Diabetes" {
+		t.Errorf("the card shows %v", values)
+	}
+	if _, ok := values[bot.FieldSector]; ok {
+		t.Errorf("an input missing from the submission shows its old value %v", values[bot.FieldSector])
+	}
+}
+
+// Each error shows under its own input, before the next one, in red.
+func TestFormErrorsShowUnderTheirInput(t *testing.T) {
+	f := *example(t, "profile_form_saved").Form
+	f.Inputs = append([]bot.Input(nil), f.Inputs...)
+	f.Inputs[0].Error = "Choose your organisation"
+	errs := map[string]string{bot.FieldBio: "Keep it to 150 characters <please>", bot.FieldSector: "Choose a sector"}
+	card := decode(t, formCard(&f, nil, errs))
+	under := map[string][]string{}
+	last := ""
+	for _, e := range card["body"].([]any) {
+		o := e.(map[string]any)
+		if id, ok := o["id"].(string); ok {
+			last = id
+		}
+		if o["color"] == "Attention" {
+			under[last] = append(under[last], unescapeMarkdown(o["text"].(string)))
+		}
+	}
+	want := map[string][]string{
+		bot.FieldOrganisation: {"Choose your organisation"},
+		bot.FieldSector:       {"Choose a sector"},
+		bot.FieldBio:          {"Keep it to 150 characters <please>"},
+	}
+	if !reflect.DeepEqual(under, want) {
+		t.Errorf("errors under inputs: %v, want %v", under, want)
+	}
+}
+
+// Cancel sends no inputs, and reads back as a cancel of the form.
+func TestFormCancel(t *testing.T) {
+	f := example(t, "meetup_form_edit").Form
+	card := decode(t, formCard(f, nil, nil))
+	var cancel map[string]any
+	walk(card, func(o map[string]any) {
+		if o["verb"] == verbCancel {
+			cancel = o
+		}
+	})
+	if cancel == nil || cancel["associatedInputs"] != "none" || cancel["fallback"].(map[string]any)["associatedInputs"] != "none" {
+		t.Fatalf("cancel action %v", cancel)
+	}
+	b, _ := json.Marshal(cancel["data"])
+	d, err := parseCardData(b)
+	if err != nil || !d.Cancel || d.Form != f.ID || d.Ref != f.Ref {
+		t.Errorf("cancel reads as %+v, %v", d, err)
+	}
+}
+
+// Option values with commas survive a multi-select, which Teams sends as
+// one string joined with commas.
+func TestMultiChoiceValuesWithCommas(t *testing.T) {
+	f := &bot.Form{ID: "f", Submit: "Save", Inputs: []bot.Input{{ID: "pick", Label: "Pick", Kind: bot.InputMultiChoice,
+		Options: []bot.Option{{Value: "a,b", Label: "A and B"}, {Value: "100%", Label: "All"}, {Value: " spaced ", Label: "Spaced"}, {Value: "%2C", Label: "Literal"}},
+		Values:  []string{"a,b", "100%", " spaced ", "%2C"}}}}
+	card := formCard(f, nil, nil)
+	validateCard(t, card)
+	d, err := parseCardData(pressed(t, card, verbSubmit, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := formValues(f, d.Inputs).List("pick"); !reflect.DeepEqual(got, []string{"a,b", "100%", " spaced ", "%2C"}) {
+		t.Errorf("values read back %q", got)
+	}
+}
+
+// Only the form's own inputs are read; empty inputs have no value.
+func TestFormValuesReadsOnlyTheFormsInputs(t *testing.T) {
+	f := example(t, "profile_form_saved").Form
+	got := formValues(f, map[string]string{bot.FieldBio: "hello", "is_admin": "true", bot.FieldOrgOther: "", bot.FieldInterests: "Frailty,,Diabetes"})
+	want := bot.FormValues{bot.FieldBio: {"hello"}, bot.FieldInterests: {"Frailty", "Diabetes"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("formValues = %v, want %v", got, want)
+	}
+}
+
+// Data Rapport never wrote is refused.
+func TestParseCardDataRefusesForeignData(t *testing.T) {
+	for name, raw := range map[string]string{
+		"not JSON":              `{"rapport":`,
+		"not an object":         `["rapport"]`,
+		"null":                  `null`,
+		"no rapport object":     `{"action":"leave_confirm"}`,
+		"rapport not an object": `{"rapport":"leave_confirm"}`,
+		"rapport null":          `{"rapport":null}`,
+		"unknown key":           `{"rapport":{"a":"x","admin":true}}`,
+		"neither":               `{"rapport":{"v":"1"}}`,
+		"both":                  `{"rapport":{"a":"x","f":"profile"}}`,
+		"a cancelled button":    `{"rapport":{"a":"x","x":true}}`,
+		"a button with a ref":   `{"rapport":{"a":"x","r":"1"}}`,
+		"a form with a value":   `{"rapport":{"f":"profile","v":"1"}}`,
+		"wrong type":            `{"rapport":{"a":1}}`,
+		"cancel not a boolean":  `{"rapport":{"f":"profile","x":"yes"}}`,
+		"an input object":       `{"rapport":{"f":"profile"},"bio":{"text":"x"}}`,
+		"an input list":         `{"rapport":{"f":"profile"},"bio":["x"]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if d, err := parseCardData(json.RawMessage(raw)); err == nil {
+				t.Errorf("parseCardData(%s) = %+v, want an error", raw, d)
+			}
+		})
+	}
+}
+
+// A submission's inputs are read as strings; Teams' own object is not an
+// input.
+func TestParseCardDataReadsInputs(t *testing.T) {
+	d, err := parseCardData(json.RawMessage(`{"rapport":{"f":"meetup_edit","r":"12"},"msteams":{"type":"messageBack"},"title":"Lunch","capacity":20,"food":true,"place":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cardData{Form: "meetup_edit", Ref: "12", Inputs: map[string]string{"title": "Lunch", "capacity": "20", "food": "true", "place": ""}}
+	if !reflect.DeepEqual(d, want) {
+		t.Errorf("parseCardData = %+v, want %+v", d, want)
+	}
+}
+
+// Every button carries its action and value, through Action.Execute and
+// its Action.Submit fallback alike, and a confirm only through its
+// confirming press; a link opens its address; a link Teams could not open
+// safely is left out.
+func TestButtonsParseBack(t *testing.T) {
+	m := &bot.Message{Sections: []bot.Section{{Text: bot.P("Choose"), Buttons: []bot.Button{
+		{Action: "go", Value: "1", Label: "Go", Style: bot.StylePrimary},
+		{Action: "stop", Value: "a \"quoted\" <value>", Label: "Stop", Style: bot.StyleDanger},
+		{Action: "leave", Value: "7", Label: "Leave", Confirm: &bot.Confirm{Title: "Sure?", Text: "It can't be undone.", Yes: "Leave", No: "Stay"}},
+		{Label: "Open", URL: "https://teams.microsoft.com/l/chat/0/0?users=a@x.nhs.net,b@x.nhs.net&topicName=Hi%20there"},
+		{Label: "Evil", URL: "javascript:alert(1)"},
+	}}}}
+	cards := messageCards(m)
+	validateCard(t, cards[0])
+	type press struct{ typ, action, value, style string }
+	var got []press
+	var urls []string
+	walk(decode(t, cards[0]), func(o map[string]any) {
+		switch o["type"] {
+		case "Action.Execute", "Action.Submit":
+			b, _ := json.Marshal(o["data"])
+			d, err := parseCardData(b)
+			if err != nil {
+				t.Errorf("%s: %v", b, err)
+			}
+			style, _ := o["style"].(string)
+			got = append(got, press{o["type"].(string), d.Action, d.Value, style})
+		case "Action.OpenUrl":
+			urls = append(urls, o["url"].(string))
+		case "Action.ShowCard":
+			if o["title"] != "Leave" {
+				t.Errorf("the confirm button is titled %v", o["title"])
+			}
+		}
+	})
+	want := []press{
+		{"Action.Execute", "go", "1", "positive"}, {"Action.Submit", "go", "1", "positive"},
+		{"Action.Execute", "stop", "a \"quoted\" <value>", "destructive"}, {"Action.Submit", "stop", "a \"quoted\" <value>", "destructive"},
+		{"Action.Execute", "leave", "7", ""}, {"Action.Submit", "leave", "7", ""},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("presses:\n%v\nwant\n%v", got, want)
+	}
+	if len(urls) != 1 || urls[0] != m.Sections[0].Buttons[3].URL {
+		t.Errorf("links %q", urls)
+	}
+}
+
+// A link in text goes only to a web or mail address; any other is shown
+// as text.
+func TestLinksOnlyToWebAddresses(t *testing.T) {
+	for _, c := range []struct{ url, want string }{
+		{"https://example.org/a_(b)", "[label](https://example.org/a%5F%28b%29)"},
+		{"mailto:pcn@example.nhs.net", "[label](mailto:pcn@example.nhs.net)"},
+		{"javascript:alert(1)", "label (javascript:alert(1))"},
+		{"data:text/html,hi", "label (data:text/html,hi)"},
+		{"https://x.org/a b", "label (https://x.org/a b)"},
+		{"https:///nohost", "label (https:///nohost)"},
+	} {
+		if got := renderText(bot.P(bot.Link(c.url, "label"))); got != c.want {
+			t.Errorf("link to %q = %q, want %q", c.url, got, c.want)
+		}
+	}
+}
+
+// A mention is the name in bold, never a Teams mention.
+func TestMentionIsTheNameInBold(t *testing.T) {
+	if got := renderText(bot.P("Hi ", bot.Mention("29:abc", "<at>Priya</at>"))); got != `Hi **\<at\>Priya\</at\>**` {
+		t.Errorf("mention = %q", got)
+	}
+	if got := renderText(bot.P(bot.Strong("Priya"), " (", bot.Mention("29:abc", "Priya"), ")\nNurse")); got != "**Priya**\n\nNurse" {
+		t.Errorf("name and mention = %q", got)
+	}
+}
+
+// A form with nothing to fill in is a message.
+func TestFormWithoutInputsIsAMessage(t *testing.T) {
+	card := formCard(&bot.Form{ID: "x", Title: "Saved", Intro: bot.P("Your profile is saved.")}, nil, nil)
+	validateCard(t, card)
+	texts := cardTexts(t, []schema.Attachment{card})
+	if !reflect.DeepEqual(texts, []string{"Saved", "Your profile is saved."}) {
+		t.Errorf("texts %q", texts)
+	}
+}
+
+// plainOf is every text of cards as a person reads it, in order.
+func plainOf(t *testing.T, cards []schema.Attachment) string {
+	var out []string
+	for _, s := range cardTexts(t, cards) {
+		out = append(out, unescapeMarkdown(s))
+	}
+	return strings.Join(out, "\n")
+}
+
+// A message too long for one card goes in several, each under the limit,
+// with nothing lost and nothing out of order.
+func TestHugeMessageSplitsWithNothingLost(t *testing.T) {
+	m := &bot.Message{Title: "Everything we store about you"}
+	var want []string
+	for i := range 200 {
+		w := fmt.Sprintf("Section %d says %s", i, strings.Repeat("words <and> *marks* ", 20))
+		m.Add(bot.Section{Heading: fmt.Sprintf("Heading %d", i), Text: bot.P(w)})
+		want = append(want, fmt.Sprintf("Heading %d", i), w)
+	}
+	var items []bot.Text
+	for i := range 3000 {
+		s := fmt.Sprintf("item %d: Riverside Surgery & [Northfield](x)", i)
+		items = append(items, bot.P(s))
+		want = append(want, s)
+	}
+	var pre []string
+	for i := range 4000 {
+		pre = append(pre, fmt.Sprintf(`    {"line": %d, "text": "x_y"},`, i))
+	}
+	m.Add(bot.Section{Heading: "Your list", Items: items, Pre: strings.Join(pre, "\n"), Note: bot.P("The end."), Buttons: []bot.Button{{Action: "done", Label: "Done"}}})
+	want = append(want, pre...)
+	want = append(want, "The end.")
+
+	cards := messageCards(m)
+	if len(cards) < 3 {
+		t.Fatalf("%d cards", len(cards))
+	}
+	for _, c := range cards {
+		validateCard(t, c)
+	}
+	plain := plainOf(t, cards)
+	at := 0
+	for _, w := range want {
+		i := strings.Index(plain[at:], normalised(w))
+		if i < 0 {
+			t.Fatalf("%q is lost, or out of order", w)
+		}
+		at += i
+	}
+	if strings.Contains(plain, bot.CutShortNote) {
+		t.Error("a message that could be split was cut")
+	}
+	last := decode(t, cards[len(cards)-1])["body"].([]any)
+	if last[len(last)-1].(map[string]any)["type"] != "ActionSet" {
+		t.Error("the buttons are not at the end of the last card")
+	}
+}
+
+// A part too long even for a card of its own is cut, and says so.
+func TestOversizedParagraphIsCut(t *testing.T) {
+	long := strings.Repeat("a very long paragraph ", 10000)
+	for name, c := range map[string]struct {
+		s      bot.Section
+		beside []string
+	}{
+		"paragraph": {bot.Section{Text: bot.P(bot.Strong(long)), Note: bot.P("small print")}, []string{"small print"}},
+		"item":      {bot.Section{Items: []bot.Text{bot.P("short"), bot.P(long), bot.P("after")}}, []string{"short", "after"}},
+		"pre line":  {bot.Section{Pre: "first\n" + long + "\nlast"}, []string{"first", "last"}},
+		"field":     {bot.Section{Fields: []bot.Field{{Label: "Role", Value: bot.P("Nurse")}, {Label: "Bio", Value: bot.P(long)}}}, []string{"Role", "Nurse", "Bio"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cards := messageCards(&bot.Message{Title: "Long", Sections: []bot.Section{c.s}})
+			for _, card := range cards {
+				validateCard(t, card)
+			}
+			plain := plainOf(t, cards)
+			if !strings.Contains(plain, bot.CutShortNote) {
+				t.Errorf("no note that it was cut")
+			}
+			if !strings.Contains(plain, "a very long paragraph a very long") {
+				t.Errorf("the cut part is not shown at all")
+			}
+			for _, w := range c.beside {
+				if !strings.Contains(plain, w) {
+					t.Errorf("%q, beside the long part, is lost", w)
+				}
+			}
+		})
+	}
+}
+
+// Teams counts a message in UTF-16, so plain English text is held to half
+// the bytes: 60 KB of ASCII goes in two cards, not one.
+func TestSizeCountsUTF16(t *testing.T) {
+	var items []bot.Text
+	for range 600 {
+		items = append(items, bot.P(strings.Repeat("x", 99)))
+	}
+	cards := messageCards(&bot.Message{Sections: []bot.Section{{Items: items}}})
+	if len(cards) < 2 {
+		t.Errorf("60 KB of ASCII went in %d card of %d bytes", len(cards), len(cards[0].Content))
+	}
+	for _, c := range cards {
+		validateCard(t, c)
+	}
+}
