@@ -34,6 +34,10 @@ func maxItemsHint(n int) string {
 // small.
 const maxTextInput = 3000
 
+// maxCompactChoices is the longest single choice shown as a plain
+// drop-down; a longer one can be filtered by typing.
+const maxCompactChoices = 15
+
 var (
 	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	timePattern = regexp.MustCompile(`^\d{2}:\d{2}$`)
@@ -122,9 +126,15 @@ func renderInput(in bot.Input, value string, values []string) object {
 	case bot.InputChoice, bot.InputMultiChoice:
 		o["type"] = "Input.ChoiceSet"
 		o["choices"] = choices(in.Options)
-		o["style"] = "compact"
-		if in.Expanded {
+		switch {
+		case in.Expanded:
 			o["style"] = "expanded"
+		case in.Kind == bot.InputChoice && len(in.Options) > maxCompactChoices:
+			// Teams filters a long list as the person types (one choice
+			// only); older clients show it as a drop-down.
+			o["style"] = "filtered"
+		default:
+			o["style"] = "compact"
 		}
 		if in.Kind == bot.InputMultiChoice {
 			o["isMultiSelect"] = true

@@ -788,3 +788,27 @@ func TestSizeCountsUTF16(t *testing.T) {
 		validateCard(t, c)
 	}
 }
+
+// A long single choice can be filtered by typing; a multi-select cannot,
+// in Teams, and stays a drop-down.
+func TestLongChoiceIsFiltered(t *testing.T) {
+	var opts []bot.Option
+	for i := range 30 {
+		opts = append(opts, bot.Option{Value: fmt.Sprint(i), Label: fmt.Sprintf("Practice %d", i)})
+	}
+	f := &bot.Form{ID: "f", Submit: "Save", Inputs: []bot.Input{
+		{ID: "one", Label: "One", Kind: bot.InputChoice, Options: opts},
+		{ID: "many", Label: "Many", Kind: bot.InputMultiChoice, Options: opts},
+	}}
+	card := formCard(f, nil, nil)
+	validateCard(t, card)
+	styles := map[string]any{}
+	walk(decode(t, card), func(o map[string]any) {
+		if id, ok := o["id"].(string); ok {
+			styles[id] = o["style"]
+		}
+	})
+	if styles["one"] != "filtered" || styles["many"] != "compact" {
+		t.Errorf("styles %v", styles)
+	}
+}
