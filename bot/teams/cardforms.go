@@ -58,7 +58,7 @@ func formCard(f *bot.Form, submitted bot.FormValues, errs map[string]string) sch
 		}
 		return messageCards(m)[0]
 	}
-	var body []object
+	var body []cardObject
 	if f.Title != "" {
 		t := textBlock(escapeMarkdown(f.Title))
 		t["size"], t["weight"] = "Large", "Bolder"
@@ -88,17 +88,17 @@ func formCard(f *bot.Form, submitted bot.FormValues, errs map[string]string) sch
 			body = append(body, e)
 		}
 	}
-	var actions []object
+	var actions []cardObject
 	if f.Submit != "" {
-		actions = append(actions, execute(f.Submit, verbSubmit, actionData{Form: f.ID, Ref: f.Ref}, bot.StylePrimary, ""))
+		actions = append(actions, executeAction(f.Submit, verbSubmit, actionData{Form: f.ID, Ref: f.Ref}, bot.StylePrimary, ""))
 	}
 	if f.Cancel != "" {
-		actions = append(actions, execute(f.Cancel, verbCancel, actionData{Form: f.ID, Ref: f.Ref, Cancel: true}, "", "none"))
+		actions = append(actions, executeAction(f.Cancel, verbCancel, actionData{Form: f.ID, Ref: f.Ref, Cancel: true}, "", "none"))
 	}
 	if len(actions) > 0 {
-		body = append(body, object{"type": "ActionSet", "actions": actions, "spacing": "Medium"})
+		body = append(body, cardObject{"type": "ActionSet", "actions": actions, "spacing": "Medium"})
 	}
-	return attachment(newCard(body))
+	return cardAttachment(newCard(body))
 }
 
 // inputErrors are the problems to show under an input: the one passed by
@@ -114,8 +114,8 @@ func inputErrors(in bot.Input, errs map[string]string) []string {
 	return out
 }
 
-func renderInput(in bot.Input, value string, values []string) object {
-	o := object{"id": in.ID, "label": in.Label}
+func renderInput(in bot.Input, value string, values []string) cardObject {
+	o := cardObject{"id": in.ID, "label": in.Label}
 	if !in.Optional {
 		o["isRequired"], o["errorMessage"] = true, requiredMessage
 	}
@@ -125,7 +125,7 @@ func renderInput(in bot.Input, value string, values []string) object {
 	switch in.Kind {
 	case bot.InputChoice, bot.InputMultiChoice:
 		o["type"] = "Input.ChoiceSet"
-		o["choices"] = choices(in.Options)
+		o["choices"] = cardChoices(in.Options)
 		switch {
 		case in.Expanded:
 			o["style"] = "expanded"
@@ -192,23 +192,23 @@ func renderInput(in bot.Input, value string, values []string) object {
 	return o
 }
 
-// choices are a choice input's options. Adaptive Cards 1.5 has no option
+// cardChoices are a choice input's options. Adaptive Cards 1.5 has no option
 // groups: when a choice mixes groups, each grouped option's title starts
 // with its group's name, so "Clinical: Diabetes" and "Personal: Sea
 // swimming" still say where they belong.
-func choices(opts []bot.Option) []object {
+func cardChoices(opts []bot.Option) []cardObject {
 	groups := map[string]bool{}
 	for _, o := range opts {
 		groups[o.Group] = true
 	}
 	named := len(groups) > 1
-	out := make([]object, len(opts))
+	out := make([]cardObject, len(opts))
 	for i, o := range opts {
 		title := o.Label
 		if named && o.Group != "" {
 			title = o.Group + ": " + o.Label
 		}
-		out[i] = object{"title": title, "value": choiceValue(o.Value)}
+		out[i] = cardObject{"title": title, "value": choiceValue(o.Value)}
 	}
 	return out
 }

@@ -36,8 +36,8 @@ const (
 // merges a card's input values beside it.
 const dataKey = "rapport"
 
-// object is one JSON object of a card: an element, an action, a card.
-type object = map[string]any
+// cardObject is one JSON object of a card: an element, an action, a card.
+type cardObject = map[string]any
 
 // actionData is Rapport's object in an action's data, with short keys to
 // keep cards small.
@@ -50,21 +50,21 @@ type actionData struct {
 }
 
 // newCard is an Adaptive Card with the given body, as wide as the chat.
-func newCard(body []object) object {
+func newCard(body []cardObject) cardObject {
 	if body == nil {
-		body = []object{}
+		body = []cardObject{}
 	}
-	return object{
+	return cardObject{
 		"type":    "AdaptiveCard",
 		"$schema": cardSchema,
 		"version": cardVersion,
 		"body":    body,
-		"msteams": object{"width": "Full"},
+		"msteams": cardObject{"width": "Full"},
 	}
 }
 
-// attachment wraps a card for an activity.
-func attachment(card object) schema.Attachment {
+// cardAttachment wraps a card for an activity.
+func cardAttachment(card cardObject) schema.Attachment {
 	b, err := json.Marshal(card)
 	if err != nil {
 		// Cards hold only strings, numbers, booleans, maps and slices.
@@ -73,11 +73,11 @@ func attachment(card object) schema.Attachment {
 	return schema.Attachment{ContentType: schema.ContentTypeAdaptiveCard, Content: b}
 }
 
-// size is what some JSON measures, in bytes and in UTF-16 code units.
-type size struct{ bytes, units int }
+// cardMeasure is what some JSON measures, in bytes and in UTF-16 code units.
+type cardMeasure struct{ bytes, units int }
 
-func measure(b []byte) size {
-	s := size{bytes: len(b)}
+func measureJSON(b []byte) cardMeasure {
+	s := cardMeasure{bytes: len(b)}
 	for len(b) > 0 {
 		r, n := utf8.DecodeRune(b)
 		b = b[n:]
@@ -93,22 +93,24 @@ func utf16Len(r rune) int {
 	return 1
 }
 
-func (s size) plus(t size) size { return size{s.bytes + t.bytes, s.units + t.units} }
+func (s cardMeasure) plus(t cardMeasure) cardMeasure {
+	return cardMeasure{s.bytes + t.bytes, s.units + t.units}
+}
 
 // n is the size to hold against maxCardBytes: bytes, or two bytes a
 // UTF-16 unit, whichever is larger, since Teams counts in UTF-16.
-func (s size) n() int { return max(s.bytes, 2*s.units) }
+func (s cardMeasure) n() int { return max(s.bytes, 2*s.units) }
 
-func measureValue(v any) size {
+func measureValue(v any) cardMeasure {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic("teams: a card element does not encode: " + err.Error())
 	}
-	return measure(b)
+	return measureJSON(b)
 }
 
 // cardSize measures an encoded card.
-func cardSize(content []byte) int { return measure(content).n() }
+func cardSize(content []byte) int { return measureJSON(content).n() }
 
 // emptyCardSize is what a card measures with nothing in its body.
 var emptyCardSize = measureValue(newCard(nil))
@@ -118,15 +120,15 @@ var emptyCardSize = measureValue(newCard(nil))
 var elementBudget = maxCardBytes - emptyCardSize.n() - 2*measureValue(cutNote()).n() - 64
 
 // textBlock is a TextBlock of Markdown that wraps.
-func textBlock(md string) object {
-	return object{"type": "TextBlock", "text": md, "wrap": true}
+func textBlock(md string) cardObject {
+	return cardObject{"type": "TextBlock", "text": md, "wrap": true}
 }
 
-func cutNote() object {
+func cutNote() cardObject {
 	return noteBlock(escapeMarkdown(bot.CutShortNote))
 }
 
-func noteBlock(md string) object {
+func noteBlock(md string) cardObject {
 	b := textBlock(md)
 	b["isSubtle"], b["size"] = true, "Small"
 	return b
@@ -140,12 +142,12 @@ func noteBlock(md string) object {
 // card is cut and followed by bot.CutShortNote. The message's summary is
 // not shown: the adapter sends it as the activity's summary.
 func messageCards(m *bot.Message) []schema.Attachment {
-	var p packer
+	var p cardPacker
 	if m != nil {
 		if m.Title != "" {
 			title := textBlock(escapeMarkdown(m.Title))
 			title["size"], title["weight"] = "Large", "Bolder"
-			p.section([]object{title})
+			p.section([]cardObject{title})
 		}
 		for _, s := range m.Sections {
 			p.section(sectionElements(s))
@@ -154,41 +156,41 @@ func messageCards(m *bot.Message) []schema.Attachment {
 	return p.done()
 }
 
-// packer fills cards with elements, section by section.
-type packer struct {
-	cards [][]object
-	body  []object
-	used  size
+// cardPacker fills cards with elements, section by section.
+type cardPacker struct {
+	cards [][]cardObject
+	body  []cardObject
+	used  cardMeasure
 }
 
-func (p *packer) flush() {
+func (p *cardPacker) flush() {
 	if len(p.body) > 0 {
 		p.cards = append(p.cards, p.body)
 	}
-	p.body, p.used = nil, size{}
+	p.body, p.used = nil, cardMeasure{}
 }
 
-func (p *packer) fits(s size) bool {
+func (p *cardPacker) fits(s cardMeasure) bool {
 	return emptyCardSize.plus(p.used).plus(s).n() <= maxCardBytes
 }
 
-func (p *packer) add(e object, s size) {
+func (p *cardPacker) add(e cardObject, s cardMeasure) {
 	p.body = append(p.body, e)
-	p.used = p.used.plus(s).plus(size{1, 1}) // the comma before the next
+	p.used = p.used.plus(s).plus(cardMeasure{1, 1}) // the comma before the next
 }
 
 // section adds a section's elements: to this card if they fit, else to a
 // new one; a section larger than a card starts a card and runs on into
 // as many more as it needs, one element at a time.
-func (p *packer) section(elems []object) {
+func (p *cardPacker) section(elems []cardObject) {
 	if len(elems) == 0 {
 		return
 	}
-	sizes := make([]size, len(elems))
-	var total size
+	sizes := make([]cardMeasure, len(elems))
+	var total cardMeasure
 	for i, e := range elems {
 		sizes[i] = measureValue(e)
-		total = total.plus(sizes[i]).plus(size{1, 1})
+		total = total.plus(sizes[i]).plus(cardMeasure{1, 1})
 	}
 	if p.fits(total) {
 		for i, e := range elems {
@@ -205,14 +207,14 @@ func (p *packer) section(elems []object) {
 	}
 }
 
-func (p *packer) done() []schema.Attachment {
+func (p *cardPacker) done() []schema.Attachment {
 	p.flush()
 	if len(p.cards) == 0 {
-		p.cards = [][]object{nil}
+		p.cards = [][]cardObject{nil}
 	}
 	out := make([]schema.Attachment, len(p.cards))
 	for i, body := range p.cards {
-		out[i] = attachment(newCard(body))
+		out[i] = cardAttachment(newCard(body))
 	}
 	return out
 }
@@ -221,15 +223,15 @@ func (p *packer) done() []schema.Attachment {
 // the fields, the list, the preformatted text, the small print and the
 // buttons. A list or preformatted text too long for one card becomes
 // several elements; any one part too long is cut, with a note.
-func sectionElements(s bot.Section) []object {
-	var out []object
+func sectionElements(s bot.Section) []cardObject {
+	var out []cardObject
 	if s.Heading != "" {
 		h := textBlock(escapeMarkdown(s.Heading))
 		h["weight"] = "Bolder"
-		out = append(out, fitted(h, s.Heading)...)
+		out = append(out, fittedText(h, s.Heading)...)
 	}
 	if !s.Text.Empty() {
-		out = append(out, fitted(textBlock(renderText(s.Text)), s.Text.Plain())...)
+		out = append(out, fittedText(textBlock(renderText(s.Text)), s.Text.Plain())...)
 	}
 	if len(s.Fields) > 0 {
 		out = append(out, factSets(s.Fields)...)
@@ -241,25 +243,25 @@ func sectionElements(s bot.Section) []object {
 			lines[i] = "- " + renderText(it)
 			plain[i] = "- " + escapeMarkdown(it.Plain())
 		}
-		out = append(out, chunked(lines, plain, "\n", textBlock)...)
+		out = append(out, chunkedText(lines, plain, "\n", textBlock)...)
 	}
 	if s.Pre != "" {
-		pre := func(md string) object {
+		pre := func(md string) cardObject {
 			b := textBlock(md)
 			b["fontType"] = "Monospace"
 			return b
 		}
 		var lines []string
-		for _, l := range splitLines(s.Pre) {
+		for _, l := range preLines(s.Pre) {
 			lines = append(lines, escapeMarkdown(l))
 		}
-		out = append(out, chunked(lines, lines, "\n\n", pre)...)
+		out = append(out, chunkedText(lines, lines, "\n\n", pre)...)
 	}
 	if !s.Note.Empty() {
-		out = append(out, fitted(noteBlock(renderText(s.Note)), s.Note.Plain())...)
+		out = append(out, fittedText(noteBlock(renderText(s.Note)), s.Note.Plain())...)
 	}
 	if actions := renderButtons(s.Buttons); len(actions) > 0 {
-		out = append(out, object{"type": "ActionSet", "actions": actions})
+		out = append(out, cardObject{"type": "ActionSet", "actions": actions})
 	}
 	if len(out) > 0 {
 		out[0]["spacing"] = "Medium"
@@ -270,65 +272,65 @@ func sectionElements(s bot.Section) []object {
 	return out
 }
 
-func splitLines(s string) []string {
+func preLines(s string) []string {
 	var out []string
 	start := 0
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\n' {
-			out = append(out, trimCR(s[start:i]))
+			out = append(out, trimCarriageReturn(s[start:i]))
 			start = i + 1
 		}
 	}
-	return append(out, trimCR(s[start:]))
+	return append(out, trimCarriageReturn(s[start:]))
 }
 
-func trimCR(s string) string {
+func trimCarriageReturn(s string) string {
 	if len(s) > 0 && s[len(s)-1] == '\r' {
 		return s[:len(s)-1]
 	}
 	return s
 }
 
-// fitted returns a text element as it is when it fits in a card, or else
+// fittedText returns a text element as it is when it fits in a card, or else
 // cut: its plain text, shortened until it fits, then the note that says
 // so. Styles go with the cut, which only a paragraph of tens of thousands
 // of characters needs.
-func fitted(e object, plain string) []object {
+func fittedText(e cardObject, plain string) []cardObject {
 	if measureValue(e).n() <= elementBudget {
-		return []object{e}
+		return []cardObject{e}
 	}
 	runes := utf8.RuneCountInString(plain)
 	for {
 		runes = runes * 9 / 10
 		e["text"] = escapeMarkdown(bot.Truncate(plain, runes))
 		if measureValue(e).n() <= elementBudget || runes == 0 {
-			return []object{e, cutNote()}
+			return []cardObject{e, cutNote()}
 		}
 	}
 }
 
-// chunked joins lines into as few text elements as fit a card each. A
+// chunkedText joins lines into as few text elements as fit a card each. A
 // line too long for a card of its own is cut (its plain form, shortened)
 // and followed by the note that says so.
-func chunked(lines, plain []string, sep string, build func(string) object) []object {
-	var out []object
+func chunkedText(lines, plain []string, sep string, build func(string) cardObject) []cardObject {
+	var out []cardObject
 	var cur []string
-	var used size
+	var used cardMeasure
 	base := measureValue(build(""))
 	sepSize := measureValue(sep)
-	sepSize = size{sepSize.bytes - 2, sepSize.units - 2} // without the quotes
+	sepSize = cardMeasure{sepSize.bytes - 2, sepSize.units - 2} // without the quotes
 	flush := func() {
 		if len(cur) > 0 {
-			out = append(out, build(joinLines(cur, sep)))
+			out = append(out, build(joinMarkdown(cur, sep)))
 		}
-		cur, used = nil, size{}
+		cur, used = nil, cardMeasure{}
 	}
 	for i, l := range lines {
 		ls := measureValue(l)
-		ls = size{ls.bytes - 2, ls.units - 2}
+		ls = cardMeasure{ls.bytes - 2, ls.units - 2}
 		if base.plus(ls).n() > elementBudget {
 			flush()
-			out = append(out, fitted(build(l), plain[i])...)
+			out = append(out, fittedText(build(l), plain[i])...)
 			continue
 		}
 		if len(cur) > 0 && base.plus(used).plus(sepSize).plus(ls).n() > elementBudget {
@@ -344,7 +346,7 @@ func chunked(lines, plain []string, sep string, build func(string) object) []obj
 	return out
 }
 
-func joinLines(lines []string, sep string) string {
+func joinMarkdown(lines []string, sep string) string {
 	n := 0
 	for _, l := range lines {
 		n += len(l) + len(sep)
@@ -360,19 +362,19 @@ func joinLines(lines []string, sep string) string {
 }
 
 // factSets renders fields as facts, in as many sets as fit a card each.
-func factSets(fields []bot.Field) []object {
-	var out []object
-	var facts []object
-	var used size
-	base := measureValue(object{"type": "FactSet", "facts": []object{}})
+func factSets(fields []bot.Field) []cardObject {
+	var out []cardObject
+	var facts []cardObject
+	var used cardMeasure
+	base := measureValue(cardObject{"type": "FactSet", "facts": []cardObject{}})
 	flush := func() {
 		if len(facts) > 0 {
-			out = append(out, object{"type": "FactSet", "facts": facts})
+			out = append(out, cardObject{"type": "FactSet", "facts": facts})
 		}
-		facts, used = nil, size{}
+		facts, used = nil, cardMeasure{}
 	}
 	for _, f := range fields {
-		fact := object{"title": escapeMarkdown(f.Label), "value": renderText(f.Value)}
+		fact := cardObject{"title": escapeMarkdown(f.Label), "value": renderText(f.Value)}
 		fs := measureValue(fact)
 		if base.plus(fs).n() > elementBudget {
 			plain := f.Value.Plain()
@@ -383,14 +385,14 @@ func factSets(fields []bot.Field) []object {
 				fs = measureValue(fact)
 			}
 			flush()
-			out = append(out, object{"type": "FactSet", "facts": []object{fact}}, cutNote())
+			out = append(out, cardObject{"type": "FactSet", "facts": []cardObject{fact}}, cutNote())
 			continue
 		}
 		if len(facts) > 0 && base.plus(used).plus(fs).n() > elementBudget {
 			flush()
 		}
 		facts = append(facts, fact)
-		used = used.plus(fs).plus(size{1, 1})
+		used = used.plus(fs).plus(cardMeasure{1, 1})
 	}
 	flush()
 	return out
@@ -399,12 +401,12 @@ func factSets(fields []bot.Field) []object {
 // renderButtons renders buttons as actions. A button that opens an
 // address Teams could not open safely (not http, https or mailto) is
 // left out rather than shown broken.
-func renderButtons(bs []bot.Button) []object {
-	var out []object
+func renderButtons(bs []bot.Button) []cardObject {
+	var out []cardObject
 	for _, b := range bs {
 		if b.URL != "" {
 			if u, ok := safeURL(b.URL); ok {
-				out = append(out, object{"type": "Action.OpenUrl", "title": b.Label, "url": u})
+				out = append(out, cardObject{"type": "Action.OpenUrl", "title": b.Label, "url": u})
 			}
 			continue
 		}
@@ -414,7 +416,7 @@ func renderButtons(bs []bot.Button) []object {
 			if yes == "" {
 				yes = b.Label
 			}
-			body := []object{}
+			body := []cardObject{}
 			if c.Title != "" {
 				t := textBlock(escapeMarkdown(c.Title))
 				t["weight"] = "Bolder"
@@ -425,24 +427,24 @@ func renderButtons(bs []bot.Button) []object {
 			}
 			// Teams shows the card under the button and hides it on a
 			// second press, which is the way to say no.
-			out = append(out, object{"type": "Action.ShowCard", "title": b.Label, "card": object{
+			out = append(out, cardObject{"type": "Action.ShowCard", "title": b.Label, "card": cardObject{
 				"type":    "AdaptiveCard",
 				"body":    body,
-				"actions": []object{execute(yes, verbAction, data, b.Style, "")},
+				"actions": []cardObject{executeAction(yes, verbAction, data, b.Style, "")},
 			}})
 			continue
 		}
-		out = append(out, execute(b.Label, verbAction, data, b.Style, ""))
+		out = append(out, executeAction(b.Label, verbAction, data, b.Style, ""))
 	}
 	return out
 }
 
-// execute is a Universal Action with an Action.Submit fallback carrying
+// executeAction is a Universal Action with an Action.Submit fallback carrying
 // the same data, for clients older than Universal Actions.
-func execute(title, verb string, data actionData, style, associatedInputs string) object {
-	d := object{dataKey: data}
-	submit := object{"type": "Action.Submit", "title": title, "data": d}
-	a := object{"type": "Action.Execute", "title": title, "verb": verb, "data": d, "fallback": submit}
+func executeAction(title, verb string, data actionData, style, associatedInputs string) cardObject {
+	d := cardObject{dataKey: data}
+	submit := cardObject{"type": "Action.Submit", "title": title, "data": d}
+	a := cardObject{"type": "Action.Execute", "title": title, "verb": verb, "data": d, "fallback": submit}
 	switch style {
 	case bot.StylePrimary:
 		a["style"], submit["style"] = "positive", "positive"

@@ -242,7 +242,7 @@ func TestHostileTextRendersAsText(t *testing.T) {
 				}
 			}
 			got := countMarkup(cardTexts(t, cards))
-			want := countMarkup(cardTexts(t, messageCards(hostileMessage(letters(s)))))
+			want := countMarkup(cardTexts(t, messageCards(hostileMessage(lettersOnly(s)))))
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("member text added markup: %v, want %v\n%s", got, want, cards[0].Content)
 			}
@@ -250,8 +250,8 @@ func TestHostileTextRendersAsText(t *testing.T) {
 	}
 }
 
-// letters replaces every character that is not white space with "a".
-func letters(s string) string {
+// lettersOnly replaces every character that is not white space with "a".
+func lettersOnly(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return r
@@ -306,8 +306,8 @@ func countMarkup(texts []string) map[string]int {
 func cardTexts(t *testing.T, cards []schema.Attachment) []string {
 	t.Helper()
 	var out []string
-	var walk func(x any)
-	walk = func(x any) {
+	var walkCard func(x any)
+	walkCard = func(x any) {
 		switch v := x.(type) {
 		case map[string]any:
 			if v["type"] == "TextBlock" {
@@ -320,11 +320,11 @@ func cardTexts(t *testing.T, cards []schema.Attachment) []string {
 				}
 			}
 			for _, y := range v {
-				walk(y)
+				walkCard(y)
 			}
 		case []any:
 			for _, y := range v {
-				walk(y)
+				walkCard(y)
 			}
 		}
 	}
@@ -333,12 +333,12 @@ func cardTexts(t *testing.T, cards []schema.Attachment) []string {
 		if err := json.Unmarshal(c.Content, &card); err != nil {
 			t.Fatal(err)
 		}
-		walk(card)
+		walkCard(card)
 	}
 	return out
 }
 
-func decode(t *testing.T, a schema.Attachment) map[string]any {
+func decodeCard(t *testing.T, a schema.Attachment) map[string]any {
 	t.Helper()
 	var card map[string]any
 	if err := json.Unmarshal(a.Content, &card); err != nil {
@@ -347,7 +347,7 @@ func decode(t *testing.T, a schema.Attachment) map[string]any {
 	return card
 }
 
-func example(t *testing.T, name string) bot.Example {
+func catalogueExample(t *testing.T, name string) bot.Example {
 	t.Helper()
 	for _, ex := range bot.Examples() {
 		if ex.Name == name {
@@ -358,32 +358,32 @@ func example(t *testing.T, name string) bot.Example {
 	return bot.Example{}
 }
 
-// walk calls fn on every object of a decoded card, in document order.
-func walk(x any, fn func(map[string]any)) {
+// walkCard calls fn on every object of a decoded card, in document order.
+func walkCard(x any, fn func(map[string]any)) {
 	switch v := x.(type) {
 	case map[string]any:
 		fn(v)
 		for _, k := range []string{"body", "actions", "card", "fallback"} {
 			if y, ok := v[k]; ok {
-				walk(y, fn)
+				walkCard(y, fn)
 			}
 		}
 	case []any:
 		for _, y := range v {
-			walk(y, fn)
+			walkCard(y, fn)
 		}
 	}
 }
 
-// pressed is what Teams sends for a press of the card's action with the
+// pressCard is what Teams sends for a press of the card's action with the
 // given verb: the action's data, with every input's value as a string
 // merged in beside it (and, as Action.Submit does, Teams' own object).
-func pressed(t *testing.T, a schema.Attachment, verb string, change map[string]string) json.RawMessage {
+func pressCard(t *testing.T, a schema.Attachment, verb string, change map[string]string) json.RawMessage {
 	t.Helper()
-	card := decode(t, a)
+	card := decodeCard(t, a)
 	data := map[string]any{"msteams": map[string]any{"type": "messageBack"}}
 	found := false
-	walk(card, func(o map[string]any) {
+	walkCard(card, func(o map[string]any) {
 		typ, _ := o["type"].(string)
 		if strings.HasPrefix(typ, "Input.") {
 			v := ""
@@ -428,10 +428,10 @@ func initialValues(f *bot.Form) bot.FormValues {
 
 // Saving the profile form unchanged gives back exactly what it showed.
 func TestProfileFormRoundTrip(t *testing.T) {
-	f := example(t, "profile_form_saved").Form
+	f := catalogueExample(t, "profile_form_saved").Form
 	card := formCard(f, nil, nil)
 	validateCard(t, card)
-	d, err := parseCardData(pressed(t, card, verbSubmit, nil))
+	d, err := parseCardData(pressCard(t, card, verbSubmit, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,9 +448,9 @@ func TestProfileFormRoundTrip(t *testing.T) {
 
 // The meetup form round-trips too: dates, times and a number.
 func TestMeetupFormRoundTrip(t *testing.T) {
-	f := example(t, "meetup_form_edit").Form
+	f := catalogueExample(t, "meetup_form_edit").Form
 	card := formCard(f, nil, nil)
-	d, err := parseCardData(pressed(t, card, verbSubmit, nil))
+	d, err := parseCardData(pressCard(t, card, verbSubmit, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,10 +465,10 @@ func TestMeetupFormRoundTrip(t *testing.T) {
 // A form shown again after a refused submission shows what was submitted,
 // not what it started with.
 func TestSubmittedValuesTakePrecedence(t *testing.T) {
-	f := example(t, "profile_form_saved").Form
+	f := catalogueExample(t, "profile_form_saved").Form
 	submitted := bot.FormValues{bot.FieldOrganisation: {"Northfield Pharmacy"}, bot.FieldBio: {"**new** bio"}, bot.FieldInterests: {"Frailty", "Diabetes"}}
 	values := map[string]any{}
-	walk(decode(t, formCard(f, submitted, nil)), func(o map[string]any) {
+	walkCard(decodeCard(t, formCard(f, submitted, nil)), func(o map[string]any) {
 		if v, ok := o["value"]; ok {
 			values[o["id"].(string)] = v
 		}
@@ -483,11 +483,11 @@ func TestSubmittedValuesTakePrecedence(t *testing.T) {
 
 // Each error shows under its own input, before the next one, in red.
 func TestFormErrorsShowUnderTheirInput(t *testing.T) {
-	f := *example(t, "profile_form_saved").Form
+	f := *catalogueExample(t, "profile_form_saved").Form
 	f.Inputs = append([]bot.Input(nil), f.Inputs...)
 	f.Inputs[0].Error = "Choose your organisation"
 	errs := map[string]string{bot.FieldBio: "Keep it to 150 characters <please>", bot.FieldSector: "Choose a sector"}
-	card := decode(t, formCard(&f, nil, errs))
+	card := decodeCard(t, formCard(&f, nil, errs))
 	under := map[string][]string{}
 	last := ""
 	for _, e := range card["body"].([]any) {
@@ -511,10 +511,10 @@ func TestFormErrorsShowUnderTheirInput(t *testing.T) {
 
 // Cancel sends no inputs, and reads back as a cancel of the form.
 func TestFormCancel(t *testing.T) {
-	f := example(t, "meetup_form_edit").Form
-	card := decode(t, formCard(f, nil, nil))
+	f := catalogueExample(t, "meetup_form_edit").Form
+	card := decodeCard(t, formCard(f, nil, nil))
 	var cancel map[string]any
-	walk(card, func(o map[string]any) {
+	walkCard(card, func(o map[string]any) {
 		if o["verb"] == verbCancel {
 			cancel = o
 		}
@@ -537,7 +537,7 @@ func TestMultiChoiceValuesWithCommas(t *testing.T) {
 		Values:  []string{"a,b", "100%", " spaced ", "%2C"}}}}
 	card := formCard(f, nil, nil)
 	validateCard(t, card)
-	d, err := parseCardData(pressed(t, card, verbSubmit, nil))
+	d, err := parseCardData(pressCard(t, card, verbSubmit, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -548,7 +548,7 @@ func TestMultiChoiceValuesWithCommas(t *testing.T) {
 
 // Only the form's own inputs are read; empty inputs have no value.
 func TestFormValuesReadsOnlyTheFormsInputs(t *testing.T) {
-	f := example(t, "profile_form_saved").Form
+	f := catalogueExample(t, "profile_form_saved").Form
 	got := formValues(f, map[string]string{bot.FieldBio: "hello", "is_admin": "true", bot.FieldOrgOther: "", bot.FieldInterests: "Frailty,,Diabetes"})
 	want := bot.FormValues{bot.FieldBio: {"hello"}, bot.FieldInterests: {"Frailty", "Diabetes"}}
 	if !reflect.DeepEqual(got, want) {
@@ -614,7 +614,7 @@ func TestButtonsParseBack(t *testing.T) {
 	type press struct{ typ, action, value, style string }
 	var got []press
 	var urls []string
-	walk(decode(t, cards[0]), func(o map[string]any) {
+	walkCard(decodeCard(t, cards[0]), func(o map[string]any) {
 		switch o["type"] {
 		case "Action.Execute", "Action.Submit":
 			b, _ := json.Marshal(o["data"])
@@ -734,7 +734,7 @@ func TestHugeMessageSplitsWithNothingLost(t *testing.T) {
 	if strings.Contains(plain, bot.CutShortNote) {
 		t.Error("a message that could be split was cut")
 	}
-	last := decode(t, cards[len(cards)-1])["body"].([]any)
+	last := decodeCard(t, cards[len(cards)-1])["body"].([]any)
 	if last[len(last)-1].(map[string]any)["type"] != "ActionSet" {
 		t.Error("the buttons are not at the end of the last card")
 	}
@@ -803,7 +803,7 @@ func TestLongChoiceIsFiltered(t *testing.T) {
 	card := formCard(f, nil, nil)
 	validateCard(t, card)
 	styles := map[string]any{}
-	walk(decode(t, card), func(o map[string]any) {
+	walkCard(decodeCard(t, card), func(o map[string]any) {
 		if id, ok := o["id"].(string); ok {
 			styles[id] = o["style"]
 		}

@@ -124,9 +124,9 @@ func validateCard(t *testing.T, a schema.Attachment) {
 // Adaptive Cards 1.5 as Teams renders it: the element and action types,
 // and the properties of each that Rapport may use.
 var (
-	common       = []string{"type", "id", "spacing", "separator", "isVisible", "height", "fallback", "requires"}
-	inputCommon  = []string{"label", "isRequired", "errorMessage", "value"}
-	actionCommon = []string{"type", "id", "title", "iconUrl", "style", "fallback", "tooltip", "isEnabled", "mode", "requires"}
+	commonElementKeys = []string{"type", "id", "spacing", "separator", "isVisible", "height", "fallback", "requires"}
+	inputCommon       = []string{"label", "isRequired", "errorMessage", "value"}
+	actionCommon      = []string{"type", "id", "title", "iconUrl", "style", "fallback", "tooltip", "isEnabled", "mode", "requires"}
 
 	elementProps = map[string][]string{
 		"TextBlock":       {"text", "color", "fontType", "horizontalAlignment", "isSubtle", "maxLines", "size", "weight", "wrap", "style"},
@@ -167,7 +167,7 @@ var (
 	}
 )
 
-func allowed(lists ...[]string) map[string]bool {
+func allowedKeys(lists ...[]string) map[string]bool {
 	out := map[string]bool{}
 	for _, l := range lists {
 		for _, k := range l {
@@ -179,7 +179,7 @@ func allowed(lists ...[]string) map[string]bool {
 
 // cardProblems lists what is wrong with a card for Teams.
 func cardProblems(card map[string]any) []string {
-	v := &validator{ids: map[string]bool{}}
+	v := &cardValidator{ids: map[string]bool{}}
 	v.card(card, true, "card")
 	if b, err := json.Marshal(card); err == nil && cardSize(b) > maxCardBytes {
 		v.fail("card", "measures %d, over %d", cardSize(b), maxCardBytes)
@@ -187,20 +187,20 @@ func cardProblems(card map[string]any) []string {
 	return v.problems
 }
 
-type validator struct {
+type cardValidator struct {
 	problems []string
 	ids      map[string]bool
 }
 
-func (v *validator) fail(at, format string, args ...any) {
+func (v *cardValidator) fail(at, format string, args ...any) {
 	v.problems = append(v.problems, at+": "+fmt.Sprintf(format, args...))
 }
 
-func (v *validator) card(c map[string]any, top bool, at string) {
+func (v *cardValidator) card(c map[string]any, top bool, at string) {
 	if c["type"] != "AdaptiveCard" {
 		v.fail(at, "type %v, want AdaptiveCard", c["type"])
 	}
-	keys := allowed([]string{"type", "body", "actions", "version", "$schema", "msteams", "fallbackText", "speak", "lang", "minHeight", "selectAction", "verticalContentAlignment", "refresh", "authentication", "rtl", "backgroundImage"})
+	keys := allowedKeys([]string{"type", "body", "actions", "version", "$schema", "msteams", "fallbackText", "speak", "lang", "minHeight", "selectAction", "verticalContentAlignment", "refresh", "authentication", "rtl", "backgroundImage"})
 	for k := range c {
 		if !keys[k] {
 			v.fail(at, "unknown card property %q", k)
@@ -222,7 +222,7 @@ func (v *validator) card(c map[string]any, top bool, at string) {
 	}
 }
 
-func (v *validator) elements(x any, at string) {
+func (v *cardValidator) elements(x any, at string) {
 	list, ok := x.([]any)
 	if !ok {
 		if l, ok2 := x.([]map[string]any); ok2 {
@@ -244,7 +244,7 @@ func asObject(x any) (map[string]any, bool) {
 	return m, ok
 }
 
-func (v *validator) element(x any, at string) {
+func (v *cardValidator) element(x any, at string) {
 	e, ok := asObject(x)
 	if !ok {
 		v.fail(at, "not an object")
@@ -257,9 +257,9 @@ func (v *validator) element(x any, at string) {
 		return
 	}
 	at += "(" + typ + ")"
-	keys := allowed(common, props)
+	keys := allowedKeys(commonElementKeys, props)
 	if strings.HasPrefix(typ, "Input.") {
-		keys = allowed(common, props, inputCommon)
+		keys = allowedKeys(commonElementKeys, props, inputCommon)
 		id, _ := e["id"].(string)
 		if id == "" {
 			v.fail(at, "an input without an id")
@@ -279,7 +279,7 @@ func (v *validator) element(x any, at string) {
 				v.fail(at, "a required input without an errorMessage")
 			}
 		}
-		if s, ok := e["style"].(string); ok && !oneOf(s, styleEnums[typ]) {
+		if s, ok := e["style"].(string); ok && !oneOfFold(s, styleEnums[typ]) {
 			v.fail(at, "style %q", s)
 		}
 	}
@@ -289,7 +289,7 @@ func (v *validator) element(x any, at string) {
 		}
 	}
 	for k, vals := range enums {
-		if s, ok := e[k]; ok && !oneOf(fmt.Sprint(s), vals) {
+		if s, ok := e[k]; ok && !oneOfFold(fmt.Sprint(s), vals) {
 			v.fail(at, "%s %v is not one of %v", k, s, vals)
 		}
 	}
@@ -364,7 +364,7 @@ func (v *validator) element(x any, at string) {
 	}
 }
 
-func (v *validator) actions(x any, at string) {
+func (v *cardValidator) actions(x any, at string) {
 	list, ok := x.([]any)
 	if !ok {
 		v.fail(at, "not a list")
@@ -375,7 +375,7 @@ func (v *validator) actions(x any, at string) {
 	}
 }
 
-func (v *validator) action(x any, at string, fallbackAllowed bool) {
+func (v *cardValidator) action(x any, at string, fallbackAllowed bool) {
 	a, ok := asObject(x)
 	if !ok {
 		v.fail(at, "not an object")
@@ -388,7 +388,7 @@ func (v *validator) action(x any, at string, fallbackAllowed bool) {
 		return
 	}
 	at += "(" + typ + ")"
-	keys := allowed(actionCommon, props)
+	keys := allowedKeys(actionCommon, props)
 	for k := range a {
 		if !keys[k] {
 			v.fail(at, "unknown property %q", k)
@@ -397,10 +397,10 @@ func (v *validator) action(x any, at string, fallbackAllowed bool) {
 	if t, _ := a["title"].(string); t == "" {
 		v.fail(at, "an action without a title")
 	}
-	if s, ok := a["style"].(string); ok && !oneOf(s, styleEnums["action"]) {
+	if s, ok := a["style"].(string); ok && !oneOfFold(s, styleEnums["action"]) {
 		v.fail(at, "style %q", s)
 	}
-	if s, ok := a["associatedInputs"].(string); ok && !oneOf(s, enums["associatedInputs"]) {
+	if s, ok := a["associatedInputs"].(string); ok && !oneOfFold(s, enums["associatedInputs"]) {
 		v.fail(at, "associatedInputs %q", s)
 	}
 	switch typ {
@@ -435,7 +435,7 @@ func (v *validator) action(x any, at string, fallbackAllowed bool) {
 }
 
 // data checks that an action's data is Rapport's and parses back.
-func (v *validator) data(x any, at string) {
+func (v *cardValidator) data(x any, at string) {
 	b, err := json.Marshal(x)
 	if err != nil {
 		v.fail(at, "data: %v", err)
@@ -446,7 +446,7 @@ func (v *validator) data(x any, at string) {
 	}
 }
 
-func oneOf(s string, list []string) bool {
+func oneOfFold(s string, list []string) bool {
 	for _, x := range list {
 		if strings.EqualFold(s, x) {
 			return true

@@ -97,9 +97,9 @@ func isEntityStart(c byte) bool {
 func renderText(t bot.Text) string {
 	var b strings.Builder
 	for i := 0; i < len(t); i++ {
-		if i+3 < len(t) && isPlain(t[i+1]) && t[i+1].Text == " (" && t[i+2].User != "" && t[i+2].Text == t[i].Text &&
+		if i+3 < len(t) && isPlainSpan(t[i+1]) && t[i+1].Text == " (" && t[i+2].User != "" && t[i+2].Text == t[i].Text &&
 			t[i].Strong && t[i].URL == "" && t[i].User == "" && t[i].Channel == "" &&
-			isPlain(t[i+3]) && strings.HasPrefix(t[i+3].Text, ")") {
+			isPlainSpan(t[i+3]) && strings.HasPrefix(t[i+3].Text, ")") {
 			b.WriteString(renderSpan(t[i]))
 			b.WriteString(renderSpan(bot.Span{Text: t[i+3].Text[1:]}))
 			i += 3
@@ -110,8 +110,8 @@ func renderText(t bot.Text) string {
 	return b.String()
 }
 
-// isPlain reports whether a span is text without style or reference.
-func isPlain(s bot.Span) bool { return s == bot.Span{Text: s.Text} }
+// isPlainSpan reports whether a span is text without style or reference.
+func isPlainSpan(s bot.Span) bool { return s == bot.Span{Text: s.Text} }
 
 // renderSpan renders one span. Teams' Markdown has no strikethrough and no
 // inline code that every client shows, so struck and code text is plain.
@@ -125,7 +125,7 @@ func renderSpan(s bot.Span) string {
 	case s.Channel != "":
 		return styled(s.Text, s.Strong, s.Italic)
 	case s.URL != "":
-		return link(s.URL, s.Text)
+		return mdLink(s.URL, s.Text)
 	}
 	return styled(s.Text, s.Strong, s.Italic)
 }
@@ -156,10 +156,10 @@ func styled(text string, strong, italic bool) string {
 	return strings.Join(lines, "\n\n")
 }
 
-// link is a Markdown link labelled label. Only web and mail addresses are
+// mdLink is a Markdown link labelled label. Only web and mail addresses are
 // links; anything else (a javascript: address, one with spaces) is shown
 // as text, so a link can never run code or break out of its brackets.
-func link(address, label string) string {
+func mdLink(address, label string) string {
 	u, ok := safeURL(address)
 	if !ok {
 		if label == "" || label == address {
