@@ -59,10 +59,8 @@ func formCard(f *bot.Form, submitted bot.FormValues, errs map[string]string) sch
 		return messageCards(m)[0]
 	}
 	var body []cardObject
-	if f.Title != "" {
-		t := textBlock(escapeMarkdown(f.Title))
-		t["size"], t["weight"] = "Large", "Bolder"
-		body = append(body, t)
+	if strings.TrimSpace(f.Title) != "" {
+		body = append(body, titleBlock(f.Title)...)
 	}
 	if !f.Intro.Empty() {
 		body = append(body, textBlock(renderText(f.Intro)))

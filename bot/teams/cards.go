@@ -2,6 +2,7 @@ package teams
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/rapport-pcn/rapport/bot"
@@ -117,11 +118,18 @@ var emptyCardSize = measureValue(newCard(nil))
 
 // elementBudget is the most one element may measure, leaving room in its
 // card for the note that says it was cut and the commas between.
-var elementBudget = maxCardBytes - emptyCardSize.n() - 2*measureValue(cutNote()).n() - 64
+var elementBudget = maxCardBytes - emptyCardSize.n() - 2*measureValue(cutNote()).n() - 256
 
 // textBlock is a TextBlock of Markdown that wraps.
 func textBlock(md string) cardObject {
 	return cardObject{"type": "TextBlock", "text": md, "wrap": true}
+}
+
+// titleBlock is a message's or a form's title: large and bold.
+func titleBlock(title string) []cardObject {
+	t := textBlock(escapeMarkdown(title))
+	t["size"], t["weight"] = "Large", "Bolder"
+	return fittedText(t, title)
 }
 
 func cutNote() cardObject {
@@ -144,10 +152,8 @@ func noteBlock(md string) cardObject {
 func messageCards(m *bot.Message) []schema.Attachment {
 	var p cardPacker
 	if m != nil {
-		if m.Title != "" {
-			title := textBlock(escapeMarkdown(m.Title))
-			title["size"], title["weight"] = "Large", "Bolder"
-			p.section([]cardObject{title})
+		if strings.TrimSpace(m.Title) != "" {
+			p.section(titleBlock(m.Title))
 		}
 		for _, s := range m.Sections {
 			p.section(sectionElements(s))
@@ -225,7 +231,7 @@ func (p *cardPacker) done() []schema.Attachment {
 // several elements; any one part too long is cut, with a note.
 func sectionElements(s bot.Section) []cardObject {
 	var out []cardObject
-	if s.Heading != "" {
+	if strings.TrimSpace(s.Heading) != "" {
 		h := textBlock(escapeMarkdown(s.Heading))
 		h["weight"] = "Bolder"
 		out = append(out, fittedText(h, s.Heading)...)
@@ -245,7 +251,7 @@ func sectionElements(s bot.Section) []cardObject {
 		}
 		out = append(out, chunkedText(lines, plain, "\n", textBlock)...)
 	}
-	if s.Pre != "" {
+	if strings.TrimSpace(s.Pre) != "" {
 		pre := func(md string) cardObject {
 			b := textBlock(md)
 			b["fontType"] = "Monospace"

@@ -812,3 +812,24 @@ func TestLongChoiceIsFiltered(t *testing.T) {
 		t.Errorf("styles %v", styles)
 	}
 }
+
+// Blank headings, titles and preformatted text make no element: Adaptive
+// Cards refuse a TextBlock without text.
+func TestBlankPartsMakeNoElement(t *testing.T) {
+	cards := messageCards(&bot.Message{Title: " ", Sections: []bot.Section{{Heading: "\t", Pre: "  \n ", Text: bot.P("Hello")}}})
+	validateCard(t, cards[0])
+	if texts := cardTexts(t, cards); !reflect.DeepEqual(texts, []string{"Hello"}) {
+		t.Errorf("texts %q", texts)
+	}
+}
+
+// A title too long for a card is cut, and says so.
+func TestOversizedTitleIsCut(t *testing.T) {
+	cards := messageCards(&bot.Message{Title: strings.Repeat("Meetup ", 20000), Sections: []bot.Section{{Text: bot.P("Body")}}})
+	for _, c := range cards {
+		validateCard(t, c)
+	}
+	if plain := plainOf(t, cards); !strings.Contains(plain, bot.CutShortNote) || !strings.Contains(plain, "Body") {
+		t.Errorf("cards read %q…", plain[len(plain)-200:])
+	}
+}
