@@ -129,7 +129,7 @@ func textBlock(md string) cardObject {
 func titleBlock(title string) []cardObject {
 	t := textBlock(escapeMarkdown(title))
 	t["size"], t["weight"] = "Large", "Bolder"
-	return fittedText(t, title)
+	return fittedText(t, "", title)
 }
 
 func cutNote() cardObject {
@@ -234,10 +234,10 @@ func sectionElements(s bot.Section) []cardObject {
 	if strings.TrimSpace(s.Heading) != "" {
 		h := textBlock(escapeMarkdown(s.Heading))
 		h["weight"] = "Bolder"
-		out = append(out, fittedText(h, s.Heading)...)
+		out = append(out, fittedText(h, "", s.Heading)...)
 	}
 	if !s.Text.Empty() {
-		out = append(out, fittedText(textBlock(renderText(s.Text)), s.Text.Plain())...)
+		out = append(out, fittedText(textBlock(renderText(s.Text)), "", s.Text.Plain())...)
 	}
 	if len(s.Fields) > 0 {
 		out = append(out, factSets(s.Fields)...)
@@ -247,9 +247,9 @@ func sectionElements(s bot.Section) []cardObject {
 		plain := make([]string, len(s.Items))
 		for i, it := range s.Items {
 			lines[i] = "- " + renderText(it)
-			plain[i] = "- " + escapeMarkdown(it.Plain())
+			plain[i] = it.Plain()
 		}
-		out = append(out, chunkedText(lines, plain, "\n", textBlock)...)
+		out = append(out, chunkedText(lines, plain, "- ", "\n", textBlock)...)
 	}
 	if strings.TrimSpace(s.Pre) != "" {
 		pre := func(md string) cardObject {
@@ -257,14 +257,15 @@ func sectionElements(s bot.Section) []cardObject {
 			b["fontType"] = "Monospace"
 			return b
 		}
-		var lines []string
-		for _, l := range preLines(s.Pre) {
-			lines = append(lines, escapeMarkdown(l))
+		plain := preLines(s.Pre)
+		lines := make([]string, len(plain))
+		for i, l := range plain {
+			lines[i] = escapeMarkdown(l)
 		}
-		out = append(out, chunkedText(lines, lines, "\n\n", pre)...)
+		out = append(out, chunkedText(lines, plain, "", "\n\n", pre)...)
 	}
 	if !s.Note.Empty() {
-		out = append(out, fittedText(noteBlock(renderText(s.Note)), s.Note.Plain())...)
+		out = append(out, fittedText(noteBlock(renderText(s.Note)), "", s.Note.Plain())...)
 	}
 	if actions := renderButtons(s.Buttons); len(actions) > 0 {
 		out = append(out, cardObject{"type": "ActionSet", "actions": actions})
@@ -297,28 +298,28 @@ func trimCarriageReturn(s string) string {
 	return s
 }
 
-// fittedText returns a text element as it is when it fits in a card, or else
-// cut: its plain text, shortened until it fits, then the note that says
-// so. Styles go with the cut, which only a paragraph of tens of thousands
-// of characters needs.
-func fittedText(e cardObject, plain string) []cardObject {
+// fittedText returns a text element as it is when it fits in a card, or
+// else cut: markup (a list bullet, or none) and its plain text, shortened
+// until it fits, then the note that says so. Styles go with the cut, which
+// only a paragraph of tens of thousands of characters needs.
+func fittedText(e cardObject, markup, plain string) []cardObject {
 	if measureValue(e).n() <= elementBudget {
 		return []cardObject{e}
 	}
 	runes := utf8.RuneCountInString(plain)
 	for {
 		runes = runes * 9 / 10
-		e["text"] = escapeMarkdown(bot.Truncate(plain, runes))
+		e["text"] = markup + escapeMarkdown(bot.Truncate(plain, runes))
 		if measureValue(e).n() <= elementBudget || runes == 0 {
 			return []cardObject{e, cutNote()}
 		}
 	}
 }
 
-// chunkedText joins lines into as few text elements as fit a card each. A
-// line too long for a card of its own is cut (its plain form, shortened)
-// and followed by the note that says so.
-func chunkedText(lines, plain []string, sep string, build func(string) cardObject) []cardObject {
+// chunkedText joins lines of Markdown into as few text elements as fit a
+// card each. A line too long for a card of its own is cut (markup and its
+// plain form, shortened) and followed by the note that says so.
+func chunkedText(lines, plain []string, markup, sep string, build func(string) cardObject) []cardObject {
 	var out []cardObject
 	var cur []string
 	var used cardMeasure
@@ -336,7 +337,7 @@ func chunkedText(lines, plain []string, sep string, build func(string) cardObjec
 		ls = cardMeasure{ls.bytes - 2, ls.units - 2}
 		if base.plus(ls).n() > elementBudget {
 			flush()
-			out = append(out, fittedText(build(l), plain[i])...)
+			out = append(out, fittedText(build(l), markup, plain[i])...)
 			continue
 		}
 		if len(cur) > 0 && base.plus(used).plus(sepSize).plus(ls).n() > elementBudget {

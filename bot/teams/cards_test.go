@@ -742,7 +742,7 @@ func TestHugeMessageSplitsWithNothingLost(t *testing.T) {
 
 // A part too long even for a card of its own is cut, and says so.
 func TestOversizedParagraphIsCut(t *testing.T) {
-	long := strings.Repeat("a very long paragraph ", 10000)
+	long := strings.Repeat("a very long paragraph (with marks) ", 6000)
 	for name, c := range map[string]struct {
 		s      bot.Section
 		beside []string
@@ -761,7 +761,19 @@ func TestOversizedParagraphIsCut(t *testing.T) {
 			if !strings.Contains(plain, bot.CutShortNote) {
 				t.Errorf("no note that it was cut")
 			}
-			if !strings.Contains(plain, "a very long paragraph a very long") {
+			cut := false
+			for _, text := range cardTexts(t, cards) {
+				if strings.Contains(text, "a very long paragraph (with marks) a very long") {
+					cut = true
+					if strings.Contains(text, `\`) && name != "paragraph" {
+						t.Errorf("the cut part is escaped twice: %q…", text[:40])
+					}
+					if name == "item" && !strings.HasPrefix(text, "- a very long") {
+						t.Errorf("the cut item is not a list item: %q…", text[:40])
+					}
+				}
+			}
+			if !cut {
 				t.Errorf("the cut part is not shown at all")
 			}
 			for _, w := range c.beside {
