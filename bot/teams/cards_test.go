@@ -845,3 +845,16 @@ func TestOversizedTitleIsCut(t *testing.T) {
 		t.Errorf("cards read %q…", plain[len(plain)-200:])
 	}
 }
+
+// BenchmarkMessageCardsExport measures rendering a long export: 20,000
+// lines of preformatted text, split over cards.
+func BenchmarkMessageCardsExport(b *testing.B) {
+	var lines []string
+	for i := range 20000 {
+		lines = append(lines, fmt.Sprintf(`  {"line": %d, "text": "Practice nurse & diabetes lead <she/her>"},`, i))
+	}
+	m := &bot.Message{Title: "Your data", Sections: []bot.Section{{Pre: strings.Join(lines, "\n")}}}
+	for b.Loop() {
+		messageCards(m)
+	}
+}
