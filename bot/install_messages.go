@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"net/url"
 	"time"
 )
@@ -132,3 +133,20 @@ const (
 	DownloadGoneTitle = "This link has been used or has expired"
 	DownloadGoneText  = "For your privacy a download link works once, for 15 minutes. Ask Rapport for your data again (export) for a new one."
 )
+
+// ChannelWords names the channel meetups are announced in where a
+// platform's channel IDs mean nothing to a reader (Teams).
+const ChannelWords = "the team's meetups channel"
+
+// RequiredInputMessage is shown under a required input left empty, on a
+// platform whose forms do not say it themselves (Teams).
+const RequiredInputMessage = "Please answer this."
+
+// MaxItemsHint says how many options a multi-choice input takes, on a
+// platform whose inputs cannot limit it themselves (Teams).
+func MaxItemsHint(n int) string {
+	if n == 1 {
+		return "Choose one at most."
+	}
+	return fmt.Sprintf("Choose up to %d.", n)
+}

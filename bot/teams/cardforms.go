@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,14 +19,9 @@ import (
 // Words of a form card that Block Kit has built in and Adaptive Cards do
 // not: the message under an unanswered required input, and a multi-choice
 // input's limit.
-const requiredMessage = "Please answer this."
+const requiredMessage = bot.RequiredInputMessage
 
-func maxItemsHint(n int) string {
-	if n == 1 {
-		return "Choose one at most."
-	}
-	return fmt.Sprintf("Choose up to %d.", n)
-}
+func maxItemsHint(n int) string { return bot.MaxItemsHint(n) }
 
 // maxTextInput is the most characters a text input takes when the form
 // sets no limit: Input.Text has none of its own, and a card must stay

@@ -117,13 +117,19 @@ func isPlainSpan(s bot.Span) bool { return s == bot.Span{Text: s.Text} }
 // inline code that every client shows, so struck and code text is plain.
 // A mention is the person's name in bold: a real Teams mention needs an
 // entity with the user's Teams ID, and it would notify them. A channel
-// shows its name, or what bot put in Text.
+// is named in words, and a command loses its leading slash.
 func renderSpan(s bot.Span) string {
 	switch {
 	case s.User != "":
 		return styled(s.Text, true, false)
 	case s.Channel != "":
-		return styled(s.Text, s.Strong, s.Italic)
+		// A Teams channel ID means nothing to a reader, and a card cannot
+		// link to a channel by ID.
+		return styled(bot.ChannelWords, s.Strong, s.Italic)
+	case s.Code:
+		// Commands are typed without the slash in Teams, where "/" opens
+		// Teams' own commands.
+		return styled(strings.TrimPrefix(s.Text, "/"), s.Strong, s.Italic)
 	case s.URL != "":
 		return mdLink(s.URL, s.Text)
 	}
