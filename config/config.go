@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -24,6 +25,16 @@ const (
 	DefaultDataDir     = "data"
 	DefaultTimezone    = "Europe/London"
 	DefaultSchedule    = "0 9 * * 1" // Monday 09:00
+
+	// DefaultTeamsAddr is where the Teams adapter listens for the Bot
+	// Framework's POST /api/messages.
+	DefaultTeamsAddr = ":3978"
+	// DefaultTeamsOpenIDMetadataURL is the Bot Framework's OpenID
+	// metadata, which names the keys that sign its requests.
+	DefaultTeamsOpenIDMetadataURL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+	// DefaultTeamsTokenURLFormat is the tenant's token endpoint, with %s
+	// for TEAMS_TENANT_ID.
+	DefaultTeamsTokenURLFormat = "https://login.microsoftonline.com/%s/oauth2/v2.0/token"
 )
 
 // Config is Rapport's configuration.
@@ -31,6 +42,28 @@ type Config struct {
 	SlackAppToken string // xapp-..., for Socket Mode
 	SlackBotToken string // xoxb-..., for the Web API
 	SlackAPIURL   string // ends in "/"
+
+	// TeamsAppID is the bot's Microsoft App ID (the app registration's
+	// Application (client) ID).
+	TeamsAppID string
+	// TeamsAppPassword is the app registration's client secret.
+	TeamsAppPassword string
+	// TeamsTenantID is the Microsoft Entra tenant the bot serves (a GUID,
+	// in lower case): a single-tenant app registration.
+	TeamsTenantID string
+	// TeamsAddr is where the Teams adapter listens (host:port).
+	TeamsAddr string
+	// TeamsOpenIDMetadataURL names the keys that sign the Bot Framework's
+	// requests.
+	TeamsOpenIDMetadataURL string
+	// TeamsTokenURL is where the bot gets its tokens for the Bot
+	// Connector (the tenant's endpoint unless overridden; empty without a
+	// tenant).
+	TeamsTokenURL string
+
+	// PublicURL is where people reach Rapport from outside (for download
+	// links), without a trailing slash; empty when unset.
+	PublicURL string
 
 	DatabaseURL string // empty: the embedded SQLite file in DataDir
 	DataDir     string
@@ -54,14 +87,38 @@ type Config struct {
 	UnreachableFor time.Duration
 	// OpenPerMinute is the pace of conversations.open (Slack's tier 3: 50).
 	OpenPerMinute float64
-	Admins        []string
-	LogLevel      slog.Level
+	// Admins are the network admins as RAPPORT_ADMINS lists them: Slack
+	// user IDs as given, Entra object IDs and user principal names in
+	// lower case.
+	Admins   []string
+	LogLevel slog.Level
+}
+
+// SlackEnabled reports whether Slack is set up: both of its tokens are
+// set.
+func (c Config) SlackEnabled() bool { return c.SlackAppToken != "" && c.SlackBotToken != "" }
+
+// TeamsEnabled reports whether Microsoft Teams is set up: the app ID, its
+// password and the tenant are set.
+func (c Config) TeamsEnabled() bool {
+	return c.TeamsAppID != "" && c.TeamsAppPassword != "" && c.TeamsTenantID != ""
 }
 
 // IsAdmin reports whether the Slack user ID is one of the network admins.
 func (c Config) IsAdmin(userID string) bool {
+	return validUserID(userID) && slices.Contains(c.Admins, userID)
+}
+
+// IsTeamsAdmin reports whether a Teams user, by their Entra object ID
+// (the activity's from.aadObjectId) or their user principal name, is one
+// of the network admins. Both compare without regard to case; an empty
+// one matches nothing.
+func (c Config) IsTeamsAdmin(objectID, upn string) bool {
 	for _, a := range c.Admins {
-		if a == userID {
+		switch {
+		case objectID != "" && isGUID(a) && strings.EqualFold(a, objectID):
+			return true
+		case upn != "" && strings.Contains(a, "@") && strings.EqualFold(a, upn):
 			return true
 		}
 	}
@@ -70,9 +127,10 @@ func (c Config) IsAdmin(userID string) bool {
 
 // Load reads the configuration through getenv (os.Getenv in production).
 // Secrets may come from a file named by the variable with a _FILE suffix.
-// Slack tokens are only required when requireSlack is true, so commands
-// such as "migrate" run without them. All problems are reported together.
-func Load(getenv func(string) string, requireSlack bool) (Config, error) {
+// A chat platform is only required when requirePlatform is true (serve):
+// then Slack, Teams or both must be set up whole. Commands such as
+// "migrate" run without one. All problems are reported together.
+func Load(getenv func(string) string, requirePlatform bool) (Config, error) {
 	var errs []error
 	c := Config{
 		SlackAPIURL: orDefault(getenv("SLACK_API_URL"), DefaultSlackAPIURL),
@@ -92,11 +150,20 @@ func Load(getenv func(string) string, requireSlack bool) (Config, error) {
 	c.SlackAppToken = secret("SLACK_APP_TOKEN")
 	c.SlackBotToken = secret("SLACK_BOT_TOKEN")
 	c.DatabaseURL = secret("DATABASE_URL")
+	c.TeamsAppPassword = secret("TEAMS_APP_PASSWORD")
+	c.TeamsAppID = strings.TrimSpace(getenv("TEAMS_APP_ID"))
+	c.TeamsTenantID = strings.ToLower(strings.TrimSpace(getenv("TEAMS_TENANT_ID")))
 
-	if requireSlack {
-		errs = append(errs,
-			checkToken("SLACK_APP_TOKEN", c.SlackAppToken, "xapp-", "the app-level token (Basic Information > App-Level Tokens, with the connections:write scope)"),
-			checkToken("SLACK_BOT_TOKEN", c.SlackBotToken, "xoxb-", "the bot token (OAuth & Permissions > Bot User OAuth Token)"))
+	errs = append(errs, loadTeams(getenv, &c)...)
+	if requirePlatform {
+		errs = append(errs, checkPlatforms(c)...)
+	}
+	if v := strings.TrimSpace(getenv("RAPPORT_PUBLIC_URL")); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs = append(errs, errors.New("RAPPORT_PUBLIC_URL must be the address people reach Rapport at, an http(s) URL with no query, such as https://rapport.example.nhs.uk"))
+		} else {
+			c.PublicURL = strings.TrimRight(v, "/")
+		}
 	}
 
 	if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -156,11 +223,17 @@ func Load(getenv func(string) string, requireSlack bool) (Config, error) {
 	}
 
 	for _, a := range strings.FieldsFunc(getenv("RAPPORT_ADMINS"), func(r rune) bool { return r == ',' || r == ' ' }) {
-		if !validUserID(a) {
-			errs = append(errs, fmt.Errorf("RAPPORT_ADMINS: %q is not a Slack user ID; list IDs such as U0123ABCD separated by commas (find one under a profile's \"Copy member ID\")", a))
-			continue
+		switch {
+		case validUserID(a):
+			c.Admins = append(c.Admins, a)
+		case isGUID(a), validUPN(a):
+			c.Admins = append(c.Admins, strings.ToLower(a))
+		default:
+			errs = append(errs, fmt.Errorf("RAPPORT_ADMINS: %q is not a Slack user ID, a Microsoft Entra object ID or a user principal name; "+
+				"list admins separated by commas, each as a Slack member ID such as U0123ABCD (a profile's \"Copy member ID\"), "+
+				"an object ID such as 6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c (the user's Object ID in Microsoft Entra) "+
+				"or a sign-in name such as ann.smith@nhs.net", a))
 		}
-		c.Admins = append(c.Admins, a)
 	}
 
 	switch lvl := strings.ToLower(getenv("RAPPORT_LOG_LEVEL")); lvl {
@@ -315,6 +388,141 @@ func readSecret(getenv func(string) string, name string) (string, error) {
 		return "", fmt.Errorf("%s_FILE: cannot read the file it names (%v); check the path and that Rapport may read it", name, errors.Unwrap(err))
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// Descriptions of the settings, for the messages that ask for them.
+const (
+	slackAppTokenIs = "the app-level token (Basic Information > App-Level Tokens, with the connections:write scope)"
+	slackBotTokenIs = "the bot token (OAuth & Permissions > Bot User OAuth Token)"
+	teamsAppIDIs    = "the bot's Microsoft App ID (the app registration's Application (client) ID, on its Overview page)"
+	teamsPasswordIs = "a client secret of the app registration (Certificates & secrets > New client secret; its Value, not its ID)"
+	teamsTenantIs   = "your Microsoft Entra tenant ID (the Directory (tenant) ID on the app registration's Overview page)"
+)
+
+// loadTeams reads the Teams settings that have defaults or a format,
+// which are checked whenever they are set.
+func loadTeams(getenv func(string) string, c *Config) []error {
+	var errs []error
+	if c.TeamsTenantID != "" && !isGUID(c.TeamsTenantID) {
+		errs = append(errs, fmt.Errorf("TEAMS_TENANT_ID %q must be %s, a GUID such as 3f5c1a2b-9d4e-4b7a-8c6d-1e2f3a4b5c6d", c.TeamsTenantID, teamsTenantIs))
+	}
+	c.TeamsAddr = orDefault(getenv("RAPPORT_TEAMS_ADDR"), DefaultTeamsAddr)
+	if host, port, err := net.SplitHostPort(c.TeamsAddr); err != nil || strings.Contains(host, " ") || !validPort(port) {
+		errs = append(errs, fmt.Errorf("RAPPORT_TEAMS_ADDR %q must be host:port or :port to listen on, such as %s", c.TeamsAddr, DefaultTeamsAddr))
+	}
+	c.TeamsOpenIDMetadataURL = orDefault(getenv("TEAMS_OPENID_METADATA_URL"), DefaultTeamsOpenIDMetadataURL)
+	if err := checkSecureURL("TEAMS_OPENID_METADATA_URL", c.TeamsOpenIDMetadataURL, DefaultTeamsOpenIDMetadataURL); err != nil {
+		errs = append(errs, err)
+	}
+	if v := strings.TrimSpace(getenv("TEAMS_TOKEN_URL")); v != "" {
+		c.TeamsTokenURL = v
+		if err := checkSecureURL("TEAMS_TOKEN_URL", v, fmt.Sprintf(DefaultTeamsTokenURLFormat, "TENANT")); err != nil {
+			errs = append(errs, err)
+		}
+	} else if c.TeamsTenantID != "" && isGUID(c.TeamsTenantID) {
+		c.TeamsTokenURL = fmt.Sprintf(DefaultTeamsTokenURLFormat, c.TeamsTenantID)
+	}
+	return errs
+}
+
+// checkPlatforms asks for the settings that serve needs: every setting of
+// each platform begun, and at least one platform.
+func checkPlatforms(c Config) []error {
+	slack := c.SlackAppToken != "" || c.SlackBotToken != ""
+	teams := c.TeamsAppID != "" || c.TeamsAppPassword != "" || c.TeamsTenantID != ""
+	if !slack && !teams {
+		return []error{errors.New("no chat platform is set up, so there is nothing to serve. " +
+			"Set up Slack, Microsoft Teams or both (README.md walks through each). " +
+			"For Slack, set SLACK_APP_TOKEN to " + slackAppTokenIs + ", and SLACK_BOT_TOKEN to " + slackBotTokenIs + ". " +
+			"For Teams, set TEAMS_APP_ID to " + teamsAppIDIs + "; TEAMS_APP_PASSWORD or TEAMS_APP_PASSWORD_FILE to " + teamsPasswordIs + "; " +
+			"and TEAMS_TENANT_ID to " + teamsTenantIs + ".")}
+	}
+	var errs []error
+	if slack {
+		for _, t := range []struct{ name, value, prefix, what string }{
+			{"SLACK_APP_TOKEN", c.SlackAppToken, "xapp-", slackAppTokenIs},
+			{"SLACK_BOT_TOKEN", c.SlackBotToken, "xoxb-", slackBotTokenIs},
+		} {
+			err := checkToken(t.name, t.value, t.prefix, t.what)
+			if err != nil && t.value == "" {
+				err = fmt.Errorf("Slack is only partly set up: %w; or unset the other SLACK_ token to run without Slack", err)
+			}
+			errs = append(errs, err)
+		}
+	}
+	if teams {
+		for _, s := range []struct{ name, value, what string }{
+			{"TEAMS_APP_ID", c.TeamsAppID, teamsAppIDIs},
+			{"TEAMS_APP_PASSWORD", c.TeamsAppPassword, teamsPasswordIs},
+			{"TEAMS_TENANT_ID", c.TeamsTenantID, teamsTenantIs},
+		} {
+			if s.value != "" {
+				continue
+			}
+			also := ""
+			if s.name == "TEAMS_APP_PASSWORD" {
+				also = " (or TEAMS_APP_PASSWORD_FILE)"
+			}
+			errs = append(errs, fmt.Errorf("Teams is only partly set up: %s is not set; set it%s to %s, or unset the other TEAMS_ settings to run without Teams", s.name, also, s.what))
+		}
+	}
+	return errs
+}
+
+// checkSecureURL refuses a URL that is not https, but for http to this
+// machine (a test's stand-in): what comes from it is trusted, or what
+// goes to it is secret.
+func checkSecureURL(name, v, example string) error {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%s must be an https URL such as %s", name, example)
+	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return fmt.Errorf("%s must use https (plain http is allowed only to this machine, for tests), such as %s", name, example)
+	}
+	return nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+// isGUID reports whether s is a GUID as Microsoft Entra writes its IDs:
+// 8-4-4-4-12 hexadecimal digits, in either case.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validUPN reports whether s looks like a user principal name: a name,
+// one @, and a domain with a dot.
+func validUPN(s string) bool {
+	name, domain, ok := strings.Cut(s, "@")
+	return ok && name != "" && strings.Contains(domain, ".") && !strings.ContainsAny(domain, "@") &&
+		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".") && !strings.ContainsAny(s, " <>\"\t")
 }
 
 func checkToken(name, v, prefix, what string) error {

@@ -59,7 +59,10 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		env  map[string]string
 		want []string
 	}{
-		{"tokens missing", map[string]string{}, []string{"SLACK_APP_TOKEN is not set", "SLACK_BOT_TOKEN is not set"}},
+		{"no platform", map[string]string{}, []string{"no chat platform is set up", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN",
+			"TEAMS_APP_ID", "TEAMS_APP_PASSWORD or TEAMS_APP_PASSWORD_FILE", "TEAMS_TENANT_ID"}},
+		{"slack app token only", map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, []string{"Slack is only partly set up: SLACK_BOT_TOKEN is not set"}},
+		{"slack bot token only", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, []string{"Slack is only partly set up: SLACK_APP_TOKEN is not set"}},
 		{"tokens swapped", map[string]string{"SLACK_APP_TOKEN": "xoxb-1", "SLACK_BOT_TOKEN": "xapp-1"}, []string{`SLACK_APP_TOKEN does not start with "xapp-"`, `SLACK_BOT_TOKEN does not start with "xoxb-"`}},
 		{"both value and file", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_APP_TOKEN_FILE": "/x", "SLACK_BOT_TOKEN": "xoxb-1"}, []string{"both SLACK_APP_TOKEN and SLACK_APP_TOKEN_FILE"}},
 		{"file missing", map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN_FILE": "/nonexistent/token"}, []string{"SLACK_BOT_TOKEN_FILE: cannot read"}},

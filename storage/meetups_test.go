@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 	"testing"
 	"time"
@@ -19,7 +20,6 @@ func newMeetup(capacity int) *bot.Meetup {
 		Title: "First5 lunch", Purpose: "First5 group", StartsAt: start, EndsAt: start.Add(90 * time.Minute),
 		Place: "Riverside Surgery", Food: true, Capacity: capacity, Roles: []string{"gp_trainee"},
 		DayReminderAt: start.Add(-24 * time.Hour), HourReminderAt: start.Add(-time.Hour),
-		Channel: "C0MEETUPS1",
 	}
 }
 
@@ -115,10 +115,11 @@ func TestCreateMeetupIsIdempotentAndNeedsAMember(t *testing.T) {
 		if err != nil || len(list) != 0 {
 			t.Errorf("an unannounced meetup is listed: %+v %v", list, err)
 		}
-		if err := db.SetMeetupAnnouncement(ctx, first.ID, "C0MEETUPS1", "1700000000.000100"); err != nil {
+		if err := db.SetMeetupPost(ctx, first.ID, "slack", "C0MEETUPS1", "1700000000.000100"); err != nil {
 			t.Fatal(err)
 		}
-		if list, _ := db.ListMeetups(ctx, testNow, 10); len(list) != 1 || list[0].MessageRef != "1700000000.000100" {
+		want := []bot.MeetupPost{{Platform: "slack", Channel: "C0MEETUPS1", MessageRef: "1700000000.000100"}}
+		if list, _ := db.ListMeetups(ctx, testNow, 10); len(list) != 1 || !reflect.DeepEqual(list[0].Posts, want) {
 			t.Errorf("list: %+v", list)
 		}
 	})

@@ -163,3 +163,41 @@ func TestMigrationWordsLegacyNoticesByKind(t *testing.T) {
 		})
 	}
 }
+
+// Migration 00010 moves each meetup's Slack announcement to a post for
+// the platform "slack"; a meetup with a channel but no message had not
+// been announced, and gets no post.
+func TestMigrationMovesAnnouncementsToPosts(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db, memberID := openAtVersion(t, target, 9, "U0OLDHOST")
+			x := db.SQLX()
+			start := utc.Add(7 * 24 * time.Hour)
+			const old = `INSERT INTO meetups (host_member_id, title, starts_at, ends_at, announce_channel, announce_ts,
+					day_reminder_at, hour_reminder_at, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $3, $3, $7, $7) RETURNING id`
+			var announced, unannounced int64
+			if err := x.GetContext(ctx, &announced, old, memberID, "Announced", start, start.Add(time.Hour), "C0MEETUPS1", "1700000000.000100", utc); err != nil {
+				t.Fatal(err)
+			}
+			if err := x.GetContext(ctx, &unannounced, old, memberID, "Not yet", start, start.Add(time.Hour), "C0MEETUPS1", "", utc); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			m, err := db.FindMeetup(ctx, announced)
+			if want := []bot.MeetupPost{{Platform: "slack", Channel: "C0MEETUPS1", MessageRef: "1700000000.000100"}}; err != nil || !reflect.DeepEqual(m.Posts, want) {
+				t.Errorf("announced meetup's posts = %+v, %v; want %+v", m, err, want)
+			}
+			if m, err := db.FindMeetup(ctx, unannounced); err != nil || len(m.Posts) != 0 {
+				t.Errorf("unannounced meetup's posts = %+v, %v; want none", m, err)
+			}
+			list, err := db.ListMeetups(ctx, utc, 10)
+			if err != nil || len(list) != 1 || list[0].ID != announced {
+				t.Errorf("listed %+v, %v; want the announced meetup only", list, err)
+			}
+		})
+	}
+}
