@@ -46,6 +46,23 @@ func rsaKey(i int) *rsa.PrivateKey {
 	return rsaKeys.keys[i]
 }
 
+// foreign is a key no server publishes.
+var foreign struct {
+	once sync.Once
+	key  *rsa.PrivateKey
+}
+
+func foreignKey() *rsa.PrivateKey {
+	foreign.once.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(fmt.Sprintf("teamstest: generate RSA key: %v", err))
+		}
+		foreign.key = k
+	})
+	return foreign.key
+}
+
 // newKeyLocked makes the server's next key and publishes it.
 func (s *Server) newKeyLocked(endorsements []string) *signingKey {
 	priv := rsaKey(s.keyCount)
@@ -178,7 +195,7 @@ func (s *Server) SignToken(claims map[string]any, opt SignOptions) (string, erro
 	}
 	if opt.Foreign {
 		sum := sha256.Sum256([]byte("foreign"))
-		key = &signingKey{kid: base64.RawURLEncoding.EncodeToString(sum[:15]), priv: rsaKey(1000)}
+		key = &signingKey{kid: base64.RawURLEncoding.EncodeToString(sum[:15]), priv: foreignKey()}
 	}
 	s.mu.Unlock()
 	kid := key.kid
@@ -267,7 +284,11 @@ type aadError struct {
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
-	tenant := r.PathValue("tenant")
+	tenant, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if rest != "oauth2/v2.0/token" || r.Method != http.MethodPost || tenant == "" {
+		s.writeJSONRecorded(w, r, "unknown", "", http.StatusNotFound, map[string]any{"error": map[string]any{"code": "NotFound", "message": "Not found."}}, &errorInfo{code: "NotFound"})
+		return
+	}
 	if f, ok := s.takeFault("token", ""); ok {
 		s.writeTokenError(w, r, f.status, f.retryAfter, &aadError{status: f.status, code: "temporarily_unavailable", aadsts: 50196, desc: "The server is temporarily unavailable."})
 		return

@@ -110,8 +110,8 @@ func New(opts ...Option) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/.well-known/openidconfiguration", s.serveMetadata)
 	mux.HandleFunc("GET /v1/.well-known/keys", s.serveKeys)
-	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.serveToken)
 	mux.HandleFunc("/teams/", s.serveConnector)
+	mux.HandleFunc("/", s.serveToken) // /{tenant}/oauth2/v2.0/token
 	s.hs = httptest.NewServer(mux)
 	s.log.Info("teamstest: listening", "url", s.hs.URL)
 	return s
