@@ -169,13 +169,17 @@ func keyEndorsements(t *testing.T, s *teamstest.Server) map[string][]string {
 		Keys []struct {
 			Kid          string   `json:"kid"`
 			Kty          string   `json:"kty"`
-			N, E         string   `json:"n"`
+			N            string   `json:"n"`
+			E            string   `json:"e"`
 			Endorsements []string `json:"endorsements"`
 		} `json:"keys"`
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&set)
 	out := map[string][]string{}
 	for _, k := range set.Keys {
+		if k.Kty != "RSA" || k.N == "" || k.E != "AQAB" {
+			t.Errorf("key %s is not a usable RSA key: %+v", k.Kid, k)
+		}
 		out[k.Kid] = k.Endorsements
 	}
 	return out

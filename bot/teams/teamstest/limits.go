@@ -21,6 +21,7 @@ type Window struct {
 
 // Limits are the rate limits WithLimits enforces. A nil list takes the
 // default from DefaultLimits; an empty, non-nil list turns that limit off.
+// Requests refused with 429 do not count against the windows.
 type Limits struct {
 	// TimeScale runs the limits on a faster clock: a window of Per lasts
 	// Per*TimeScale of real time, and Retry-After is given in Teams' time

@@ -66,15 +66,15 @@ type Server struct {
 	keyCount int
 	tokens   map[string]*issuedToken
 
-	users     []*User
-	teams     []*Team
-	convs     map[string]*conversation
-	blocked   map[string]bool
-	faults    []*faultRule
-	limiter   *limiter
-	requests  []Request
-	limited   int
-	problems  []string
+	users    []*User
+	teams    []*Team
+	convs    map[string]*conversation
+	blocked  map[string]bool
+	faults   []*faultRule
+	limiter  *limiter
+	requests []Request
+	limited  int
+	problems []string
 }
 
 // New starts a server on a free loopback port. Call Close when done
