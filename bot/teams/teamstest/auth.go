@@ -67,9 +67,8 @@ func foreignKey() *rsa.PrivateKey {
 func (s *Server) newKeyLocked(endorsements []string) *signingKey {
 	priv := rsaKey(s.keyCount)
 	s.keyCount++
-	sum := sha256.Sum256(priv.N.Bytes())
 	k := &signingKey{
-		kid:          base64.RawURLEncoding.EncodeToString(sum[:15]),
+		kid:          s.opaqueLocked(27), // seeded, so runs repeat
 		priv:         priv,
 		endorsements: endorsements,
 	}

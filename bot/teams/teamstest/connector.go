@@ -77,6 +77,8 @@ func parseRoute(method string, u *url.URL) route {
 			return route{op: "unknown"}
 		}
 		return r
+	case segs[1] == "conversations" && n == 6 && segs[3] == "activities" && segs[5] == "members" && method == http.MethodGet:
+		return route{op: "members", kind: "activitymembers", conv: segs[2], activity: segs[4]}
 	case segs[1] == "conversations" && n == 4 && segs[3] == "members" && method == http.MethodGet:
 		return route{op: "members", kind: "members", conv: segs[2]}
 	case segs[1] == "conversations" && n == 5 && segs[3] == "members" && method == http.MethodGet:
@@ -220,6 +222,16 @@ func (s *Server) handleLocked(rt route, r *http.Request, body []byte) (int, any,
 		m.deleted = true
 		s.notifyLocked()
 		return http.StatusOK, nil, nil
+	case "activitymembers":
+		conv, _, e := s.convLocked(rt.conv)
+		if e != nil {
+			return 0, nil, e
+		}
+		if findMessage(conv, rt.activity) == nil {
+			return 0, nil, cerr(http.StatusNotFound, "ActivityNotFoundInConversation", "The activity %s was not found in the conversation.", rt.activity)
+		}
+		rt.kind = "members"
+		return s.membersLocked(rt, r.URL.Query())
 	case "members", "member", "paged":
 		return s.membersLocked(rt, r.URL.Query())
 	case "team", "channels":

@@ -46,6 +46,10 @@ func TestCreateSendUpdateDelete(t *testing.T) {
 	if m, _ := ana.LastCard(); m.CardText() != "Your intro (updated)" || !m.Updated {
 		t.Fatalf("after update: %q updated=%v", m.CardText(), m.Updated)
 	}
+	status, _, body = c.do("GET", conv(chat)+"/activities/"+second+"/members", nil)
+	if status != 200 || !strings.Contains(string(body), ana.ID) {
+		t.Fatalf("activity members: HTTP %d %s", status, body)
+	}
 	if status, _, _ := c.do("DELETE", conv(chat)+"/activities/"+first, nil); status != 200 {
 		t.Fatalf("delete: HTTP %d", status)
 	}
@@ -393,5 +397,21 @@ func TestUnknownConversationAndRoute(t *testing.T) {
 	}
 	if status, _, _ := c.do("GET", "v3/conversations", nil); status != 404 {
 		t.Fatalf("GET conversations (Direct Line only): HTTP %d", status)
+	}
+}
+
+func TestSeededIDsRepeat(t *testing.T) {
+	ids := func(seed uint64) string {
+		s := newServer(t, teamstest.WithSeed(seed))
+		u := s.AddUser("Ana Lima", "ana.lima@nhs.net")
+		team := s.AddTeam("Riverside PCN", u)
+		return strings.Join([]string{u.ID, u.ObjectID, team.ID, team.AADGroupID, s.KeyID(), s.OtherChannelKeyID()}, " ")
+	}
+	a, b, c := ids(7), ids(7), ids(8)
+	if a != b || a == c {
+		t.Fatalf("seed 7: %s / %s; seed 8: %s", a, b, c)
+	}
+	if !strings.HasPrefix(a, "29:") || !strings.Contains(a, "@thread.tacv2") {
+		t.Fatalf("ID shapes: %s", a)
 	}
 }
