@@ -297,6 +297,14 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
+	if id, secret, ok := r.BasicAuth(); ok { // client_secret_basic
+		if f.Get("client_id") != "" && f.Get("client_id") != id {
+			s.writeTokenError(w, r, 0, 0, &aadError{http.StatusBadRequest, "invalid_request", 90014, "The client_id in the Authorization header does not match the one in the body."})
+			return
+		}
+		f.Set("client_id", id)
+		f.Set("client_secret", secret)
+	}
 	var e *aadError
 	switch {
 	case f.Get("grant_type") == "":

@@ -271,3 +271,29 @@ func TestSignTokenForAuthTests(t *testing.T) {
 		})
 	}
 }
+
+func TestTokenWithBasicAuth(t *testing.T) {
+	s := newServer(t)
+	req, _ := http.NewRequest("POST", s.TokenURL(), strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "scope": {teamstest.Scope}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(s.AppID(), "wrong")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("wrong secret in the header: HTTP %d", resp.StatusCode)
+	}
+	req, _ = http.NewRequest("POST", s.TokenURL(), strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "scope": {teamstest.Scope}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(s.AppID(), s.AppPassword())
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("secret in the header: HTTP %d", resp.StatusCode)
+	}
+}

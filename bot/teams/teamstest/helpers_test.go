@@ -28,7 +28,7 @@ import (
 // audience, lifetime, endorsement, serviceurl), records what it accepted,
 // and answers through answer.
 type testBot struct {
-	t   *testing.T
+	t   testing.TB
 	s   *teamstest.Server
 	srv *httptest.Server
 
@@ -40,7 +40,7 @@ type testBot struct {
 	clock    func() time.Time
 }
 
-func newBot(t *testing.T, s *teamstest.Server) *testBot {
+func newBot(t testing.TB, s *teamstest.Server) *testBot {
 	t.Helper()
 	b := &testBot{t: t, s: s}
 	b.srv = httptest.NewServer(http.HandlerFunc(b.serve))
@@ -185,12 +185,12 @@ func (b *testBot) now() time.Time {
 
 // connector is the bot's side of the Connector API.
 type connector struct {
-	t     *testing.T
+	t     testing.TB
 	s     *teamstest.Server
 	token string
 }
 
-func newConnector(t *testing.T, s *teamstest.Server) *connector {
+func newConnector(t testing.TB, s *teamstest.Server) *connector {
 	t.Helper()
 	c := &connector{t: t, s: s}
 	c.token = c.fetchToken()
@@ -275,7 +275,7 @@ func (c *connector) send(conv string, act schema.Activity) string {
 	return r.ID
 }
 
-func postForm(t *testing.T, u string, form url.Values) (int, []byte) {
+func postForm(t testing.TB, u string, form url.Values) (int, []byte) {
 	t.Helper()
 	resp, err := http.PostForm(u, form)
 	if err != nil {
@@ -304,7 +304,7 @@ func cardAttachment(card map[string]any) []schema.Attachment {
 	return []schema.Attachment{{ContentType: schema.ContentTypeAdaptiveCard, Content: raw}}
 }
 
-func newServer(t *testing.T, opts ...teamstest.Option) *teamstest.Server {
+func newServer(t testing.TB, opts ...teamstest.Option) *teamstest.Server {
 	t.Helper()
 	s := teamstest.New(opts...)
 	t.Cleanup(s.Close)
