@@ -86,6 +86,26 @@ func (s *Server) Deliver(act *schema.Activity) (*Result, error) {
 	return res, res.Err
 }
 
+// Redeliver posts the activity of an earlier result again, with the same
+// activity ID and a fresh token, as Teams does when a bot answered late or
+// failed: a bot must not act on it twice. For an invoke, the answer is in
+// Result.Body, not interpreted.
+func (s *Server) Redeliver(res *Result) (*Result, error) {
+	if res == nil || res.Activity == nil {
+		return nil, fmt.Errorf("%w: no activity to redeliver", ErrNotFound)
+	}
+	act := cloneActivity(*res.Activity)
+	timeout := s.cfg.activityTimeout
+	if act.Type == schema.TypeInvoke {
+		timeout = s.cfg.invokeTimeout
+	}
+	again, err := s.post(&act, s.activityAuth(), timeout, true)
+	if err != nil {
+		return again, err
+	}
+	return again, again.Err
+}
+
 // fillActivity completes an activity's common fields.
 func (s *Server) fillActivity(act *schema.Activity) {
 	if act.ServiceURL == "" {

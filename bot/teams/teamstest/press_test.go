@@ -338,3 +338,19 @@ func equalMaps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+func TestRedeliverKeepsTheActivityID(t *testing.T) {
+	s, bot, ana, _ := setup(t)
+	res, err := ana.Say("introduce-me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Redeliver(res); err != nil {
+		t.Fatal(err)
+	}
+	got := bot.activities()
+	a, b := got[len(got)-2], got[len(got)-1]
+	if a.ID == "" || a.ID != b.ID || a.Text != b.Text {
+		t.Fatalf("redelivered %q as %q", a.ID, b.ID)
+	}
+}
