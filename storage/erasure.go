@@ -118,11 +118,13 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = $1`, m.ID); err != nil {
 		return fmt.Errorf("erase member: %w", err)
 	}
-	// The platform's account of them, and the copies of messages sent to
-	// them, are keyed by their user ID rather than their row.
+	// The platform's account of them, the copies of messages sent to
+	// them and their downloads waiting are keyed by their user ID rather
+	// than their row.
 	for _, q := range []string{
 		`DELETE FROM accounts WHERE platform = $1 AND user_id = $2`,
 		`DELETE FROM sent_copies WHERE platform = $1 AND user_id = $2`,
+		`DELETE FROM downloads WHERE platform = $1 AND user_id = $2`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, m.Platform, m.UserID); err != nil {
 			return fmt.Errorf("erase member: account: %w", err)

@@ -80,6 +80,11 @@ func (db *DB) DeleteHistory(ctx context.Context, before time.Time) (int, error) 
 			return 0, fmt.Errorf("delete history: %s: %w", s.what, err)
 		}
 	}
+	// Download links not used in time: their data goes at the first sweep
+	// after they expire.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM downloads WHERE expires_at < $1`, tx.now); err != nil {
+		return 0, fmt.Errorf("delete history: downloads: %w", err)
+	}
 	// The copies sent of the intros and messages deleted go with them.
 	if err := pruneCopies(ctx, tx); err != nil {
 		return 0, fmt.Errorf("delete history: %w", err)
