@@ -81,7 +81,10 @@ type Button struct {
 	path []map[string]any // the cards from the root to the one holding the action
 }
 
-// Input is an input element of a card.
+// Input is an input element of a card: its id, type (Input.Text, …),
+// label, current value (for a toggle its valueOn or valueOff), whether it
+// is required, its maxLength (0: none), its choices (a choice set's, or a
+// toggle's on and off values) and whether several may be chosen.
 type Input struct {
 	ID, Type, Label, Value string
 	Required               bool

@@ -158,6 +158,9 @@ func (s *Server) serveConnector(w http.ResponseWriter, r *http.Request) {
 		fail(e, nil)
 		return
 	}
+	if created, ok := out.(schema.ConversationResourceResponse); ok {
+		c.conv = created.ID
+	}
 	s.answer(w, r, c, status, out, nil)
 }
 

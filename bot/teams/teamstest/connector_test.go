@@ -298,8 +298,8 @@ func TestRateLimits(t *testing.T) {
 	if s.RateLimited() != 1 || len(ana.Messages()) != 7 {
 		t.Fatalf("rate limited %d, Ana sees %d messages", s.RateLimited(), len(ana.Messages()))
 	}
-	if got := s.PeakRate(time.Second, chatA); got != 7 {
-		t.Fatalf("peak per second in Ana's chat %d, want 7", got)
+	if got := s.PeakRate(time.Second, chatA); got != 8 { // the create and seven sends
+		t.Fatalf("peak per second in Ana's chat %d, want 8", got)
 	}
 }
 
@@ -413,5 +413,72 @@ func TestSeededIDsRepeat(t *testing.T) {
 	}
 	if !strings.HasPrefix(a, "29:") || !strings.Contains(a, "@thread.tacv2") {
 		t.Fatalf("ID shapes: %s", a)
+	}
+}
+
+func TestCardsTeamsWouldNotRenderAreRecorded(t *testing.T) {
+	s := newServer(t)
+	newBot(t, s)
+	ana := s.AddUser("Ana Lima", "ana.lima@nhs.net")
+	if _, err := ana.InstallPersonal(); err != nil {
+		t.Fatal(err)
+	}
+	c := newConnector(t, s)
+	chat := c.create(ana)
+	for _, att := range []schema.Attachment{
+		{ContentType: schema.ContentTypeAdaptiveCard, Content: json.RawMessage(`{"type":"AdaptiveCard","version":"1.6","body":[]}`)},
+		{ContentType: schema.ContentTypeAdaptiveCard, Content: json.RawMessage(`{"type":"AdaptiveCard","body":[]}`)},
+		{ContentType: schema.ContentTypeAdaptiveCardOld, Content: json.RawMessage(`{"type":"AdaptiveCard","version":"1.5","body":[]}`)},
+	} {
+		c.send(chat, schema.Activity{Type: "message", Attachments: []schema.Attachment{att}})
+	}
+	got := s.Problems()
+	if len(got) != 3 || !strings.Contains(got[0], "1.6") || !strings.Contains(got[1], "no version") || !strings.Contains(got[2], "content type") {
+		t.Fatalf("problems %q", got)
+	}
+}
+
+func TestPersonalUninstall(t *testing.T) {
+	s := newServer(t)
+	bot := newBot(t, s)
+	ana := s.AddUser("Ana Lima", "ana.lima@nhs.net")
+	if _, err := ana.InstallPersonal(); err != nil {
+		t.Fatal(err)
+	}
+	c := newConnector(t, s)
+	chat := c.create(ana)
+	res, err := ana.UninstallPersonal()
+	if err != nil || res.Activity.Type != "installationUpdate" || res.Activity.Action != "remove" {
+		t.Fatalf("uninstall: %v %+v", err, res)
+	}
+	if n := len(bot.activities()); n != 3 {
+		t.Fatalf("bot got %d activities, want 3", n)
+	}
+	status, _, body := c.do("POST", conv(chat)+"/activities", schema.Activity{Type: "message", Text: "still there?"})
+	if code, sub := errorCode(body); status != 403 || code != "BotNotInConversationRoster" || sub != "MessageWritesBlocked" {
+		t.Fatalf("send after uninstall: HTTP %d %s", status, body)
+	}
+	if _, err := ana.Say("hello"); err == nil {
+		t.Fatal("a user without the app talked to the bot")
+	}
+	// A team with the app makes Ana reachable again.
+	team := s.AddTeam("Riverside PCN", ana)
+	if _, err := team.Install(""); err != nil {
+		t.Fatal(err)
+	}
+	c.send(chat, schema.Activity{Type: "message", Text: "via the team"})
+}
+
+func TestTheSecretIsNeverRecorded(t *testing.T) {
+	s := newServer(t)
+	newConnector(t, s)
+	postForm(t, s.TokenURL(), url.Values{"grant_type": {"client_credentials"}, "client_id": {s.AppID()}, "client_secret": {"a-wrong-secret"}, "scope": {teamstest.Scope}})
+	for _, r := range s.RequestsTo("token") {
+		if r.Body != nil || strings.Contains(string(r.Response), s.AppPassword()) || strings.Contains(string(r.Response), "a-wrong-secret") {
+			t.Fatalf("token request recorded with its secret: %+v", r)
+		}
+	}
+	if s.Count("token") != 2 {
+		t.Fatalf("%d token requests", s.Count("token"))
 	}
 }

@@ -7,7 +7,8 @@ import (
 	"github.com/rapport-pcn/rapport/bot/teams/schema"
 )
 
-// User is a member of the tenant. Its fields are fixed when it is made.
+// User is a member of the tenant. Its ID, ObjectID, UPN and Name are fixed
+// when it is made.
 type User struct {
 	// ID is the user's Teams ID for this bot, "29:…".
 	ID string

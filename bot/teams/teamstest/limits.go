@@ -26,7 +26,10 @@ type Limits struct {
 	// TimeScale runs the limits on a faster clock: a window of Per lasts
 	// Per*TimeScale of real time, and Retry-After is given in Teams' time
 	// (the real wait divided by TimeScale, in whole seconds, at least 1).
-	// Zero means 1.
+	// With 0.01, 50 requests a second become 50 every 10 ms, and a client
+	// on the same scaled clock waits Retry-After*0.01 of real time. A
+	// TimeScale above 1 slows the clock, so a test never races it. Zero
+	// means 1.
 	TimeScale float64
 	// Send limits sends and replies per bot per conversation.
 	Send []Window

@@ -354,3 +354,29 @@ func TestRedeliverKeepsTheActivityID(t *testing.T) {
 		t.Fatalf("redelivered %q as %q", a.ID, b.ID)
 	}
 }
+
+func TestMessageBackAndImBack(t *testing.T) {
+	s := newServer(t)
+	bot := newBot(t, s)
+	ana := s.AddUser("Ana Lima", "ana.lima@nhs.net")
+	if _, err := ana.InstallPersonal(); err != nil {
+		t.Fatal(err)
+	}
+	c := newConnector(t, s)
+	card := `{"type":"AdaptiveCard","version":"1.5","body":[],"actions":[
+	 {"type":"Action.Submit","title":"Pause","data":{"msteams":{"type":"messageBack","text":"pause","displayText":"Pause my intros"},"cmd":"pause"}},
+	 {"type":"Action.Submit","title":"Help","data":{"msteams":{"type":"imBack","value":"help"}}}]}`
+	id := c.send(c.create(ana), schema.Activity{Type: "message", Attachments: []schema.Attachment{{ContentType: schema.ContentTypeAdaptiveCard, Content: json.RawMessage(card)}}})
+	if _, err := ana.Press(id, "Pause", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastActivity(t, bot); got.Type != "message" || got.Text != "pause" || !strings.Contains(string(got.Value), `"cmd":"pause"`) {
+		t.Fatalf("messageBack sent %+v", got)
+	}
+	if _, err := ana.Press(id, "Help", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastActivity(t, bot); got.Type != "message" || got.Text != "help" || got.Value != nil {
+		t.Fatalf("imBack sent %+v", got)
+	}
+}

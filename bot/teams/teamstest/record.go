@@ -16,7 +16,8 @@ type Request struct {
 	Op string
 	// Method and Path are the HTTP method and URL path.
 	Method, Path string
-	// Conversation is the conversation (or team) ID in the path, if any.
+	// Conversation is the conversation (or team) ID in the path, or the
+	// conversation a create made.
 	Conversation string
 	// Status is the HTTP status of the answer.
 	Status int

@@ -7,6 +7,15 @@
 // buttons, dialogs) are signed as the Bot Framework signs them and posted
 // to the bot's messaging endpoint.
 //
+// A test starts a Server (New), points it at the bot (SetBot), gives the
+// bot MetadataURL, TokenURL and the app's credentials, adds users and
+// teams (AddUser, AddTeam), and drives them (InstallPersonal, Say,
+// SayInChannel, Press, Dialog.Submit, Team.Install). It reads back what
+// the bot posted (User.Messages, Channel.Messages, Message.CardText,
+// Message.Link), what it asked of the Connector (Requests, Count,
+// RateLimited, PeakRate), and breaks things on purpose (Fail, Block,
+// ExpireTokens, RotateKeys, SignToken with Post).
+//
 // It is written from Microsoft's documentation of the Bot Connector API,
 // Bot Framework authentication, Teams conversation events, Universal
 // Actions and Teams' rate limits. The package does not import testing, so
