@@ -156,7 +156,7 @@ func welcomeMessage(st *Status, joined bool, loc *time.Location) *Message {
 	}
 	next := P("Your introductions will come in a direct message like this one.")
 	if !st.NextRound.IsZero() {
-		next = P("The next round is on ", when(st.NextRound, loc), ": your introduction will come in a group message with the person you're introduced to.")
+		next = P("The next round is on ", when(st.NextRound, loc), ": I'll message you and the person you're introduced to, with why you should talk.")
 	}
 	if m.Paused && st.NextRound.IsZero() {
 		next = P("You're paused at the moment, so no introductions will come until you resume with ", Cmd("resume"), ".")
