@@ -197,19 +197,31 @@ func benchmarkDeliverTeams(b *testing.B, target storagetest.Target) {
 		done := make(chan struct{})
 		sendStart := time.Now()
 		go func() { _ = r.core.Delivery.Run(dctx); close(done) }()
-		// Watch the database, not the stand-in: reading its record holds
-		// its lock and would bunch the requests it receives.
-		tick := time.NewTicker(100 * time.Millisecond)
+		// Wait for every copy to reach the stand-in (counting its record
+		// is cheap: reading the round's statistics from the database
+		// every tick would take a core from the delivery), then for the
+		// last intro to be recorded as sent.
+		sendsBefore := r.s.Count("send")
+		tick := time.NewTicker(50 * time.Millisecond)
 		deadline := time.After(10 * time.Minute)
-		for delivered := 0; delivered < round.Intros; {
+		for sent := 0; sent < 2*round.Intros; sent = r.s.Count("send") - sendsBefore {
 			select {
 			case <-tick.C:
 			case <-deadline:
-				b.Fatalf("%d of %d intros delivered in 10 minutes", delivered, round.Intros)
+				b.Fatalf("%d of %d copies sent in 10 minutes", sent, 2*round.Intros)
 			}
+		}
+		for delivered := 0; delivered < round.Intros; {
 			st, err := r.db.RoundStats(ctx, time.Now(), 1)
 			if err == nil && len(st.Recent) == 1 {
 				delivered = st.Recent[0].Delivered
+			}
+			if delivered < round.Intros {
+				select {
+				case <-tick.C:
+				case <-deadline:
+					b.Fatalf("%d of %d intros recorded as delivered in 10 minutes", delivered, round.Intros)
+				}
 			}
 		}
 		tick.Stop()
