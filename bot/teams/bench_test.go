@@ -3,8 +3,10 @@ package teams_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
 	"testing"
@@ -92,11 +94,10 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// Delivery benchmark settings. Both the stand-in's limiter and the bot's
-// pacer run Teams' limits on a clock deliveryScale times faster, and the
-// tenant's limit is raised to deliveryRate requests a second (in Teams'
-// time) on both sides, so that 20,000 requests take seconds, not the
-// 400 s they would at 50 a second.
+// Delivery benchmark settings (flags after -args). Both the stand-in's
+// limiter and the bot's pacer run Teams' limits on a clock
+// -teams.bench.scale times faster, and the tenant's limit is
+// -teams.bench.rate requests a second (in Teams' time) on both sides.
 //
 // The pacer widens each window by 3% and 25 ms (pace.go, margin), which
 // is 5.5% of a one-second window but grows as the clock speeds up: at
@@ -104,14 +105,43 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // could reach more than 28% of the limit, whatever the adapter does. At
 // scale 2 the ceiling the margin leaves is 92.6% (0.5 s / 0.54 s), close
 // to the 94.8% it leaves on Teams' own clock, so the figure measures the
-// adapter and the delivery rather than the margin. The rate is raised
-// instead of the clock: the per-conversation limits do not bind here
-// (each 1:1 conversation is created once and sent to once), and only the
-// tenant's limit is binding, as it is in Teams.
-const (
-	deliveryScale = 2.0
-	deliveryRate  = 250
+// adapter and the delivery rather than the margin (reported as
+// pacer-ceiling). Raising the rate instead of the clock keeps the run
+// short: the per-conversation limits do not bind here (each 1:1
+// conversation is created once and sent to once), and only the tenant's
+// limit binds, as in Teams.
+//
+// The default, 250 a second at scale 2, asks for 500 requests a second of
+// real time, ten times Teams' 50: a store that cannot keep up with that
+// shows in the ratio. -teams.bench.rate=50 asks for Teams' own rate on
+// a clock twice as fast (100 real requests a second; about 200 s).
+var (
+	deliveryScale = flag.Float64("teams.bench.scale", 2, "BenchmarkDeliverRoundTeams: how many times faster the clock runs")
+	deliveryRate  = flag.Int("teams.bench.rate", 250, "BenchmarkDeliverRoundTeams: the tenant's limit, requests a second in Teams' time")
+	// The stand-in answers on loopback in well under a millisecond; Teams'
+	// Connector, across the internet, in tens to hundreds. A latency
+	// shows how many sends must be on their way at once to keep up.
+	deliveryLatency = flag.Duration("teams.bench.latency", 0, "BenchmarkDeliverRoundTeams: network latency added to each Connector request (real time)")
+	deliveryWorkers = flag.Int("teams.bench.workers", 0, "BenchmarkDeliverRoundTeams: delivery workers (0: the Delivery's default)")
+	deliveryMembers = flag.Int("teams.bench.members", 10000, "BenchmarkDeliverRoundTeams: members, in pairs")
 )
+
+// slowNetwork delays each request by a fixed latency before sending it.
+type slowNetwork struct {
+	latency time.Duration
+	next    http.RoundTripper
+}
+
+func (n slowNetwork) RoundTrip(req *http.Request) (*http.Response, error) {
+	t := time.NewTimer(n.latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+	return n.next.RoundTrip(req)
+}
 
 // pacerCeiling is the share of the tenant's limit the pacer's margin
 // leaves at scale: a window of one second (scaled) against the same
@@ -145,14 +175,19 @@ func newDeliveryRig(b *testing.B, target storagetest.Target, members int, scale 
 		NextRound: func(t time.Time) time.Time { return t.Add(7 * 24 * time.Hour) }})
 	tokens := teams.NewTokenSource(teams.TokenOptions{URL: s.TokenURL(), AppID: s.AppID(), Password: s.AppPassword(), TenantID: s.TenantID()})
 	pacer := teams.NewPacer(teams.Limits{TimeScale: scale, PerTenantPerSecond: float64(rate)}, nil)
+	var client *http.Client
+	if *deliveryLatency > 0 {
+		client = &http.Client{Timeout: 30 * time.Second, Transport: slowNetwork{*deliveryLatency, http.DefaultTransport}}
+	}
 	adapter := teams.New(core.Chat, teams.Options{
 		AppID: s.AppID(), TenantID: s.TenantID(), Pacer: pacer, Store: db,
 		Verifier:          teams.NewVerifier(teams.VerifierOptions{MetadataURL: s.MetadataURL(), AppID: s.AppID(), TenantID: s.TenantID()}),
 		Connector:         teams.NewConnector(teams.ConnectorOptions{Tokens: tokens, Pace: pacer, Retries: 2, Wait429: 2 * time.Second}),
-		DeliveryConnector: teams.NewConnector(teams.ConnectorOptions{Tokens: tokens, Pace: pacer}),
+		DeliveryConnector: teams.NewConnector(teams.ConnectorOptions{Tokens: tokens, Pace: pacer, HTTPClient: client}),
 		Logger:            slog.New(slog.DiscardHandler),
 	})
 	core.Delivery.Platforms = map[string]bot.Deliverer{teams.Platform: adapter.Deliverer()}
+	core.Delivery.Workers = *deliveryWorkers
 
 	ctx := context.Background()
 	orgs := []string{"Riverside Surgery", "Northfield Pharmacy", "Eastgate Housing", "Oak Tree School"}
@@ -195,7 +230,7 @@ func BenchmarkDeliverRoundTeams(b *testing.B) {
 }
 
 func benchmarkDeliverTeams(b *testing.B, target storagetest.Target) {
-	r := newDeliveryRig(b, target, 10000, deliveryScale, deliveryRate)
+	r := newDeliveryRig(b, target, *deliveryMembers, *deliveryScale, *deliveryRate)
 	ctx := context.Background()
 	for b.Loop() {
 		start := time.Now()
@@ -262,7 +297,7 @@ func benchmarkDeliverTeams(b *testing.B, target storagetest.Target) {
 			b.Errorf("%d copies sent for %d intros, want %d", sends, round.Intros, 2*round.Intros)
 		}
 		span := times[len(times)-1].Sub(times[0])
-		teamsSeconds := span.Seconds() * deliveryScale
+		teamsSeconds := span.Seconds() * *deliveryScale
 		achieved := float64(len(times)-1) / teamsSeconds
 		limited := r.s.RateLimited() - limitedBefore
 		b.ReportMetric(float64(round.Intros), "intros")
@@ -271,8 +306,8 @@ func benchmarkDeliverTeams(b *testing.B, target storagetest.Target) {
 		b.ReportMetric(span.Seconds(), "deliver-s")
 		b.ReportMetric(achieved, "req/s-teams")
 		b.ReportMetric(float64(sends)/teamsSeconds, "sends/s-teams")
-		b.ReportMetric(achieved/deliveryRate, "ratio")
-		b.ReportMetric(pacerCeiling(deliveryScale), "pacer-ceiling")
+		b.ReportMetric(achieved/float64(*deliveryRate), "ratio")
+		b.ReportMetric(pacerCeiling(*deliveryScale), "pacer-ceiling")
 		b.ReportMetric(float64(r.s.PeakRate(time.Second, "")), "peak-req/s-teams")
 		b.ReportMetric(float64(limited), "429s")
 		b.ReportMetric(0, "ns/op")
