@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/bottest"
+	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
 	"github.com/rapport-pcn/rapport/bot/teams/teamstest"
 	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
@@ -322,4 +324,143 @@ func countMessages(u *teamstest.User, want string) int {
 		}
 	}
 	return n
+}
+
+// With neither Slack nor Teams set up, serve stops at once and says how
+// to set up each.
+func TestServeWithNoPlatformSaysHowToSetUpEach(t *testing.T) {
+	var out, errs syncBuffer
+	env := map[string]string{"RAPPORT_DATA_DIR": t.TempDir()}
+	code := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, &out, &errs)
+	if code == 0 {
+		t.Fatalf("serve with no platform exited 0")
+	}
+	for _, want := range []string{"no chat platform is set up", "For Slack, set SLACK_APP_TOKEN", "SLACK_BOT_TOKEN",
+		"For Teams, set TEAMS_APP_ID", "TEAMS_APP_PASSWORD or TEAMS_APP_PASSWORD_FILE", "TEAMS_TENANT_ID", "README.md"} {
+		if !strings.Contains(errs.String(), want) {
+			t.Errorf("the error lacks %q:\n%s", want, errs.String())
+		}
+	}
+}
+
+// One process serves Slack and Teams: a meetup made in Slack is announced
+// in Slack's channel and in the Teams channel an admin chose, and answers
+// from both count against one capacity, shown alike in both.
+func TestServeSlackAndTeamsShareMeetups(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			s := teamstest.New()
+			t.Cleanup(s.Close)
+			ws := slacktest.New(slacktest.WithPingInterval(500 * time.Millisecond))
+			t.Cleanup(ws.Close)
+			ws.AddChannel(meetupChannel, "pcn-meetups")
+			helen := s.AddUser("Helen Ashworth", teamsAdmin)
+			priya := s.AddUser("Priya Shah", "priya.shah@nhs.net")
+
+			db := storagetest.MustOpenDB(t, target)
+			for _, id := range []string{alice, bob} {
+				joinNetwork(t, db, id)
+			}
+			m := bottest.Member(t, bottest.Platform("teams"), bottest.UserID(priya.ID), bottest.Name(priya.Name), bottest.Org("Riverside Surgery"),
+				bottest.Role("salaried_gp"), bottest.CareerStage("first_five"))
+			if err := db.SaveMember(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+
+			env := teamsEnv(s, target)
+			env["RAPPORT_ADMINS"] = admin + "," + teamsAdmin
+			env["RAPPORT_ANNOUNCE_CHANNEL"] = meetupChannel
+			sh := startServeOn(t, ws, target, env)
+			th := &teamsHarness{t: t, s: s, log: sh.log}
+			t.Cleanup(func() {
+				for _, secret := range teamsSecrets(t, s) {
+					if strings.Contains(sh.log.String(), secret) {
+						t.Errorf("the log contains the app's password or an access token")
+					}
+				}
+			})
+			var addr string
+			if err := sh.log.wait(th.ctx(), func(text string) bool {
+				if m := listening.FindStringSubmatch(text); m != nil {
+					addr = m[1]
+				}
+				return addr != ""
+			}); err != nil {
+				t.Fatalf("the Teams endpoint never listened: %v\n%s", err, sh.log.String())
+			}
+			s.SetBot("http://" + addr + "/api/messages")
+
+			// The Teams admin adds the app to a team and chooses a channel.
+			team := s.AddTeam("Northfield PCN", helen, priya)
+			events := team.AddChannel("Events")
+			if res, err := team.Install(""); err != nil || res.Err != nil {
+				t.Fatalf("team install: %v %v", err, res)
+			}
+			if res, err := helen.SayIn(events, "meetups here", true); err != nil || res.Err != nil {
+				t.Fatalf("meetups here: %v %v", err, res)
+			}
+			if err := s.Wait(th.ctx(), func() bool { return len(events.Messages()) > 0 }); err != nil {
+				t.Fatalf("no answer in the channel to meetups here: %v", err)
+			}
+
+			// A meetup made in Slack, with one place.
+			mh := &meetupHarness{harness: sh, db: db}
+			mh.meetup(alice, "")
+			form := mh.waitForm(alice, "meetup_create")
+			values := meetupValues()
+			values["capacity"] = "1"
+			if errs := fieldErrors(t, mh.submit(alice, form, values)); errs != nil {
+				t.Fatalf("meetup refused: %v", errs)
+			}
+			ann := mh.announcement(contains("First5 lunch &amp; learn", "0 going"))
+			teamsAnnouncement := func(cond func(string) bool) teamstest.Message {
+				t.Helper()
+				var found teamstest.Message
+				if err := s.Wait(th.ctx(), func() bool {
+					for _, m := range events.Messages() {
+						if text := displayedText(m); strings.Contains(text, "First5 lunch & learn") && cond(text) {
+							found = m
+							return true
+						}
+					}
+					return false
+				}); err != nil {
+					var seen []string
+					for _, m := range events.Messages() {
+						seen = append(seen, displayedText(m))
+					}
+					t.Fatalf("the Teams announcement never matched: %v; channel:\n%s", err, strings.Join(seen, "\n---\n"))
+				}
+				return found
+			}
+			card := teamsAnnouncement(contains("0 going"))
+
+			// Bob, in Slack, takes the place; Priya, in Teams, is waitlisted.
+			if got := mh.click(bob, meetupChannel, ann.TS, "meetup_going", ""); !strings.Contains(got, "You're going") {
+				t.Errorf("bob going: %q", got)
+			}
+			res := th.press(priya, card, "Going", nil)
+			shown := res.Shown
+			if res.Card != nil {
+				shown += teamstest.CardText(res.Card)
+			}
+			if !strings.Contains(shown, "waiting list") {
+				th.waitFor(priya, "waiting list")
+			}
+			slackText := blockText(t, mh.announcement(contains("*1 going*", "1 on the waiting list")).Blocks)
+			teamsText := displayedText(teamsAnnouncement(contains("1 going", "1 on the waiting list")))
+			for _, text := range []string{slackText, teamsText} {
+				if strings.Contains(text, "2 going") {
+					t.Errorf("two going for one place:\n%s", text)
+				}
+			}
+			attendees, err := db.MeetupAttendees(context.Background(), meetupID(t, mh))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if countStatus(attendees, bot.RSVPGoing) != 1 || countStatus(attendees, bot.RSVPWaiting) != 1 {
+				t.Errorf("attendees %+v; want one going and one waiting", attendees)
+			}
+		})
+	}
 }
