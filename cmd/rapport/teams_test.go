@@ -378,6 +378,9 @@ func TestServeSlackAndTeamsShareMeetups(t *testing.T) {
 						t.Errorf("the log contains the app's password or an access token")
 					}
 				}
+				for _, p := range s.Problems() {
+					t.Errorf("Teams would not show this as meant: %s", p)
+				}
 			})
 			var addr string
 			if err := sh.log.wait(th.ctx(), func(text string) bool {
