@@ -147,7 +147,7 @@ func (a *Adapter) serveDownload(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Disposition", `attachment; filename="`+d.Filename+`"`)
 		_, _ = w.Write(d.Body)
 	default:
-		w.Header().Set("Allow", "GET, POST")
+		w.Header().Set("Allow", "GET, HEAD, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
 }
