@@ -790,6 +790,7 @@ func TestDownloadLinks(t *testing.T) {
 			gone("a token never issued", http.MethodPost, r.base+"/download/"+strings.Repeat("A", 26))
 			gone("no token", http.MethodGet, r.base+"/download/")
 			gone("a path below a token", http.MethodPost, link+"/x")
+			gone("an overlong token", http.MethodPost, r.base+"/download/"+strings.Repeat("A", 4000))
 
 			// Expired.
 			link = exportLink(t, r, u)
