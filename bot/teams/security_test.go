@@ -630,16 +630,20 @@ type slowStore struct {
 	teams.Store
 	slow    atomic.Bool
 	release chan struct{}
+	// claimsOnly makes only the claims of activities hang.
+	claimsOnly bool
 }
 
 func (s *slowStore) wait() {
-	if s.slow.Load() {
+	if s.slow.Load() && !s.claimsOnly {
 		<-s.release
 	}
 }
 
 func (s *slowStore) ClaimEnvelope(ctx context.Context, id string, now time.Time) (bool, error) {
-	s.wait()
+	if s.slow.Load() {
+		<-s.release
+	}
 	return s.Store.ClaimEnvelope(ctx, id, now)
 }
 
@@ -680,6 +684,33 @@ func TestInvokeAnsweredInTimeWhenTheDatabaseHangs(t *testing.T) {
 			}
 			if res.Err != nil || res.Shown != bot.SlowMessage {
 				t.Errorf("the press was answered %q (%v), want %q", res.Shown, res.Err, bot.SlowMessage)
+			}
+		})
+	}
+}
+
+// When only claiming activities hangs, the bot stops waiting for the
+// claim and handles the press itself in time.
+func TestInvokeHandledWhenClaimingHangs(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			t.Parallel()
+			slow := &slowStore{release: make(chan struct{}), claimsOnly: true}
+			r := newReplica(t, target, replicaOptions{wrap: func(s teams.Store) teams.Store { slow.Store = s; return slow }})
+			t.Cleanup(func() { close(slow.release) })
+			u := r.s.AddUser("Fay Moss", "fay.moss@nhs.net")
+			if _, err := u.InstallPersonal(); err != nil {
+				t.Fatal(err)
+			}
+			welcome := r.waitCard(u, 1)
+			r.settle()
+			slow.slow.Store(true)
+			res, err := u.Press(welcome.ID, "Set up my profile", nil)
+			if err != nil || res.Shown == bot.SlowMessage {
+				t.Fatalf("pressing a button while claims hang: %q (%v)", res.Shown, err)
+			}
+			if form := r.waitCard(u, 2); len(form.Inputs()) == 0 {
+				t.Errorf("the form did not open:\n%s", form.CardText())
 			}
 		})
 	}
