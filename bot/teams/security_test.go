@@ -86,7 +86,7 @@ func newReplica(t *testing.T, target storagetest.Target, o replicaOptions) *repl
 	pacer := teams.NewPacer(teams.Limits{}, nil)
 	r.adapter = teams.New(r.core.Chat, teams.Options{
 		AppID: s.AppID(), TenantID: s.TenantID(), Pacer: pacer, Store: store, Downloads: db, PublicURL: publicURL,
-		Verifier:          teams.NewVerifier(teams.VerifierOptions{MetadataURL: s.MetadataURL(), AppID: s.AppID(), TenantID: s.TenantID()}),
+		Verifier:          teams.NewVerifier(teams.VerifierOptions{MetadataURL: s.MetadataURL(), AppID: s.AppID(), TenantID: s.TenantID(), Now: clock.Now}),
 		Connector:         teams.NewConnector(teams.ConnectorOptions{Tokens: tokens, Pace: pacer, Retries: 2, Wait429: 2 * time.Second}),
 		DeliveryConnector: teams.NewConnector(teams.ConnectorOptions{Tokens: tokens, Pace: pacer}),
 		Logger:            slog.New(slog.DiscardHandler),
@@ -398,6 +398,45 @@ func TestForgedRequestsAreRefused(t *testing.T) {
 					}
 				})
 			}
+		})
+	}
+}
+
+// The Bot Framework rolls its keys: the bot fetches them again for a key
+// ID it does not know, but not for every such request (a flood of forged
+// key IDs is not a flood of fetches), so a new key is trusted once the
+// wait between fetches is over.
+func TestRolledKeys(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			r := newReplica(t, target, replicaOptions{})
+			s := r.s
+			u := s.AddUser("Gil Ford", "gil.ford@nhs.net")
+			if _, err := u.InstallPersonal(); err != nil {
+				t.Fatal(err)
+			}
+			r.waitCard(u, 1)
+			r.settle()
+			fetches := s.Count("keys")
+			for range 10 {
+				s.Forge(func(act *schema.Activity) string {
+					return signed(t, s, s.Claims(), teamstest.SignOptions{KeyID: "forged-key-id"})
+				})
+				if res, _ := u.Say("help"); res.Status != http.StatusUnauthorized {
+					t.Fatalf("an unknown key ID answered %d", res.Status)
+				}
+			}
+			s.Forge(nil)
+			if n := s.Count("keys") - fetches; n > 1 {
+				t.Errorf("ten unknown key IDs fetched the keys %d times", n)
+			}
+
+			s.RotateKeys()
+			r.clock.Advance(6 * time.Minute)
+			if _, err := u.Say("help"); err != nil {
+				t.Fatalf("an activity signed with the new key: %v", err)
+			}
+			r.waitCard(u, 2)
 		})
 	}
 }
