@@ -106,8 +106,8 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // scale 2 the ceiling the margin leaves is 92.6% (0.5 s / 0.54 s), close
 // to the 94.8% it leaves on Teams' own clock, so the figure measures the
 // adapter and the delivery rather than the margin (reported as
-// pacer-ceiling). Raising the rate instead of the clock keeps the run
-// short: the per-conversation limits do not bind here (each 1:1
+// pacer-ceiling). The rate may be raised instead of the clock to shorten
+// a run: the per-conversation limits do not bind here (each 1:1
 // conversation is created once and sent to once), and only the tenant's
 // limit binds, as in Teams.
 //
