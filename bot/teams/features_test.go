@@ -2,6 +2,7 @@ package teams_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +120,259 @@ func TestCommandsInPersonalChat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// deliver runs the outbox until the test ends.
+func (r *rig) deliver() {
+	r.t.Helper()
+	r.core.Delivery.Idle = 50 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = r.core.Delivery.Run(ctx); close(done) }()
+	r.t.Cleanup(func() { cancel(); <-done })
+}
+
+// introCards are the intros in u's personal chat.
+func introCards(u *teamstest.User) []teamstest.Message {
+	var out []teamstest.Message
+	for _, m := range u.Messages() {
+		if strings.HasPrefix(m.CardText(), "Meet ") {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitIntro waits for u's one intro card.
+func (r *rig) waitIntro(u *teamstest.User) teamstest.Message {
+	r.t.Helper()
+	r.waitFor(u, func(m teamstest.Message) bool { return strings.HasPrefix(m.CardText(), "Meet ") })
+	cards := introCards(u)
+	if len(cards) != 1 {
+		r.t.Fatalf("%s has %d intros", u.Name, len(cards))
+	}
+	return cards[0]
+}
+
+// waitFor waits until u's chat shows a message ok accepts, and returns it.
+func (r *rig) waitFor(u *teamstest.User, ok func(teamstest.Message) bool) teamstest.Message {
+	r.t.Helper()
+	var found teamstest.Message
+	r.until(func() bool {
+		for _, m := range u.Messages() {
+			if ok(m) {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// until waits until cond holds, looking again after every change in
+// Teams.
+func (r *rig) until(cond func() bool) {
+	r.t.Helper()
+	ctx, cancel := wait()
+	defer cancel()
+	if err := r.s.Wait(ctx, cond); err != nil {
+		r.t.Fatalf("waiting: %v", err)
+	}
+}
+
+// runRound has admin run a round with the confirm button.
+func (r *rig) runRound(admin *teamstest.User) {
+	r.t.Helper()
+	confirm := r.say(admin, "admin run-now")
+	res := r.press(admin, confirm, "Run the round now", nil)
+	if res.Card == nil || !strings.Contains(teamstest.CardText(res.Card), "Running the round") {
+		r.t.Fatalf("after confirming, the card shows %v", res.Card)
+	}
+	r.waitFor(admin, func(m teamstest.Message) bool { return strings.Contains(m.CardText(), "is under way") })
+}
+
+// An admin named by sign-in name or by object ID runs a round with the
+// confirm button; a member who is not an admin is refused; each member
+// of the intro gets a card of their own with links to the others.
+func TestAdminRunsARound(t *testing.T) {
+	for _, by := range []string{"upn", "object id"} {
+		for _, target := range storagetest.Databases(t) {
+			t.Run(by+"/"+target.Name, func(t *testing.T) {
+				// The admin list is read when a command comes in; an object ID
+				// is only known once the user exists, so it is filled in then.
+				admins := []string{"ANA.LIMA@nhs.net"}
+				r := newRig(t, target, admins...)
+				r.addOrganisations()
+				ana := r.s.AddUser("Ana Lima", "ana.lima@nhs.net")
+				if by == "object id" {
+					admins[0] = strings.ToUpper(ana.ObjectID)
+				}
+				ben := r.s.AddUser("Ben Okoro", "ben.okoro@nhs.net")
+				r.join(ana, "Riverside Surgery")
+				r.join(ben, "Northfield Pharmacy")
+				r.deliver()
+
+				// A member who is not an admin is refused, and a confirm button
+				// they forge does nothing.
+				if got := r.say(ben, "admin run-now").CardText(); !strings.Contains(got, "Only network admins") {
+					t.Errorf("a member asking to run a round is told:\n%s", got)
+				}
+				if got := r.say(ben, "admin stats").CardText(); !strings.Contains(got, "Only network admins") {
+					t.Errorf("a member asking for the figures is told:\n%s", got)
+				}
+				if got := displayed(r.say(ana, "help").CardText()); !strings.Contains(got, "introduce-me admin run-now") {
+					t.Errorf("an admin's help does not list the admin commands:\n%s", got)
+				}
+				r.runRound(ana)
+
+				for _, pair := range [][2]*teamstest.User{{ana, ben}, {ben, ana}} {
+					u, other := pair[0], pair[1]
+					card := r.waitIntro(u)
+					text := displayed(card.CardText())
+					for _, want := range []string{"Meet Ana Lima and Ben Okoro", "Why we introduced you", "A first question",
+						"Practice nurse, Riverside Surgery", "Practice nurse, Northfield Pharmacy", "use Start a chat to say hello"} {
+						if !strings.Contains(text, want) {
+							t.Errorf("%s's intro does not say %q:\n%s", u.Name, want, text)
+						}
+					}
+					if strings.Contains(text, "Reply here") {
+						t.Errorf("%s's intro asks for a reply that would reach only the bot:\n%s", u.Name, text)
+					}
+					for _, b := range []string{"We've arranged to meet", "Pause my intros", "Not a good match"} {
+						if _, ok := card.Button(b); !ok {
+							t.Errorf("%s's intro has no %q button", u.Name, b)
+						}
+					}
+					chat, err := card.Link(bot.StartChatLabel)
+					if err != nil {
+						t.Fatal(err)
+					}
+					meet, err := card.Link(bot.ProposeMeetingLabel)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if q := query(t, chat); q.Get("users") != other.UPN || !strings.HasPrefix(chat, "https://teams.microsoft.com/l/chat/0/0?") {
+						t.Errorf("%s's chat link %s does not name only %s", u.Name, chat, other.UPN)
+					}
+					if q := query(t, meet); q.Get("attendees") != other.UPN {
+						t.Errorf("%s's meeting link %s does not invite only %s", u.Name, meet, other.UPN)
+					}
+				}
+
+				// Pressing an intro button answers in place.
+				card := r.waitIntro(ben)
+				r.press(ben, card, "We've arranged to meet", nil)
+				r.waitFor(ben, func(m teamstest.Message) bool { return strings.Contains(m.CardText(), "Wonderful, enjoy meeting!") })
+				if len(introCards(ben)) != 1 {
+					t.Errorf("the intro card went away after pressing a button")
+				}
+			})
+		}
+	}
+}
+
+// A member who blocked Rapport cannot be reached: they are marked so, as
+// in Slack, and their partner is told. A 429 from Teams pauses sending,
+// and the intro still arrives once.
+func TestUnreachableAndRateLimitedDelivery(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run("blocked in a trio/"+target.Name, func(t *testing.T) {
+			r := newRig(t, target, "ana.lima@nhs.net")
+			r.addOrganisations()
+			ana := r.s.AddUser("Ana Lima", "ana.lima@nhs.net")
+			ben := r.s.AddUser("Ben Okoro", "ben.okoro@nhs.net")
+			cara := r.s.AddUser("Cara Jones", "cara.jones@nhs.net")
+			r.join(ana, "Riverside Surgery")
+			r.join(ben, "Northfield Pharmacy")
+			r.join(cara, "Eastgate Housing")
+			r.s.Block(cara)
+			r.deliver()
+			r.runRound(ana)
+			// The others' copies end up naming only the two of them.
+			for _, u := range []*teamstest.User{ana, ben} {
+				r.waitFor(u, func(m teamstest.Message) bool {
+					return strings.HasPrefix(m.CardText(), "Meet Ana Lima and Ben Okoro")
+				})
+				if n := len(introCards(u)); n != 1 {
+					t.Errorf("%s has %d intros", u.Name, n)
+				}
+			}
+			m, err := r.db.FindMember(context.Background(), teams.Platform, cara.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Status != bot.StatusInactive {
+				t.Errorf("a member who blocked Rapport is %q, want inactive", m.Status)
+			}
+		})
+	}
+	for _, target := range storagetest.Databases(t) {
+		t.Run("blocked in a pair/"+target.Name, func(t *testing.T) {
+			r := newRig(t, target, "ana.lima@nhs.net")
+			r.addOrganisations()
+			ana := r.s.AddUser("Ana Lima", "ana.lima@nhs.net")
+			cara := r.s.AddUser("Cara Jones", "cara.jones@nhs.net")
+			r.join(ana, "Riverside Surgery")
+			r.join(cara, "Eastgate Housing")
+			r.s.Block(cara)
+			r.deliver()
+			r.runRound(ana)
+			told := r.waitFor(ana, func(m teamstest.Message) bool {
+				return strings.Contains(m.CardText(), "can no longer receive messages")
+			})
+			if !strings.Contains(told.CardText(), "Cara") || !strings.Contains(told.CardText(), "first in line") {
+				t.Errorf("the partner is told:\n%s", told.CardText())
+			}
+			if n := len(introCards(ana)); n != 0 {
+				t.Errorf("the partner still has %d intro cards for an intro that could not go ahead", n)
+			}
+			m, err := r.db.FindMember(context.Background(), teams.Platform, cara.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Status != bot.StatusInactive {
+				t.Errorf("a member who blocked Rapport is %q, want inactive", m.Status)
+			}
+		})
+	}
+	for _, target := range storagetest.Databases(t) {
+		t.Run("429/"+target.Name, func(t *testing.T) {
+			r := newRig(t, target, "ana.lima@nhs.net")
+			r.addOrganisations()
+			ana := r.s.AddUser("Ana Lima", "ana.lima@nhs.net")
+			ben := r.s.AddUser("Ben Okoro", "ben.okoro@nhs.net")
+			r.join(ana, "Riverside Surgery")
+			r.join(ben, "Northfield Pharmacy")
+			r.deliver()
+			r.s.Fail("send", 429, 1, 2*time.Second)
+			r.runRound(ana)
+			// Each gets the intro once, after the pause.
+			r.waitIntro(ana)
+			r.waitIntro(ben)
+			limited := 0
+			for _, q := range r.s.RequestsTo("send") {
+				if q.Status == 429 {
+					limited++
+				}
+			}
+			if limited != 1 {
+				t.Fatalf("%d sends answered 429, want 1", limited)
+			}
+			for _, u := range []*teamstest.User{ana, ben} {
+				if n := len(introCards(u)); n != 1 {
+					t.Errorf("%s got the intro %d times", u.Name, n)
+				}
+			}
+		})
+	}
+}
+
+func query(t *testing.T, link string) url.Values {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query()
 }
