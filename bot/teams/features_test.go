@@ -2,6 +2,7 @@ package teams_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -375,4 +376,93 @@ func query(t *testing.T, link string) url.Values {
 		t.Fatal(err)
 	}
 	return u.Query()
+}
+
+// A team installs Rapport: the team is recorded, one welcome goes to the
+// channel chosen, though Teams tells of the install twice, and the whole
+// roster is read, page by page, so members can be reached. A member who
+// has never written to Rapport presses "Set up my profile" on the channel
+// welcome and gets the form in a personal chat Rapport opens for them.
+func TestTeamInstall(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			r := newRig(t, target)
+			r.addOrganisations()
+			var members []*teamstest.User
+			for i := range 520 {
+				members = append(members, r.s.AddUser(fmt.Sprintf("Person%d Test", i), fmt.Sprintf("person%d.test@nhs.net", i)))
+			}
+			team := r.s.AddTeam("Riverside PCN", members...)
+			news := team.AddChannel("News")
+			res, err := team.Install("News")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			ctx := context.Background()
+			// Every member's account is stored with their sign-in name.
+			// The roster is read after Teams was answered.
+			r.adapter.Wait(10 * time.Second)
+			for _, u := range members {
+				acct, err := r.db.FindAccount(ctx, teams.Platform, u.ID)
+				if err != nil {
+					t.Fatalf("%s: %v", u.Name, err)
+				}
+				if acct.PrincipalName != u.UPN || acct.ObjectID != u.ObjectID || acct.ServiceURL == "" {
+					t.Fatalf("%s stored as %+v", u.Name, acct)
+				}
+			}
+			pages := 0
+			for _, q := range r.s.RequestsTo("members") {
+				if strings.Contains(q.Path, "pagedmembers") {
+					pages++
+				}
+			}
+			if pages != 2 {
+				t.Errorf("the roster of %d was read in %d pages, want 2", len(members), pages)
+			}
+			if _, err := r.db.FindTeam(ctx, teams.Platform, team.ID); err != nil {
+				t.Errorf("team not recorded: %v", err)
+			}
+			// One welcome, in the channel chosen.
+			wctx, cancel := wait()
+			defer cancel()
+			msgs, err := news.WaitMessages(wctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) != 1 || len(news.Messages()) != 1 {
+				t.Fatalf("%d welcomes in the channel", len(news.Messages()))
+			}
+			if n := len(team.General().Messages()); n != 0 {
+				t.Errorf("%d messages in General, which was not chosen", n)
+			}
+			welcome := msgs[0]
+			if !strings.Contains(welcome.CardText(), "Set up my profile") {
+				t.Errorf("team welcome:\n%s", welcome.CardText())
+			}
+			u := members[7]
+			if u.ChatID() != "" {
+				t.Fatalf("%s already has a personal chat", u.Name)
+			}
+			r.press(u, welcome, "Set up my profile", nil)
+			form := r.waitCard(u, 1)
+			if len(form.Inputs()) == 0 {
+				t.Fatalf("%s's personal chat shows:\n%s", u.Name, form.CardText())
+			}
+			if n := len(news.Messages()); n != 1 {
+				t.Errorf("pressing the welcome's button posted in the channel: %d messages", n)
+			}
+			res = r.press(u, form, "Save", map[string]string{bot.FieldOrganisation: "Riverside Surgery", bot.FieldSector: "gp_practice",
+				bot.FieldRole: "practice_nurse", bot.FieldCareerStage: "established"})
+			if res.Card == nil || !strings.Contains(teamstest.CardText(res.Card), bot.FormSavedMessage) {
+				t.Fatalf("saving, the card shows:\n%s", teamstest.CardText(res.Card))
+			}
+			if _, err := r.db.FindMember(ctx, teams.Platform, u.ID); err != nil {
+				t.Errorf("the member is not saved: %v", err)
+			}
+		})
+	}
 }
