@@ -466,3 +466,113 @@ func TestTeamInstall(t *testing.T) {
 		})
 	}
 }
+
+// announcement waits for the channel's n-th message and returns it.
+func (r *rig) channelMessage(ch *teamstest.Channel, n int) teamstest.Message {
+	r.t.Helper()
+	ctx, cancel := wait()
+	defer cancel()
+	ms, err := ch.WaitMessages(ctx, n)
+	if err != nil {
+		r.t.Fatalf("waiting for message %d in %s: %v", n, ch.Name, err)
+	}
+	return ms[n-1]
+}
+
+// Meetups in a team channel: only an admin chooses the channel, by
+// mentioning Rapport there; a member's meetup is announced in it; the
+// one announcement's counts change in place for everyone as people
+// answer, each answer goes privately to whoever pressed, and a full
+// meetup keeps a waiting list that moves up when a place frees.
+func TestMeetupsInAChannel(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			r := newRig(t, target, "ana.lima@nhs.net")
+			r.addOrganisations()
+			ctx := context.Background()
+			ana := r.s.AddUser("Ana Lima", "ana.lima@nhs.net")
+			ben := r.s.AddUser("Ben Okoro", "ben.okoro@nhs.net")
+			cara := r.s.AddUser("Cara Jones", "cara.jones@nhs.net")
+			team := r.s.AddTeam("Riverside PCN", ana, ben, cara)
+			events := team.AddChannel("Events")
+			if _, err := team.Install(""); err != nil {
+				t.Fatal(err)
+			}
+			r.adapter.Wait(10 * time.Second)
+			r.join(ana, "Riverside Surgery")
+			r.join(ben, "Northfield Pharmacy")
+			r.join(cara, "Eastgate Housing")
+			r.deliver()
+
+			// A member who is not an admin is refused, and nothing changes.
+			if _, err := ben.SayIn(events, "meetups here", true); err != nil {
+				t.Fatal(err)
+			}
+			if got := r.channelMessage(events, 1).CardText(); !strings.Contains(got, "Only network admins") {
+				t.Errorf("a member choosing the meetup channel is told:\n%s", got)
+			}
+			if _, _, err := r.db.AnnounceChannel(ctx, teams.Platform); bot.ErrorCode(err) != bot.ENOTFOUND {
+				t.Fatalf("after a member's try, the meetup channel is set (err %v)", err)
+			}
+			if _, err := ana.SayIn(events, "meetups here", true); err != nil {
+				t.Fatal(err)
+			}
+			if got := r.channelMessage(events, 2).CardText(); !strings.Contains(got, "new meetups will be announced in this channel") {
+				t.Errorf("an admin choosing the meetup channel is told:\n%s", got)
+			}
+			if ch, _, err := r.db.AnnounceChannel(ctx, teams.Platform); err != nil || ch != events.ID {
+				t.Fatalf("meetup channel %q (err %v), want %q", ch, err, events.ID)
+			}
+
+			form := r.say(ben, "meetup new")
+			day := time.Now().AddDate(0, 0, 10)
+			res := r.press(ben, form, "Announce", map[string]string{bot.MeetupFieldTitle: "Diabetes <b>care</b> lunch",
+				bot.MeetupFieldPurpose: "Swap notes", bot.MeetupFieldDate: day.Format("2006-01-02"), bot.MeetupFieldStart: "12:30",
+				bot.MeetupFieldEnd: "13:30", bot.MeetupFieldPlace: "Riverside", bot.MeetupFieldFood: "yes", bot.MeetupFieldCapacity: "2"})
+			if res.Card == nil {
+				t.Errorf("announcing, the form card is not replaced (shown %q)", res.Shown)
+			}
+			ann := r.channelMessage(events, 3)
+			text := displayed(ann.CardText())
+			for _, want := range []string{"Diabetes <b>care</b> lunch", day.Format("Monday 2 January") + ", 12:30 to 13:30", "Host: **Ben Okoro**", "**0 going**"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("the announcement does not say %q:\n%s", want, text)
+				}
+			}
+			r.waitFor(ben, func(m teamstest.Message) bool { return strings.Contains(m.CardText(), "is announced") })
+
+			// answer presses a button on the announcement and waits for the
+			// private answer in the presser's personal chat.
+			answer := func(u *teamstest.User, button, want string) {
+				t.Helper()
+				n := len(u.Messages())
+				r.press(u, events.Messages()[2], button, nil)
+				got := r.waitCard(u, n+1).CardText()
+				if !strings.Contains(displayed(got), want) {
+					t.Errorf("%s pressed %s and is told:\n%s", u.Name, button, got)
+				}
+			}
+			counts := func(want string) {
+				t.Helper()
+				r.until(func() bool { return strings.Contains(events.Messages()[2].CardText(), want) })
+				for _, u := range []*teamstest.User{ana, ben, cara} {
+					if got := events.MessagesFor(u)[2].CardText(); !strings.Contains(got, want) {
+						t.Errorf("%s sees the announcement as:\n%s", u.Name, got)
+					}
+				}
+				if n := len(events.Messages()); n != 3 {
+					t.Errorf("%d messages in the channel; answers should change the one announcement", n)
+				}
+			}
+			answer(ben, "Going", "You're going to")
+			counts("**1 going**")
+			answer(ana, "Going", "You're going to")
+			counts("**2 going**")
+			answer(cara, "Going", "number 1 on the waiting list")
+			counts("1 on the waiting list")
+			answer(ana, "Can't go", "Your place goes to the next person waiting")
+			counts("**2 going** · 0 maybe · 1 can't go · 0 on the waiting list")
+			r.waitFor(cara, func(m teamstest.Message) bool { return strings.Contains(m.CardText(), "a place has opened up") })
+		})
+	}
+}
