@@ -581,3 +581,58 @@ func TestMeetupsInAChannel(t *testing.T) {
 		})
 	}
 }
+
+// A member's export comes as JSON text in their chat; leaving, after the
+// confirm button, erases them, their Teams account with them, and their
+// partner's copy of the intro comes to say it was with a member who has
+// left.
+func TestExportAndLeave(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			r := newRig(t, target, "ana.lima@nhs.net")
+			r.addOrganisations()
+			ctx := context.Background()
+			ana := r.s.AddUser("Ana Lima", "ana.lima@nhs.net")
+			ben := r.s.AddUser("Ben Okoro", "ben.okoro@nhs.net")
+			r.join(ana, "Riverside Surgery")
+			r.join(ben, "Northfield Pharmacy")
+			r.deliver()
+			r.runRound(ana)
+			r.waitIntro(ana)
+			r.waitIntro(ben)
+
+			before := len(ben.Messages())
+			r.say(ben, "export")
+			r.waitFor(ben, func(m teamstest.Message) bool { return strings.Contains(m.CardText(), `"Northfield Pharmacy"`) })
+			text := ""
+			for _, m := range ben.Messages()[before:] {
+				text += displayed(m.CardText()) + "\n"
+			}
+			for _, want := range []string{"Here is everything Rapport stores about you", `"Northfield Pharmacy"`, ben.UPN} {
+				if !strings.Contains(text, want) {
+					t.Errorf("the export does not hold %s:\n%s", want, text)
+				}
+			}
+
+			confirm := r.say(ben, "leave")
+			if _, ok := confirm.Button("Yes, erase my data"); !ok {
+				t.Fatalf("leave asks:\n%s", confirm.CardText())
+			}
+			r.press(ben, confirm, "Yes, erase my data", nil)
+			// The partner's copy is brought up to date.
+			r.waitFor(ana, func(m teamstest.Message) bool {
+				return strings.Contains(m.CardText(), "a member who has since left Rapport")
+			})
+			if n := len(introCards(ana)); n != 0 {
+				t.Errorf("the partner's intro still shows the member who left")
+			}
+			r.adapter.Wait(10 * time.Second)
+			if _, err := r.db.FindMember(ctx, teams.Platform, ben.ID); bot.ErrorCode(err) != bot.ENOTFOUND {
+				t.Errorf("the member who left is still stored (err %v)", err)
+			}
+			if _, err := r.db.FindAccount(ctx, teams.Platform, ben.ID); bot.ErrorCode(err) != bot.ENOTFOUND {
+				t.Errorf("the Teams account of the member who left is still stored (err %v)", err)
+			}
+		})
+	}
+}
