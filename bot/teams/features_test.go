@@ -636,3 +636,79 @@ func TestExportAndLeave(t *testing.T) {
 		})
 	}
 }
+
+// message returns u's message with the ID as u sees it now.
+func message(t *testing.T, u *teamstest.User, id string) teamstest.Message {
+	t.Helper()
+	for _, m := range u.Messages() {
+		if m.ID == id {
+			return m
+		}
+	}
+	t.Fatalf("%s has no message %s", u.Name, id)
+	return teamstest.Message{}
+}
+
+// The profile form refuses what the core refuses, with the problem shown
+// in the card beside its input and what was typed still there, for new
+// Teams clients (Action.Execute) and old ones (Action.Submit).
+func TestProfileFormErrorsInTheCard(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		for _, target := range storagetest.Databases(t) {
+			t.Run(fmt.Sprintf("old client %v/%s", old, target.Name), func(t *testing.T) {
+				r := newRig(t, target)
+				r.addOrganisations()
+				priya := r.s.AddUser("Priya Shah", "priya.shah@nhs.net")
+				priya.OldClient = old
+				if _, err := priya.InstallPersonal(); err != nil {
+					t.Fatal(err)
+				}
+				r.press(priya, r.waitCard(priya, 1), "Set up my profile", nil)
+				form := r.waitCard(priya, 2)
+				typed := map[string]string{bot.FieldOrganisation: bot.OtherOrganisation, bot.FieldSector: "community_pharmacy",
+					bot.FieldRole: "clinical_pharmacist", bot.FieldCareerStage: "established", bot.FieldBio: "Pharmacist & <b>asthma</b> lead"}
+				for _, tc := range []struct{ other, problem string }{
+					{"", "Please type the name of your organisation."},
+					{"Riverside Surgry", "Did you mean Riverside Surgery?"},
+				} {
+					typed[bot.FieldOrgOther] = tc.other
+					r.press(priya, form, "Save", typed)
+					var shown teamstest.Message
+					r.until(func() bool {
+						shown = message(t, priya, form.ID)
+						return strings.Contains(shown.CardText(), tc.problem)
+					})
+					// The problem comes right after the input it is about.
+					lines := strings.Split(displayed(shown.CardText()), "\n")
+					for i, l := range lines {
+						if strings.Contains(l, tc.problem) && (i == 0 || !strings.HasPrefix(lines[i-1], "Organisation name, if not listed")) {
+							t.Errorf("the problem is not beside its input:\n%s", shown.CardText())
+						}
+					}
+					values := map[string]string{}
+					for _, in := range shown.Inputs() {
+						values[in.ID] = in.Value
+					}
+					for id, v := range typed {
+						if values[id] != v {
+							t.Errorf("after a refusal, %s holds %q, want %q as typed", id, values[id], v)
+						}
+					}
+					if _, err := r.db.FindMember(context.Background(), teams.Platform, priya.ID); bot.ErrorCode(err) != bot.ENOTFOUND {
+						t.Errorf("a refused profile was saved (err %v)", err)
+					}
+				}
+				typed[bot.FieldOrgOther] = "Eastgate Dental"
+				r.press(priya, form, "Save", typed)
+				r.until(func() bool { return strings.Contains(message(t, priya, form.ID).CardText(), bot.FormSavedMessage) })
+				m, err := r.db.FindMember(context.Background(), teams.Platform, priya.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.Profile.Organisation != "Eastgate Dental" || m.Profile.Bio != "Pharmacist & <b>asthma</b> lead" {
+					t.Errorf("saved %+v", m.Profile)
+				}
+			})
+		}
+	}
+}
