@@ -130,6 +130,9 @@ func withChatLinks(m *bot.Message, others []string) *bot.Message {
 		// points at the chat link instead.
 		if s.Note.Plain() == bot.IntroFootnote {
 			s.Note = bot.P(bot.IntroCopyFootnote)
+			if len(links) == 0 {
+				s.Note = bot.P(bot.IntroCopyNoLinkFootnote)
+			}
 		}
 		out.Sections = append(out.Sections, s)
 	}

@@ -273,6 +273,36 @@ func TestAdminRunsARound(t *testing.T) {
 	}
 }
 
+// When Teams would not say a member's sign-in name, the intro has no chat
+// link with them, and does not point at one.
+func TestIntroWithoutSignInNames(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			r := newRig(t, target, "ana.lima@nhs.net")
+			r.addOrganisations()
+			ana := r.s.AddUser("Ana Lima", "ana.lima@nhs.net")
+			ben := r.s.AddUser("Ben Okoro", "ben.okoro@nhs.net")
+			r.join(ana, "Riverside Surgery")
+			r.s.Fail("members", 500, 1000, 0)
+			r.join(ben, "Northfield Pharmacy")
+			r.s.ClearFaults()
+			r.deliver()
+			r.runRound(ana)
+			card := r.waitIntro(ana)
+			if _, err := card.Link(bot.StartChatLabel); err == nil {
+				t.Errorf("a chat link without the other's sign-in name")
+			}
+			if text := card.CardText(); strings.Contains(text, "Start a chat") || !strings.Contains(text, "find the others in Teams by name") {
+				t.Errorf("the intro's small print:\n%s", text)
+			}
+			// Ben's copy links to Ana, whose sign-in name is known.
+			if _, err := r.waitIntro(ben).Link(bot.StartChatLabel); err != nil {
+				t.Errorf("no chat link to a member whose sign-in name is known: %v", err)
+			}
+		})
+	}
+}
+
 // A member who blocked Rapport cannot be reached: they are marked so, as
 // in Slack, and their partner is told. A 429 from Teams pauses sending,
 // and the intro still arrives once.
