@@ -94,7 +94,7 @@ func New(chat *bot.Chat, opt Options) *Adapter {
 		chat: chat, appID: opt.AppID, botID: "28:" + opt.AppID, tenantID: opt.TenantID,
 		verifier: opt.Verifier, conn: opt.Connector, delivery: opt.DeliveryConnector, store: opt.Store,
 		log: opt.Logger, now: opt.Now, invokeIn: opt.InvokeBudget, messageIn: opt.MessageBudget,
-		seen: newSeenActivities(15 * time.Minute),
+		seen:      newSeenActivities(15 * time.Minute),
 		publicURL: opt.PublicURL, downloads: opt.Downloads,
 	}
 	if a.log == nil {
@@ -173,9 +173,10 @@ func firstWord(name string) string {
 // seenActivities remembers recent activity IDs and, for invokes, the
 // answer given, so a redelivered activity does nothing twice.
 type seenActivities struct {
-	mu  sync.Mutex
-	ttl time.Duration
-	m   map[string]*seenActivity
+	mu    sync.Mutex
+	ttl   time.Duration
+	m     map[string]*seenActivity
+	swept time.Time
 }
 
 type seenActivity struct {
@@ -193,12 +194,17 @@ func newSeenActivities(ttl time.Duration) *seenActivities {
 func (s *seenActivities) claim(id string, now time.Time) (*seenActivity, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k, v := range s.m {
-		if now.Sub(v.at) > s.ttl {
-			delete(s.m, k)
+	// Sweeping every entry on every arrival would cost a busy bot a
+	// walk of thousands of entries per request: sweep now and then.
+	if now.Sub(s.swept) > s.ttl/16 || now.Before(s.swept) {
+		for k, v := range s.m {
+			if now.Sub(v.at) > s.ttl {
+				delete(s.m, k)
+			}
 		}
+		s.swept = now
 	}
-	if v, ok := s.m[id]; ok {
+	if v, ok := s.m[id]; ok && now.Sub(v.at) <= s.ttl {
 		return v, false
 	}
 	v := &seenActivity{at: now, done: make(chan struct{})}

@@ -26,6 +26,10 @@ type DownloadStore interface {
 // downloadTTL is how long a download link works.
 const downloadTTL = 15 * time.Minute
 
+// maxTokenLen bounds a download token read from a path: the tokens made
+// are 26 characters, so anything much longer is not worth a lookup.
+const maxTokenLen = 64
+
 // downloadPath is where download links point, under the public URL.
 const downloadPath = "/download/"
 
@@ -124,7 +128,7 @@ func (a *Adapter) serveDownload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	token := strings.TrimPrefix(r.URL.Path, downloadPath)
-	if token == "" || strings.Contains(token, "/") || a.downloads == nil {
+	if token == "" || len(token) > maxTokenLen || strings.Contains(token, "/") || a.downloads == nil {
 		http.NotFound(w, r)
 		return
 	}
@@ -147,7 +151,7 @@ func (a *Adapter) serveDownload(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Disposition", `attachment; filename="`+d.Filename+`"`)
 		_, _ = w.Write(d.Body)
 	default:
-		w.Header().Set("Allow", "GET, POST")
+		w.Header().Set("Allow", "GET, HEAD, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
 }

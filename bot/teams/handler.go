@@ -2,6 +2,8 @@ package teams
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -51,8 +53,22 @@ func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &ae) {
 			status, reason = ae.Status, ae.Reason
 		}
-		a.log.Warn("refused a Teams request that failed verification", "status", status, "reason", reason, "type", act.Type)
+		a.log.Warn("refused a Teams request that failed verification", "status", status, "reason", reason, "type", truncate(act.Type, 40))
 		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	if act.ChannelID != schema.ChannelTeams {
+		// A key endorsed for another channel (Web Chat, Direct Line) can
+		// vouch for an activity whose sender that channel's client wrote:
+		// only Teams says who a Teams user is.
+		a.log.Warn("refused an activity from another channel", "channel", truncate(act.ChannelID, 40))
+		http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)
+		return
+	}
+	if !handled(act.Type) {
+		// Reactions, typing and whatever Teams adds next: nothing to do,
+		// and nothing to remember.
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 
@@ -64,13 +80,14 @@ func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
 	deadline := start.Add(budget)
 
 	if act.ID != "" {
-		entry, first := a.seen.claim(act.ID, a.now())
+		key := activityKey(&act)
+		entry, first := a.seen.claim(key, a.now())
 		if !first {
 			a.log.Info("redelivered Teams activity answered again", "type", act.Type)
 			writeJSON(w, orEmptyInvoke(&act, entry.wait(time.Until(deadline))))
 			return
 		}
-		if !a.claimShared(r.Context(), act.ID) {
+		if !a.claimShared(r.Context(), key) {
 			a.log.Info("Teams activity handled by another replica", "type", act.Type)
 			entry.finish(nil)
 			writeJSON(w, orEmptyInvoke(&act, nil))
@@ -89,6 +106,28 @@ func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, orEmptyInvoke(&act, a.handle(r.Context(), &act, deadline)))
+}
+
+// handled reports whether activities of the type are acted on.
+func handled(typ string) bool {
+	switch typ {
+	case schema.TypeMessage, schema.TypeInvoke, schema.TypeConversationUpdate, schema.TypeInstallationUpdate:
+		return true
+	}
+	return false
+}
+
+// activityKey names an activity for de-duplication. Teams' message IDs
+// are unique only within a conversation (they are timestamps), so two
+// people's messages can share one: the key is the conversation and the
+// ID, hashed to a fixed length.
+func activityKey(act *schema.Activity) string {
+	conv := ""
+	if act.Conversation != nil {
+		conv = act.Conversation.ID
+	}
+	sum := sha256.Sum256([]byte(conv + "\x00" + act.ID))
+	return hex.EncodeToString(sum[:])
 }
 
 // handle works out the answer to a verified activity by deadline, and
@@ -155,7 +194,6 @@ func (a *Adapter) dispatch(ctx context.Context, act *schema.Activity) ([]byte, f
 	case schema.TypeInstallationUpdate:
 		return nil, a.onInstallationUpdate(ctx, act)
 	}
-	// Reactions, typing and whatever Teams adds next: nothing to do.
 	return nil, nil
 }
 
@@ -163,11 +201,11 @@ func (a *Adapter) dispatch(ctx context.Context, act *schema.Activity) ([]byte, f
 // busy database still leaves the handler most of its budget.
 const claimBudget = 750 * time.Millisecond
 
-// claimShared claims the activity in the shared store and reports whether
+// claimShared claims the activity named key in the shared store and reports whether
 // this replica is the first to see it. If the store cannot answer within
 // claimBudget, the activity is handled: a redelivery to another replica
 // is rare, a lost command is not.
-func (a *Adapter) claimShared(ctx context.Context, id string) bool {
+func (a *Adapter) claimShared(ctx context.Context, key string) bool {
 	if a.store == nil {
 		return true
 	}
@@ -182,7 +220,7 @@ func (a *Adapter) claimShared(ctx context.Context, id string) bool {
 		defer a.work.Done()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		first, err := a.store.ClaimEnvelope(cctx, "teams:"+id, now)
+		first, err := a.store.ClaimEnvelope(cctx, "teams:"+key, now)
 		got <- claim{first, err}
 	}()
 	t := time.NewTimer(claimBudget)

@@ -46,25 +46,33 @@ var (
 	demoLast  = []string{"Okafor", "Hughes", "Patel", "Murphy", "Khan"}
 )
 
-// demo runs the whole product with no Slack account: a local
+// demo runs the whole product with no Slack account (or, with
+// --platform teams, no Teams account: see demoTeams): a local
 // Slack-compatible workspace in this process, the embedded SQLite database
 // in a temporary folder, a synthetic PCN whose members join through real
 // /introduce-me submissions, one round delivered through the real Slack
 // adapter, and then what members saw and the admin figures.
 func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "Runs Rapport end to end against a local, in-process stand-in for Slack, with a synthetic network of about 60 members, and prints the introductions they received. Needs no Slack account and no set-up.", stderr)
+	fs := newFlags("demo", "Runs Rapport end to end against a local, in-process stand-in for Slack or Microsoft Teams, with a synthetic network of about 60 members, and prints the introductions they received. Needs no Slack or Teams account and no set-up.", stderr)
 	members := fs.Int("members", 60, "how many members join (2 to 200)")
+	platform := fs.String("platform", "slack", "the chat platform to run it in: slack or teams")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *members < 2 || *members > 200 {
 		return usageError{fmt.Errorf("--members must be from 2 to 200")}
 	}
+	if *platform != "slack" && *platform != "teams" {
+		return usageError{fmt.Errorf("--platform must be slack or teams, not %q", *platform)}
+	}
 	dir, err := os.MkdirTemp("", "rapport-demo-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if *platform == "teams" {
+		return demoTeams(ctx, *members, dir, stdout, stderr)
+	}
 
 	ws := slacktest.New()
 	defer ws.Close()

@@ -122,7 +122,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Connects to Slack over Socket Mode and serves /introduce-me, /meetup and the scheduled rounds until stopped (Ctrl-C or SIGTERM).\nSettings come from the environment: SLACK_APP_TOKEN, SLACK_BOT_TOKEN and the others in README.md.", stderr)
+	fs := newFlags("serve", "Serves introduce-me, meetup and the scheduled rounds in Slack (over Socket Mode), Microsoft Teams (a Bot Framework endpoint at RAPPORT_TEAMS_ADDR, POST /api/messages) or both, until stopped (Ctrl-C or SIGTERM).\nSettings come from the environment: SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Slack; TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID for Teams; the others are in README.md.", stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -297,3 +297,30 @@ func TestTokenWithBasicAuth(t *testing.T) {
 		t.Fatalf("secret in the header: HTTP %d", resp.StatusCode)
 	}
 }
+
+// Forge changes what the driving helpers send, until Forge(nil).
+func TestForge(t *testing.T) {
+	s := newServer(t)
+	bot := newBot(t, s)
+	if s.BotEndpoint() != bot.srv.URL+"/api/messages" {
+		t.Fatalf("BotEndpoint is %q", s.BotEndpoint())
+	}
+	ana := s.AddUser("Ana Lima", "ana.lima@nhs.net")
+	var forged []string
+	s.Forge(func(act *schema.Activity) string {
+		forged = append(forged, act.Type)
+		act.ChannelData.Tenant = &schema.TenantInfo{ID: "another-tenant"}
+		return ""
+	})
+	res, err := ana.InstallPersonal()
+	if err == nil || res.Status != http.StatusUnauthorized || len(forged) != 2 {
+		t.Fatalf("a forged install: status %d, err %v, forged %v", res.Status, err, forged)
+	}
+	if res.Activity.ChannelData.Tenant.ID != "another-tenant" {
+		t.Errorf("the result does not show the activity as forged: tenant %q", res.Activity.ChannelData.Tenant.ID)
+	}
+	s.Forge(nil)
+	if res, err := ana.Say("hello"); err != nil || res.Status != http.StatusOK {
+		t.Fatalf("after Forge(nil): status %d, err %v", res.Status, err)
+	}
+}

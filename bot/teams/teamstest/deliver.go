@@ -79,7 +79,7 @@ func (s *Server) Deliver(act *schema.Activity) (*Result, error) {
 	if invoke {
 		timeout = s.cfg.invokeTimeout
 	}
-	res, err := s.post(act, s.activityAuth(), timeout, true)
+	res, err := s.post(act, s.authorize(act), timeout, true)
 	if err != nil {
 		return res, err
 	}
@@ -99,11 +99,48 @@ func (s *Server) Redeliver(res *Result) (*Result, error) {
 	if act.Type == schema.TypeInvoke {
 		timeout = s.cfg.invokeTimeout
 	}
-	again, err := s.post(&act, s.activityAuth(), timeout, true)
+	again, err := s.post(&act, s.authorize(&act), timeout, true)
 	if err != nil {
 		return again, err
 	}
 	return again, again.Err
+}
+
+// Forgery rewrites an activity the server is about to post to the bot and
+// returns the Authorization header to post it with (empty: none), for
+// tests of the bot's checks. It may change act (another tenant, another
+// serviceUrl) and sign changed claims with SignToken.
+type Forgery func(act *schema.Activity) (authorization string)
+
+// Forge makes every later activity the server sends (Deliver, Redeliver
+// and the helpers built on them, such as InstallPersonal and Press) go
+// through f, so a test can drive users as usual with tokens or
+// activities the Bot Framework would never send. Forge(nil) restores the
+// Bot Framework's own signing.
+func (s *Server) Forge(f Forgery) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forgery = f
+}
+
+// BotEndpoint returns the bot's messaging endpoint set by SetBot, for
+// tests that post to it what no activity could hold (malformed JSON).
+func (s *Server) BotEndpoint() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.botEndpoint
+}
+
+// authorize returns the Authorization header for act: the Bot
+// Framework's, or the forgery's.
+func (s *Server) authorize(act *schema.Activity) string {
+	s.mu.Lock()
+	f := s.forgery
+	s.mu.Unlock()
+	if f != nil {
+		return f(act)
+	}
+	return s.activityAuth()
 }
 
 // fillActivity completes an activity's common fields.

@@ -68,6 +68,7 @@ type Server struct {
 	seq     int64
 
 	botEndpoint string
+	forgery     Forgery
 
 	keys     []*signingKey // published in the JWKS, oldest first
 	signer   *signingKey   // signs activities; endorsed for msteams
