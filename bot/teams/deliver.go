@@ -173,8 +173,9 @@ func (d *deliverer) sendCopy(ctx context.Context, at bot.Attempt, userID string,
 		id, err := a.delivery.Send(ctx, acct.ServiceURL, acct.ConversationID, cardActivity(card, m))
 		if err != nil {
 			if i > 0 {
-				// Part of a long message is out: record it, so the rest is
-				// not repeated with it.
+				// Part of a long message is out: record it, so the part sent
+				// is not repeated; the rest is lost, and said so.
+				a.log.Warn("sent only part of a long message", "kind", at.Kind, "parts_sent", i, "err", err)
 				break
 			}
 			return d.classify(err, userID)
