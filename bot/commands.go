@@ -117,7 +117,7 @@ type AdminReply struct {
 // for anyone else and EINVALID for words it cannot read.
 func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply, error) {
 	if s.IsAdmin == nil || !s.IsAdmin(u) {
-		return nil, Refuse(EFORBIDDEN, "Only network admins can use ", Cmd("admin"), ". If you think you should be one, ask your PCN's network manager to add your member ID to RAPPORT_ADMINS.")
+		return nil, Refuse(EFORBIDDEN, "Only network admins can use ", Cmd("admin"), ". If you think you should be one, ask your PCN's network manager to add you to RAPPORT_ADMINS (in Slack by your member ID, in Teams by your work sign-in address).")
 	}
 	usage := Refuse(EINVALID, "Try ", Cmd("admin practices list"), ", ", Cmd("admin practices add Riverside Surgery"), ", ", Cmd("admin preview"), ", ", Cmd("admin run-now"), " or ", Cmd("admin stats"), ".")
 	if len(args) < 2 || !strings.EqualFold(args[0], "practices") {

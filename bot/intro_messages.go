@@ -27,6 +27,16 @@ func takingPart(im IntroMember) bool {
 	return !im.Unreachable && im.Member.Status == StatusActive
 }
 
+// IntroFootnote is the small print under an intro posted where its
+// members can all reply; IntroCopyFootnote replaces it under a copy sent
+// to each member on their own (Teams), where a reply reaches only Rapport,
+// and IntroCopyNoLinkFootnote when the copy has no link to start a chat.
+const (
+	IntroFootnote           = "Rapport introduces people across the network, at the pace each person chose. Reply here to say hello."
+	IntroCopyFootnote       = "Rapport introduces people across the network, at the pace each person chose. Each of you has this message in your own chat with Rapport: use Start a chat to say hello."
+	IntroCopyNoLinkFootnote = "Rapport introduces people across the network, at the pace each person chose. Each of you has this message in your own chat with Rapport: find the others in Teams by name to say hello."
+)
+
 // introMessage is an intro: who each person is, why they were introduced,
 // a first question, who might start, and buttons to say how it went.
 func introMessage(in *Intro) *Message {
@@ -80,7 +90,7 @@ func introMessage(in *Intro) *Message {
 				Yes:   "Yes", No: "Cancel",
 			}},
 		}},
-		Section{Note: P("Rapport introduces people across the network, at the pace each person chose. Reply here to say hello.")},
+		Section{Note: P(IntroFootnote)},
 	)
 }
 

@@ -83,11 +83,11 @@ type Meetup struct {
 	RSVPBy   *time.Time // RSVPs close at this time, if set
 
 	Status string
-	// Where the announcement was posted: the channel, and the platform's
-	// reference to the message in it (empty until it is posted).
-	Channel    string
-	MessageRef string
-	Posts      []MeetupPost
+	// Channel is where the announcement goes on the first board (Slack's
+	// channel), and Posts where it went on each platform (none until it
+	// is posted).
+	Channel string
+	Posts   []MeetupPost
 
 	// Version grows with every change to the meetup or its RSVPs, so a
 	// rendering of it can tell whether it is still current.

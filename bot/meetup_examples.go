@@ -10,7 +10,7 @@ func meetupExamples(loc *time.Location, now time.Time, priya, tom *Member) []Exa
 	m := &Meetup{ID: 12, HostMemberID: priya.ID, HostPlatform: priya.Platform, HostUserID: priya.UserID, HostName: priya.Name,
 		Title: "First5 lunch & learn", Purpose: "First5 group", StartsAt: start.UTC(), EndsAt: start.Add(90 * time.Minute).UTC(),
 		Place: "Riverside Surgery, meeting room 2", Link: "https://meet.example.org/first5", Roles: []string{"salaried_gp", "gp_trainee"},
-		Food: true, Capacity: 20, RSVPBy: &by, Status: MeetupScheduled, Channel: "C0MEETUPS1", MessageRef: "1700000000.000100",
+		Food: true, Capacity: 20, RSVPBy: &by, Status: MeetupScheduled, Channel: "C0MEETUPS1", Posts: []MeetupPost{{Platform: "slack", Channel: "C0MEETUPS1", MessageRef: "1700000000.000100"}},
 		Counts: RSVPCounts{Going: 12, Maybe: 3, NotGoing: 2}}
 	full := *m
 	full.Counts = RSVPCounts{Going: 20, Maybe: 1, Waiting: 4}

@@ -380,6 +380,17 @@ func meetupMineMessage(ms []MemberMeetup, loc *time.Location) *Message {
 	return out
 }
 
+// meetupCommandItems list the meetup commands, for help.
+func meetupCommandItems() []Text {
+	return []Text{
+		P(MeetupCmd(), ": announce a meetup (a form opens)"),
+		P(MeetupCmd("list"), ": see the meetups coming up"),
+		P(MeetupCmd("mine"), ": the ones you're going to or hosting, with calendar links"),
+		P(MeetupCmd("edit", "12"), ": change meetup #12 (hosts and network admins)"),
+		P(MeetupCmd("cancel", "12"), ": cancel meetup #12 and tell everyone who answered"),
+	}
+}
+
 // meetupHelpMessage is /meetup help; prefix, when set, comes first (why
 // the help is shown).
 func meetupHelpMessage(prefix string) *Message {
@@ -389,14 +400,8 @@ func meetupHelpMessage(prefix string) *Message {
 	}
 	return out.Add(
 		Section{
-			Text: P(Strong("Host a meetup for the network."), " Here's what you can do:"),
-			Items: []Text{
-				P(MeetupCmd(), ": announce a meetup (a form opens)"),
-				P(MeetupCmd("list"), ": see the meetups coming up"),
-				P(MeetupCmd("mine"), ": the ones you're going to or hosting, with calendar links"),
-				P(MeetupCmd("edit", "12"), ": change meetup #12 (hosts and network admins)"),
-				P(MeetupCmd("cancel", "12"), ": cancel meetup #12 and tell everyone who answered"),
-			},
+			Text:  P(Strong("Host a meetup for the network."), " Here's what you can do:"),
+			Items: meetupCommandItems(),
 		},
 		Section{Text: P("Answer with the ", Strong("Going"), ", ", Strong("Maybe"), " and ", Strong("Can't go"),
 			" buttons on an announcement. Hosts manage theirs with ", Strong("⋯ Manage"), ".")},

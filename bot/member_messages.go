@@ -22,7 +22,10 @@ func helpMessage(prefix Text, admin bool) *Message {
 	if !prefix.Empty() {
 		m.Add(Section{Text: prefix})
 	}
-	return m.Add(Section{Text: P(Strong("Rapport introduces you to people across the network."), " Here's what you can do:"), Items: items})
+	m.Add(Section{Text: P(Strong("Rapport introduces you to people across the network."), " Here's what you can do:"), Items: items})
+	// Where commands are typed to the bot rather than chosen from a list
+	// of slash commands (Teams), this is the one list people see.
+	return m.Add(Section{Text: P(Strong("Meetups"), " for the network:"), Items: meetupCommandItems()})
 }
 
 // profileFields are a profile as labelled fields.

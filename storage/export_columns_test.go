@@ -117,6 +117,15 @@ var exportedColumns = map[string]map[string]string{
 		"activity_id":     "introductions.message_id",
 		"sent_at":         "internal: delivery bookkeeping (when this copy went out)",
 	},
+	"downloads": {
+		"token_hash": "internal: a hash of a one-time link's token; the token is only in the link",
+		"platform":   "internal: the member themselves",
+		"user_id":    "internal: the member themselves",
+		"filename":   "internal: the file's name, the same for everyone",
+		"body":       "internal: a copy of an export the member asked for, kept minutes for its one download",
+		"created_at": "internal: when the link was made",
+		"expires_at": "internal: when the link stops working",
+	},
 	"meetup_reminders": {
 		"meetup_id":  "meetups.meetup_id",
 		"member_id":  "internal: the member themselves",

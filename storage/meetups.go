@@ -132,8 +132,8 @@ func findMeetup(ctx context.Context, tx *tx, id int64) (*bot.Meetup, error) {
 	return m, nil
 }
 
-// withPosts fills the meetups' Posts, by platform, and, until every
-// caller reads Posts, Channel and MessageRef from the Slack post.
+// withPosts fills the meetups' Posts, by platform, and Channel from the
+// Slack post.
 func withPosts(ctx context.Context, tx *tx, ms ...*bot.Meetup) error {
 	if len(ms) == 0 {
 		return nil
@@ -161,7 +161,7 @@ func withPosts(ctx context.Context, tx *tx, ms ...*bot.Meetup) error {
 		m := byID[r.MeetupID]
 		m.Posts = append(m.Posts, bot.MeetupPost{Platform: r.Platform, Channel: r.Channel, MessageRef: r.MessageRef})
 		if r.Platform == slackPlatform {
-			m.Channel, m.MessageRef = r.Channel, r.MessageRef
+			m.Channel = r.Channel
 		}
 	}
 	return nil
@@ -222,10 +222,9 @@ func (db *DB) CreateMeetup(ctx context.Context, platform, userID string, m *bot.
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("create meetup: commit: %w", err)
 	}
-	// The channel the caller chose to announce in is not stored: each
-	// platform's announce channel is (SetAnnounceChannel). Until callers
-	// announce through Posts, the choice stays on the meetup returned.
-	if stored.MessageRef == "" {
+	// The channel the caller chose to announce in is not stored (each
+	// post is, once made): it stays on the meetup returned.
+	if len(stored.Posts) == 0 {
 		stored.Channel = m.Channel
 	}
 	*m = *stored
@@ -247,14 +246,6 @@ func (db *DB) FindMeetup(ctx context.Context, id int64) (*bot.Meetup, error) {
 		return nil, fmt.Errorf("find meetup: commit: %w", err)
 	}
 	return m, nil
-}
-
-// SetMeetupAnnouncement records where the announcement was posted in
-// Slack, or returns ENOTFOUND.
-//
-// Deprecated: use SetMeetupPost, which names the platform.
-func (db *DB) SetMeetupAnnouncement(ctx context.Context, id int64, channel, ts string) error {
-	return db.SetMeetupPost(ctx, id, slackPlatform, channel, ts)
 }
 
 // SetMeetupPost records where the meetup's announcement was posted on the

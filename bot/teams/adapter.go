@@ -54,8 +54,11 @@ type Options struct {
 	PublicURL string
 	// Downloads keeps download links; nil sends long exports in pieces.
 	Downloads DownloadStore
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Logger records what happened, never tokens or profile text; nil
+	// logs nothing.
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
 	// InvokeBudget and MessageBudget override the default deadlines.
 	InvokeBudget  time.Duration
 	MessageBudget time.Duration
@@ -82,8 +85,10 @@ type Adapter struct {
 	publicURL string
 	downloads DownloadStore
 
-	// seen keeps this replica's answers to recent invokes, so a retried
-	// invoke gets the first answer again.
+	// seen keeps this replica's answers to recent invokes for two
+	// minutes, so an invoke Teams retries (within seconds) gets the first
+	// answer again; the database's claim keeps anything from being done
+	// twice for an hour.
 	seen *seenActivities
 	work sync.WaitGroup
 }
@@ -94,7 +99,7 @@ func New(chat *bot.Chat, opt Options) *Adapter {
 		chat: chat, appID: opt.AppID, botID: "28:" + opt.AppID, tenantID: opt.TenantID,
 		verifier: opt.Verifier, conn: opt.Connector, delivery: opt.DeliveryConnector, store: opt.Store,
 		log: opt.Logger, now: opt.Now, invokeIn: opt.InvokeBudget, messageIn: opt.MessageBudget,
-		seen:      newSeenActivities(15 * time.Minute),
+		seen:      newSeenActivities(2 * time.Minute),
 		publicURL: opt.PublicURL, downloads: opt.Downloads,
 	}
 	if a.log == nil {

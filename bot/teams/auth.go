@@ -213,10 +213,10 @@ func (v *Verifier) Verify(ctx context.Context, authorization string, a *schema.A
 	if serviceURL != a.ServiceURL {
 		return unauthorized("the token's serviceurl is not the activity's serviceUrl")
 	}
-	if a.ChannelData == nil || a.ChannelData.Tenant == nil || a.ChannelData.Tenant.ID != v.opt.TenantID {
+	if a.ChannelData == nil || a.ChannelData.Tenant == nil || !strings.EqualFold(a.ChannelData.Tenant.ID, v.opt.TenantID) {
 		return forbidden("the activity is not from the tenant served")
 	}
-	if a.Conversation != nil && a.Conversation.TenantID != "" && a.Conversation.TenantID != v.opt.TenantID {
+	if a.Conversation != nil && a.Conversation.TenantID != "" && !strings.EqualFold(a.Conversation.TenantID, v.opt.TenantID) {
 		return forbidden("the activity's conversation is in another tenant")
 	}
 	return nil

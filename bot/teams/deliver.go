@@ -54,19 +54,16 @@ func (d *deliverer) PostGroup(ctx context.Context, at bot.Attempt, users []strin
 	if err != nil {
 		return "", "", err
 	}
-	done := map[string]bool{}
+	done := map[string]bot.SentCopy{}
 	for _, c := range sent {
-		done[c.UserID] = true
+		done[c.UserID] = c
 	}
 	accounts, err := a.store.FindAccounts(ctx, Platform, users)
 	if err != nil {
 		return "", "", err
 	}
-	var unreachable []string
+	var unreachable, reached []string
 	for _, u := range users {
-		if done[u] {
-			continue
-		}
 		var others []string
 		for _, o := range users {
 			if o != u && accounts[o].PrincipalName != "" {
@@ -74,7 +71,20 @@ func (d *deliverer) PostGroup(ctx context.Context, at bot.Attempt, users []strin
 			}
 		}
 		copyMsg := withChatLinks(m, others)
+		if c, ok := done[u]; ok {
+			// Sent before. On a later attempt the intro may have lost a
+			// member who could not be reached: the copy is brought up to
+			// date, so it names only the people in it.
+			if at.Resume {
+				d.refreshCopy(ctx, c, accounts[u], copyMsg)
+			}
+			reached = append(reached, u)
+			continue
+		}
 		err := d.sendCopy(ctx, at, u, copyMsg)
+		if err == nil {
+			reached = append(reached, u)
+		}
 		var de *bot.DeliveryError
 		switch {
 		case err == nil:
@@ -84,21 +94,51 @@ func (d *deliverer) PostGroup(ctx context.Context, at bot.Attempt, users []strin
 			return copiesChannel, copiesRef(at.Kind, at.Tag), err
 		}
 	}
+	if len(unreachable) > 0 && len(reached) < 2 {
+		// Too few can be reached for the intro to go ahead: the copies
+		// already out are withdrawn, and the others are told instead.
+		if err := d.Delete(context.WithoutCancel(ctx), copiesChannel, copiesRef(at.Kind, at.Tag)); err != nil {
+			a.log.Warn("could not withdraw an intro that cannot go ahead", "err", err)
+		}
+	}
 	if len(unreachable) > 0 {
 		return copiesChannel, copiesRef(at.Kind, at.Tag), &bot.DeliveryError{Permanent: true, Unreachable: unreachable, Err: errors.New("members cannot be reached in Teams")}
 	}
 	return copiesChannel, copiesRef(at.Kind, at.Tag), nil
 }
 
+// refreshCopy replaces a copy already sent with m.
+func (d *deliverer) refreshCopy(ctx context.Context, c bot.SentCopy, acct bot.Account, m *bot.Message) {
+	if c.ActivityID == "" || acct.ServiceURL == "" {
+		return
+	}
+	err := d.a.delivery.Update(ctx, acct.ServiceURL, c.ConversationID, c.ActivityID, cardActivity(messageCards(m)[0], m))
+	var ce *ConnectorError
+	if err != nil && !(errors.As(err, &ce) && (ce.Gone() || ce.Blocked())) {
+		d.a.log.Warn("could not bring an intro up to date", "err", err)
+	}
+}
+
 // withChatLinks returns m with a section of links that start a chat and
 // propose a meeting with the others, by their principal names.
 func withChatLinks(m *bot.Message, others []string) *bot.Message {
 	links := bot.ChatLinks(others)
-	if len(links) == 0 {
-		return m
-	}
 	out := *m
-	out.Sections = append(append([]bot.Section(nil), m.Sections...), bot.Section{Buttons: links})
+	out.Sections = make([]bot.Section, 0, len(m.Sections)+1)
+	for _, s := range m.Sections {
+		// A reply to a copy reaches Rapport alone, so the small print
+		// points at the chat link instead.
+		if s.Note.Plain() == bot.IntroFootnote {
+			s.Note = bot.P(bot.IntroCopyFootnote)
+			if len(links) == 0 {
+				s.Note = bot.P(bot.IntroCopyNoLinkFootnote)
+			}
+		}
+		out.Sections = append(out.Sections, s)
+	}
+	if len(links) > 0 {
+		out.Sections = append(out.Sections, bot.Section{Buttons: links})
+	}
 	return &out
 }
 
@@ -133,8 +173,9 @@ func (d *deliverer) sendCopy(ctx context.Context, at bot.Attempt, userID string,
 		id, err := a.delivery.Send(ctx, acct.ServiceURL, acct.ConversationID, cardActivity(card, m))
 		if err != nil {
 			if i > 0 {
-				// Part of a long message is out: record it, so the rest is
-				// not repeated with it.
+				// Part of a long message is out: record it, so the part sent
+				// is not repeated; the rest is lost, and said so.
+				a.log.Warn("sent only part of a long message", "kind", at.Kind, "parts_sent", i, "err", err)
 				break
 			}
 			return d.classify(err, userID)

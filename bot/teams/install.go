@@ -122,6 +122,12 @@ func (a *Adapter) installTeam(ctx context.Context, act *schema.Activity, team *s
 		a.log.Error("could not claim a team's welcome", "err", err)
 	}
 	a.log.Info("Rapport added to a team", "first", first)
+	// Teams tells of an install twice; the roster is read once, by
+	// whichever notice greets (or by both when the claim could not be
+	// made, since an unread roster leaves members unreachable).
+	if !first && err == nil {
+		return nil
+	}
 	return func(ctx context.Context) {
 		if first {
 			msg := bot.TeamWelcomeMessage()

@@ -77,4 +77,3 @@ func (r *rig) waitCard(u *teamstest.User, n int) teamstest.Message {
 	}
 	return ms[n-1]
 }
-

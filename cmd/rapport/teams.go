@@ -67,7 +67,12 @@ func (t *teamsPlatform) run(ctx context.Context, onConnected func()) error {
 	}
 	t.log.Info("Teams messaging endpoint listening", "addr", ln.Addr().String(), "path", "/api/messages")
 	onConnected()
-	srv := &http.Server{Handler: t.adapter.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	mux := http.NewServeMux()
+	bot := t.adapter.Handler()
+	mux.Handle("/api/messages", bot)
+	mux.Handle("/download/", bot)
+	servePages(mux, t.cfg)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
