@@ -122,7 +122,7 @@ var (
 	// Connector, across the internet, in tens to hundreds. A latency
 	// shows how many sends must be on their way at once to keep up.
 	deliveryLatency = flag.Duration("teams.bench.latency", 0, "BenchmarkDeliverRoundTeams: network latency added to each Connector request (real time)")
-	deliveryWorkers = flag.Int("teams.bench.workers", 0, "BenchmarkDeliverRoundTeams: delivery workers (0: the Delivery's default)")
+	deliveryWorkers = flag.Int("teams.bench.workers", 4, "BenchmarkDeliverRoundTeams: delivery workers (4, as serve runs them when Teams is served)")
 	deliveryMembers = flag.Int("teams.bench.members", 10000, "BenchmarkDeliverRoundTeams: members, in pairs")
 )
 

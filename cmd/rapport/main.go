@@ -183,6 +183,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.TeamsEnabled() {
 		t := newTeams(cfg, core, db, logger)
 		delivery.Platforms[teamsbot.Platform] = t.adapter.Deliverer()
+		delivery.Workers = max(delivery.Workers, teamsDeliveryWorkers)
 		// Teams' meetups go to the channel an admin chooses in Teams.
 		core.Meetups.Boards = append(core.Meetups.Boards, bot.MeetupBoard{Platform: teamsbot.Platform, Board: t.adapter.Board()})
 		platforms = append(platforms, func(ctx context.Context) error { return t.run(ctx, onConnected) })

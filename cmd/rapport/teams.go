@@ -42,11 +42,27 @@ func newTeams(cfg config.Config, core *bot.Core, db teamsServing, logger *slog.L
 		AppID: cfg.TeamsAppID, TenantID: cfg.TeamsTenantID, Verifier: verifier, Pacer: pacer,
 		// Someone is waiting for a reply: retry briefly and wait out a short 429.
 		Connector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens, Pace: pacer, Retries: 2, Wait429: 2 * time.Second}),
-		// The outbox handles 429s itself, pausing all of Teams' sending at once.
-		DeliveryConnector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens, Pace: pacer}),
+		// The outbox handles 429s itself, pausing all of Teams' sending at
+		// once; it keeps a connection open for each delivery worker.
+		DeliveryConnector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens, Pace: pacer, HTTPClient: deliveryHTTPClient()}),
 		Store:             db, Downloads: db, PublicURL: cfg.PublicURL, Logger: logger,
 	})
 	return &teamsPlatform{cfg: cfg, tokens: tokens, adapter: adapter, log: logger}
+}
+
+// teamsDeliveryWorkers is how many outbox messages are sent at once when
+// Teams is served. Each intro goes to each member's own chat, one call
+// each, so the tenant's 50 calls a second are reached only with several
+// calls in flight (four manage it with round trips up to 80 ms); the
+// pacer, not the workers, bounds the rate.
+const teamsDeliveryWorkers = 4
+
+// deliveryHTTPClient is the delivery connector's client: a connection
+// kept open for each worker, so sends do not each open a new one.
+func deliveryHTTPClient() *http.Client {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 16
+	return &http.Client{Transport: transport, Timeout: 30 * time.Second}
 }
 
 // run checks the bot's credentials with Microsoft, then serves the
