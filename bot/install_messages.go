@@ -150,3 +150,7 @@ func MaxItemsHint(n int) string {
 	}
 	return fmt.Sprintf("Choose up to %d.", n)
 }
+
+// UnreadableActionMessage answers a card button whose data Rapport cannot
+// read (a card from an older version, say).
+const UnreadableActionMessage = "Sorry, I couldn't read that. Please type help to start again."

@@ -32,8 +32,12 @@ func takingPart(im IntroMember) bool {
 // to each member on their own (Teams), where a reply reaches only Rapport,
 // and IntroCopyNoLinkFootnote when the copy has no link to start a chat.
 const (
-	IntroFootnote           = "Rapport introduces people across the network, at the pace each person chose. Reply here to say hello."
-	IntroCopyFootnote       = "Rapport introduces people across the network, at the pace each person chose. Each of you has this message in your own chat with Rapport: use Start a chat to say hello."
+	IntroFootnote     = "Rapport introduces people across the network, at the pace each person chose. Reply here to say hello."
+	IntroCopyFootnote = "Rapport introduces people across the network, at the pace each person chose. Each of you has this message in your own chat with Rapport: use Start a chat to say hello."
+	// LeftIntroFootnote ends an intro a member has left; LeftIntroCopyFootnote
+	// replaces it under a copy in a member's own chat with Rapport.
+	LeftIntroFootnote       = "Rapport keeps nothing about people who leave. You can still reply here."
+	LeftIntroCopyFootnote   = "Rapport keeps nothing about people who leave. You can still use Start a chat to talk to the others."
 	IntroCopyNoLinkFootnote = "Rapport introduces people across the network, at the pace each person chose. Each of you has this message in your own chat with Rapport: find the others in Teams by name to say hello."
 )
 
@@ -168,7 +172,7 @@ func leftIntroMessage(in *Intro) *Message {
 	title := "An introduction from Rapport"
 	return &Message{Title: title, Summary: P(title, ". ", body), Sections: []Section{
 		{Text: body},
-		{Note: P("Rapport keeps nothing about people who leave. You can still reply here.")},
+		{Note: P(LeftIntroFootnote)},
 	}}
 }
 

@@ -298,6 +298,26 @@ func (v *Verifier) signingKey(ctx context.Context, kid string) (signingKey, *Aut
 	}
 }
 
+// Refresh fetches the signing keys now, so that no request waits for
+// them: at start, and before the cached keys grow old.
+func (v *Verifier) Refresh(ctx context.Context) error {
+	v.mu.Lock()
+	f := v.inflight
+	if f == nil {
+		f = &keyFetch{done: make(chan struct{})}
+		v.inflight = f
+		v.attempted = v.opt.Now()
+		go v.fetch(context.WithoutCancel(ctx), f)
+	}
+	v.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // fetch reads the metadata and the keys, and records the outcome.
 func (v *Verifier) fetch(ctx context.Context, f *keyFetch) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)

@@ -214,7 +214,7 @@ func (a *Adapter) onCardAction(ctx context.Context, o origin, data json.RawMessa
 	cd, err := parseCardData(data)
 	if err != nil {
 		a.log.Warn("could not read a Teams card action", "err", err)
-		return invokeMessage("Sorry, I couldn't read that. Please type help to start again."), nil
+		return a.sorry(o, invoke, bot.UnreadableActionMessage)
 	}
 	if cd.Form != "" {
 		return a.onSubmit(ctx, o, cd, invoke)
@@ -259,7 +259,7 @@ func (a *Adapter) onSubmit(ctx context.Context, o origin, cd cardData, invoke bo
 	}
 	shape := a.chat.ReopenForm(ctx, o.user, cd.Form, cd.Ref)
 	if shape == nil {
-		return invokeMessage(bot.SlowMessage), nil
+		return a.sorry(o, invoke, bot.SlowMessage)
 	}
 	values := formValues(shape, cd.Inputs)
 	r := a.chat.Submit(ctx, o.user, cd.Form, cd.Ref, values)
@@ -290,4 +290,14 @@ func invokeError(status int, text string) []byte {
 	b, _ := json.Marshal(schema.AdaptiveCardInvokeResponse{StatusCode: status, Type: schema.ContentTypeError,
 		Value: map[string]string{"code": "BadRequest", "message": text}})
 	return b
+}
+
+// sorry answers a card action that cannot be carried out: in the invoke's
+// answer, or, for an old client's Action.Submit, which has none, in the
+// person's chat.
+func (a *Adapter) sorry(o origin, invoke bool, text string) ([]byte, func(context.Context)) {
+	if invoke {
+		return invokeMessage(text), nil
+	}
+	return nil, func(ctx context.Context) { a.tell(ctx, o, false, bot.Say(text)) }
 }

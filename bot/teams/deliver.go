@@ -128,10 +128,17 @@ func withChatLinks(m *bot.Message, others []string) *bot.Message {
 	for _, s := range m.Sections {
 		// A reply to a copy reaches Rapport alone, so the small print
 		// points at the chat link instead.
-		if s.Note.Plain() == bot.IntroFootnote {
+		switch s.Note.Plain() {
+		case bot.IntroFootnote:
 			s.Note = bot.P(bot.IntroCopyFootnote)
 			if len(links) == 0 {
 				s.Note = bot.P(bot.IntroCopyNoLinkFootnote)
+			}
+		case bot.LeftIntroFootnote:
+			if len(links) > 0 {
+				s.Note = bot.P(bot.LeftIntroCopyFootnote)
+			} else {
+				s.Note = nil
 			}
 		}
 		out.Sections = append(out.Sections, s)
@@ -247,13 +254,20 @@ func (d *deliverer) Update(ctx context.Context, channelID, ref string, m *bot.Me
 	if err != nil {
 		return err
 	}
-	card := messageCards(m)[0]
 	for _, c := range copies {
 		acct, ok := accounts[c.UserID]
 		if !ok || c.ActivityID == "" {
 			continue
 		}
-		err := a.delivery.Update(ctx, acct.ServiceURL, c.ConversationID, c.ActivityID, cardActivity(card, m))
+		// Each copy keeps its links to the others still in it.
+		var others []string
+		for _, o := range copies {
+			if o.UserID != c.UserID && accounts[o.UserID].PrincipalName != "" {
+				others = append(others, accounts[o.UserID].PrincipalName)
+			}
+		}
+		copyMsg := withChatLinks(m, others)
+		err := a.delivery.Update(ctx, acct.ServiceURL, c.ConversationID, c.ActivityID, cardActivity(messageCards(copyMsg)[0], copyMsg))
 		var ce *ConnectorError
 		if err != nil && !(errors.As(err, &ce) && (ce.Gone() || ce.Blocked())) {
 			return d.classify(err, c.UserID)

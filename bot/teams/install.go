@@ -30,8 +30,9 @@ func (a *Adapter) onConversationUpdate(ctx context.Context, act *schema.Activity
 		}
 	}
 	team := teamOf(act)
+	deleted := act.ChannelData != nil && act.ChannelData.EventType == "teamDeleted"
 	switch {
-	case botRemoved && team != nil:
+	case (botRemoved || deleted) && team != nil:
 		return a.uninstallTeam(ctx, team)
 	case botAdded && team != nil:
 		return a.installTeam(ctx, act, team)

@@ -195,6 +195,11 @@ func (s *TokenSource) request(ctx context.Context) (string, time.Duration, error
 	if err != nil {
 		return "", 0, fmt.Errorf("teams: token endpoint: %w", err)
 	}
+	if res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500 {
+		// Entra is busy or down: nothing to fix in the settings, and the
+		// caller tries again.
+		return "", 0, fmt.Errorf("teams: the token endpoint answered %d; will try again", res.StatusCode)
+	}
 	if res.StatusCode != http.StatusOK {
 		return "", 0, tokenError(res.StatusCode, body)
 	}

@@ -206,8 +206,8 @@ func TestTokenErrorsSayWhatToCheck(t *testing.T) {
 		{name: "expired secret", password: testPassword, status: 401,
 			body: `{"error":"invalid_client","error_description":"AADSTS7000222: The provided client secret keys for app 'x' are expired."}`,
 			want: []string{"AADSTS7000222", "TEAMS_APP_PASSWORD"}},
-		{name: "no JSON", password: testPassword, status: 500, body: "oops",
-			want: []string{"HTTP 500", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID"}},
+		{name: "no JSON", password: testPassword, status: 400, body: "oops",
+			want: []string{"HTTP 400", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_TENANT_ID"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -260,5 +260,20 @@ func TestTokenMissingSettings(t *testing.T) {
 	}
 	if e.count() != 0 {
 		t.Errorf("%d requests made without the settings", e.count())
+	}
+}
+
+// An outage of the token endpoint (5xx, 429) is not a settings problem:
+// it comes back as an error to try again, not as a *TokenError that
+// pauses delivery and tells the operator to check the credentials.
+func TestTokenEndpointOutageIsRetried(t *testing.T) {
+	for _, status := range []int{429, 500, 503} {
+		e := newEntra(t)
+		e.status, e.body = status, "busy"
+		_, err := e.source(newClock(), testPassword).Token(context.Background())
+		var te *TokenError
+		if err == nil || errors.As(err, &te) {
+			t.Errorf("status %d: got %v, want a plain error", status, err)
+		}
 	}
 }

@@ -18,10 +18,11 @@ import (
 // teamsPlatform is the Teams side of a running bot: the adapter and the
 // HTTP listener Teams posts activities to.
 type teamsPlatform struct {
-	cfg     config.Config
-	tokens  *teamsbot.TokenSource
-	adapter *teamsbot.Adapter
-	log     *slog.Logger
+	cfg      config.Config
+	tokens   *teamsbot.TokenSource
+	verifier *teamsbot.Verifier
+	adapter  *teamsbot.Adapter
+	log      *slog.Logger
 }
 
 // teamsServing is what serve needs of the database for Teams.
@@ -47,7 +48,7 @@ func newTeams(cfg config.Config, core *bot.Core, db teamsServing, logger *slog.L
 		DeliveryConnector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens, Pace: pacer, HTTPClient: deliveryHTTPClient()}),
 		Store:             db, Downloads: db, PublicURL: cfg.PublicURL, Logger: logger,
 	})
-	return &teamsPlatform{cfg: cfg, tokens: tokens, adapter: adapter, log: logger}
+	return &teamsPlatform{cfg: cfg, tokens: tokens, verifier: verifier, adapter: adapter, log: logger}
 }
 
 // teamsDeliveryWorkers is how many outbox messages are sent at once when
@@ -77,6 +78,30 @@ func (t *teamsPlatform) run(ctx context.Context, onConnected func()) error {
 		}
 		return fmt.Errorf("Teams: %w", err)
 	}
+	// The keys that sign Teams' requests are fetched before the first one
+	// comes, and again well within the day they are kept, so no request
+	// waits for them.
+	kctx, kcancel := context.WithTimeout(ctx, 30*time.Second)
+	if err := t.verifier.Refresh(kctx); err != nil && ctx.Err() == nil {
+		t.log.Warn("could not fetch the Bot Framework's signing keys yet; the first request will try again", "err", err)
+	}
+	kcancel()
+	go func() {
+		tick := time.NewTicker(12 * time.Hour)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				if err := t.verifier.Refresh(rctx); err != nil && ctx.Err() == nil {
+					t.log.Warn("could not refresh the Bot Framework's signing keys", "err", err)
+				}
+				cancel()
+			}
+		}
+	}()
 	ln, err := net.Listen("tcp", t.cfg.TeamsAddr)
 	if err != nil {
 		return fmt.Errorf("Teams: listening on RAPPORT_TEAMS_ADDR %s: %w", t.cfg.TeamsAddr, err)
