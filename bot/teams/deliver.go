@@ -113,8 +113,7 @@ func (d *deliverer) refreshCopy(ctx context.Context, c bot.SentCopy, acct bot.Ac
 		return
 	}
 	err := d.a.delivery.Update(ctx, acct.ServiceURL, c.ConversationID, c.ActivityID, cardActivity(messageCards(m)[0], m))
-	var ce *ConnectorError
-	if err != nil && !(errors.As(err, &ce) && (ce.Gone() || ce.Blocked())) {
+	if err != nil && !copyGone(err) {
 		d.a.log.Warn("could not bring an intro up to date", "err", err)
 	}
 }
@@ -242,15 +241,7 @@ func (d *deliverer) Update(ctx context.Context, channelID, ref string, m *bot.Me
 	if channelID != copiesChannel {
 		return a.updatePost(ctx, a.delivery, channelID, ref, m)
 	}
-	kind, tag, ok := parseCopiesRef(ref)
-	if !ok {
-		return nil
-	}
-	copies, err := a.store.Copies(ctx, Platform, kind, tag)
-	if err != nil {
-		return err
-	}
-	accounts, err := a.store.FindAccounts(ctx, Platform, copyUsers(copies))
+	copies, accounts, err := a.copiesOf(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -268,8 +259,7 @@ func (d *deliverer) Update(ctx context.Context, channelID, ref string, m *bot.Me
 		}
 		copyMsg := withChatLinks(m, others)
 		err := a.delivery.Update(ctx, acct.ServiceURL, c.ConversationID, c.ActivityID, cardActivity(messageCards(copyMsg)[0], copyMsg))
-		var ce *ConnectorError
-		if err != nil && !(errors.As(err, &ce) && (ce.Gone() || ce.Blocked())) {
+		if err != nil && !copyGone(err) {
 			return d.classify(err, c.UserID)
 		}
 	}
@@ -283,15 +273,7 @@ func (d *deliverer) Delete(ctx context.Context, channelID, ref string) error {
 	if channelID != copiesChannel {
 		return nil
 	}
-	kind, tag, ok := parseCopiesRef(ref)
-	if !ok {
-		return nil
-	}
-	copies, err := a.store.Copies(ctx, Platform, kind, tag)
-	if err != nil {
-		return err
-	}
-	accounts, err := a.store.FindAccounts(ctx, Platform, copyUsers(copies))
+	copies, accounts, err := a.copiesOf(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -301,12 +283,36 @@ func (d *deliverer) Delete(ctx context.Context, channelID, ref string) error {
 			continue
 		}
 		err := a.delivery.Delete(ctx, acct.ServiceURL, c.ConversationID, c.ActivityID)
-		var ce *ConnectorError
-		if err != nil && !(errors.As(err, &ce) && (ce.Gone() || ce.Blocked())) {
+		if err != nil && !copyGone(err) {
 			return fmt.Errorf("withdrawing a copy: %w", err)
 		}
 	}
 	return nil
+}
+
+// copiesOf returns the copies recorded under ref and the accounts of the
+// members they went to; none for a ref that names no copies.
+func (a *Adapter) copiesOf(ctx context.Context, ref string) ([]bot.SentCopy, map[string]bot.Account, error) {
+	kind, tag, ok := parseCopiesRef(ref)
+	if !ok {
+		return nil, nil, nil
+	}
+	copies, err := a.store.Copies(ctx, Platform, kind, tag)
+	if err != nil {
+		return nil, nil, err
+	}
+	accounts, err := a.store.FindAccounts(ctx, Platform, copyUsers(copies))
+	if err != nil {
+		return nil, nil, err
+	}
+	return copies, accounts, nil
+}
+
+// copyGone reports whether err means a copy is no longer there to change:
+// deleted, or in a chat the member has blocked or removed.
+func copyGone(err error) bool {
+	var ce *ConnectorError
+	return errors.As(err, &ce) && (ce.Gone() || ce.Blocked())
 }
 
 func copyUsers(cs []bot.SentCopy) []string {
