@@ -13,6 +13,7 @@ const (
 	EINVALID   = "invalid"   // the input is not valid
 	ENOTFOUND  = "not_found" // the thing asked for does not exist
 	EFORBIDDEN = "forbidden" // the user may not do this
+	EEXPIRED   = "expired"   // the thing asked for was valid once, and its time is over
 )
 
 // Subject is what an error is about, so that an error storage returns can

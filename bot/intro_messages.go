@@ -213,3 +213,21 @@ func autoPausedNotice(n int) *Message {
 	return Say("We haven't heard back about your last ", n, " introductions, so we've paused yours for now: no more will come until you're ready. ",
 		"Whenever you'd like to meet people again, type ", Cmd("resume"), ". Thank you for being part of the network.")
 }
+
+// pausedByAdminNotice tells a member a network admin paused their intros.
+func pausedByAdminNotice() *Message {
+	return Say("A network admin has paused your introductions for now, so no new ones will come. Your profile and your past introductions are just as they were. ",
+		"If you'd like to know why, or you're ready to meet people again, have a word with your PCN's network manager; you can also type ", Cmd("resume"), " yourself at any time.")
+}
+
+// resumedByAdminNotice tells a member a network admin resumed their intros.
+func resumedByAdminNotice() *Message {
+	return Say("Good news: a network admin has resumed your introductions, so you'll be in the next round. If you'd rather take a break, type ", Cmd("pause"), ".")
+}
+
+// removedByAdminNotice is the goodbye to a member a network admin removes,
+// sent just before their data is erased.
+func removedByAdminNotice() *Message {
+	return Say("A network admin has removed you from Rapport, so everything Rapport kept about you (your profile and your introductions) is being erased, and no more introductions will come. ",
+		"Thank you for taking part. If this is a mistake, have a word with your PCN's network manager; you're welcome to join again at any time with ", Cmd("join"), ".")
+}

@@ -32,6 +32,12 @@ type Network struct {
 	// kept.
 	UnreachableFor time.Duration
 	HistoryCutoff  func(now time.Time) time.Time
+
+	// PublicURL is where the admin pages are reached (sign-in links start
+	// with it); "" leaves them without links.
+	PublicURL string
+	// Meter counts what the bot does; nil counts nothing.
+	Meter Meter
 }
 
 // NetworkStore is the database the whole core works on.
@@ -42,6 +48,7 @@ type NetworkStore interface {
 	DeliveryStore
 	SweepStore
 	IntroHistory
+	DashboardStore
 }
 
 // Core is one network's services, wired together: the conversation core
@@ -54,6 +61,8 @@ type Core struct {
 	Meetups  *Meetups
 	Delivery *Delivery
 	Sweeper  *Sweeper
+	// Admin carries out the admin pages' actions and sign-in.
+	Admin *Admin
 }
 
 // NewCore wires a network's services. Whatever queues a message wakes the
@@ -70,16 +79,21 @@ func NewCore(n Network) *Core {
 	if n.Log == nil {
 		n.Log = slog.New(slog.DiscardHandler)
 	}
+	if n.Meter == nil {
+		n.Meter = NoMeter{}
+	}
 	d := &Delivery{Store: n.Store, Now: n.Now, Location: n.Location, Log: n.Log, StaleAfter: n.ClaimTimeout}
 	svc := &Service{Store: n.Store, Now: n.Now, Location: n.Location, NextRound: n.NextRound, IsAdmin: n.IsAdmin, Intros: n.Store, OnQueued: d.Wake}
 	rounds := &Rounds{Store: n.Store, Now: n.Now, Location: n.Location, Settings: n.Rounds, NextRound: n.NextRound, OnQueued: d.Wake}
 	meetups := &Meetups{Store: n.Store, Now: n.Now, Location: n.Location, IsAdmin: n.IsAdmin, Log: n.Log, OnQueued: d.Wake}
+	admin := &Admin{Store: n.Store, Rounds: rounds, Delivery: d, IsAdmin: n.IsAdmin, Now: n.Now, PublicURL: n.PublicURL, Log: n.Log, OnQueued: d.Wake}
 	return &Core{
 		Chat:     &Chat{Service: svc, Rounds: rounds, Meetups: meetups, Log: n.Log, Location: n.Location, Now: n.Now, AfterRound: d.Wake},
 		Service:  svc,
 		Rounds:   rounds,
 		Meetups:  meetups,
 		Delivery: d,
+		Admin:    admin,
 		Sweeper:  &Sweeper{Store: n.Store, Now: n.Now, Log: n.Log, UnreachableFor: n.UnreachableFor, HistoryCutoff: n.HistoryCutoff, OnQueued: d.Wake},
 	}
 }

@@ -40,6 +40,10 @@ const (
 	// Params.MeetupID, starting at Params.StartsAt, that it is near
 	// (Params.Reminder is ReminderDayBefore or ReminderHourBefore).
 	NoticeMeetupReminder = "meetup_reminder"
+	// NoticePausedByAdmin tells a member a network admin paused their
+	// intros; NoticeResumedByAdmin that one resumed them.
+	NoticePausedByAdmin  = "paused_by_admin"
+	NoticeResumedByAdmin = "resumed_by_admin"
 )
 
 // Notice is a direct message to one member, queued in the outbox in the
@@ -101,6 +105,10 @@ func (d *Delivery) noticeMessage(ctx context.Context, m OutboxMessage) (*Message
 		return undeliveredNotice(), nil
 	case NoticePartnerLeft:
 		return partnerLeftNotice(), nil
+	case NoticePausedByAdmin:
+		return pausedByAdminNotice(), nil
+	case NoticeResumedByAdmin:
+		return resumedByAdminNotice(), nil
 	case NoticePartnerUnreachable:
 		names, err := d.Store.MemberNames(ctx, p.Members)
 		if err != nil {
