@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -92,6 +93,9 @@ func (c *Chat) roundsAction(ctx context.Context, u User, action, value string) *
 			return c.failedReplacing("run-now", err)
 		}
 		c.log().Info("round run by an admin", "round", round.Number, "intros", round.Intros, "user", u.ID)
+		if c.Admin != nil {
+			c.Admin.Record(ctx, u, AuditRunRound, 0, "round "+strconv.Itoa(round.Number))
+		}
 		if c.AfterRound != nil {
 			c.AfterRound()
 		}

@@ -112,6 +112,9 @@ func editDistance(a, b string) int {
 type AdminReply struct {
 	Title string
 	Lines []Text
+	// Audit and AuditDetail, when set, are the change to record in the
+	// admin log.
+	Audit, AuditDetail string
 }
 
 // Admin carries out "admin ..." for a network admin. Returns EFORBIDDEN
@@ -151,7 +154,7 @@ func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply
 		if err != nil {
 			return nil, err
 		}
-		return &AdminReply{Title: fmt.Sprintf("Added %s to the network's list.", o.Name)}, nil
+		return &AdminReply{Title: fmt.Sprintf("Added %s to the network's list.", o.Name), Audit: AuditOrgAdd, AuditDetail: o.Name}, nil
 	case "remove":
 		if name == "" {
 			return nil, Refuse(EINVALID, "Which practice? Try ", Cmd("admin practices remove Riverside Surgery"), ".")
@@ -159,7 +162,8 @@ func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply
 		if err := s.Store.RemoveOrganisation(ctx, name); err != nil {
 			return nil, err
 		}
-		return &AdminReply{Title: fmt.Sprintf("Removed %s from the network's list.", name), Lines: []Text{P("Members who chose it keep it on their profile.")}}, nil
+		return &AdminReply{Title: fmt.Sprintf("Removed %s from the network's list.", name), Lines: []Text{P("Members who chose it keep it on their profile.")},
+			Audit: AuditOrgRemove, AuditDetail: name}, nil
 	}
 	return nil, usage
 }
