@@ -5,7 +5,7 @@ import "testing"
 func TestACSVCellNeverStartsAFormula(t *testing.T) {
 	for in, want := range map[string]string{
 		"Riverside Surgery": "Riverside Surgery",
-		"=HYPERLINK(\"x\")":  "'=HYPERLINK(\"x\")",
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")",
 		"+44 practice":      "'+44 practice",
 		"-1":                "'-1",
 		"@SUM(A1)":          "'@SUM(A1)",
