@@ -146,9 +146,9 @@ var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // csrf reads the session's CSRF token from a page's form.
 func (r *rig) csrf(cookie *http.Cookie) string {
 	r.t.Helper()
-	m := csrfInput.FindStringSubmatch(r.get("/admin/", cookie))
+	m := csrfInput.FindStringSubmatch(r.get("/admin/rounds/run", cookie))
 	if m == nil {
-		r.t.Fatal("the overview has no form with a CSRF token")
+		r.t.Fatal("the run-now page has no form with a CSRF token")
 	}
 	return m[1]
 }

@@ -65,7 +65,7 @@ func TestOpeningASignInLinkDoesNotSpendIt(t *testing.T) {
 		if c == nil || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteStrictMode || c.Path != "/admin" {
 			t.Fatalf("session cookie %+v, want HttpOnly, Secure, SameSite=Strict, Path=/admin", c)
 		}
-		mustContain(t, r.get("/admin/", c), "Signed in as Dr Ada Admin")
+		mustContain(t, r.get("/admin/rounds/run", c), "Signed in as Dr Ada Admin")
 	})
 }
 
@@ -125,7 +125,7 @@ func TestAnAdminTakenOffTheListLosesTheirSession(t *testing.T) {
 	forEachDatabase(t, func(t *testing.T, r *rig) {
 		r.join(1, "Priya Shah", "Riverside Surgery", "gp_practice")
 		c := r.signIn()
-		r.get("/admin/members", c)
+		r.get("/admin/rounds/run", c)
 
 		r.setAdmin(admin.ID, false)
 		res := r.do("GET", "/admin/members", c, nil)
@@ -177,7 +177,7 @@ func TestAFormWithoutTheSessionsCSRFTokenChangesNothing(t *testing.T) {
 		if res := r.do("POST", "/admin/sign-out", c, url.Values{}); res.Code != http.StatusForbidden {
 			t.Fatalf("sign-out without CSRF: status %d, want 403", res.Code)
 		}
-		r.get("/admin/", c) // still signed in
+		r.get("/admin/rounds/run", c) // still signed in
 	})
 }
 
