@@ -48,6 +48,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -165,6 +166,11 @@ func (s *Server) Handler() http.Handler {
 	// Browsers say where a form comes from; a POST from another site is
 	// refused before it reaches the session check.
 	cop := http.NewCrossOriginProtection()
+	if u, err := url.Parse(s.o.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		// Behind a proxy the Host the server sees may not be the one the
+		// browser used.
+		_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
 	return securityHeaders(cop.Handler(mux))
 }
 
