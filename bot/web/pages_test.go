@@ -363,7 +363,7 @@ func TestTheMeetupsPageShowsWhoIsComing(t *testing.T) {
 			}
 		}
 		page := r.get("/admin/meetups", r.signIn())
-		mustContain(t, page, "First5 lunch", "hosted by Priya Shah", "<strong>1</strong> going of 1 places",
+		mustContain(t, page, "First5 lunch", "hosted by Priya Shah", "<strong>1</strong> going of 1 place",
 			"<dt>Going</dt><dd>Sam Okafor</dd>", "<dt>Maybe</dt><dd>Chloe Evans</dd>", "<dt>Not going</dt><dd>Omar Haddad</dd>")
 	})
 }
