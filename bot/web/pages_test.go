@@ -335,7 +335,7 @@ func TestARoundRunsOnlyOnceConfirmed(t *testing.T) {
 			t.Fatalf("run: status %d to %q\n%s", res.Code, res.Header().Get("Location"), res.Body)
 		}
 		page := r.get("/admin/rounds?done=ran&round=1", c)
-		mustContain(t, page, "Round 1 is under way", `<table id="past-rounds">`)
+		mustContain(t, page, "Round 1 is under way: 2 introductions, 0 left out. The messages are on their way.", `<table id="past-rounds">`)
 
 		res = r.do("POST", "/admin/rounds/run", c, url.Values{"csrf": {r.csrf(c)}, "confirm": {"yes"}})
 		if res.Code != http.StatusConflict {
