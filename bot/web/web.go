@@ -38,6 +38,17 @@
 // The round preview runs the matcher, which takes a while on a large
 // network: Server.Run works it out in the background and again whenever
 // the members or the rounds change; the page shows it when it is ready.
+//
+// Wiring it up:
+//
+//	srv := web.New(web.Options{
+//		Admin: core.Admin, Store: db, Rounds: core.Rounds, Meetups: db,
+//		PublicURL: cfg.PublicURL, Location: loc, Log: log,
+//		Ready:   []web.Check{{Name: "database", Check: db.Ping}},
+//		Metrics: promhttp.Handler(),
+//	})
+//	go srv.Run(ctx) // the round preview, until ctx is cancelled
+//	http.Serve(listener, srv.Handler())
 package web
 
 import (
