@@ -198,7 +198,7 @@ func (c *Chat) submit(ctx context.Context, u User, form, ref string, values Form
 // counted counts a request once its outcome is known: at once, or, when
 // its reply has work for later, once the last of that work has returned,
 // with the worst result of the replies on the way (so an RSVP that fails
-// after the platform was answered counts as failed). so far is the worst
+// after the platform was answered counts as failed). soFar is the worst
 // result before r.
 func (c *Chat) counted(platform, kind, name, soFar string, r *Reply) *Reply {
 	if r == nil {
@@ -232,8 +232,8 @@ func refused(r *Reply) *Reply {
 	return r
 }
 
-// failedBy marks r as failed on our side.
-func failedBy(r *Reply) *Reply {
+// ourFailure marks r as failed on our side.
+func ourFailure(r *Reply) *Reply {
 	r.result = ResultError
 	return r
 }

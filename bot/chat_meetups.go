@@ -151,7 +151,7 @@ func (c *Chat) meetupRSVP(ctx context.Context, u User, id int64, answer string) 
 	if err != nil {
 		r := c.failed("rsvp", err)
 		if ErrorCode(err) == EINTERNAL {
-			r = failedBy(Answer(rsvpFailedMessage))
+			r = ourFailure(Answer(rsvpFailedMessage))
 		}
 		return r
 	}
@@ -246,7 +246,7 @@ func (c *Chat) meetupSubmitFailed(action string, err error) *Reply {
 	if ours(err) {
 		c.log().Error("could not save a meetup", "action", action, "err", err)
 		c.meter().DBError("meetup " + action)
-		return failedBy(&Reply{Errors: map[string]string{MeetupFieldTitle: meetupSaveAgain}})
+		return ourFailure(&Reply{Errors: map[string]string{MeetupFieldTitle: meetupSaveAgain}})
 	}
 	return refused(&Reply{Errors: map[string]string{MeetupFieldTitle: ErrorMessage(err)}})
 }

@@ -138,7 +138,7 @@ func (c *Chat) profileSubmit(ctx context.Context, u User, v FormValues) *Reply {
 		}
 		c.log().Error("could not save a profile", "user", u.ID, "err", err)
 		c.meter().DBError("profile save")
-		return failedBy(&Reply{Errors: map[string]string{FieldOrganisation: SaveAgainMessage}})
+		return ourFailure(&Reply{Errors: map[string]string{FieldOrganisation: SaveAgainMessage}})
 	}
 	c.log().Info("profile saved", "platform", u.Platform, "user", u.ID, "joined", joined)
 	return Then(func(ctx context.Context) *Reply {

@@ -2,6 +2,23 @@
 // bot.Meter on a registry of its own and serves it as /metrics. Every
 // label is a name chosen by the bot from a fixed list; anything else
 // becomes "other", so no member's words or IDs can reach a label.
+//
+// The metrics, besides the Go runtime's (go_*) and the process's
+// (process_*):
+//
+//	rapport_commands_total{platform,kind,name,result}  commands, buttons, forms
+//	rapport_platform_latency_seconds{platform,kind}    histogram; kind ack or response
+//	rapport_outbox_pending                             read at each scrape
+//	rapport_outbox_oldest_age_seconds                  read at each scrape
+//	rapport_sends_total{platform,result}               ok, rate_limited, retried, unreachable
+//	rapport_rounds_total
+//	rapport_round_members                              the last round's
+//	rapport_round_intros                               the last round's
+//	rapport_intros_total                               over all rounds
+//	rapport_round_duration_seconds                     histogram
+//	rapport_meetups_total                              meetups announced
+//	rapport_rsvps_total{answer}                        going, maybe, not_going, waiting
+//	rapport_db_errors_total{op}                        by what was asked
 package metrics
 
 import (
@@ -22,9 +39,9 @@ import (
 // DefaultReadTimeout bounds the outbox read made for each scrape.
 const DefaultReadTimeout = 2 * time.Second
 
-// OutboxReader reads how many outbox messages wait to be sent and since
-// when the oldest of them has been due (the zero time when none waits).
-// The database implements it.
+// OutboxReader reads how many outbox messages wait to be sent, and the
+// time the oldest of them has waited since (the zero time when none
+// waits). The database implements it.
 type OutboxReader interface {
 	OutboxDepth(ctx context.Context, now time.Time) (pending int, oldest time.Time, err error)
 }
