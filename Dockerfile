@@ -14,7 +14,12 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/rapport /usr/local/bin/rapport
 COPY --from=build --chown=65532:65532 /out/data /data
 ENV RAPPORT_DATA_DIR=/data
+# Health checks, metrics and the admin pages; 3978 is Teams' endpoint.
+ENV RAPPORT_HTTP_ADDR=:8080
+EXPOSE 8080 3978
 VOLUME ["/data"]
 USER 65532:65532
+# The image has no shell or curl: the binary asks its own /readyz.
+HEALTHCHECK --interval=30s --timeout=6s --start-period=30s --retries=3 CMD ["/usr/local/bin/rapport", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/rapport"]
 CMD ["serve"]

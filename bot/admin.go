@@ -142,6 +142,12 @@ func (a *Admin) SignOut(ctx context.Context, secret string) error {
 	return a.Store.DeleteSession(ctx, TokenHash(secret))
 }
 
+// Record adds an admin's action taken elsewhere (in the chat) to the admin
+// log. A failure to record is logged; the action has happened.
+func (a *Admin) Record(ctx context.Context, u User, action string, memberID int64, detail string) {
+	a.audit(ctx, u, action, memberID, detail)
+}
+
 // audit records an action in the admin log. A failure to record is
 // logged; the action has happened.
 func (a *Admin) audit(ctx context.Context, u User, action string, memberID int64, detail string) {
@@ -251,6 +257,13 @@ func (a *Admin) AddOrganisation(ctx context.Context, admin User, name, sector st
 	if !a.isAdmin(admin) {
 		return nil, forbidden()
 	}
+	name = oneLine(name)
+	if name == "" {
+		return nil, Refuse(EINVALID, "Type the organisation's name, such as Riverside Surgery.")
+	}
+	if msg := checkText(name, MaxOrganisationLen); msg != "" {
+		return nil, Errorf(EINVALID, "That name won't do: %s", msg)
+	}
 	if err := checkSector(sector); err != nil {
 		return nil, err
 	}
@@ -271,6 +284,13 @@ func (a *Admin) AddOrganisation(ctx context.Context, admin User, name, sector st
 func (a *Admin) RenameOrganisation(ctx context.Context, admin User, id int64, name string) (*OrganisationInfo, error) {
 	if !a.isAdmin(admin) {
 		return nil, forbidden()
+	}
+	name = oneLine(name)
+	if name == "" {
+		return nil, Refuse(EINVALID, "Type the organisation's new name.")
+	}
+	if msg := checkText(name, MaxOrganisationLen); msg != "" {
+		return nil, Errorf(EINVALID, "That name won't do: %s", msg)
 	}
 	before := a.orgName(ctx, id)
 	org, err := a.Store.RenameOrganisation(ctx, id, name, a.now())

@@ -103,7 +103,9 @@ type Chat struct {
 	Service *Service
 	Rounds  *Rounds
 	Meetups *Meetups
-	Log     *slog.Logger
+	// Admin makes sign-in links to the admin pages.
+	Admin *Admin
+	Log   *slog.Logger
 	// Location is the network's time zone, for dates in messages.
 	Location *time.Location
 	// Now returns the current time.

@@ -95,6 +95,9 @@ func (c *Chat) memberCommand(ctx context.Context, u User, text string) *Reply {
 		if err != nil {
 			return c.failed("admin", err)
 		}
+		if r.Audit != "" && c.Admin != nil {
+			c.Admin.Record(ctx, u, r.Audit, 0, r.AuditDetail)
+		}
 		return AnswerWith(adminMessage(r))
 	}
 	return AnswerWith(helpMessage(nil, admin))

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -20,11 +21,11 @@ const (
 
 // isRoundsAdmin reports whether an admin command is about rounds.
 func isRoundsAdmin(args []string) bool {
-	return len(args) > 0 && (args[0] == "preview" || args[0] == "run-now" || args[0] == "stats")
+	return len(args) > 0 && (args[0] == "preview" || args[0] == "run-now" || args[0] == "stats" || args[0] == "dashboard")
 }
 
-// roundsAdmin answers "admin preview", "admin run-now [--force]" and
-// "admin stats", for admins only. A preview and the figures can take
+// roundsAdmin answers "admin preview", "admin run-now [--force]",
+// "admin stats" and "admin dashboard", for admins only. A preview and the figures can take
 // longer than a platform waits for its answer, so they come Later.
 func (c *Chat) roundsAdmin(ctx context.Context, u User, args []string) *Reply {
 	if !c.isAdmin(u) {
@@ -44,6 +45,17 @@ func (c *Chat) roundsAdmin(ctx context.Context, u User, args []string) *Reply {
 		}}
 	case "run-now":
 		return AnswerWith(runNowConfirmMessage(len(args) > 1 && strings.EqualFold(args[1], "--force")))
+	case "dashboard":
+		if c.Admin == nil {
+			return c.failed("admin dashboard", errors.New("no admin pages are served here"))
+		}
+		link, expires, err := c.Admin.NewSignInLink(ctx, u)
+		if err != nil {
+			return c.failed("admin dashboard", err)
+		}
+		return &Reply{Answer: Say("I've sent you a link to the admin pages in a direct message from me."),
+			DMs:      []*Message{dashboardLinkMessage(link, expires, c.loc())},
+			DMFailed: Say("Sorry, I couldn't send you the link just now. Please try ", Cmd("admin dashboard"), " again in a few minutes.")}
 	case "stats":
 		return &Reply{Answer: Say("Gathering the figures…"), Later: func(ctx context.Context) *Reply {
 			st, err := c.Rounds.Stats(ctx)
@@ -81,6 +93,9 @@ func (c *Chat) roundsAction(ctx context.Context, u User, action, value string) *
 			return c.failedReplacing("run-now", err)
 		}
 		c.log().Info("round run by an admin", "round", round.Number, "intros", round.Intros, "user", u.ID)
+		if c.Admin != nil {
+			c.Admin.Record(ctx, u, AuditRunRound, 0, "round "+strconv.Itoa(round.Number))
+		}
 		if c.AfterRound != nil {
 			c.AfterRound()
 		}

@@ -28,6 +28,7 @@ var Subcommands = []Subcommand{
 	{Name: "admin", Usage: "admin preview", Help: "a dry run of the next round, shown only to you", Admin: true},
 	{Name: "admin", Usage: "admin run-now [--force]", Help: "run a round now, after you confirm", Admin: true},
 	{Name: "admin", Usage: "admin stats", Help: "members, rounds, introductions and how many met", Admin: true},
+	{Name: "admin", Usage: "admin dashboard", Help: "a one-time link to the admin pages: the network map, members by practice, rounds and meetups", Admin: true},
 }
 
 // Command is a parsed CommandName invocation.
@@ -111,6 +112,9 @@ func editDistance(a, b string) int {
 type AdminReply struct {
 	Title string
 	Lines []Text
+	// Audit and AuditDetail, when set, are the change to record in the
+	// admin log.
+	Audit, AuditDetail string
 }
 
 // Admin carries out "admin ..." for a network admin. Returns EFORBIDDEN
@@ -119,7 +123,7 @@ func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply
 	if s.IsAdmin == nil || !s.IsAdmin(u) {
 		return nil, Refuse(EFORBIDDEN, "Only network admins can use ", Cmd("admin"), ". If you think you should be one, ask your PCN's network manager to add you to RAPPORT_ADMINS (in Slack by your member ID, in Teams by your work sign-in address).")
 	}
-	usage := Refuse(EINVALID, "Try ", Cmd("admin practices list"), ", ", Cmd("admin practices add Riverside Surgery"), ", ", Cmd("admin preview"), ", ", Cmd("admin run-now"), " or ", Cmd("admin stats"), ".")
+	usage := Refuse(EINVALID, "Try ", Cmd("admin practices list"), ", ", Cmd("admin practices add Riverside Surgery"), ", ", Cmd("admin preview"), ", ", Cmd("admin run-now"), ", ", Cmd("admin stats"), " or ", Cmd("admin dashboard"), ".")
 	if len(args) < 2 || !strings.EqualFold(args[0], "practices") {
 		return nil, usage
 	}
@@ -150,7 +154,7 @@ func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply
 		if err != nil {
 			return nil, err
 		}
-		return &AdminReply{Title: fmt.Sprintf("Added %s to the network's list.", o.Name)}, nil
+		return &AdminReply{Title: fmt.Sprintf("Added %s to the network's list.", o.Name), Audit: AuditOrgAdd, AuditDetail: o.Name}, nil
 	case "remove":
 		if name == "" {
 			return nil, Refuse(EINVALID, "Which practice? Try ", Cmd("admin practices remove Riverside Surgery"), ".")
@@ -158,7 +162,8 @@ func (s *Service) Admin(ctx context.Context, u User, args []string) (*AdminReply
 		if err := s.Store.RemoveOrganisation(ctx, name); err != nil {
 			return nil, err
 		}
-		return &AdminReply{Title: fmt.Sprintf("Removed %s from the network's list.", name), Lines: []Text{P("Members who chose it keep it on their profile.")}}, nil
+		return &AdminReply{Title: fmt.Sprintf("Removed %s from the network's list.", name), Lines: []Text{P("Members who chose it keep it on their profile.")},
+			Audit: AuditOrgRemove, AuditDetail: name}, nil
 	}
 	return nil, usage
 }

@@ -88,7 +88,7 @@ func NewCore(n Network) *Core {
 	meetups := &Meetups{Store: n.Store, Now: n.Now, Location: n.Location, IsAdmin: n.IsAdmin, Log: n.Log, OnQueued: d.Wake}
 	admin := &Admin{Store: n.Store, Rounds: rounds, Delivery: d, IsAdmin: n.IsAdmin, Now: n.Now, PublicURL: n.PublicURL, Log: n.Log, OnQueued: d.Wake}
 	return &Core{
-		Chat:     &Chat{Service: svc, Rounds: rounds, Meetups: meetups, Log: n.Log, Location: n.Location, Now: n.Now, AfterRound: d.Wake},
+		Chat:     &Chat{Service: svc, Rounds: rounds, Meetups: meetups, Admin: admin, Log: n.Log, Location: n.Location, Now: n.Now, AfterRound: d.Wake},
 		Service:  svc,
 		Rounds:   rounds,
 		Meetups:  meetups,

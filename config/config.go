@@ -35,6 +35,10 @@ const (
 	// DefaultTeamsTokenURLFormat is the tenant's token endpoint, with %s
 	// for TEAMS_TENANT_ID.
 	DefaultTeamsTokenURLFormat = "https://login.microsoftonline.com/%s/oauth2/v2.0/token"
+
+	// DefaultHTTPAddr is where the health checks, the metrics and the
+	// admin pages are served: this machine only, unless set otherwise.
+	DefaultHTTPAddr = "127.0.0.1:8080"
 )
 
 // Config is Rapport's configuration.
@@ -64,6 +68,9 @@ type Config struct {
 	// PublicURL is where people reach Rapport from outside (for download
 	// links), without a trailing slash; empty when unset.
 	PublicURL string
+	// HTTPAddr is where /healthz, /readyz, /metrics and the admin pages
+	// are served (RAPPORT_HTTP_ADDR).
+	HTTPAddr string
 
 	DatabaseURL string // empty: the embedded SQLite file in DataDir
 	DataDir     string
@@ -92,6 +99,23 @@ type Config struct {
 	// lower case.
 	Admins   []string
 	LogLevel slog.Level
+}
+
+// AdminURL is where the admin pages are reached, for sign-in links:
+// RAPPORT_PUBLIC_URL when it is set, otherwise the HTTP listener's own
+// address on this machine.
+func (c Config) AdminURL() string {
+	if c.PublicURL != "" {
+		return c.PublicURL
+	}
+	host, port, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
+		return ""
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // SlackEnabled reports whether Slack is set up: both of its tokens are
@@ -164,6 +188,11 @@ func Load(getenv func(string) string, requirePlatform bool) (Config, error) {
 		} else {
 			c.PublicURL = strings.TrimRight(v, "/")
 		}
+	}
+
+	c.HTTPAddr = orDefault(getenv("RAPPORT_HTTP_ADDR"), DefaultHTTPAddr)
+	if host, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || strings.Contains(host, " ") || !validPort(port) {
+		errs = append(errs, fmt.Errorf("RAPPORT_HTTP_ADDR %q must be host:port or :port to listen on, such as %s", c.HTTPAddr, DefaultHTTPAddr))
 	}
 
 	if u, err := url.Parse(c.SlackAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
+	"github.com/rapport-pcn/rapport/config"
 	"github.com/rapport-pcn/rapport/storage"
 )
 
@@ -52,10 +54,11 @@ var (
 // in a temporary folder, a synthetic PCN whose members join through real
 // /introduce-me submissions, one round delivered through the real Slack
 // adapter, and then what members saw and the admin figures.
-func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func demo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", "Runs Rapport end to end against a local, in-process stand-in for Slack or Microsoft Teams, with a synthetic network of about 60 members, and prints the introductions they received. Needs no Slack or Teams account and no set-up.", stderr)
 	members := fs.Int("members", 60, "how many members join (2 to 200)")
 	platform := fs.String("platform", "slack", "the chat platform to run it in: slack or teams")
+	keep := fs.Bool("serve", false, "after the round, keep the bot and its database running and serve the admin pages on RAPPORT_HTTP_ADDR (default "+config.DefaultHTTPAddr+"), with a sign-in link, until Ctrl-C")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -70,7 +73,14 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	httpAddr := "127.0.0.1:0"
+	if *keep {
+		httpAddr = cmp.Or(strings.TrimSpace(getenv("RAPPORT_HTTP_ADDR")), config.DefaultHTTPAddr)
+	}
 	if *platform == "teams" {
+		if *keep {
+			return usageError{fmt.Errorf("--serve works with --platform slack only, for now")}
+		}
 		return demoTeams(ctx, *members, dir, stdout, stderr)
 	}
 
@@ -80,7 +90,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ws.AddUser(slacktest.User{ID: admin, RealName: "Dr Helen Ashworth"})
 	env := map[string]string{
 		"SLACK_APP_TOKEN": ws.AppToken(), "SLACK_BOT_TOKEN": ws.BotToken(), "SLACK_API_URL": ws.APIURL(),
-		"RAPPORT_DATA_DIR": dir, "RAPPORT_ADMINS": admin, "RAPPORT_LOG_LEVEL": "error",
+		"RAPPORT_DATA_DIR": dir, "RAPPORT_ADMINS": admin, "RAPPORT_LOG_LEVEL": "error", "RAPPORT_HTTP_ADDR": httpAddr,
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -200,11 +210,44 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nWhat the admin saw (/introduce-me admin stats)\n\n%s\n", readableBlocks(e.Text, e.Blocks, names))
 
+	if *keep {
+		link, err := demoSignInLink(wait, ws, admin)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nThe admin pages are open. The admin asked for a link (/introduce-me admin dashboard), and the bot sent it in a direct message:\n\n  %s\n\nOpen it in a browser and press Sign in, within 10 minutes, to see the network map, the members, the round and the log. The bot and its database keep running until Ctrl-C.\n", link)
+		<-ctx.Done()
+	}
+
 	cancel()
 	if code := <-served; code != 0 {
 		return fmt.Errorf("the bot stopped with code %d", code)
 	}
 	return nil
+}
+
+// signInLinkIn finds a sign-in link in a message the bot posted.
+var signInLinkIn = regexp.MustCompile(`https?://[^"\s<>|]+` + regexp.QuoteMeta(bot.SignInPath) + `[A-Za-z0-9]+`)
+
+// demoSignInLink has the admin ask for a link to the admin pages, and
+// returns the link from the direct message the bot sends.
+func demoSignInLink(ctx context.Context, ws *slacktest.Workspace, admin string) (string, error) {
+	if _, err := ws.SlashCommand(ctx, admin, bot.CommandName, "admin dashboard"); err != nil {
+		return "", err
+	}
+	var link string
+	err := ws.Wait(ctx, func() bool {
+		for _, c := range ws.CallsTo("chat.postMessage") {
+			if m := signInLinkIn.FindString(c.Params["blocks"]); c.OK() && m != "" {
+				link = m
+			}
+		}
+		return link != ""
+	})
+	if err != nil {
+		return "", fmt.Errorf("no sign-in link came: %w", err)
+	}
+	return link, nil
 }
 
 // waitEphemeralSince waits for a private message to user containing want,

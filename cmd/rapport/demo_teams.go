@@ -27,7 +27,7 @@ func demoTeams(ctx context.Context, members int, dir string, stdout, stderr io.W
 	env := map[string]string{
 		"TEAMS_APP_ID": s.AppID(), "TEAMS_APP_PASSWORD": s.AppPassword(), "TEAMS_TENANT_ID": s.TenantID(),
 		"TEAMS_OPENID_METADATA_URL": s.MetadataURL(), "TEAMS_TOKEN_URL": s.TokenURL(),
-		"RAPPORT_TEAMS_ADDR": "127.0.0.1:0", "RAPPORT_DATA_DIR": dir, "RAPPORT_ADMINS": adminUPN,
+		"RAPPORT_TEAMS_ADDR": "127.0.0.1:0", "RAPPORT_HTTP_ADDR": "127.0.0.1:0", "RAPPORT_DATA_DIR": dir, "RAPPORT_ADMINS": adminUPN,
 		// Info, to learn the endpoint's address; only errors are shown.
 		"RAPPORT_LOG_LEVEL": "info",
 	}

@@ -4,6 +4,7 @@
 //	rapport demo           run the whole product against a local stand-in for Slack or Teams
 //	rapport teams-package  write the Teams app package to upload
 //	rapport migrate        apply database migrations and exit
+//	rapport healthcheck    ask a running Rapport whether it is ready
 //	rapport version        print the version
 package main
 
@@ -25,6 +26,7 @@ import (
 	"github.com/rapport-pcn/rapport/bot"
 	slackbot "github.com/rapport-pcn/rapport/bot/slack"
 	teamsbot "github.com/rapport-pcn/rapport/bot/teams"
+	"github.com/rapport-pcn/rapport/bot/web"
 	"github.com/rapport-pcn/rapport/config"
 	"github.com/rapport-pcn/rapport/storage"
 )
@@ -51,6 +53,7 @@ Commands:
                  members saw (--platform slack or teams)
   teams-package  write the Teams app package (manifest and icons) to upload
   migrate        apply database migrations and exit
+  healthcheck    ask the Rapport running here whether it is ready (exit 0 or 1)
   version        print the version and exit
 
 Run "rapport <command> --help" for a command's flags. Configuration comes
@@ -70,7 +73,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "migrate":
 		err = migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":
-		err = demo(ctx, args[1:], stdout, stderr)
+		err = demo(ctx, args[1:], getenv, stdout, stderr)
+	case "healthcheck":
+		err = healthcheck(ctx, args[1:], getenv, stdout, stderr)
 	case "teams-package":
 		err = teamsPackage(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
@@ -122,7 +127,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Serves introduce-me, meetup and the scheduled rounds in Slack (over Socket Mode), Microsoft Teams (a Bot Framework endpoint at RAPPORT_TEAMS_ADDR, POST /api/messages) or both, until stopped (Ctrl-C or SIGTERM).\nSettings come from the environment: SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Slack; TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID for Teams; the others are in README.md.", stderr)
+	fs := newFlags("serve", "Serves introduce-me, meetup and the scheduled rounds in Slack (over Socket Mode), Microsoft Teams (a Bot Framework endpoint at RAPPORT_TEAMS_ADDR, POST /api/messages) or both, until stopped (Ctrl-C or SIGTERM).\nSettings come from the environment: SLACK_APP_TOKEN and SLACK_BOT_TOKEN for Slack; TEAMS_APP_ID, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID for Teams; every setting is below, and in README.md.", stderr)
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintln(stderr, "\nEnvironment variables (a secret's NAME_FILE reads it from a file):")
+		config.PrintVariables(stderr)
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -139,9 +150,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer db.Close()
 	logger.Info("database ready", "kind", db.Dialect())
 
+	httpLn, err := listenHTTP(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer httpLn.ln.Close()
+	adminURL := httpLn.adminURL(cfg)
+
 	// One clock, one time zone, one schedule and one admin check for the
 	// whole core.
 	core := bot.NewCore(bot.Network{
+		PublicURL: adminURL,
 		Store: db, Now: time.Now, Location: cfg.Location, Log: logger,
 		NextRound:      func(t time.Time) time.Time { return config.NextRun(cfg.Schedule, cfg.Location, t) },
 		IsAdmin:        func(u bot.User) bool { return isAdmin(cfg, u) },
@@ -158,10 +177,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// refused token stops with the reason before planning a round it could
 	// not send.
 	var platforms []func(ctx context.Context) error
+	ready := []web.Check{{Name: "database", Check: db.Ping}}
 	connected := make(chan struct{})
 	var connectedOnce sync.Once
 	onConnected := func() { connectedOnce.Do(func() { close(connected) }) }
 
+	var teamsAdapter *teamsPlatform
 	if cfg.SlackEnabled() {
 		api := slackbot.NewClient(cfg.SlackBotToken, cfg.SlackAppToken, cfg.SlackAPIURL)
 		adapter := slackbot.New(core.Chat, api, slackbot.Options{
@@ -182,11 +203,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if cfg.TeamsEnabled() {
 		t := newTeams(cfg, core, db, logger)
+		teamsAdapter = t
 		delivery.Platforms[teamsbot.Platform] = t.adapter.Deliverer()
 		delivery.Workers = max(delivery.Workers, teamsDeliveryWorkers)
 		// Teams' meetups go to the channel an admin chooses in Teams.
 		core.Meetups.Boards = append(core.Meetups.Boards, bot.MeetupBoard{Platform: teamsbot.Platform, Board: t.adapter.Board()})
 		platforms = append(platforms, func(ctx context.Context) error { return t.run(ctx, onConnected) })
+	}
+	site := web.New(web.Options{
+		Admin: core.Admin, Store: db, Rounds: core.Rounds, Meetups: db,
+		PublicURL: adminURL, Now: time.Now, Location: cfg.Location, Log: logger, Ready: ready,
+	})
+	if teamsAdapter != nil {
+		// Teams' listener is public already, so the admin pages are
+		// served there too, under the same address as its download links.
+		teamsAdapter.admin = site.Handler()
 	}
 	sched := &scheduler{rounds: core.Rounds, delivery: delivery, spec: cfg.Schedule, loc: cfg.Location, log: logger, now: time.Now}
 
@@ -216,6 +247,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			logger.Error("scheduler stopped", "err", err)
 		}
 	})
+	background.Go(func() {
+		if err := httpLn.serve(ctx, site.Handler()); err != nil {
+			logger.Error("admin pages, health checks and metrics stopped", "err", err)
+		}
+	})
+	background.Go(func() { site.Run(ctx) })
 	background.Go(func() {
 		if err := core.Sweeper.Run(ctx); err != nil {
 			logger.Error("retention sweep stopped", "err", err)

@@ -103,6 +103,7 @@ func startServeOn(t testing.TB, ws *slacktest.Workspace, target storagetest.Targ
 		"SLACK_API_URL":     ws.APIURL(),
 		"DATABASE_URL":      target.URL,
 		"RAPPORT_DATA_DIR":  target.DataDir,
+		"RAPPORT_HTTP_ADDR": "127.0.0.1:0",
 		"RAPPORT_ADMINS":    admin,
 		"RAPPORT_LOG_LEVEL": "debug",
 	}

@@ -61,7 +61,7 @@ func startProcess(t *testing.T, ws *slacktest.Workspace, target storagetest.Targ
 	cmd := exec.Command(rapportBinary(t), "serve")
 	env := map[string]string{
 		"SLACK_APP_TOKEN": ws.AppToken(), "SLACK_BOT_TOKEN": ws.BotToken(), "SLACK_API_URL": ws.APIURL(),
-		"DATABASE_URL": target.URL, "RAPPORT_DATA_DIR": target.DataDir, "RAPPORT_ADMINS": admin,
+		"DATABASE_URL": target.URL, "RAPPORT_DATA_DIR": target.DataDir, "RAPPORT_ADMINS": admin, "RAPPORT_HTTP_ADDR": "127.0.0.1:0",
 		// Slack's pace, a hundred times faster, so 500 intros take seconds.
 		"RAPPORT_SLACK_OPEN_PER_MINUTE": "6000",
 		"RAPPORT_CLAIM_TIMEOUT":         "2s",

@@ -32,7 +32,7 @@ func TestBadTokenStopsBeforeAnyRound(t *testing.T) {
 				t.Run(tt.name, func(t *testing.T) {
 					env := map[string]string{
 						"SLACK_APP_TOKEN": ws.AppToken(), "SLACK_BOT_TOKEN": ws.BotToken(), "SLACK_API_URL": ws.APIURL(),
-						"DATABASE_URL": target.URL, "RAPPORT_DATA_DIR": target.DataDir, "RAPPORT_LOG_LEVEL": "debug",
+						"DATABASE_URL": target.URL, "RAPPORT_DATA_DIR": target.DataDir, "RAPPORT_LOG_LEVEL": "debug", "RAPPORT_HTTP_ADDR": "127.0.0.1:0",
 					}
 					env[tt.env] = tt.token
 					ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -23,6 +23,8 @@ type teamsPlatform struct {
 	verifier *teamsbot.Verifier
 	adapter  *teamsbot.Adapter
 	log      *slog.Logger
+	// admin, when set, serves the admin pages on Teams' public listener.
+	admin http.Handler
 }
 
 // teamsServing is what serve needs of the database for Teams.
@@ -113,6 +115,9 @@ func (t *teamsPlatform) run(ctx context.Context, onConnected func()) error {
 	mux.Handle("/api/messages", bot)
 	mux.Handle("/download/", bot)
 	servePages(mux, t.cfg)
+	if t.admin != nil {
+		mux.Handle("/admin/", t.admin)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -39,6 +39,7 @@ func teamsEnv(s *teamstest.Server, target storagetest.Target) map[string]string 
 		"RAPPORT_TEAMS_ADDR":        "127.0.0.1:0",
 		"DATABASE_URL":              target.URL,
 		"RAPPORT_DATA_DIR":          target.DataDir,
+		"RAPPORT_HTTP_ADDR":         "127.0.0.1:0",
 		"RAPPORT_ADMINS":            teamsAdmin,
 		"RAPPORT_LOG_LEVEL":         "debug",
 	}
