@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
-	"io"
+	"image/png"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -105,6 +105,9 @@ func (b *tab) screenshotOnFailure(t *testing.T) {
 	t.Cleanup(func() {
 		if !t.Failed() || b.shots > 0 && strings.Count(t.Name(), "/") == 0 {
 			return
+		}
+		if loc := b.location(); loc == "about:blank" {
+			return // no page was opened, so there is nothing to see
 		}
 		path, err := b.screenshot(t.Name())
 		if err != nil {
@@ -213,7 +216,7 @@ func (b *tab) count(t *testing.T, css string) int {
 }
 
 // The sign-in page's button, which spends the link.
-const signInButton = chromedp.CSS(`form[method=post] button[type=submit], form[method=post] input[type=submit]`)
+const signInButton = chromedp.CSS(`#sign-in`)
 
 // signIn opens a sign-in link as an admin does from Slack, presses Sign
 // in and waits for the overview.
@@ -221,7 +224,7 @@ func (b *tab) signIn(t *testing.T, link string) {
 	t.Helper()
 	b.open(t, link, http.StatusOK)
 	b.do(t, chromedp.WaitVisible(signInButton))
-	if got := get(t, b, chromedp.Text(signInButton)); !strings.Contains(got, "Sign in") {
+	if got := get(t, b, chromedp.Text(signInButton)); got != "Sign in" {
 		t.Errorf("the sign-in page's button says %q, want Sign in", got)
 	}
 	b.follow(t, signInButton, http.StatusOK)
@@ -288,44 +291,33 @@ var (
 	}
 )
 
-// freeAddr returns a local address nothing listens on now.
-//
-// TODO: serve with RAPPORT_HTTP_ADDR=127.0.0.1:0 once the program says
-// which address it took.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // site is a running Rapport with its admin pages, and the network that
 // joined it.
 type site struct {
 	*harness
-	url string // the public address, as sign-in links start
+	url string // where the admin pages are, as sign-in links start
 }
 
-// startSite runs the real serve command with its admin pages, lists the
-// organisations and has every member of webMembers join through
-// /introduce-me.
+// adminListening is the line serve logs once its HTTP listener has an address.
+var adminListening = regexp.MustCompile(`admin pages, health checks and metrics listening"? addr=(\S+)`)
+
+// startSite runs the real serve command with its admin pages on a port
+// of its choosing, lists the organisations and has every member of
+// webMembers join through /introduce-me.
 func startSite(t *testing.T, target storagetest.Target) *site {
 	t.Helper()
-	addr := freeAddr(t)
 	ws := slacktest.New(slacktest.WithPingInterval(500 * time.Millisecond))
 	t.Cleanup(ws.Close)
-	s := &site{url: "http://" + addr}
-	s.harness = startServeOn(t, ws, target, map[string]string{
-		"RAPPORT_HTTP_ADDR":  addr,
-		"RAPPORT_PUBLIC_URL": s.url,
-	})
+	// With no RAPPORT_PUBLIC_URL, sign-in links use the listener's own
+	// address, which serve logs before it connects to Slack.
+	s := &site{harness: startServeOn(t, ws, target, map[string]string{"RAPPORT_HTTP_ADDR": "127.0.0.1:0"})}
+	if err := s.log.wait(s.ctx(), adminListening.MatchString); err != nil {
+		t.Fatalf("serve never said where its admin pages are: %v; log:\n%s", err, s.log.String())
+	}
+	s.url = "http://" + adminListening.FindStringSubmatch(s.log.String())[1]
 	// Members join after the start's catch-up, which finds nobody, so the
 	// admin runs the first round.
 	s.waitLog("why=catch-up")
-	s.waitReady(t)
 	for _, o := range webOrgs {
 		if got := s.reply(admin, "admin practices add "+o); !strings.Contains(got, "Added") {
 			t.Fatalf("admin practices add %s: %s", o, got)
@@ -354,38 +346,8 @@ func startSite(t *testing.T, target storagetest.Target) *site {
 	return s
 }
 
-// waitReady waits until the program says, on /readyz, that it is ready
-// to serve: the check Docker and Kubernetes make before sending anyone.
-func (s *site) waitReady(t *testing.T) {
-	t.Helper()
-	ctx := s.ctx()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	var last string
-	for {
-		resp, err := http.Get(s.url + "/readyz")
-		if err == nil {
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-			last = fmt.Sprintf("%d %s", resp.StatusCode, body)
-		} else {
-			last = err.Error()
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the admin pages at %s never became ready: %s; log:\n%s", s.url, last, s.log.String())
-		case <-tick.C:
-		}
-	}
-}
-
-var signInLink = regexp.MustCompile(`https?://[^\s<>|"]+` + regexp.QuoteMeta(bot.SignInPath) + `[A-Za-z0-9]+`)
-
 // signInLink has the admin type "/introduce-me admin dashboard" and returns
-// the link from the direct message the bot sends them.
+// the address of the button in the direct message the bot sends them.
 func (s *site) signInLink(t *testing.T) string {
 	t.Helper()
 	before := len(s.ws.DMs(admin))
@@ -394,9 +356,11 @@ func (s *site) signInLink(t *testing.T) string {
 	err := s.ws.Wait(s.ctx(), func() bool {
 		dms := s.ws.DMs(admin)
 		for _, m := range dms[min(before, len(dms)):] {
-			if l := signInLink.FindString(m.Text + "\n" + blockText(t, m.Blocks)); l != "" {
-				link = l
-				return true
+			for _, u := range buttonURLs(t, m.Blocks) {
+				if strings.Contains(u, bot.SignInPath) {
+					link = u
+					return true
+				}
 			}
 		}
 		return false
@@ -406,12 +370,42 @@ func (s *site) signInLink(t *testing.T) string {
 		for _, m := range s.ws.DMs(admin) {
 			seen = append(seen, m.Text)
 		}
-		t.Fatalf("no sign-in link reached the admin: %v; their DMs: %q", err, seen)
+		answer, _ := s.ws.LastEphemeral(admin)
+		t.Fatalf("no sign-in link reached the admin: %v; the bot answered %q; their DMs: %q; log:\n%s",
+			err, answer.Text, seen, grepLines(s.log.String(), "level=WARN", "level=ERROR"))
 	}
 	if !strings.HasPrefix(link, s.url+bot.SignInPath) {
-		t.Errorf("the sign-in link %s does not start with RAPPORT_PUBLIC_URL %s", link, s.url)
+		t.Errorf("the sign-in link %s is not at the admin pages' address %s", link, s.url)
 	}
 	return link
+}
+
+// buttonURLs returns the addresses of a Block Kit message's link buttons.
+func buttonURLs(t *testing.T, raw json.RawMessage) []string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("blocks: %v", err)
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if u, ok := x["url"].(string); ok && x["type"] == "button" {
+				out = append(out, u)
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return out
 }
 
 // roundOrgPairs waits for n intros to be posted and returns the pairs of
@@ -440,10 +434,16 @@ func (s *site) roundOrgPairs(t *testing.T, n int) map[string]bool {
 }
 
 // TestBrowserAdminWindow signs an admin in from the link the bot sent,
-// and walks the pages as they would: the round's preview and run-now, then
-// the map of the intros it made, the roster by practice and the CSV.
+// and walks the pages as they would: the next round's preview and
+// run-now, then the map of the intros it made, the roster by practice and
+// the counts for the ICB.
 func TestBrowserAdminWindow(t *testing.T) {
-	target := storagetest.Databases(t)[0] // the pages read the same store on either
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) { walkAdminWindow(t, target) })
+	}
+}
+
+func walkAdminWindow(t *testing.T, target storagetest.Target) {
 	b := newTab(t)
 	s := startSite(t, target)
 	link := s.signInLink(t)
@@ -457,34 +457,62 @@ func TestBrowserAdminWindow(t *testing.T) {
 		}
 		resp.Body.Close()
 		b.signIn(t, link)
-		if loc := b.location(); !strings.HasPrefix(loc, s.url+"/admin") {
-			t.Errorf("signing in landed on %s, want the overview under /admin", loc)
+		if loc := b.location(); loc != s.url+"/admin/" {
+			t.Errorf("signing in landed on %s, want the overview at %s/admin/", loc, s.url)
 		}
-		text := b.text(t)
-		if !strings.Contains(text, "Overview") {
-			t.Errorf("the overview does not say Overview:\n%s", text)
+		if h := get(t, b, chromedp.Text(chromedp.CSS(`h1`))); h != "Overview" {
+			t.Errorf("the page after signing in is %q, want the Overview", h)
+		}
+		if n := get(t, b, chromedp.Text(chromedp.CSS(`#count-active`))); n != strconv.Itoa(len(webMembers)) {
+			t.Errorf("the overview counts %s members taking part, want %d", n, len(webMembers))
 		}
 	})
 
 	t.Run("round preview", func(t *testing.T) {
 		b.screenshotOnFailure(t)
 		b.open(t, s.url+"/admin/rounds", http.StatusOK)
-		b.do(t, chromedp.WaitVisible(chromedp.CSS(`#preview`)))
-		text := get(t, b, chromedp.Text(chromedp.CSS(`#preview`)))
+		// Until the preview is worked out the page says so and refreshes
+		// itself; the wait carries on across its reloads.
+		b.do(t, chromedp.WaitVisible(chromedp.CSS(`#preview-intros`)))
+		intros := get(t, b, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('#preview-intros > li')].map(li => li.innerText)`))
+		if len(intros) != len(webMembers)/2 {
+			t.Errorf("the preview shows %d introductions, want %d: %q", len(intros), len(webMembers)/2, intros)
+		}
 		for _, m := range webMembers {
-			if !strings.Contains(text, m.name) {
-				t.Errorf("the preview does not show %s:\n%s", m.name, text)
+			in := 0
+			for _, intro := range intros {
+				if strings.Contains(intro, m.name) {
+					in++
+				}
 			}
+			if in != 1 {
+				t.Errorf("%s is in %d of the preview's introductions, want 1", m.name, in)
+			}
+		}
+		for _, intro := range intros {
+			if lines := strings.Split(strings.TrimSpace(intro), "\n"); len(lines) < 2 || strings.TrimSpace(lines[len(lines)-1]) == "" {
+				t.Errorf("an introduction in the preview gives no reason: %q", intro)
+			}
+		}
+		if n := len(introPosts(s.ws)); n != 0 {
+			t.Errorf("the preview sent %d introductions", n)
 		}
 	})
 
 	t.Run("run now", func(t *testing.T) {
 		b.screenshotOnFailure(t)
 		b.open(t, s.url+"/admin/rounds", http.StatusOK)
-		b.follow(t, `#run-now button[type=submit]`, http.StatusOK)
-		b.follow(t, `#run-now-confirm button[type=submit]`, http.StatusOK)
-		if text := b.text(t); !strings.Contains(text, "Round 1") {
-			t.Errorf("after run-now, the page does not show round 1:\n%s", text)
+		b.follow(t, `#run-now`, http.StatusOK)
+		if n := len(introPosts(s.ws)); n != 0 {
+			t.Errorf("asking to run a round ran it before the confirmation: %d introductions sent", n)
+		}
+		b.follow(t, `#run-confirm`, http.StatusOK)
+		if flash := get(t, b, chromedp.Text(chromedp.CSS(`#flash`))); !strings.Contains(flash, "Round 1 is under way") {
+			t.Errorf("after running the round, the page says %q", flash)
+		}
+		if first := get(t, b, chromedp.Text(chromedp.CSS(`#past-rounds tbody th`))); first != "1" {
+			t.Errorf("the past rounds start with %q, want round 1", first)
 		}
 	})
 
@@ -503,25 +531,25 @@ func TestBrowserAdminWindow(t *testing.T) {
 
 	t.Run("roster by practice", func(t *testing.T) {
 		b.screenshotOnFailure(t)
+		const practice = "Riverside Surgery"
 		b.open(t, s.url+"/admin/members", http.StatusOK)
-		b.do(t, chromedp.WaitVisible(chromedp.CSS(`#roster-filter select[name=org]`)))
 		options := get(t, b, chromedp.Evaluate[[][2]string](
 			`[...document.querySelectorAll('#roster-filter select[name=org] option')].map(o => [o.value, o.textContent.trim()])`))
 		value := ""
 		for _, o := range options {
-			if o[1] == "Riverside Surgery" {
+			if o[1] == practice {
 				value = o[0]
 			}
 		}
 		if value == "" {
-			t.Fatalf("the practice filter does not offer Riverside Surgery: %q", options)
+			t.Fatalf("the organisation filter does not offer %s: %q", practice, options)
 		}
 		b.do(t, chromedp.SetValue(chromedp.CSS(`#roster-filter select[name=org]`), value))
-		b.follow(t, `#roster-filter button[type=submit]`, http.StatusOK)
-		text := b.text(t)
+		b.follow(t, `#roster-filter-apply`, http.StatusOK)
+		roster := get(t, b, chromedp.Text(chromedp.CSS(`#roster tbody`)))
 		for _, m := range webMembers {
-			if shown := strings.Contains(text, m.name); shown != (m.org == "Riverside Surgery") {
-				t.Errorf("filtered by Riverside Surgery, %s of %s is shown: %v", m.name, m.org, shown)
+			if shown := strings.Contains(roster, m.name); shown != (m.org == practice) {
+				t.Errorf("filtered by %s, the roster shows %s of %s: %v", practice, m.name, m.org, shown)
 			}
 		}
 	})
@@ -529,90 +557,84 @@ func TestBrowserAdminWindow(t *testing.T) {
 	t.Run("counts CSV", func(t *testing.T) {
 		b.screenshotOnFailure(t)
 		b.open(t, s.url+"/admin/members", http.StatusOK)
-		data := b.download(t, `a[href*="counts.csv"]`)
+		data := b.download(t, `#counts-csv`)
 		rows, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
 		if err != nil {
 			t.Fatalf("the download is not CSV: %v\n%s", err, data)
 		}
-		if len(rows) != 1+len(webOrgs) {
-			t.Fatalf("the CSV has %d rows, want a header and one for each of the %d organisations:\n%s", len(rows), len(webOrgs), data)
+		want := [][]string{
+			{"organisation", "sector", "active", "paused", "unreachable", "total"},
+			{"Age Well Northfield", sectorLabel(t, "voluntary_sector"), "2", "0", "0", "2"},
+			{"Hillview Medical Centre", sectorLabel(t, "gp_practice"), "2", "0", "0", "2"},
+			{"Northfield Pharmacy", sectorLabel(t, "community_pharmacy"), "2", "0", "0", "2"},
+			{"Riverside Surgery", sectorLabel(t, "gp_practice"), "2", "0", "0", "2"},
 		}
-		col := map[string]int{}
-		for i, h := range rows[0] {
-			col[strings.ToLower(h)] = i
-		}
-		org, okOrg := col["organisation"]
-		active, okActive := col["active"]
-		if !okOrg || !okActive {
-			t.Fatalf("the CSV's header %q lacks organisation or active", rows[0])
-		}
-		for _, r := range rows[1:] {
-			if !slices.Contains(webOrgs, r[org]) {
-				t.Errorf("the CSV has a row for %q, which has no members", r[org])
-			}
-			if n, _ := strconv.Atoi(r[active]); n != 2 {
-				t.Errorf("the CSV counts %s active members of %s, want 2", r[active], r[org])
-			}
+		if fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Errorf("the CSV is\n%s\nwant the rows %q", data, want)
 		}
 	})
 
 	t.Run("reused link", func(t *testing.T) {
-		// A fresh browser, with no session: someone who found the link.
+		// A browser with no session: someone else who has the link.
 		other := newTab(t)
 		other.open(t, link, http.StatusOK)
+		other.follow(t, signInButton, http.StatusGone)
 		text := other.text(t)
-		// TODO: follow the real page: the button may be there, leading to the refusal.
 		if !strings.Contains(text, "used already") {
-			t.Errorf("a reused link does not say it was used already:\n%s", text)
+			t.Errorf("a reused link does not say it has been used:\n%s", text)
 		}
 		for _, m := range webMembers {
 			if strings.Contains(text, m.name) || strings.Contains(text, m.org) {
 				t.Errorf("the page for a reused link shows %s or %s:\n%s", m.name, m.org, text)
 			}
 		}
+		if n := other.count(t, `nav a[href^="/admin/"]`); n != 0 {
+			t.Errorf("the page for a reused link links to %d admin pages", n)
+		}
+		// Nor did it sign them in.
+		other.open(t, s.url+"/admin/members", http.StatusUnauthorized)
+		if text := other.text(t); strings.Contains(text, webMembers[0].name) {
+			t.Errorf("after a reused link, the members page shows members:\n%s", text)
+		}
 	})
 }
 
-// TestBrowserHarness checks the harness itself against a small page: the
-// sign-in helper, the download and the screenshot a failing test saves.
-func TestBrowserHarness(t *testing.T) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /admin/sign-in/{token}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `<!doctype html><title>Sign in</title><form method=post><button type=submit>Sign in</button></form>`)
-	})
-	mux.HandleFunc("POST /admin/sign-in/{token}", func(w http.ResponseWriter, r *http.Request) {
-		http.SetCookie(w, &http.Cookie{Name: "s", Value: "x", HttpOnly: true, SameSite: http.SameSiteStrictMode, Path: "/"})
-		http.Redirect(w, r, "/admin", http.StatusSeeOther)
-	})
-	mux.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := r.Cookie("s"); err != nil {
-			http.Error(w, "not signed in", http.StatusUnauthorized)
-			return
+// sectorLabel is how people read a sector's code.
+func sectorLabel(t *testing.T, code string) string {
+	t.Helper()
+	for _, s := range bot.Sectors {
+		if s.Code == code {
+			return s.Label
 		}
-		fmt.Fprint(w, `<!doctype html><title>Overview</title><h1>Overview</h1><a id=csv href="/admin/members/counts.csv">CSV</a>`)
-	})
-	mux.HandleFunc("GET /admin/members/counts.csv", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/csv")
-		w.Header().Set("Content-Disposition", `attachment; filename="counts.csv"`)
-		fmt.Fprint(w, "organisation,active\nRiverside Surgery,2\n")
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	}
+	t.Fatalf("no sector %s", code)
+	return ""
+}
 
+// TestBrowserScreenshot checks what a failing browser test leaves behind:
+// a PNG of the whole page, beyond the part the window shows.
+func TestBrowserScreenshot(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<!doctype html><title>Tall</title><div style="height:3000px">A page taller than the window</div>`)
+	}))
+	t.Cleanup(srv.Close)
 	b := newTab(t)
-	b.signIn(t, srv.URL+"/admin/sign-in/TOKEN")
-	if text := b.text(t); !strings.Contains(text, "Overview") {
-		t.Errorf("after signing in: %s", text)
-	}
-	if got := string(b.download(t, "#csv")); got != "organisation,active\nRiverside Surgery,2\n" {
-		t.Errorf("downloaded %q", got)
-	}
+	b.open(t, srv.URL, http.StatusOK)
 	path, err := b.screenshot(t.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
-	png, err := os.ReadFile(path)
-	if err != nil || !strings.HasPrefix(string(png), "\x89PNG") {
-		t.Errorf("the screenshot at %s is not a PNG: %v", path, err)
+	t.Cleanup(func() { os.Remove(path) })
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatalf("the screenshot at %s is not a PNG: %v", path, err)
+	}
+	if img.Height < 3000 {
+		t.Errorf("the screenshot is %d pixels high, want the whole page of 3000", img.Height)
 	}
 }
