@@ -412,8 +412,13 @@ func buttonURLs(t *testing.T, raw json.RawMessage) []string {
 // organisations they introduced, each as "A|B" with A < B.
 func (s *site) roundOrgPairs(t *testing.T, n int) map[string]bool {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.ws.Wait(ctx, func() bool { return len(introPosts(s.ws)) >= n }); err != nil {
+		t.Fatalf("%d of %d intros delivered: %v", len(introPosts(s.ws)), n, err)
+	}
 	pairs := map[string]bool{}
-	for _, calls := range s.waitIntros(n, 20*time.Second) {
+	for _, calls := range introPosts(s.ws) {
 		text := blockText(t, []byte(calls[0].Params["blocks"]))
 		var orgs []string
 		for _, m := range webMembers {
