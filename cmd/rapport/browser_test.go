@@ -468,6 +468,10 @@ func walkAdminWindow(t *testing.T, target storagetest.Target) {
 		if h := get(t, b, chromedp.Text(chromedp.CSS(`h1`))); h != "Overview" {
 			t.Errorf("the page after signing in is %q, want the Overview", h)
 		}
+		// The session's cookie is HttpOnly: no script on a page can read it.
+		if c := get(t, b, chromedp.Evaluate[string](`document.cookie`)); c != "" {
+			t.Errorf("a script on the page can read the cookies %q", c)
+		}
 		if n := get(t, b, chromedp.Text(chromedp.CSS(`#count-active`))); n != strconv.Itoa(len(webMembers)) {
 			t.Errorf("the overview counts %s members taking part, want %d", n, len(webMembers))
 		}
