@@ -51,13 +51,14 @@ type tab struct {
 	// after a step timed out.
 	ctx context.Context
 	// shots counts the screenshots saved, so that a test whose subtest
-	// already saved one does not save the same page again.
+	// saved one does not save the same page again when it ends.
 	shots int
 }
 
 // newTab starts Chromium for t, skipping the test when there is none
 // (failing it instead when RAPPORT_REQUIRE_BROWSER=1, as CI sets), and
-// saves a screenshot of the page if the test fails.
+// saves a screenshot of the page if the test fails and none of its
+// subtests saved one.
 func newTab(t *testing.T) *tab {
 	t.Helper()
 	path := chromium()
@@ -95,28 +96,38 @@ func newTab(t *testing.T) *tab {
 		t.Fatalf("could not start Chromium at %s: %v", path, err)
 	}
 	b := &tab{ctx: ctx}
-	b.screenshotOnFailure(t)
+	t.Cleanup(func() {
+		if t.Failed() && b.shots == 0 {
+			b.saveScreenshot(t)
+		}
+	})
 	return b
 }
 
-// screenshotOnFailure saves a full-page screenshot when t ends failed, to
-// $RAPPORT_SCREENSHOT_DIR or the temporary directory, and logs where.
+// screenshotOnFailure saves a full-page screenshot of the tab when t
+// ends failed, for a subtest that shares its parent's tab.
 func (b *tab) screenshotOnFailure(t *testing.T) {
 	t.Cleanup(func() {
-		if !t.Failed() || b.shots > 0 && strings.Count(t.Name(), "/") == 0 {
-			return
+		if t.Failed() {
+			b.saveScreenshot(t)
 		}
-		if loc := b.location(); loc == "about:blank" {
-			return // no page was opened, so there is nothing to see
-		}
-		path, err := b.screenshot(t.Name())
-		if err != nil {
-			t.Logf("could not save a screenshot of the page: %v", err)
-			return
-		}
-		b.shots++
-		t.Logf("screenshot of the page at %s saved to %s", b.location(), path)
 	})
+}
+
+// saveScreenshot saves a full-page screenshot, named after t, to
+// $RAPPORT_SCREENSHOT_DIR or the temporary directory, and logs where.
+func (b *tab) saveScreenshot(t *testing.T) {
+	loc := b.location()
+	if loc == "about:blank" {
+		return // no page was opened, so there is nothing to see
+	}
+	path, err := b.screenshot(t.Name())
+	if err != nil {
+		t.Logf("could not save a screenshot of the page: %v", err)
+		return
+	}
+	b.shots++
+	t.Logf("screenshot of the page at %s saved to %s", loc, path)
 }
 
 // screenshot saves a full-page PNG of the tab, named after name, and
@@ -186,6 +197,7 @@ func (b *tab) follow(t *testing.T, sel chromedp.CSS, want int) {
 	b.expect(t, want, chromedp.Click(sel, chromedp.NodeVisible))
 }
 
+// expect runs steps that load a page and fails t unless it answered want.
 func (b *tab) expect(t *testing.T, want int, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
