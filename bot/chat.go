@@ -36,6 +36,11 @@ type Reply struct {
 	// three seconds for that, Teams five): what it returns is carried out
 	// in turn, so its Answer reaches the person privately afterwards.
 	Later func(ctx context.Context) *Reply
+
+	// result is how the request went, for the Meter: "" or ResultOK,
+	// ResultRefused when the person was told no, ResultError when it
+	// failed on our side.
+	result string
 }
 
 // Notification is a direct message to someone other than the person
@@ -113,6 +118,9 @@ type Chat struct {
 	// AfterRound is called when an admin has run a round, to wake the
 	// delivery of its messages.
 	AfterRound func()
+	// Meter counts commands, buttons and forms by name and result, and
+	// the database errors behind failed ones; nil counts nothing.
+	Meter Meter
 }
 
 func (c *Chat) log() *slog.Logger {
@@ -144,17 +152,25 @@ func (c *Chat) isAdmin(u User) bool {
 // MeetupCommandName (a platform without slash commands passes the first
 // word typed), text the words after it.
 func (c *Chat) Command(ctx context.Context, u User, command, text string) *Reply {
+	return c.counted(u.Platform, KindCommand, commandName(command, text), "", c.command(ctx, u, command, text))
+}
+
+func (c *Chat) command(ctx context.Context, u User, command, text string) *Reply {
 	switch strings.ToLower(command) {
 	case CommandName, strings.TrimPrefix(CommandName, "/"):
 		return c.memberCommand(ctx, u, text)
 	case MeetupCommandName, strings.TrimPrefix(MeetupCommandName, "/"):
 		return c.meetupCommand(ctx, u, text)
 	}
-	return Answer("Sorry, I don't handle ", Code(command), " yet. Try ", Cmd("help"), ".")
+	return refused(Answer("Sorry, I don't handle ", Code(command), " yet. Try ", Cmd("help"), "."))
 }
 
 // Action answers a button pressed by u.
 func (c *Chat) Action(ctx context.Context, u User, action, value string) *Reply {
+	return c.counted(u.Platform, KindAction, actionName(action), "", c.action(ctx, u, action, value))
+}
+
+func (c *Chat) action(ctx context.Context, u User, action, value string) *Reply {
 	switch {
 	case strings.HasPrefix(action, "meetup"):
 		return c.meetupAction(ctx, u, action, value)
@@ -168,6 +184,10 @@ func (c *Chat) Action(ctx context.Context, u User, action, value string) *Reply 
 
 // Submit answers a form submitted by u.
 func (c *Chat) Submit(ctx context.Context, u User, form, ref string, values FormValues) *Reply {
+	return c.counted(u.Platform, KindSubmit, formName(form), "", c.submit(ctx, u, form, ref, values))
+}
+
+func (c *Chat) submit(ctx context.Context, u User, form, ref string, values FormValues) *Reply {
 	if strings.HasPrefix(form, "meetup") {
 		return c.meetupSubmit(ctx, u, form, ref, values)
 	}
@@ -175,6 +195,49 @@ func (c *Chat) Submit(ctx context.Context, u User, form, ref string, values Form
 		return c.profileSubmit(ctx, u, values)
 	}
 	return nil
+}
+
+// counted counts a request once its outcome is known: at once, or, when
+// its reply has work for later, once the last of that work has returned,
+// with the worst result of the replies on the way (so an RSVP that fails
+// after the platform was answered counts as failed). soFar is the worst
+// result before r.
+func (c *Chat) counted(platform, kind, name, soFar string, r *Reply) *Reply {
+	if r == nil {
+		c.meter().Command(platform, kind, name, orOK(soFar))
+		return nil
+	}
+	result := worse(soFar, r.result)
+	if r.Later == nil {
+		c.meter().Command(platform, kind, name, orOK(result))
+		return r
+	}
+	later := r.Later
+	r.Later = func(ctx context.Context) *Reply {
+		return c.counted(platform, kind, name, result, later(ctx))
+	}
+	return r
+}
+
+func orOK(result string) string {
+	if result == "" {
+		return ResultOK
+	}
+	return result
+}
+
+func (c *Chat) meter() Meter { return meterOf(c.Meter) }
+
+// refused marks r as a refusal: the person was told why not.
+func refused(r *Reply) *Reply {
+	r.result = ResultRefused
+	return r
+}
+
+// ourFailure marks r as failed on our side.
+func ourFailure(r *Reply) *Reply {
+	r.result = ResultError
+	return r
 }
 
 // CutShortNote ends a message a platform could not show whole.
@@ -206,8 +269,22 @@ func SubmitTimedOut(form string) *Reply {
 // failed turns an error into a private answer, logging the ones that are
 // not the person's to fix. what names the request, for the log.
 func (c *Chat) failed(what string, err error) *Reply {
-	return &Reply{Answer: &Message{Sections: []Section{{Text: c.errorText(what, err)}}}}
+	r := &Reply{Answer: &Message{Sections: []Section{{Text: c.errorText(what, err)}}}, result: ResultRefused}
+	if ours(err) {
+		r.result = ResultError
+	}
+	return r
 }
+
+// ours reports whether err is not the person's to fix: an internal
+// error, or a request that ran out of time.
+func ours(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || ErrorCode(err) == EINTERNAL
+}
+
+// errNoRounds is the failure of a rounds command where no rounds are run:
+// a setup without rounds, not a database error.
+var errNoRounds = errors.New("no rounds are run here")
 
 // failedReplacing is failed, taking the place of the message clicked.
 func (c *Chat) failedReplacing(what string, err error) *Reply {
@@ -219,10 +296,14 @@ func (c *Chat) failedReplacing(what string, err error) *Reply {
 func (c *Chat) errorText(what string, err error) Text {
 	if errors.Is(err, context.DeadlineExceeded) {
 		c.log().Warn("request ran out of time", "action", what)
+		c.meter().DBError(what)
 		return P(SlowMessage)
 	}
 	if ErrorCode(err) == EINTERNAL {
 		c.log().Error("request failed", "action", what, "err", err)
+		if !errors.Is(err, errNoRounds) {
+			c.meter().DBError(what)
+		}
 	}
 	return ErrorText(err)
 }

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +29,7 @@ func (c *Chat) meetupCommand(ctx context.Context, u User, text string) *Reply {
 	default:
 		// What people type is not logged: it may be anything.
 		c.log().Info("meetup command", "subcommand", "unknown", "user", u.ID)
-		return AnswerWith(meetupHelpMessage("I don't know that one."))
+		return refused(AnswerWith(meetupHelpMessage("I don't know that one.")))
 	}
 	c.log().Info("meetup command", "subcommand", sub, "user", u.ID)
 	s := c.Meetups
@@ -98,6 +97,7 @@ func (c *Chat) meetupEditForm(u User, id int64) *Reply {
 				return meetupFormNotice(ErrorText(err))
 			}
 			c.log().Error("could not load a meetup to edit", "meetup", id, "err", err)
+			c.meter().DBError("meetup edit")
 			return meetupFormNotice("Sorry, I couldn't load the meetup just now. Please close this and try again in a minute.")
 		},
 		Failed: Say("Sorry, I couldn't open the form in time. Please try again."),
@@ -151,7 +151,7 @@ func (c *Chat) meetupRSVP(ctx context.Context, u User, id int64, answer string) 
 	if err != nil {
 		r := c.failed("rsvp", err)
 		if ErrorCode(err) == EINTERNAL {
-			r = Answer(rsvpFailedMessage)
+			r = ourFailure(Answer(rsvpFailedMessage))
 		}
 		return r
 	}
@@ -241,12 +241,12 @@ const meetupSaveAgain = "Sorry, we couldn't save just now. Please press the butt
 // each input, or on the title for a problem with the whole form.
 func (c *Chat) meetupSubmitFailed(action string, err error) *Reply {
 	if fields := FieldErrors(err); len(fields) > 0 {
-		return &Reply{Errors: fields}
+		return refused(&Reply{Errors: fields})
 	}
-	msg := ErrorMessage(err)
-	if errors.Is(err, context.DeadlineExceeded) || ErrorCode(err) == EINTERNAL {
+	if ours(err) {
 		c.log().Error("could not save a meetup", "action", action, "err", err)
-		msg = meetupSaveAgain
+		c.meter().DBError("meetup " + action)
+		return ourFailure(&Reply{Errors: map[string]string{MeetupFieldTitle: meetupSaveAgain}})
 	}
-	return &Reply{Errors: map[string]string{MeetupFieldTitle: msg}}
+	return refused(&Reply{Errors: map[string]string{MeetupFieldTitle: ErrorMessage(err)}})
 }

@@ -16,7 +16,7 @@ func (c *Chat) memberCommand(ctx context.Context, u User, text string) *Reply {
 	admin := c.isAdmin(u)
 	cmd, err := ParseCommand(text)
 	if err != nil {
-		return AnswerWith(helpMessage(ErrorText(err), admin))
+		return refused(AnswerWith(helpMessage(ErrorText(err), admin)))
 	}
 	c.log().Info("command", "command", CommandName, "subcommand", cmd.Name, "platform", u.Platform, "user", u.ID)
 	s := c.Service
@@ -29,6 +29,7 @@ func (c *Chat) memberCommand(ctx context.Context, u User, text string) *Reply {
 				d, err := s.Draft(ctx, u)
 				if err != nil {
 					c.log().Error("could not load a profile", "user", u.ID, "err", err)
+					c.meter().DBError("profile load")
 					return &Form{ID: ProfileFormID, Title: "Your Rapport profile", Cancel: "Cancel",
 						Intro: P("Sorry, we couldn't load your profile just now. Please close this and run ", Cmd(), " again in a minute.")}
 				}
@@ -136,10 +137,11 @@ func (c *Chat) profileSubmit(ctx context.Context, u User, v FormValues) *Reply {
 	m, joined, err := c.Service.SaveProfile(ctx, u, form)
 	if err != nil {
 		if fields := FieldErrors(err); len(fields) > 0 {
-			return &Reply{Errors: profileInputErrors(fields, form)}
+			return refused(&Reply{Errors: profileInputErrors(fields, form)})
 		}
 		c.log().Error("could not save a profile", "user", u.ID, "err", err)
-		return &Reply{Errors: map[string]string{FieldOrganisation: SaveAgainMessage}}
+		c.meter().DBError("profile save")
+		return ourFailure(&Reply{Errors: map[string]string{FieldOrganisation: SaveAgainMessage}})
 	}
 	c.log().Info("profile saved", "platform", u.Platform, "user", u.ID, "joined", joined)
 	return Then(func(ctx context.Context) *Reply {

@@ -29,10 +29,10 @@ func isRoundsAdmin(args []string) bool {
 // longer than a platform waits for its answer, so they come Later.
 func (c *Chat) roundsAdmin(ctx context.Context, u User, args []string) *Reply {
 	if !c.isAdmin(u) {
-		return Answer("Only network admins can use ", Cmd("admin"), ".")
+		return refused(Answer("Only network admins can use ", Cmd("admin"), "."))
 	}
 	if c.Rounds == nil {
-		return c.failed("admin "+args[0], errors.New("no rounds are run here"))
+		return c.failed("admin "+args[0], errNoRounds)
 	}
 	switch args[0] {
 	case "preview":
@@ -81,10 +81,10 @@ func (c *Chat) roundsAction(ctx context.Context, u User, action, value string) *
 	}
 	if !c.isAdmin(u) {
 		c.log().Warn("run-now confirmed by someone who is not an admin", "user", u.ID)
-		return Replacing("Only network admins can use ", Cmd("admin", "run-now"), ".")
+		return refused(Replacing("Only network admins can use ", Cmd("admin", "run-now"), "."))
 	}
 	if c.Rounds == nil {
-		return c.failedReplacing("run-now", errors.New("no rounds are run here"))
+		return c.failedReplacing("run-now", errNoRounds)
 	}
 	r := Replacing("Running the round…")
 	r.Later = func(ctx context.Context) *Reply {

@@ -178,6 +178,9 @@ type Delivery struct {
 	Idle time.Duration
 	// MaxAttempts is when a message that keeps failing is given up on.
 	MaxAttempts int
+	// Meter counts each attempt's outcome by platform, and the outbox's
+	// database errors; nil counts nothing.
+	Meter Meter
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -246,6 +249,7 @@ func (d *Delivery) Run(ctx context.Context) error {
 		if err != nil {
 			if ctx.Err() == nil {
 				d.Log.Error("reading the outbox failed", "err", err)
+				d.meter().DBError("outbox claim")
 				sleep(ctx, 5*time.Second, d.wake)
 			}
 			continue
@@ -301,16 +305,37 @@ func (d *Delivery) paused(out Deliverer) time.Duration {
 // message claimed while its platform is paused after a 429 is put back
 // for the end of the pause, so the pause holds for all.
 func (d *Delivery) ready(m OutboxMessage, platform string) (Deliverer, bool, error) {
-	out, err := d.deliverer(platform)
+	out, name, err := d.deliverer(platform)
 	if err != nil {
 		return nil, false, err
 	}
+	named := namedDeliverer{Deliverer: out, platform: name}
 	if wait := d.paused(out); wait > 0 {
 		d.deferMsg(m, d.Now().Add(wait))
-		return out, false, nil
+		return named, false, nil
 	}
-	return out, true, nil
+	return named, true, nil
 }
+
+// namedDeliverer is a deliverer with the name of its platform, so that
+// an attempt's outcome is counted by platform.
+type namedDeliverer struct {
+	Deliverer
+	platform string
+}
+
+// platformOf names the platform of a deliverer that ready returned.
+func platformOf(out Deliverer) string {
+	if n, ok := out.(namedDeliverer); ok {
+		return n.platform
+	}
+	return ""
+}
+
+func (d *Delivery) meter() Meter { return meterOf(d.Meter) }
+
+// sent counts an attempt that reached the platform.
+func (d *Delivery) sent(out Deliverer) { d.meter().Send(platformOf(out), SendOK) }
 
 // errNoPlatform says a message is for a platform this process does not
 // serve; it is retried, in case the platform is being set up, and given
@@ -320,17 +345,17 @@ var errNoPlatform = errors.New("no deliverer for the member's platform")
 // deliverer returns the deliverer of a platform. A platform that cannot
 // be told (an intro whose members have all left) is the only one served,
 // when there is one.
-func (d *Delivery) deliverer(platform string) (Deliverer, error) {
+func (d *Delivery) deliverer(platform string) (Deliverer, string, error) {
 	if out, ok := d.Platforms[platform]; ok {
-		return out, nil
+		return out, platform, nil
 	}
 	if platform == "" && len(d.Platforms) == 1 {
-		for _, out := range d.Platforms {
-			return out, nil
+		for name, out := range d.Platforms {
+			return out, name, nil
 		}
 	}
 	d.Log.Error("no deliverer for a message's platform", "platform", platform)
-	return nil, fmt.Errorf("%w %q", errNoPlatform, platform)
+	return nil, "", fmt.Errorf("%w %q", errNoPlatform, platform)
 }
 
 // introPlatform is the platform of an intro's members: that of the first
@@ -392,6 +417,7 @@ func (d *Delivery) sendNotice(ctx context.Context, m OutboxMessage) (Deliverer, 
 	if err := out.DM(ctx, attempt(m), m.UserID, msg); err != nil {
 		return out, err
 	}
+	d.sent(out)
 	d.finish(m, OutboxSent, "")
 	return out, nil
 }
@@ -432,10 +458,12 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) (Deliverer, e
 		}
 		var de *DeliveryError
 		if errors.As(err, &de) && len(de.Unreachable) > 0 {
+			d.meter().Send(platformOf(out), SendUnreachable)
 			return out, d.unreachable(ctx, m, in, de.Unreachable)
 		}
 		return out, err
 	}
+	d.sent(out)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err = d.Store.RecordIntroSent(rctx, m.ID, in.ID, channel, ref, d.Now())
@@ -451,6 +479,7 @@ func (d *Delivery) sendIntro(ctx context.Context, m OutboxMessage) (Deliverer, e
 		// The message is out but not recorded: the claim goes stale, and
 		// the next attempt finds the message in the conversation.
 		d.Log.Error("could not record a sent intro", "intro", in.ID, "err", err)
+		d.meter().DBError("intro record")
 	}
 	return out, nil
 }
@@ -475,6 +504,7 @@ func (d *Delivery) updateIntro(ctx context.Context, m OutboxMessage) (Deliverer,
 	if err := out.Update(ctx, in.ChannelID, in.MessageRef, leftIntroMessage(in)); err != nil {
 		return out, err
 	}
+	d.sent(out)
 	d.finish(m, OutboxSent, "")
 	return out, nil
 }
@@ -544,6 +574,7 @@ func (d *Delivery) sendFollowUp(ctx context.Context, m OutboxMessage) (Deliverer
 	if err := out.DM(ctx, attempt(m), im.Member.UserID, followUpMessage(in, im, im.Answer == AnswerNotYet)); err != nil {
 		return out, err
 	}
+	d.sent(out)
 	d.finish(m, OutboxSent, "")
 	return out, nil
 }
@@ -552,6 +583,7 @@ func (d *Delivery) sendFollowUp(ctx context.Context, m OutboxMessage) (Deliverer
 // after a 429, give up on an error that will not change, or try again
 // later with jittered backoff.
 func (d *Delivery) failed(ctx context.Context, m OutboxMessage, out Deliverer, err error) {
+	d.count(out, err, m.Attempts >= d.MaxAttempts)
 	var de *DeliveryError
 	switch {
 	case errors.As(err, &de) && de.RetryAfter > 0 && out != nil:
@@ -567,6 +599,7 @@ func (d *Delivery) failed(ctx context.Context, m OutboxMessage, out Deliverer, e
 		defer cancel()
 		if err := d.Store.MarkUnreachable(wctx, 0, []int64{m.MemberID}, false, nil, d.Now()); err != nil {
 			d.Log.Error("could not mark a member unreachable", "member", m.MemberID, "err", err)
+			d.meter().DBError("mark unreachable")
 		}
 		d.finish(m, OutboxFailed, "")
 		d.Wake() // a freed meetup place queues a notice
@@ -580,6 +613,27 @@ func (d *Delivery) failed(ctx context.Context, m OutboxMessage, out Deliverer, e
 		wait := backoff(m.Attempts)
 		d.Log.Warn("send failed; will retry", "kind", m.Kind, "outbox", m.ID, "attempt", m.Attempts, "in", wait, "err", err)
 		d.retry(m, d.Now().Add(wait), err.Error())
+	}
+}
+
+// count counts a failed attempt: as a send on out's platform by what
+// becomes of the message (waiting out a 429, given up on, tried again),
+// or, when no platform was asked (out is nil), as the database failing.
+// last says the message has had its last attempt.
+func (d *Delivery) count(out Deliverer, err error, last bool) {
+	var de *DeliveryError
+	switch {
+	case out == nil && errors.Is(err, errNoPlatform):
+		// A platform this process does not serve: neither a send nor the
+		// database.
+	case out == nil:
+		d.meter().DBError("outbox read")
+	case errors.As(err, &de) && de.RetryAfter > 0:
+		d.meter().Send(platformOf(out), SendRateLimited)
+	case errors.As(err, &de) && de.Permanent, last:
+		d.meter().Send(platformOf(out), SendUnreachable)
+	default:
+		d.meter().Send(platformOf(out), SendRetried)
 	}
 }
 
@@ -599,6 +653,7 @@ func (d *Delivery) giveUp(ctx context.Context, m OutboxMessage) {
 			}
 			if err := d.Store.MarkUnreachable(wctx, in.ID, nil, true, notices, d.Now()); err != nil {
 				d.Log.Error("could not mark an undelivered intro failed", "intro", in.ID, "err", err)
+				d.meter().DBError("mark unreachable")
 			}
 			d.Wake()
 		}
@@ -621,6 +676,7 @@ func (d *Delivery) finish(m OutboxMessage, status, ref string) {
 	defer cancel()
 	if err := d.Store.FinishOutbox(ctx, m.ID, status, ref, d.Now()); err != nil {
 		d.Log.Error("could not record a sent message", "outbox", m.ID, "err", err)
+		d.meter().DBError("outbox finish")
 	}
 }
 
@@ -629,6 +685,7 @@ func (d *Delivery) retry(m OutboxMessage, due time.Time, reason string) {
 	defer cancel()
 	if err := d.Store.RetryOutbox(ctx, m.ID, due, reason); err != nil {
 		d.Log.Error("could not reschedule a message", "outbox", m.ID, "err", err)
+		d.meter().DBError("outbox retry")
 	}
 }
 
@@ -638,6 +695,7 @@ func (d *Delivery) deferMsg(m OutboxMessage, due time.Time) {
 	defer cancel()
 	if err := d.Store.DeferOutbox(ctx, m.ID, due); err != nil {
 		d.Log.Error("could not reschedule a message", "outbox", m.ID, "err", err)
+		d.meter().DBError("outbox defer")
 	}
 }
 

@@ -89,10 +89,26 @@ func (s *Sweeper) Sweep(ctx context.Context) error {
 			return fmt.Errorf("deleting old history: %w", err)
 		}
 	}
-	if (erased > 0 || intros > 0) && s.Log != nil {
-		s.Log.Info("retention sweep", "members_erased", erased, "intros_deleted", intros)
+	// Sign-in links and sessions that can no longer be used go too. A
+	// session idle for SessionIdle cannot be used; a link is kept as long
+	// past its expiry, so that a late second click is told it was used or
+	// has expired rather than that Rapport never made it.
+	signIns := 0
+	if ss, ok := s.Store.(signInSweeper); ok {
+		if signIns, err = ss.SweepSignIns(ctx, t.Add(-SessionIdle)); err != nil {
+			return fmt.Errorf("deleting old sign-in links: %w", err)
+		}
+	}
+	if (erased > 0 || intros > 0 || signIns > 0) && s.Log != nil {
+		s.Log.Info("retention sweep", "members_erased", erased, "intros_deleted", intros, "sign_ins_deleted", signIns)
 	}
 	return nil
+}
+
+// signInSweeper is the part of DashboardStore the sweep uses, when its
+// store has it.
+type signInSweeper interface {
+	SweepSignIns(ctx context.Context, before time.Time) (int, error)
 }
 
 // Run sweeps at once and then every s.Every until ctx is cancelled. A

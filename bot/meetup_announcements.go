@@ -80,6 +80,9 @@ func (s *Meetups) announceOrRefresh(ctx context.Context, m *Meetup) (tried, post
 	}
 	had := m.Announced()
 	err := s.announce(ctx, m)
+	if !had && err == nil {
+		meterOf(s.Meter).Meetup()
+	}
 	if had {
 		s.refresh(ctx, m.ID)
 		return false, false

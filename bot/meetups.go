@@ -38,6 +38,9 @@ type Meetups struct {
 	// OnQueued is called when a change queues messages to members, so
 	// that a waiting delivery worker sends them at once.
 	OnQueued func()
+	// Meter counts the meetups announced and the answers to them; nil
+	// counts nothing.
+	Meter Meter
 
 	// announcing is which announcements are being updated now.
 	announcing announcing
@@ -382,6 +385,7 @@ func (s *Meetups) Respond(ctx context.Context, u User, id int64, answer string) 
 	if len(out.Promoted) > 0 {
 		s.queued()
 	}
+	meterOf(s.Meter).RSVP(out.Status)
 	return out, nil
 }
 

@@ -82,13 +82,13 @@ func NewCore(n Network) *Core {
 	if n.Meter == nil {
 		n.Meter = NoMeter{}
 	}
-	d := &Delivery{Store: n.Store, Now: n.Now, Location: n.Location, Log: n.Log, StaleAfter: n.ClaimTimeout}
+	d := &Delivery{Store: n.Store, Now: n.Now, Location: n.Location, Log: n.Log, StaleAfter: n.ClaimTimeout, Meter: n.Meter}
 	svc := &Service{Store: n.Store, Now: n.Now, Location: n.Location, NextRound: n.NextRound, IsAdmin: n.IsAdmin, Intros: n.Store, OnQueued: d.Wake}
-	rounds := &Rounds{Store: n.Store, Now: n.Now, Location: n.Location, Settings: n.Rounds, NextRound: n.NextRound, OnQueued: d.Wake}
-	meetups := &Meetups{Store: n.Store, Now: n.Now, Location: n.Location, IsAdmin: n.IsAdmin, Log: n.Log, OnQueued: d.Wake}
+	rounds := &Rounds{Store: n.Store, Now: n.Now, Location: n.Location, Settings: n.Rounds, NextRound: n.NextRound, OnQueued: d.Wake, Meter: n.Meter}
+	meetups := &Meetups{Store: n.Store, Now: n.Now, Location: n.Location, IsAdmin: n.IsAdmin, Log: n.Log, OnQueued: d.Wake, Meter: n.Meter}
 	admin := &Admin{Store: n.Store, Rounds: rounds, Delivery: d, IsAdmin: n.IsAdmin, Now: n.Now, PublicURL: n.PublicURL, Log: n.Log, OnQueued: d.Wake}
 	return &Core{
-		Chat:     &Chat{Service: svc, Rounds: rounds, Meetups: meetups, Admin: admin, Log: n.Log, Location: n.Location, Now: n.Now, AfterRound: d.Wake},
+		Chat:     &Chat{Service: svc, Rounds: rounds, Meetups: meetups, Admin: admin, Log: n.Log, Location: n.Location, Now: n.Now, AfterRound: d.Wake, Meter: n.Meter},
 		Service:  svc,
 		Rounds:   rounds,
 		Meetups:  meetups,

@@ -286,6 +286,9 @@ type Rounds struct {
 	// OnQueued is called when an answer queues a message, so that a
 	// waiting delivery worker sends it on time.
 	OnQueued func()
+	// Meter records each round that runs and the database errors of
+	// running one; nil counts nothing.
+	Meter Meter
 }
 
 func (r *Rounds) now() time.Time {
@@ -316,6 +319,7 @@ func (r *Rounds) settings() RoundSettings {
 // same period returns ECONFLICT unless force is set. The messages it
 // queues are sent by the outbox worker.
 func (r *Rounds) Run(ctx context.Context, period time.Time, force bool) (*Round, *RoundPlan, error) {
+	started := time.Now() // the wall clock: r.Now may be a test's fixed time
 	now := r.now()
 	var plan *RoundPlan
 	round, err := r.Store.CreateRound(ctx, period.UTC(), force, now, func(s *RoundSnapshot) (*RoundPlan, error) {
@@ -333,8 +337,12 @@ func (r *Rounds) Run(ctx context.Context, period time.Time, force bool) (*Round,
 		return p, err
 	})
 	if err != nil {
+		if ErrorCode(err) == EINTERNAL {
+			meterOf(r.Meter).DBError("round create")
+		}
 		return nil, nil, err
 	}
+	meterOf(r.Meter).Round(plan.Eligible, len(plan.Intros), time.Since(started))
 	return round, plan, nil
 }
 

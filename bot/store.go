@@ -27,9 +27,27 @@ type MemberExport struct {
 	Meetups  []MeetupRecord  `json:"meetups,omitempty"`
 	// Account is what the platform told Rapport about the member's
 	// account beyond their name (Teams only).
-	Account    *AccountRecord `json:"account,omitempty"`
-	ExportedAt time.Time      `json:"exported_at"`
+	Account *AccountRecord `json:"account,omitempty"`
+	// AdminActions are what network admins did about the member (paused
+	// or resumed them, say); AdminActionsByYou what the member did as a
+	// network admin.
+	AdminActions      []AdminActionRecord `json:"admin_actions_about_you,omitempty"`
+	AdminActionsByYou []AdminActionRecord `json:"admin_actions_by_you,omitempty"`
+	ExportedAt        time.Time           `json:"exported_at"`
 }
+
+// AdminActionRecord is one entry of the admin log in a member's export.
+// By is "a network admin" or ExportYou: which admin did something about a
+// member is the admins' record, not the member's.
+type AdminActionRecord struct {
+	Action string    `json:"action"`
+	Date   time.Time `json:"date"`
+	By     string    `json:"by"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// ExportAnAdmin stands in an export for the admin who did something.
+const ExportAnAdmin = "a network admin"
 
 // ExportYou stands in an export for the member it belongs to.
 const ExportYou = "you"

@@ -12,19 +12,6 @@ import (
 
 var errTodo = bot.Errorf(bot.EINTERNAL, "not written yet")
 
-func (db *DB) SaveSignInLink(ctx context.Context, l bot.SignInLink) error { return errTodo }
-func (db *DB) TakeSignInLink(ctx context.Context, tokenHash string, now time.Time) (*bot.SignInLink, error) {
-	return nil, errTodo
-}
-func (db *DB) CreateSession(ctx context.Context, s bot.Session) error { return errTodo }
-func (db *DB) TouchSession(ctx context.Context, idHash string, idleSince, now time.Time) (*bot.Session, error) {
-	return nil, errTodo
-}
-func (db *DB) DeleteSession(ctx context.Context, idHash string) error  { return errTodo }
-func (db *DB) RecordAudit(ctx context.Context, e bot.AuditEntry) error { return errTodo }
-func (db *DB) AuditLog(ctx context.Context, offset, limit int) ([]bot.AuditEntry, int, error) {
-	return nil, 0, errTodo
-}
 func (db *DB) DashboardOverview(ctx context.Context, now time.Time, rounds int) (*bot.Overview, error) {
 	return nil, errTodo
 }
@@ -37,7 +24,6 @@ func (db *DB) Roster(ctx context.Context, f bot.RosterFilter, now time.Time) (*b
 func (db *DB) RosterCounts(ctx context.Context, now time.Time) ([]bot.OrgCount, error) {
 	return nil, errTodo
 }
-func (db *DB) MemberByID(ctx context.Context, id int64) (*bot.Member, error) { return nil, errTodo }
 func (db *DB) MembersVersion(ctx context.Context) (bot.MembersVersion, error) {
 	return bot.MembersVersion{}, errTodo
 }
@@ -57,4 +43,3 @@ func (db *DB) RemoveOrganisationByID(ctx context.Context, id int64) error { retu
 func (db *DB) AdminSetPause(ctx context.Context, memberID int64, paused bool, now time.Time, e bot.AuditEntry, notice *bot.Notice) (*bot.Member, error) {
 	return nil, errTodo
 }
-func (db *DB) SweepSignIns(ctx context.Context, before time.Time) (int, error) { return 0, errTodo }

@@ -114,6 +114,9 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 	if err := forgetInNotices(ctx, tx, m); err != nil {
 		return err
 	}
+	if err := forgetInAuditLog(ctx, tx, m); err != nil {
+		return err
+	}
 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = $1`, m.ID); err != nil {
 		return fmt.Errorf("erase member: %w", err)

@@ -110,6 +110,22 @@ func TestLeaveLeavesNoTrace(t *testing.T) {
 			if _, err := db.RespondToMeetup(ctx, m.ID, "slack", z.UserID, bot.RSVPGoing, now); err != nil {
 				t.Fatal(err)
 			}
+			// An admin paused the leaver, who is an admin too, signed in,
+			// with a link still unused.
+			admin := bot.User{Platform: "slack", ID: "UADMIN0001", Name: "Adam Admin"}
+			zu := bot.User{Platform: "slack", ID: z.UserID, Name: z.Name}
+			if err := db.RecordAudit(ctx, bot.AuditEntry{At: now, Action: bot.AuditPause, Actor: admin, ActorName: admin.Name, MemberID: z.ID}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.RecordAudit(ctx, bot.AuditEntry{At: now, Action: bot.AuditOrgAdd, Actor: zu, ActorName: z.Name, Detail: "Eastgate Housing"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SaveSignInLink(ctx, bot.SignInLink{TokenHash: "zlink", Admin: zu, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreateSession(ctx, bot.Session{IDHash: "zsess", Admin: zu, CSRF: "c", CreatedAt: now, LastSeen: now}); err != nil {
+				t.Fatal(err)
+			}
 			if found := storagetest.Traces(t, target, leaverStrings(z)...); len(found) == 0 {
 				t.Fatal("the leaver's strings are not in the database before leave, so the search finds nothing")
 			}
@@ -124,6 +140,21 @@ func TestLeaveLeavesNoTrace(t *testing.T) {
 			if target.URL == "" {
 				for _, f := range storagetest.FileTraces(t, target.DataDir, leaverStrings(z)...) {
 					t.Errorf("after leave, the data directory still holds %s", f)
+				}
+			}
+
+			// The admin log keeps what was done, about a member who has
+			// left, and by nobody named.
+			log, total, err := db.AuditLog(ctx, 0, 10)
+			if err != nil || total != 2 {
+				t.Fatalf("admin log = %+v (%d), %v; want both entries", log, total, err)
+			}
+			for _, e := range log {
+				if e.Action == bot.AuditPause && (!e.Left || e.MemberID != 0 || e.ActorName != admin.Name) {
+					t.Errorf("the entry about the leaver reads %+v", e)
+				}
+				if e.Action == bot.AuditOrgAdd && (e.Actor.ID != "" || e.ActorName != "" || e.Detail != "Eastgate Housing") {
+					t.Errorf("the entry by the leaver reads %+v", e)
 				}
 			}
 

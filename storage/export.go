@@ -34,6 +34,9 @@ func (db *DB) ExportMember(ctx context.Context, platform, userID string) (*bot.M
 	if export.Account, err = exportAccount(ctx, tx, m.Platform, m.UserID); err != nil {
 		return nil, err
 	}
+	if err := exportAdminActions(ctx, tx, m, export); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("export member: commit: %w", err)
 	}
@@ -290,6 +293,39 @@ func exportMeetups(ctx context.Context, tx *tx, memberID int64, platform string,
 			}
 		}
 		x.Meetups = append(x.Meetups, rec)
+	}
+	return nil
+}
+
+// exportAdminActions adds the admin log's entries about the member, and
+// those of what they did as an admin, to x.
+func exportAdminActions(ctx context.Context, tx *tx, m *bot.Member, x *bot.MemberExport) error {
+	var rows []struct {
+		At     time.Time `db:"at"`
+		Action string    `db:"action"`
+		Detail string    `db:"detail"`
+		About  bool      `db:"about_member"`
+		By     bool      `db:"by_member"`
+	}
+	const query = `SELECT at, action, detail, member_id IS NOT NULL AND member_id = $1 AS about_member,
+			actor_platform = $2 AND actor_user_id = $3 AS by_member
+		FROM audit_log
+		WHERE member_id = $1 OR (actor_platform = $2 AND actor_user_id = $3)
+		ORDER BY at, id`
+	if err := tx.SelectContext(ctx, &rows, query, m.ID, m.Platform, m.UserID); err != nil {
+		return fmt.Errorf("export admin actions: %w", err)
+	}
+	for _, r := range rows {
+		if r.About {
+			by := bot.ExportAnAdmin
+			if r.By {
+				by = bot.ExportYou
+			}
+			x.AdminActions = append(x.AdminActions, bot.AdminActionRecord{Action: r.Action, Date: r.At.UTC(), By: by, Detail: r.Detail})
+		}
+		if r.By {
+			x.AdminActionsByYou = append(x.AdminActionsByYou, bot.AdminActionRecord{Action: r.Action, Date: r.At.UTC(), By: bot.ExportYou, Detail: r.Detail})
+		}
 	}
 	return nil
 }

@@ -126,6 +126,39 @@ var exportedColumns = map[string]map[string]string{
 		"created_at": "internal: when the link was made",
 		"expires_at": "internal: when the link stops working",
 	},
+	"audit_log": {
+		"id":             "internal: a row number",
+		"at":             "admin_actions_about_you.date",
+		"action":         "admin_actions_about_you.action",
+		"actor_platform": "admin_actions_by_you",
+		"actor_user_id":  "admin_actions_by_you",
+		"actor_name":     "admin_actions_by_you",
+		"member_id":      "admin_actions_about_you",
+		"member_left":    "internal: set once the member has left, when there is nobody to export for",
+		"detail":         "admin_actions_by_you.detail",
+	},
+	"sign_in_links": {
+		"token_hash":     "internal: a hash of a one-time sign-in link's token; the token is only in the link",
+		"platform":       "internal: the admin themselves, as member.platform",
+		"user_id":        "internal: the admin themselves, as member.user_id",
+		"object_id":      "internal: the admin's directory ID when they asked for the link, to check their rights; as account.directory_object_id",
+		"principal_name": "internal: the admin's sign-in name when they asked for the link, to check their rights; as account.user_principal_name",
+		"name":           "internal: the admin's name when they asked for the link, as member.name",
+		"created_at":     "internal: when the link was made, kept hours",
+		"expires_at":     "internal: when the link stops working",
+		"used_at":        "internal: when the link was used, so a second use is refused",
+	},
+	"admin_sessions": {
+		"id_hash":        "internal: a hash of a signed-in browser's cookie",
+		"platform":       "internal: the admin themselves, as member.platform",
+		"user_id":        "internal: the admin themselves, as member.user_id",
+		"object_id":      "internal: the admin's directory ID, to check their rights on each page; as account.directory_object_id",
+		"principal_name": "internal: the admin's sign-in name, to check their rights on each page; as account.user_principal_name",
+		"name":           "internal: the admin's name as they signed in, as member.name",
+		"csrf":           "internal: a random token the session's forms carry",
+		"created_at":     "internal: when the admin signed in, kept while the session is in use",
+		"last_seen":      "internal: when the session was last used, which ends it after 8 idle hours",
+	},
 	"meetup_reminders": {
 		"meetup_id":  "meetups.meetup_id",
 		"member_id":  "internal: the member themselves",
@@ -389,6 +422,22 @@ func fillEveryColumn(t *testing.T, db *storage.DB, alice, bob string) {
 	}
 	exec(`INSERT INTO meetup_reminders (meetup_id, member_id, kind, starts_at, claimed_at, sent_at, attempts)
 		VALUES (?, ?, 'day_before', ?, ?, ?, 1)`, m.ID, a, m.StartsAt, utc, utc)
+	// Alice is paused by an admin, and is an admin who renamed a practice.
+	admin := bot.User{Platform: "slack", ID: "UADMIN0009", Name: "Another Admin"}
+	if err := db.RecordAudit(ctx, bot.AuditEntry{At: utc, Action: bot.AuditPause, Actor: admin, ActorName: admin.Name, MemberID: a}); err != nil {
+		t.Fatal(err)
+	}
+	alicer := bot.User{Platform: "slack", ID: alice, Name: "Name of " + alice}
+	if err := db.RecordAudit(ctx, bot.AuditEntry{At: utc, Action: bot.AuditOrgRename, Actor: alicer, ActorName: alicer.Name,
+		Detail: "Riverside Surgery → Riverside Medical Practice"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveSignInLink(ctx, bot.SignInLink{TokenHash: "alice-link", Admin: alicer, CreatedAt: utc, ExpiresAt: utc.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSession(ctx, bot.Session{IDHash: "alice-sess", Admin: alicer, CSRF: "c", CreatedAt: utc, LastSeen: utc}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // introID returns the ID of the only intro.

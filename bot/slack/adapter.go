@@ -29,6 +29,11 @@ const Platform = "slack"
 // network.
 const DefaultAckBudget = 2 * time.Second
 
+// DefaultReadyGrace is how long Socket Mode may stay disconnected before
+// Ready says so. Slack refreshes each connection every few hours and the
+// client reconnects within seconds, which must not make the bot unready.
+const DefaultReadyGrace = 2 * time.Minute
+
 // Options configure an Adapter.
 type Options struct {
 	Logger *slog.Logger
@@ -49,6 +54,11 @@ type Options struct {
 	// OnConnected is called each time Socket Mode connects: by then Slack
 	// has accepted both tokens, so work that needs Slack can start.
 	OnConnected func()
+	// Meter records how long Slack waited for each ack and each person
+	// for their answer; nil records nothing.
+	Meter bot.Meter
+	// ReadyGrace overrides DefaultReadyGrace.
+	ReadyGrace time.Duration
 }
 
 // Adapter serves one Slack workspace over Socket Mode: it turns Slack's
@@ -68,6 +78,13 @@ type Adapter struct {
 	envelopes   EnvelopeStore
 	work        sync.WaitGroup
 	onConnected func()
+	meter       bot.Meter
+
+	// conn is the Socket Mode connection's state, for Ready.
+	conn connState
+	// observed, when set, is told of each connection event once it has
+	// been taken into account; tests wait on it.
+	observed func(socketmode.EventType)
 }
 
 // EnvelopeStore remembers which Socket Mode envelopes have been handled,
@@ -107,9 +124,16 @@ func New(chat *bot.Chat, api *slack.Client, opt Options) *Adapter {
 		chat: chat, api: api, deliveryAPI: opt.DeliveryAPI, limits: opt.Limits,
 		log: opt.Logger, now: opt.Now, budget: opt.AckBudget,
 		seen: newEnvelopes(15 * time.Minute), envelopes: opt.Envelopes, onConnected: opt.OnConnected,
+		meter: opt.Meter, conn: connState{grace: opt.ReadyGrace},
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.meter == nil {
+		a.meter = bot.NoMeter{}
+	}
+	if a.conn.grace <= 0 {
+		a.conn.grace = DefaultReadyGrace
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -132,9 +156,9 @@ func New(chat *bot.Chat, api *slack.Client, opt Options) *Adapter {
 func (a *Adapter) Run(ctx context.Context) error {
 	auth, err := a.api.AuthTestContext(ctx)
 	if slackErrorIs(err, "invalid_auth", "not_authed", "account_inactive", "token_revoked") {
-		return fmt.Errorf("Slack refused SLACK_BOT_TOKEN (%w): copy the Bot User OAuth Token again from your app's OAuth & Permissions page", err)
+		return a.conn.stop(fmt.Errorf("Slack refused SLACK_BOT_TOKEN (%w): copy the Bot User OAuth Token again from your app's OAuth & Permissions page", err))
 	} else if err != nil {
-		return fmt.Errorf("checking SLACK_BOT_TOKEN with Slack (auth.test) at SLACK_API_URL: %w", err)
+		return a.conn.stop(fmt.Errorf("checking SLACK_BOT_TOKEN with Slack (auth.test) at SLACK_API_URL: %w", err))
 	}
 	a.log.Info("connected to Slack workspace", "team", auth.Team, "bot_user", auth.UserID)
 
@@ -151,7 +175,10 @@ func (a *Adapter) Run(ctx context.Context) error {
 				return nil
 			}
 			a.drain()
-			return fmt.Errorf("Socket Mode connection failed (check SLACK_APP_TOKEN and that Socket Mode is on): %w", err)
+			if slackErrorIs(err, "invalid_auth", "not_authed", "account_inactive", "token_revoked") {
+				return a.conn.stop(fmt.Errorf("Slack refused SLACK_APP_TOKEN (%w): copy the app-level token (xapp-…) again from your app's Basic Information page", err))
+			}
+			return a.conn.stop(fmt.Errorf("Socket Mode connection failed (check SLACK_APP_TOKEN and that Socket Mode is on): %w", err))
 		case evt := <-a.sm.Events:
 			a.dispatch(ctx, evt)
 		}
@@ -171,38 +198,48 @@ func (a *Adapter) drain() {
 }
 
 func (a *Adapter) dispatch(ctx context.Context, evt socketmode.Event) {
+	received := time.Now()
+	if a.observed != nil {
+		defer a.observed(evt.Type)
+	}
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		a.log.Debug("connecting to Slack Socket Mode")
+		a.conn.lost(a.now())
 	case socketmode.EventTypeConnected:
 		a.log.Info("Socket Mode connected")
+		a.conn.up()
 		if a.onConnected != nil {
 			a.onConnected()
 		}
 	case socketmode.EventTypeHello:
 		a.log.Debug("Socket Mode hello")
+		a.conn.up()
 	case socketmode.EventTypeDisconnect:
 		a.log.Info("Slack asked us to reconnect")
+		a.conn.lost(a.now())
 	case socketmode.EventTypeConnectionError:
 		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
 			a.log.Warn("Socket Mode connection error; retrying", "attempt", e.Attempt, "backoff", e.Backoff, "err", e.ErrorObj)
 		}
+		a.conn.lost(a.now())
 	case socketmode.EventTypeInvalidAuth:
 		a.log.Error("Slack refused the app-level token")
+		a.conn.stop(errors.New("Slack refused SLACK_APP_TOKEN: copy the app-level token (xapp-…) again from your app's Basic Information page"))
 	case socketmode.EventTypeErrorBadMessage:
 		a.dropBadMessage(evt)
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
 		if ok && evt.Request != nil {
-			a.serve(ctx, evt.Request, "slash_command", a.commandFallback(), func(ctx context.Context) (any, func(context.Context)) {
-				return a.onCommand(ctx, cmd)
+			a.serve(ctx, received, evt.Request, "slash_command", a.commandFallback(), func(ctx context.Context, ans *answered) (any, func(context.Context)) {
+				return a.onCommand(ctx, cmd, ans)
 			})
 		}
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if ok && evt.Request != nil {
-			a.serve(ctx, evt.Request, string(cb.Type), a.interactionFallback(cb), func(ctx context.Context) (any, func(context.Context)) {
-				return a.onInteraction(ctx, cb)
+			a.serve(ctx, received, evt.Request, string(cb.Type), a.interactionFallback(cb), func(ctx context.Context, ans *answered) (any, func(context.Context)) {
+				return a.onInteraction(ctx, cb, ans)
 			})
 		}
 	default:
@@ -233,14 +270,15 @@ func (a *Adapter) dropBadMessage(evt socketmode.Event) {
 }
 
 // handler does the part of a request that decides its ack within the
-// context's deadline, and may return work to do after the ack.
-type handler func(ctx context.Context) (ack any, after func(context.Context))
+// context's deadline, and may return work to do after the ack. It marks
+// ans when the ack itself carries the person's answer.
+type handler func(ctx context.Context, ans *answered) (ack any, after func(context.Context))
 
 // serve runs h for one envelope and acknowledges it within the budget,
 // whatever h does. A redelivered envelope has no other effect: it gets the
 // first delivery's ack when that came to this process, and an empty ack
 // when another replica handled it.
-func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind string, fallback any, h handler) {
+func (a *Adapter) serve(ctx context.Context, received time.Time, req *socketmode.Request, kind string, fallback any, h handler) {
 	entry, first := a.seen.claim(req.EnvelopeID, a.now())
 	a.work.Add(1)
 	go func() {
@@ -251,13 +289,16 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 			a.log.Info("Slack envelope handled by another replica; acknowledged", "kind", kind, "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
 			entry.finish(nil)
 			a.ack(req.EnvelopeID, nil)
+			a.meter.Latency(Platform, bot.LatencyAck, time.Since(received))
 			return
 		}
 		if !first {
 			a.log.Info("redelivered Slack envelope acknowledged again", "kind", kind, "envelope_id", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
 			a.ack(req.EnvelopeID, entry.wait(a.budget))
+			a.meter.Latency(Platform, bot.LatencyAck, time.Since(received))
 			return
 		}
+		ans := &answered{start: received, meter: a.meter}
 		// Work in flight finishes even when the bot is shutting down.
 		base := context.WithoutCancel(ctx)
 		hctx, cancel := context.WithDeadline(base, start.Add(a.budget))
@@ -275,7 +316,7 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 					done <- result{ack: fallback}
 				}
 			}()
-			ack, after := h(hctx)
+			ack, after := h(hctx, ans)
 			done <- result{ack, after}
 		}()
 
@@ -287,9 +328,16 @@ func (a *Adapter) serve(ctx context.Context, req *socketmode.Request, kind strin
 			// not show the person an error, and let the handler finish.
 			a.log.Warn("Slack handler overran its ack budget", "kind", kind)
 			r = result{ack: fallback}
+			// The fallback tells the person it took too long: that is
+			// their answer.
+			ans.inAck.Store(fallback != nil)
 		}
 		entry.finish(r.ack)
 		a.ack(req.EnvelopeID, r.ack)
+		a.meter.Latency(Platform, bot.LatencyAck, time.Since(received))
+		if ans.inAck.Load() {
+			ans.done()
+		}
 		if r.after != nil {
 			actx, cancel := context.WithTimeout(base, 2*time.Minute)
 			defer cancel()

@@ -13,9 +13,10 @@ import (
 const userLookupBudget = 800 * time.Millisecond
 
 // onInteraction answers a button or a form through the conversation core.
-func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallback) (any, func(context.Context)) {
+func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallback, ans *answered) (any, func(context.Context)) {
 	u := bot.User{Platform: Platform, ID: cb.User.ID, Name: cb.User.Name}
 	o := originOf(cb)
+	o.answered = ans
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		if cb.View.CallbackID == bot.ProfileFormID {

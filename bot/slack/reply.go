@@ -19,6 +19,9 @@ type origin struct {
 	channel     string
 	trigger     string
 	responseURL string
+	// answered records when the person got their answer; nil records
+	// nothing.
+	answered *answered
 }
 
 func originOf(cb slack.InteractionCallback) origin {
@@ -52,6 +55,7 @@ func (a *Adapter) commandAck(o origin, r *bot.Reply) (any, func(context.Context)
 		p := &answerPayload{ResponseType: slack.ResponseTypeEphemeral, Text: text, Blocks: blocks}
 		if b, err := json.Marshal(p); err == nil && len(b) < maxAckPayload {
 			ack, rest.Answer = p, nil
+			o.answered.answersInAck()
 		}
 		// Too big for an ack (a long status, escaped): it goes through the
 		// response URL, which takes a whole message.
@@ -75,6 +79,8 @@ func (a *Adapter) submissionAck(o origin, r *bot.Reply) (any, func(context.Conte
 	if r == nil {
 		return nil, nil
 	}
+	// The ack closes the form, or keeps it open with what to fix.
+	o.answered.answersInAck()
 	if len(r.Errors) > 0 {
 		return slack.NewErrorsViewSubmissionResponse(r.Errors), nil
 	}
@@ -109,6 +115,9 @@ func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 				}
 				break
 			}
+		}
+		if r.Form != nil || r.Answer != nil || len(r.DMs) > 0 {
+			o.answered.done()
 		}
 		for _, n := range r.Notify {
 			if err := a.sendDM(ctx, n.UserID, n.Message); err != nil {

@@ -62,6 +62,11 @@ type Options struct {
 	// InvokeBudget and MessageBudget override the default deadlines.
 	InvokeBudget  time.Duration
 	MessageBudget time.Duration
+	// Meter records how long Teams waited for each answer to its request
+	// and each person for their reply; nil records nothing.
+	Meter bot.Meter
+	// ReadyGrace overrides DefaultReadyGrace.
+	ReadyGrace time.Duration
 }
 
 // Adapter serves one Teams tenant through the Bot Framework: it checks
@@ -91,6 +96,9 @@ type Adapter struct {
 	// twice for an hour.
 	seen *seenActivities
 	work sync.WaitGroup
+
+	meter bot.Meter
+	grace time.Duration
 }
 
 // New returns an adapter that serves chat through the Bot Framework.
@@ -101,6 +109,13 @@ func New(chat *bot.Chat, opt Options) *Adapter {
 		log: opt.Logger, now: opt.Now, invokeIn: opt.InvokeBudget, messageIn: opt.MessageBudget,
 		seen:      newSeenActivities(2 * time.Minute),
 		publicURL: opt.PublicURL, downloads: opt.Downloads,
+		meter: opt.Meter, grace: opt.ReadyGrace,
+	}
+	if a.meter == nil {
+		a.meter = bot.NoMeter{}
+	}
+	if a.grace <= 0 {
+		a.grace = DefaultReadyGrace
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

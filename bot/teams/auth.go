@@ -93,7 +93,10 @@ type Verifier struct {
 	fetched   time.Time             // when keys were last fetched; zero before
 	attempted time.Time             // when the last fetch started
 	lastErr   error                 // why the last fetch failed, nil if it did not
-	inflight  *keyFetch
+	// failingSince is when the fetches began to fail, zero while the
+	// last one succeeded.
+	failingSince time.Time
+	inflight     *keyFetch
 }
 
 // signingKey is one of the Bot Framework's keys and the channels it may
@@ -329,6 +332,9 @@ func (v *Verifier) fetch(ctx context.Context, f *keyFetch) {
 	if err == nil {
 		v.keys = keys
 		v.fetched = v.opt.Now()
+		v.failingSince = time.Time{}
+	} else if v.failingSince.IsZero() {
+		v.failingSince = v.attempted
 	}
 	v.inflight = nil
 	close(f.done)

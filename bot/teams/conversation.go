@@ -23,6 +23,9 @@ type origin struct {
 	channelID string
 	// replyToID is the message whose card button was pressed.
 	replyToID string
+	// answered records when the person got their reply; nil records
+	// nothing.
+	answered *answered
 }
 
 func (a *Adapter) originOf(act *schema.Activity, acct *bot.Account) origin {
@@ -107,6 +110,7 @@ func firstOf(s ...string) string {
 func (a *Adapter) onMessage(ctx context.Context, act *schema.Activity) func(context.Context) {
 	acct := a.remember(ctx, act)
 	o := a.originOf(act, acct)
+	o.answered = answeredIn(ctx)
 	if len(act.Value) > 0 && string(act.Value) != "null" {
 		_, after := a.onCardAction(ctx, o, act.Value, false)
 		return after
@@ -197,7 +201,9 @@ func (a *Adapter) onInvoke(ctx context.Context, act *schema.Activity) ([]byte, f
 			return invokeError(400, "malformed action"), nil
 		}
 		acct := a.remember(ctx, act)
-		return a.onCardAction(ctx, a.originOf(act, acct), v.Action.Data, true)
+		o := a.originOf(act, acct)
+		o.answered = answeredIn(ctx)
+		return a.onCardAction(ctx, o, v.Action.Data, true)
 	case schema.InvokeTaskFetch, schema.InvokeTaskSubmit:
 		// Rapport's cards open no dialogs; an old card that asks for one
 		// is told what to do instead.

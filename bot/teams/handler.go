@@ -82,6 +82,8 @@ func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
 
 	// The whole answer, shared de-duplication included, fits in the budget.
 	deadline := start.Add(budget)
+	ans := &answered{start: start, meter: a.meter}
+	ctx := withAnswered(r.Context(), ans)
 
 	if act.ID != "" {
 		key := activityKey(&act)
@@ -89,12 +91,14 @@ func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
 		if !first {
 			a.log.Info("redelivered Teams activity answered again", "type", act.Type)
 			writeJSON(w, orEmptyInvoke(&act, entry.wait(time.Until(deadline))))
+			a.timeAnswer(start, nil, nil)
 			return
 		}
-		if !a.claimShared(r.Context(), key) {
+		if !a.claimShared(ctx, key) {
 			a.log.Info("Teams activity handled by another replica", "type", act.Type)
 			entry.finish(nil)
 			writeJSON(w, orEmptyInvoke(&act, nil))
+			a.timeAnswer(start, nil, nil)
 			return
 		}
 		defer func() {
@@ -104,12 +108,26 @@ func (a *Adapter) serveActivity(w http.ResponseWriter, r *http.Request) {
 				writeJSON(w, a.fallback(&act))
 			}
 		}()
-		resp := orEmptyInvoke(&act, a.handle(r.Context(), &act, deadline))
+		reply := a.handle(ctx, &act, deadline)
+		resp := orEmptyInvoke(&act, reply)
 		entry.finish(resp)
 		writeJSON(w, resp)
+		a.timeAnswer(start, ans, reply)
 		return
 	}
-	writeJSON(w, orEmptyInvoke(&act, a.handle(r.Context(), &act, deadline)))
+	reply := a.handle(ctx, &act, deadline)
+	writeJSON(w, orEmptyInvoke(&act, reply))
+	a.timeAnswer(start, ans, reply)
+}
+
+// timeAnswer records how long Teams waited for the response to its
+// request, and the person for their reply when reply, the handler's own
+// answer, carries it.
+func (a *Adapter) timeAnswer(start time.Time, ans *answered, reply []byte) {
+	a.meter.Latency(Platform, bot.LatencyAck, time.Since(start))
+	if len(reply) > 0 {
+		ans.done()
+	}
 }
 
 // handled reports whether activities of the type are acted on.

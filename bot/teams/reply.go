@@ -28,6 +28,9 @@ func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 				break
 			}
 		}
+		if r.Form != nil || r.Answer != nil || len(r.DMs) > 0 {
+			o.answered.done()
+		}
 		for _, n := range r.Notify {
 			if err := a.sendDM(ctx, a.conn, n.UserID, n.Message); err != nil {
 				a.log.Error("could not send a direct message", "err", err)

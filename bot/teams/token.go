@@ -59,6 +59,12 @@ type TokenSource struct {
 	token    string
 	expires  time.Time
 	inflight *tokenFetch
+	// fetched is when the last fetch that succeeded started; attempted
+	// when the last fetch started; failingSince when the fetches began to
+	// fail, zero while the last one succeeded; lastErr why the last
+	// failed. Ready reads them.
+	fetched, attempted, failingSince time.Time
+	lastErr                          error
 }
 
 type tokenFetch struct {
@@ -132,6 +138,10 @@ func (s *TokenSource) Token(ctx context.Context) (string, error) {
 	}
 }
 
+// errNoCredentials is a token that cannot be asked for: a setting is
+// missing.
+var errNoCredentials = errors.New("teams: no token for the Connector")
+
 // Invalidate forgets token, after the Connector refused it, so the next
 // Token fetches a new one. A token already replaced is left alone.
 func (s *TokenSource) Invalidate(token string) {
@@ -146,12 +156,19 @@ func (s *TokenSource) fetch(ctx context.Context, f *tokenFetch) {
 	ctx, cancel := context.WithTimeout(ctx, tokenTimeout)
 	defer cancel()
 	start := s.opt.Now()
+	s.mu.Lock()
+	s.attempted = start
+	s.mu.Unlock()
 	tok, ttl, err := s.request(ctx)
 	s.mu.Lock()
 	f.token, f.err = tok, err
+	s.lastErr = err
 	if err == nil {
 		f.expires = start.Add(ttl)
 		s.token, s.expires = tok, f.expires
+		s.fetched, s.failingSince = start, time.Time{}
+	} else if s.failingSince.IsZero() {
+		s.failingSince = start
 	}
 	s.inflight = nil
 	close(f.done)
@@ -171,7 +188,7 @@ func (s *TokenSource) request(ctx context.Context) (string, time.Duration, error
 		missing = append(missing, "TEAMS_TENANT_ID")
 	}
 	if len(missing) > 0 {
-		return "", 0, fmt.Errorf("teams: no token for the Connector: %s not set", strings.Join(missing, ", "))
+		return "", 0, fmt.Errorf("%w: %s not set", errNoCredentials, strings.Join(missing, ", "))
 	}
 	form := url.Values{
 		"grant_type":    {"client_credentials"},

@@ -42,18 +42,21 @@ func svgOpen(b *strings.Builder, id, title, desc string) {
 	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, id, html.EscapeString(title), id, html.EscapeString(desc))
 }
 
-// niceMax is a round number at or above m for the top of an axis.
+// niceMax is the top of a count's axis: four steps of a round number
+// (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten, and at least 1)
+// that reach m.
 func niceMax(m float64) float64 {
-	if m <= 0 {
-		return 1
+	if m <= 4 {
+		return 4
 	}
-	p := math.Pow(10, math.Floor(math.Log10(m)))
-	for _, f := range []float64{1, 2, 2.5, 5, 10} {
-		if f*p >= m {
-			return f * p
+	step := m / 4
+	p := math.Pow(10, math.Floor(math.Log10(step)))
+	for _, f := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
+		if f*p >= step && f*p == math.Trunc(f*p) {
+			return 4 * f * p
 		}
 	}
-	return 10 * p
+	return 40 * p
 }
 
 // yAxis draws the grid lines and their labels for 0 to top.

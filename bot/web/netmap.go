@@ -104,12 +104,17 @@ func (s *Server) networkMap(w http.ResponseWriter, r *http.Request, sess *bot.Se
 		s.failed(w, sess, "read the network map", err)
 		return
 	}
+	s.pages.render(w, http.StatusOK, "map", view{Title: "Network map", Nav: "/admin/map", Session: sess, Data: pagedMap(r, m, rounds)})
+}
+
+// pagedMap is the map with the request's page of each table.
+func pagedMap(r *http.Request, m *bot.NetworkMap, rounds int) mapData {
 	d := buildMap(m, rounds)
 	d.RowPager = newPager(r, "page", pageOf(r, "page"), len(d.Rows), "Organisation table pages")
 	d.Rows = window(d.Rows, d.RowPager)
 	d.LinkPager = newPager(r, "lpage", pageOf(r, "lpage"), len(d.Links), "Link table pages")
 	d.Links = window(d.Links, d.LinkPager)
-	s.pages.render(w, http.StatusOK, "map", view{Title: "Network map", Nav: "/admin/map", Session: sess, Data: d})
+	return d
 }
 
 // buildMap lays the map out and words it. It is deterministic: the same

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
@@ -80,6 +81,15 @@ func (s *Server) rounds(w http.ResponseWriter, r *http.Request, sess *bot.Sessio
 		d.Past = append(d.Past, roundRow{RoundStats: rs, Date: rs.CreatedAt, ArrangedPct: pct(rs.Arranged, rs.Delivered), MetPct: pct(rs.Met, rs.Delivered)})
 	}
 	v := view{Title: "Rounds", Nav: "/admin/rounds", Session: sess, Flash: s.flash(ctx, r), Data: d}
+	if q := r.URL.Query(); q.Get("done") == doneRan {
+		// The round just run, in figures, as the chat says it.
+		for _, rs := range o.Rounds {
+			if strconv.Itoa(rs.Number) == q.Get("round") {
+				v.Flash = fmt.Sprintf("Round %d is under way: %s, %d left out. The messages are on their way.",
+					rs.Number, countWords(rs.Intros, "introduction", "introductions"), rs.LeftOut)
+			}
+		}
+	}
 	if working {
 		v.Refresh = 5
 	}

@@ -38,6 +38,17 @@
 // The round preview runs the matcher, which takes a while on a large
 // network: Server.Run works it out in the background and again whenever
 // the members or the rounds change; the page shows it when it is ready.
+//
+// Wiring it up:
+//
+//	srv := web.New(web.Options{
+//		Admin: core.Admin, Store: db, Rounds: core.Rounds, Meetups: db,
+//		PublicURL: cfg.PublicURL, Location: loc, Log: log,
+//		Ready:   []web.Check{{Name: "database", Check: db.Ping}},
+//		Metrics: promhttp.Handler(),
+//	})
+//	go srv.Run(ctx) // the round preview, until ctx is cancelled
+//	http.Serve(listener, srv.Handler())
 package web
 
 import (
@@ -48,6 +59,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -165,6 +177,11 @@ func (s *Server) Handler() http.Handler {
 	// Browsers say where a form comes from; a POST from another site is
 	// refused before it reaches the session check.
 	cop := http.NewCrossOriginProtection()
+	if u, err := url.Parse(s.o.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		// Behind a proxy the Host the server sees may not be the one the
+		// browser used.
+		_ = cop.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
 	return securityHeaders(cop.Handler(mux))
 }
 

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/rapport-pcn/rapport/bot"
+	"github.com/rapport-pcn/rapport/bot/metrics"
 	slackbot "github.com/rapport-pcn/rapport/bot/slack"
 	teamsbot "github.com/rapport-pcn/rapport/bot/teams"
 	"github.com/rapport-pcn/rapport/bot/web"
@@ -156,11 +157,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer httpLn.ln.Close()
 	adminURL := httpLn.adminURL(cfg)
+	meter := metrics.New(metrics.Options{})
 
 	// One clock, one time zone, one schedule and one admin check for the
 	// whole core.
 	core := bot.NewCore(bot.Network{
-		PublicURL: adminURL,
+		PublicURL: adminURL, Meter: meter,
 		Store: db, Now: time.Now, Location: cfg.Location, Log: logger,
 		NextRound:      func(t time.Time) time.Time { return config.NextRun(cfg.Schedule, cfg.Location, t) },
 		IsAdmin:        func(u bot.User) bool { return isAdmin(cfg, u) },
@@ -192,7 +194,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			Limits:      slackbot.Limits{ConversationsOpenPerMinute: cfg.OpenPerMinute},
 			Envelopes:   db,
 			OnConnected: onConnected,
+			Meter:       meter,
 		})
+		ready = append(ready, web.Check{Name: "slack", Check: func(context.Context) error { return adapter.Ready(time.Now()) }})
 		// Each platform's messages go out through its own deliverer, which
 		// keeps that platform's pause after a 429.
 		delivery.Platforms[slackbot.Platform] = adapter.Deliverer(nil)
@@ -204,6 +208,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.TeamsEnabled() {
 		t := newTeams(cfg, core, db, logger)
 		teamsAdapter = t
+		ready = append(ready, web.Check{Name: "teams", Check: func(context.Context) error { return t.adapter.Ready(time.Now()) }})
 		delivery.Platforms[teamsbot.Platform] = t.adapter.Deliverer()
 		delivery.Workers = max(delivery.Workers, teamsDeliveryWorkers)
 		// Teams' meetups go to the channel an admin chooses in Teams.
@@ -213,6 +218,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	site := web.New(web.Options{
 		Admin: core.Admin, Store: db, Rounds: core.Rounds, Meetups: db,
 		PublicURL: adminURL, Now: time.Now, Location: cfg.Location, Log: logger, Ready: ready,
+		Metrics: meter.Handler(),
 	})
 	if teamsAdapter != nil {
 		// Teams' listener is public already, so the admin pages are

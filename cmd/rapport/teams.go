@@ -49,6 +49,7 @@ func newTeams(cfg config.Config, core *bot.Core, db teamsServing, logger *slog.L
 		// once; it keeps a connection open for each delivery worker.
 		DeliveryConnector: teamsbot.NewConnector(teamsbot.ConnectorOptions{Tokens: tokens, Pace: pacer, HTTPClient: deliveryHTTPClient()}),
 		Store:             db, Downloads: db, PublicURL: cfg.PublicURL, Logger: logger,
+		Meter: core.Chat.Meter,
 	})
 	return &teamsPlatform{cfg: cfg, tokens: tokens, verifier: verifier, adapter: adapter, log: logger}
 }

@@ -1,0 +1,46 @@
+package bot
+
+import (
+	"slices"
+	"testing"
+)
+
+// A command is named by its command words only, from the fixed list;
+// whatever else was typed never reaches a Meter.
+func TestCommandNames(t *testing.T) {
+	for _, c := range []struct{ command, text, want string }{
+		{CommandName, "", "join"},
+		{CommandName, "STATUS", "status"},
+		{CommandName, "pause until 2027-01-10", "pause"},
+		{CommandName, "admin stats", "admin stats"},
+		{CommandName, "admin RUN-NOW --force", "admin run-now"},
+		{CommandName, "admin practices add Priya Shah's Surgery", "admin practices"},
+		{CommandName, "admin Priya", "admin"},
+		{CommandName, "find Priya Shah", OtherName},
+		{"introduce-me", "help", "help"},
+		{MeetupCommandName, "", "meetup"},
+		{MeetupCommandName, "new", "meetup"},
+		{MeetupCommandName, "edit 12", "meetup edit"},
+		{MeetupCommandName, "Priya Shah", OtherName},
+		{"/priya", "status", OtherName},
+	} {
+		got := commandName(c.command, c.text)
+		if got != c.want {
+			t.Errorf("commandName(%q, %q) = %q, want %q", c.command, c.text, got, c.want)
+		}
+		if !slices.Contains(MeterNames(KindCommand), got) {
+			t.Errorf("%q is not among MeterNames", got)
+		}
+	}
+	for action, want := range map[string]string{
+		ActionMeetupGoing: ActionMeetupGoing, ActionMeetupCalendar + "_google": ActionMeetupCalendar,
+		actionRunConfirm: actionRunConfirm, "U0MEMBER01": OtherName,
+	} {
+		if got := actionName(action); got != want {
+			t.Errorf("actionName(%q) = %q, want %q", action, got, want)
+		}
+	}
+	if got := formName("Priya"); got != OtherName {
+		t.Errorf("formName = %q", got)
+	}
+}
