@@ -290,7 +290,14 @@ type webMember struct {
 }
 
 var (
-	webOrgs    = []string{"Riverside Surgery", "Hillview Medical Centre", "Northfield Pharmacy", "Age Well Northfield"}
+	// webOrgs are the network's organisations and their sectors, as the
+	// admin lists them.
+	webOrgs = []struct{ name, sector string }{
+		{"Riverside Surgery", "gp_practice"},
+		{"Hillview Medical Centre", "gp_practice"},
+		{"Northfield Pharmacy", "community_pharmacy"},
+		{"Age Well Northfield", "voluntary_sector"},
+	}
 	webMembers = []webMember{
 		{"U0WEB00001", "Amara Okafor", "Riverside Surgery", "gp_practice", "practice_nurse"},
 		{"U0WEB00002", "Ben Hughes", "Riverside Surgery", "gp_practice", "gp_partner"},
@@ -314,8 +321,7 @@ type site struct {
 var adminListening = regexp.MustCompile(`admin pages, health checks and metrics listening"? addr=(\S+)`)
 
 // startSite runs the real serve command with its admin pages on a port
-// of its choosing, lists the organisations and has every member of
-// webMembers join through /introduce-me.
+// of its choosing.
 func startSite(t *testing.T, target storagetest.Target) *site {
 	t.Helper()
 	ws := slacktest.New(slacktest.WithPingInterval(500 * time.Millisecond))
@@ -330,15 +336,17 @@ func startSite(t *testing.T, target storagetest.Target) *site {
 	// Members join after the start's catch-up, which finds nobody, so the
 	// admin runs the first round.
 	s.waitLog("why=catch-up")
-	for _, o := range webOrgs {
-		if got := s.reply(admin, "admin practices add "+o); !strings.Contains(got, "Added") {
-			t.Fatalf("admin practices add %s: %s", o, got)
-		}
-	}
+	return s
+}
+
+// join has every member of webMembers join through /introduce-me, as
+// they would: opening the form, choosing their organisation and saving.
+func (s *site) join(t *testing.T) {
+	t.Helper()
 	topics := append(append([]string{}, bot.ClinicalTopics...), bot.WorkTopics...)
 	for i, m := range webMembers {
-		ws.AddUser(slacktest.User{ID: m.id, RealName: m.name})
-		err := demoJoin(s.ctx(), ws, m.id, map[string]any{
+		s.ws.AddUser(slacktest.User{ID: m.id, RealName: m.name})
+		err := demoJoin(s.ctx(), s.ws, m.id, map[string]any{
 			bot.FieldOrganisation: m.org,
 			bot.FieldSector:       m.sector,
 			bot.FieldRole:         m.role,
@@ -355,7 +363,6 @@ func startSite(t *testing.T, target storagetest.Target) *site {
 			t.Fatalf("%s could not join: %v", m.name, err)
 		}
 	}
-	return s
 }
 
 // signInLink has the admin type "/introduce-me admin dashboard" and returns
@@ -484,6 +491,35 @@ func walkAdminWindow(t *testing.T, target storagetest.Target) {
 		if c := get(t, b, chromedp.Evaluate[string](`document.cookie`)); c != "" {
 			t.Errorf("a script on the page can read the cookies %q", c)
 		}
+	})
+
+	t.Run("organisations", func(t *testing.T) {
+		b.screenshotOnFailure(t)
+		b.open(t, s.url+"/admin/organisations", http.StatusOK)
+		for _, o := range webOrgs {
+			b.do(t,
+				chromedp.SendKeys(chromedp.CSS(`#org-add-name`), o.name),
+				chromedp.SetValue(chromedp.CSS(`#org-add-sector`), o.sector))
+			b.follow(t, `#org-add-submit`, http.StatusOK)
+		}
+		rows := get(t, b, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('#organisations tbody tr')].map(tr => tr.querySelector('th').innerText + ': ' + tr.querySelector('select[name=sector] option:checked').innerText)`))
+		var want []string
+		for _, o := range webOrgs {
+			want = append(want, o.name+": "+sectorLabel(t, o.sector))
+		}
+		slices.Sort(want)
+		if !slices.Equal(rows, want) {
+			t.Errorf("the organisations page lists %q, want %q", rows, want)
+		}
+	})
+
+	// The members join in Slack, choosing from the list the admin made.
+	s.join(t)
+
+	t.Run("overview", func(t *testing.T) {
+		b.screenshotOnFailure(t)
+		b.open(t, s.url+"/admin/", http.StatusOK)
 		if n := get(t, b, chromedp.Text(chromedp.CSS(`#count-active`))); n != strconv.Itoa(len(webMembers)) {
 			t.Errorf("the overview counts %s members taking part, want %d", n, len(webMembers))
 		}
@@ -583,12 +619,12 @@ func walkAdminWindow(t *testing.T, target storagetest.Target) {
 		if err != nil {
 			t.Fatalf("the download is not CSV: %v\n%s", err, data)
 		}
-		want := [][]string{
-			{"organisation", "sector", "active", "paused", "unreachable", "total"},
-			{"Age Well Northfield", sectorLabel(t, "voluntary_sector"), "2", "0", "0", "2"},
-			{"Hillview Medical Centre", sectorLabel(t, "gp_practice"), "2", "0", "0", "2"},
-			{"Northfield Pharmacy", sectorLabel(t, "community_pharmacy"), "2", "0", "0", "2"},
-			{"Riverside Surgery", sectorLabel(t, "gp_practice"), "2", "0", "0", "2"},
+		// Every organisation, by name, with its two members taking part.
+		want := [][]string{{"organisation", "sector", "active", "paused", "unreachable", "total"}}
+		byName := slices.Clone(webOrgs)
+		slices.SortFunc(byName, func(a, b struct{ name, sector string }) int { return strings.Compare(a.name, b.name) })
+		for _, o := range byName {
+			want = append(want, []string{o.name, sectorLabel(t, o.sector), "2", "0", "0", "2"})
 		}
 		if fmt.Sprint(rows) != fmt.Sprint(want) {
 			t.Errorf("the CSV is\n%s\nwant the rows %q", data, want)
