@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -427,16 +426,16 @@ func buttonURLs(t *testing.T, raw json.RawMessage) []string {
 	return out
 }
 
-// roundOrgPairs waits for n intros to be posted and returns the pairs of
-// organisations they introduced, each as "A|B" with A < B.
-func (s *site) roundOrgPairs(t *testing.T, n int) map[string]bool {
+// roundOrgPairs waits for n intros to be posted and returns how many
+// introduced each pair of organisations, keyed "A|B" with A < B.
+func (s *site) roundOrgPairs(t *testing.T, n int) map[string]int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := s.ws.Wait(ctx, func() bool { return len(introPosts(s.ws)) >= n }); err != nil {
 		t.Fatalf("%d of %d intros delivered: %v", len(introPosts(s.ws)), n, err)
 	}
-	pairs := map[string]bool{}
+	pairs := map[string]int{}
 	for _, calls := range introPosts(s.ws) {
 		text := blockText(t, []byte(calls[0].Params["blocks"]))
 		var orgs []string
@@ -449,7 +448,7 @@ func (s *site) roundOrgPairs(t *testing.T, n int) map[string]bool {
 		for i := range orgs {
 			for j := i + 1; j < len(orgs); j++ {
 				if orgs[i] != orgs[j] {
-					pairs[orgs[i]+"|"+orgs[j]] = true
+					pairs[orgs[i]+"|"+orgs[j]]++
 				}
 			}
 		}
@@ -531,15 +530,16 @@ func walkAdminWindow(t *testing.T, target storagetest.Target) {
 		// Until the preview is worked out the page says so and refreshes
 		// itself; the wait carries on across its reloads.
 		b.do(t, chromedp.WaitVisible(chromedp.CSS(`#preview-intros`)))
-		intros := get(t, b, chromedp.Evaluate[[]string](
-			`[...document.querySelectorAll('#preview-intros > li')].map(li => li.innerText)`))
+		// Each introduction: who, and why they were introduced.
+		intros := get(t, b, chromedp.Evaluate[[][2]string](
+			`[...document.querySelectorAll('#preview-intros > li')].map(li => [li.querySelector('.who').innerText, [...li.querySelectorAll('p:not(.who)')].map(p => p.innerText).join(' ')])`))
 		if len(intros) != len(webMembers)/2 {
 			t.Errorf("the preview shows %d introductions, want %d: %q", len(intros), len(webMembers)/2, intros)
 		}
 		for _, m := range webMembers {
 			in := 0
 			for _, intro := range intros {
-				if strings.Contains(intro, m.name) {
+				if strings.Contains(intro[0], m.name) {
 					in++
 				}
 			}
@@ -548,8 +548,8 @@ func walkAdminWindow(t *testing.T, target storagetest.Target) {
 			}
 		}
 		for _, intro := range intros {
-			if lines := strings.Split(strings.TrimSpace(intro), "\n"); len(lines) < 2 || strings.TrimSpace(lines[len(lines)-1]) == "" {
-				t.Errorf("an introduction in the preview gives no reason: %q", intro)
+			if strings.TrimSpace(intro[1]) == "" {
+				t.Errorf("the preview's introduction of %s gives no reason", intro[0])
 			}
 		}
 		if n := len(introPosts(s.ws)); n != 0 {
@@ -581,8 +581,20 @@ func walkAdminWindow(t *testing.T, target storagetest.Target) {
 		if n := b.count(t, `svg .map-node`); n != len(webOrgs) {
 			t.Errorf("the map has %d nodes, want one for each of the %d organisations", n, len(webOrgs))
 		}
-		if n := b.count(t, `svg .map-link`); n != len(pairs) {
-			t.Errorf("the map has %d links, want %d, one for each pair of organisations introduced: %v", n, len(pairs), slices.Sorted(maps.Keys(pairs)))
+		// Each link, as "A|B: intros", naming its ends as their nodes do.
+		links := get(t, b, chromedp.Evaluate[[]string](`(() => {
+			const name = id => document.querySelector('svg .map-node[data-org="' + id + '"] .tip').textContent.split(':')[0];
+			return [...document.querySelectorAll('svg .map-link')].map(l =>
+				[name(l.dataset.a), name(l.dataset.b)].sort().join('|') + ': ' + parseInt(l.querySelector('.tip').textContent));
+		})()`))
+		var want []string
+		for pair, n := range pairs {
+			want = append(want, fmt.Sprintf("%s: %d", pair, n))
+		}
+		slices.Sort(want)
+		slices.Sort(links)
+		if !slices.Equal(links, want) {
+			t.Errorf("the map's links are %q, want one for each pair of organisations introduced, with its intros: %q", links, want)
 		}
 	})
 
