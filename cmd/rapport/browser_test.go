@@ -471,7 +471,8 @@ func walkAdminWindow(t *testing.T, target storagetest.Target) {
 	s := startSite(t, target)
 	link := s.signInLink(t)
 
-	t.Run("sign in", func(t *testing.T) {
+	// Every page after this needs the session it starts.
+	signedIn := t.Run("sign in", func(t *testing.T) {
 		b.screenshotOnFailure(t)
 		// Slack fetches a link to show its preview: that must not spend it.
 		resp, err := http.Get(link)
@@ -491,6 +492,9 @@ func walkAdminWindow(t *testing.T, target storagetest.Target) {
 			t.Errorf("a script on the page can read the cookies %q", c)
 		}
 	})
+	if !signedIn {
+		t.FailNow()
+	}
 
 	t.Run("organisations", func(t *testing.T) {
 		b.screenshotOnFailure(t)
