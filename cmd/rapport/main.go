@@ -157,7 +157,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer httpLn.ln.Close()
 	adminURL := httpLn.adminURL(cfg)
-	meter := metrics.New(metrics.Options{})
+	meter := metrics.New(metrics.Options{Outbox: db})
 
 	// One clock, one time zone, one schedule and one admin check for the
 	// whole core.
