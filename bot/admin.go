@@ -249,6 +249,9 @@ func (a *Admin) RunRound(ctx context.Context, admin User, force bool) (*Round, *
 		return nil, nil, err
 	}
 	a.audit(ctx, admin, AuditRunRound, 0, "round "+strconv.Itoa(round.Number))
+	if a.OnQueued != nil {
+		a.OnQueued() // the round's intros are waiting in the outbox
+	}
 	return round, plan, nil
 }
 
