@@ -29,6 +29,12 @@ func errLinkExpired() error {
 	return bot.Refuse(bot.EEXPIRED, "This sign-in link has expired: each one works for 10 minutes. Ask the bot for a new one with ", bot.Cmd("admin dashboard"), ".")
 }
 
+// errMemberGone is the refusal for a member an admin acts on who is not
+// there.
+func errMemberGone() error {
+	return bot.Refuse(bot.ENOTFOUND, "That member is no longer in Rapport: they may have left, or another admin removed them.")
+}
+
 func errNoSession() error {
 	return bot.Refuse(bot.ENOTFOUND, "You are not signed in, or you have been away for a while. Ask the bot for a sign-in link with ", bot.Cmd("admin dashboard"), ".")
 }
@@ -331,9 +337,45 @@ func (db *DB) MemberByID(ctx context.Context, id int64) (*bot.Member, error) {
 	const query = `SELECT ` + memberColumns + ` FROM members WHERE id = $1`
 	var r memberRow
 	if err := db.db.GetContext(ctx, &r, query, id); errors.Is(err, sql.ErrNoRows) {
-		return nil, errNotJoined()
+		return nil, errMemberGone()
 	} else if err != nil {
 		return nil, fmt.Errorf("member by id: %w", err)
 	}
 	return r.member()
+}
+
+// AdminSetPause pauses a member until they resume, or resumes them, and
+// records the admin's entry and queues the notice to the member, all in
+// one transaction: the member is told exactly when it happened. Returns
+// the member as stored, or ENOTFOUND.
+func (db *DB) AdminSetPause(ctx context.Context, memberID int64, paused bool, now time.Time, e bot.AuditEntry, notice *bot.Notice) (*bot.Member, error) {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	const query = `UPDATE members SET paused = $2, paused_until = NULL, updated_at = $3 WHERE id = $1
+		RETURNING ` + memberColumns
+	var r memberRow
+	if err := tx.GetContext(ctx, &r, query, memberID, paused, dbTime(now)); errors.Is(err, sql.ErrNoRows) {
+		return nil, errMemberGone()
+	} else if err != nil {
+		return nil, fmt.Errorf("admin pause: %w", err)
+	}
+	if err := recordAudit(ctx, tx, e); err != nil {
+		return nil, err
+	}
+	if notice != nil {
+		if err := queueNotices(ctx, tx, []bot.Notice{*notice}, now); err != nil {
+			return nil, fmt.Errorf("admin pause: %w", err)
+		}
+	}
+	m, err := r.member()
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("admin pause: commit: %w", err)
+	}
+	return m, nil
 }

@@ -3,13 +3,18 @@ package storage_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/rapport-pcn/rapport/storage"
+	"github.com/rapport-pcn/rapport/storage/storagetest"
 )
 
 // anAdmin is a Teams admin, with every field the sign-in keeps.
@@ -302,4 +307,39 @@ func TestExportShowsAdminActionsWithoutTheAdmin(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The admin's window's migrations go down and up again, with data in
+// their tables, on both databases.
+func TestDashboardMigrationsGoDownAndUp(t *testing.T) {
+	for _, target := range storagetest.Databases(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := storagetest.MustOpenDB(t, target)
+			db.Now = func() time.Time { return testNow }
+			n := newMapNetwork(t, db)
+			makeRound(t, db, utc, []*bot.Member{n.h1, n.r1})
+			if err := db.RecordAudit(ctx, bot.AuditEntry{At: utc, Action: bot.AuditPause, MemberID: n.h1.ID}); err != nil {
+				t.Fatal(err)
+			}
+			dialect := goose.DialectSQLite3
+			if db.Dialect() == storage.DialectPostgres {
+				dialect = goose.DialectPostgres
+			}
+			p, err := goose.NewProvider(dialect, db.SQLX().DB, os.DirFS(filepath.Join("migrations", db.Dialect())))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.DownTo(ctx, 11); err != nil {
+				t.Fatalf("down to 11: %v", err)
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatalf("up again: %v", err)
+			}
+			// The round is counted again, from its intros.
+			if got := mapLinks(t, db, 1); !mapsEqual(got, map[[2]int64][2]int{pair(n.hill, n.river): {1, 0}}) {
+				t.Errorf("links after down and up = %v", got)
+			}
+		})
+	}
 }

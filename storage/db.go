@@ -203,7 +203,8 @@ func (db *DB) Dialect() string {
 // carries the same timestamp.
 type tx struct {
 	*sqlx.Tx
-	now time.Time
+	now     time.Time
+	dialect string
 }
 
 // begin starts a transaction. Read-only ones start deferred on SQLite
@@ -214,7 +215,7 @@ func (db *DB) begin(ctx context.Context, readOnly bool) (*tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &tx{Tx: t, now: dbTime(db.Now())}, nil
+	return &tx{Tx: t, now: dbTime(db.Now()), dialect: db.dialect}, nil
 }
 
 // dbTime is t as the databases store it: UTC, to the microsecond, the

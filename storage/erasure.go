@@ -81,34 +81,42 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 	if err := releaseMeetupPlaces(ctx, tx, m.ID); err != nil {
 		return fmt.Errorf("erase member: %w", err)
 	}
-	const pending = `DELETE FROM intros WHERE status = 'pending'
-		AND id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
-	if _, err := tx.ExecContext(ctx, pending, m.ID); err != nil {
-		return fmt.Errorf("erase member: pending intros: %w", err)
-	}
-
-	// Posted intros show the leaver's name, role, organisation and bio:
-	// edit them, durably, through the outbox.
-	const posted = `SELECT i.id FROM intros i JOIN intro_members im ON im.intro_id = i.id
-		WHERE im.member_id = $1 AND i.channel_id <> '' AND i.message_ts <> '' ORDER BY i.id`
-	var ids []int64
-	if err := tx.SelectContext(ctx, &ids, posted, m.ID); err != nil {
-		return fmt.Errorf("erase member: posted intros: %w", err)
-	}
-	for _, id := range ids {
-		if err := queue(ctx, tx, bot.OutboxIntroUpdate, id, 0, tx.now, tx.now); err != nil {
-			return err
+	// The round's counts lose the intros called off, the leaver's share
+	// of the network map and any meeting only they said happened.
+	err := trackIntros(ctx, tx, func() error {
+		const pending = `DELETE FROM intros WHERE status = 'pending'
+			AND id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
+		if _, err := tx.ExecContext(ctx, pending, m.ID); err != nil {
+			return fmt.Errorf("erase member: pending intros: %w", err)
 		}
-	}
-	const rewrite = `UPDATE intros SET explanation = $2, question = ''
-		WHERE id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
-	if _, err := tx.ExecContext(ctx, rewrite, m.ID, bot.ErasedExplanation); err != nil {
-		return fmt.Errorf("erase member: intros: %w", err)
-	}
-	const vacate = `UPDATE intro_members SET member_id = NULL, answer = '', answered_at = NULL, unreachable = FALSE
-		WHERE member_id = $1`
-	if _, err := tx.ExecContext(ctx, vacate, m.ID); err != nil {
-		return fmt.Errorf("erase member: intro places: %w", err)
+
+		// Posted intros show the leaver's name, role, organisation and bio:
+		// edit them, durably, through the outbox.
+		const posted = `SELECT i.id FROM intros i JOIN intro_members im ON im.intro_id = i.id
+			WHERE im.member_id = $1 AND i.channel_id <> '' AND i.message_ts <> '' ORDER BY i.id`
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, posted, m.ID); err != nil {
+			return fmt.Errorf("erase member: posted intros: %w", err)
+		}
+		for _, id := range ids {
+			if err := queue(ctx, tx, bot.OutboxIntroUpdate, id, 0, tx.now, tx.now); err != nil {
+				return err
+			}
+		}
+		const rewrite = `UPDATE intros SET explanation = $2, question = ''
+			WHERE id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`
+		if _, err := tx.ExecContext(ctx, rewrite, m.ID, bot.ErasedExplanation); err != nil {
+			return fmt.Errorf("erase member: intros: %w", err)
+		}
+		const vacate = `UPDATE intro_members SET member_id = NULL, answer = '', answered_at = NULL, unreachable = FALSE, organisation_id = NULL
+			WHERE member_id = $1`
+		if _, err := tx.ExecContext(ctx, vacate, m.ID); err != nil {
+			return fmt.Errorf("erase member: intro places: %w", err)
+		}
+		return nil
+	}, `i.id IN (SELECT intro_id FROM intro_members WHERE member_id = $1)`, m.ID)
+	if err != nil {
+		return err
 	}
 
 	if err := forgetInNotices(ctx, tx, m); err != nil {

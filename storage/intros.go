@@ -122,8 +122,12 @@ func (db *DB) RecordAnswer(ctx context.Context, introID int64, platform, userID,
 	if err != nil {
 		return nil, false, err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE intro_members SET answer = $3, answered_at = $4 WHERE intro_id = $1 AND member_id = $2`,
-		introID, m.ID, answer, dbTime(now))
+	var res sql.Result
+	err = trackIntros(ctx, tx, func() (err error) {
+		res, err = tx.ExecContext(ctx, `UPDATE intro_members SET answer = $3, answered_at = $4 WHERE intro_id = $1 AND member_id = $2`,
+			introID, m.ID, answer, dbTime(now))
+		return err
+	}, `i.id = $1`, introID)
 	if err != nil {
 		return nil, false, fmt.Errorf("record answer: %w", err)
 	}
@@ -214,10 +218,19 @@ func (db *DB) SetIntroDelivery(ctx context.Context, introID int64, channelID, st
 			status = CASE WHEN $3 <> '' THEN $3 ELSE status END,
 			message_ts = CASE WHEN $4 <> '' THEN $4 ELSE message_ts END
 		WHERE id = $1`
-	if _, err := db.db.ExecContext(ctx, query, introID, channelID, status, messageTS); err != nil {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	err = trackIntros(ctx, tx, func() error {
+		_, err := tx.ExecContext(ctx, query, introID, channelID, status, messageTS)
+		return err
+	}, `i.id = $1`, introID)
+	if err != nil {
 		return fmt.Errorf("set intro delivery: %w", err)
 	}
-	return nil
+	return tx.Commit()
 }
 
 // RecordIntroSent records a posted intro and its outbox message together.
@@ -227,7 +240,11 @@ func (db *DB) RecordIntroSent(ctx context.Context, outboxID, introID int64, chan
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE intros SET channel_id = $2, status = 'sent', message_ts = $3 WHERE id = $1`, introID, channelID, ref)
+	var res sql.Result
+	err = trackIntros(ctx, tx, func() (err error) {
+		res, err = tx.ExecContext(ctx, `UPDATE intros SET channel_id = $2, status = 'sent', message_ts = $3 WHERE id = $1`, introID, channelID, ref)
+		return err
+	}, `i.id = $1`, introID)
 	if err != nil {
 		return fmt.Errorf("record intro sent: %w", err)
 	}

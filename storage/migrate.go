@@ -86,5 +86,5 @@ func (db *DB) migrateTo(ctx context.Context, version int64) error {
 	}
 	// Organisation keys follow Unicode rules that SQL lacks, so Go brings
 	// them up to date after the schema.
-	return db.backfillOrganisations(ctx)
+	return db.backfillOrganisations(ctx, version == 0 || version >= networkMapVersion)
 }

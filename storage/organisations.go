@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -252,7 +253,7 @@ const backfillAdvisoryLock = 0x52617070_6f727405 // "Rapport", 5
 // text to the organisation of that key, creating unlisted ones. It runs
 // after every migration, and does nothing once all is in step; so it also
 // catches up when the key's rules change.
-func (db *DB) backfillOrganisations(ctx context.Context) error {
+func (db *DB) backfillOrganisations(ctx context.Context, counted bool) error {
 	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return err
@@ -263,7 +264,7 @@ func (db *DB) backfillOrganisations(ctx context.Context) error {
 			return fmt.Errorf("backfill organisations: lock: %w", err)
 		}
 	}
-	merged, err := rekeyOrganisations(ctx, tx)
+	merged, err := rekeyOrganisations(ctx, tx, counted)
 	if err != nil {
 		return err
 	}
@@ -282,6 +283,12 @@ func (db *DB) backfillOrganisations(ctx context.Context) error {
 			return fmt.Errorf("backfill organisations: names: %w", err)
 		}
 	}
+	// Rounds made before the counts were kept are counted once.
+	if counted {
+		if err := countUncountedRounds(ctx, tx); err != nil {
+			return fmt.Errorf("backfill: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("backfill organisations: commit: %w", err)
 	}
@@ -290,7 +297,7 @@ func (db *DB) backfillOrganisations(ctx context.Context) error {
 
 // rekeyOrganisations gives every organisation its current key, merging
 // organisations whose keys become one. It reports whether it merged any.
-func rekeyOrganisations(ctx context.Context, tx *tx) (merged bool, err error) {
+func rekeyOrganisations(ctx context.Context, tx *tx, counted bool) (merged bool, err error) {
 	var rows []organisationRow
 	if err := tx.SelectContext(ctx, &rows, `SELECT `+organisationColumns+` FROM organisations ORDER BY id`); err != nil {
 		return false, fmt.Errorf("rekey organisations: %w", err)
@@ -322,7 +329,7 @@ func rekeyOrganisations(ctx context.Context, tx *tx) (merged bool, err error) {
 			stale = append(stale, *s)
 			stale[len(stale)-1].Key = key
 		}
-		if err := absorbOrganisation(ctx, tx, s.ID, r.ID, r.Listed); err != nil {
+		if err := absorbOrganisation(ctx, tx, s.ID, r.ID, r.Listed, counted); err != nil {
 			return false, err
 		}
 		merged = true
@@ -346,8 +353,19 @@ func rekeyOrganisations(ctx context.Context, tx *tx) (merged bool, err error) {
 }
 
 // absorbOrganisation moves everything of organisation gone to survivor and
-// deletes gone: they were one organisation spelt two ways.
-func absorbOrganisation(ctx context.Context, tx *tx, survivor, gone int64, listed bool) error {
+// deletes gone: they were one organisation spelt two ways. counted says
+// that the schema keeps the network map's counts (see figures.go), whose
+// places move too.
+func absorbOrganisation(ctx context.Context, tx *tx, survivor, gone int64, listed, counted bool) error {
+	if counted {
+		err := trackIntros(ctx, tx, func() error {
+			_, err := tx.ExecContext(ctx, `UPDATE intro_members SET organisation_id = $1 WHERE organisation_id = $2`, survivor, gone)
+			return err
+		}, `i.id IN (SELECT intro_id FROM intro_members WHERE organisation_id = $1)`, gone)
+		if err != nil {
+			return fmt.Errorf("merge organisations: %w", err)
+		}
+	}
 	for _, q := range []string{
 		`UPDATE members SET organisation_id = $1 WHERE organisation_id = $2`,
 		`UPDATE organisations SET merged_into = $1 WHERE merged_into = $2`,
@@ -403,6 +421,215 @@ func pruneOrganisations(ctx context.Context, tx *tx) error {
 		AND NOT EXISTS (SELECT 1 FROM organisations a WHERE a.merged_into = organisations.id)`
 	if _, err := tx.ExecContext(ctx, query); err != nil {
 		return fmt.Errorf("prune organisations: %w", err)
+	}
+	return nil
+}
+
+// errOrganisationGone is the refusal for an organisation that is not
+// there to change.
+func errOrganisationGone() error {
+	return bot.Refuse(bot.ENOTFOUND, "That organisation is no longer there: another admin may have merged or removed it. Reload the page to see the list as it is now.")
+}
+
+// organisationByID returns the organisation with the ID, unless it has
+// been merged into another, or ENOTFOUND.
+func organisationByID(ctx context.Context, tx *tx, id int64) (*organisationRow, error) {
+	var r organisationRow
+	err := tx.GetContext(ctx, &r, `SELECT `+organisationColumns+` FROM organisations WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && r.MergedInto.Valid {
+		return nil, errOrganisationGone()
+	} else if err != nil {
+		return nil, fmt.Errorf("find organisation: %w", err)
+	}
+	return &r, nil
+}
+
+// organisationInfo returns the organisation as the admin's list shows it.
+func organisationInfo(ctx context.Context, tx *tx, r *organisationRow) (*bot.OrganisationInfo, error) {
+	info := &bot.OrganisationInfo{ID: r.ID, Name: r.Name, Sector: r.Sector, Listed: r.Listed}
+	if err := tx.GetContext(ctx, &info.Members, `SELECT COUNT(*) FROM members WHERE organisation_id = $1`, r.ID); err != nil {
+		return nil, fmt.Errorf("organisation members: %w", err)
+	}
+	return info, nil
+}
+
+// Organisations returns every organisation on the list and every one with
+// members, with how many, sorted by name. Those merged into another are
+// not among them.
+func (db *DB) Organisations(ctx context.Context) ([]bot.OrganisationInfo, error) {
+	var rows []struct {
+		ID      int64  `db:"id"`
+		Name    string `db:"name"`
+		Key     string `db:"name_key"`
+		Sector  string `db:"sector"`
+		Listed  bool   `db:"listed"`
+		Members int    `db:"members"`
+	}
+	const query = `SELECT o.id, o.name, o.name_key, o.sector, o.listed, COALESCE(c.n, 0) AS members
+		FROM organisations o
+		LEFT JOIN (SELECT organisation_id, COUNT(*) AS n FROM members GROUP BY organisation_id) c ON c.organisation_id = o.id
+		WHERE o.merged_into IS NULL AND (o.listed OR c.n > 0)
+		ORDER BY o.name_key, o.id`
+	if err := db.db.SelectContext(ctx, &rows, query); err != nil {
+		return nil, fmt.Errorf("organisations: %w", err)
+	}
+	out := make([]bot.OrganisationInfo, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, bot.OrganisationInfo{ID: r.ID, Name: r.Name, Sector: r.Sector, Listed: r.Listed, Members: r.Members})
+	}
+	return out, nil
+}
+
+// RenameOrganisation gives an organisation a new name, and its members
+// the same. Returns ENOTFOUND, EINVALID for a name without letters or
+// digits, and ECONFLICT when another organisation (or an old spelling of
+// one, merged into it) has the new name's key.
+func (db *DB) RenameOrganisation(ctx context.Context, id int64, name string, now time.Time) (*bot.OrganisationInfo, error) {
+	name = organisationName(name)
+	key := organisationKey(name)
+	if key == "" {
+		return nil, bot.ErrAbout(bot.EINVALID, bot.AboutOrganisation)
+	}
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	org, err := organisationByID(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	var other organisationRow
+	err = tx.GetContext(ctx, &other, `SELECT `+organisationColumns+` FROM organisations WHERE name_key = $1 AND id <> $2`, key, id)
+	if err == nil {
+		return nil, &bot.Error{Code: bot.ECONFLICT, About: bot.AboutOrganisation, Name: other.Name}
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("rename organisation: %w", err)
+	}
+	const rename = `UPDATE organisations SET name = $2, name_key = $3, updated_at = $4 WHERE id = $1
+		RETURNING ` + organisationColumns
+	if err := tx.GetContext(ctx, org, rename, id, name, key, dbTime(now)); err != nil {
+		return nil, fmt.Errorf("rename organisation: %w", err)
+	}
+	// members.organisation is the name beside the id: it follows.
+	if _, err := tx.ExecContext(ctx, `UPDATE members SET organisation = $2 WHERE organisation_id = $1`, id, name); err != nil {
+		return nil, fmt.Errorf("rename organisation: members: %w", err)
+	}
+	info, err := organisationInfo(ctx, tx, org)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("rename organisation: commit: %w", err)
+	}
+	return info, nil
+}
+
+// MergeOrganisations merges from into into: from's members move, under
+// into's name, and from's row stays, pointing at into, so that its
+// spelling still leads there; its past intros count as into's on the
+// network map. Into is listed if either was. Returns ENOTFOUND, or
+// EINVALID when they are the same.
+func (db *DB) MergeOrganisations(ctx context.Context, from, into int64, now time.Time) error {
+	if from == into {
+		return bot.Refuse(bot.EINVALID, "Choose two different organisations to merge.")
+	}
+	now = dbTime(now)
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	f, err := organisationByID(ctx, tx, from)
+	if err != nil {
+		return err
+	}
+	to, err := organisationByID(ctx, tx, into)
+	if err != nil {
+		return err
+	}
+	// Moving changes who may be paired with whom, so the members who
+	// take part are changed as of now (an unreachable member's
+	// updated_at is when they became so, and stays).
+	steps := []struct {
+		query string
+		args  []any
+	}{
+		{`UPDATE members SET organisation_id = $2, organisation = $3,
+			updated_at = CASE WHEN status = 'active' THEN $4 ELSE updated_at END
+			WHERE organisation_id = $1`, []any{from, into, to.Name, now}},
+		{`UPDATE organisations SET merged_into = $2, updated_at = $3 WHERE merged_into = $1`, []any{from, into, now}},
+		{`UPDATE organisations SET merged_into = $2, listed = FALSE, updated_at = $3 WHERE id = $1`, []any{from, into, now}},
+		{`UPDATE organisations SET listed = listed OR $2, updated_at = $3 WHERE id = $1`, []any{into, f.Listed, now}},
+	}
+	for _, s := range steps {
+		if _, err := tx.ExecContext(ctx, s.query, s.args...); err != nil {
+			return fmt.Errorf("merge organisations: %w", err)
+		}
+	}
+	// Past intros count as into's, each once: a trio that had one
+	// member from each is now one link, not two.
+	err = trackIntros(ctx, tx, func() error {
+		_, err := tx.ExecContext(ctx, `UPDATE intro_members SET organisation_id = $2 WHERE organisation_id = $1`, from, into)
+		return err
+	}, `i.id IN (SELECT intro_id FROM intro_members WHERE organisation_id = $1)`, from)
+	if err != nil {
+		return fmt.Errorf("merge organisations: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("merge organisations: commit: %w", err)
+	}
+	return nil
+}
+
+// SetOrganisationSector sets an organisation's sector, one of bot.Sectors'
+// codes or "" for none. Returns ENOTFOUND, or EINVALID for another code.
+func (db *DB) SetOrganisationSector(ctx context.Context, id int64, sector string, now time.Time) error {
+	if sector != "" && !slices.ContainsFunc(bot.Sectors, func(c bot.Choice) bool { return c.Code == sector }) {
+		return bot.Refuse(bot.EINVALID, "Choose a sector from the list.")
+	}
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := organisationByID(ctx, tx, id); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE organisations SET sector = $2, updated_at = $3 WHERE id = $1`, id, sector, dbTime(now)); err != nil {
+		return fmt.Errorf("set sector: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("set sector: commit: %w", err)
+	}
+	return nil
+}
+
+// RemoveOrganisationByID takes an organisation off the list; its members
+// keep it, and are still never paired with each other. Returns ENOTFOUND
+// when it is not on the list.
+func (db *DB) RemoveOrganisationByID(ctx context.Context, id int64) error {
+	tx, err := db.begin(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	org, err := organisationByID(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if !org.Listed {
+		return errOrganisationGone()
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE organisations SET listed = FALSE, updated_at = $2 WHERE id = $1`, id, tx.now); err != nil {
+		return fmt.Errorf("remove organisation: %w", err)
+	}
+	// Off the list and nobody's, it goes, as a name one member typed does.
+	if err := pruneOrganisations(ctx, tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("remove organisation: commit: %w", err)
 	}
 	return nil
 }

@@ -169,7 +169,11 @@ func (db *DB) MarkUnreachable(ctx context.Context, introID int64, memberIDs []in
 	defer tx.Rollback()
 	now = dbTime(now)
 	if failIntro {
-		if _, err := tx.ExecContext(ctx, `UPDATE intros SET status = $2 WHERE id = $1`, introID, bot.IntroFailed); err != nil {
+		err := trackIntros(ctx, tx, func() error {
+			_, err := tx.ExecContext(ctx, `UPDATE intros SET status = $2 WHERE id = $1`, introID, bot.IntroFailed)
+			return err
+		}, `i.id = $1`, introID)
+		if err != nil {
 			return fmt.Errorf("mark unreachable: %w", err)
 		}
 	}

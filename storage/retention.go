@@ -63,11 +63,19 @@ func (db *DB) DeleteHistory(ctx context.Context, before time.Time) (int, error) 
 		return 0, err
 	}
 	defer tx.Rollback()
+	var counted []int64
+	if err := tx.SelectContext(ctx, &counted, `SELECT DISTINCT round_id FROM intros WHERE created_at < $1`, before); err != nil {
+		return 0, fmt.Errorf("delete history: rounds: %w", err)
+	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM intros WHERE created_at < $1`, before)
 	if err != nil {
 		return 0, fmt.Errorf("delete history: intros: %w", err)
 	}
 	intros, _ := res.RowsAffected()
+	// Those rounds' counts go down to what is left of them.
+	if err := countRounds(ctx, tx, counted); err != nil {
+		return 0, fmt.Errorf("delete history: %w", err)
+	}
 	steps := []struct{ what, query string }{
 		{"left out", `DELETE FROM round_left_out WHERE round_id IN (SELECT id FROM rounds WHERE created_at < $1)`},
 		{"messages", `DELETE FROM outbox WHERE intro_id IS NULL AND status IN ('sent', 'skipped', 'failed') AND created_at < $1`},

@@ -162,7 +162,7 @@ func (db *DB) beginSnapshot(ctx context.Context) (*tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &tx{Tx: t, now: dbTime(db.Now())}, nil
+	return &tx{Tx: t, now: dbTime(db.Now()), dialect: db.dialect}, nil
 }
 
 // periodTaken reports whether a round has claimed the period key.
@@ -244,6 +244,16 @@ func storePlan(ctx context.Context, tx *tx, perInsert int, round *bot.Round, p *
 	}
 	if err := insertRows(ctx, tx, perInsert, "outbox", "kind, intro_id, member_id, status, due_at, created_at", outbox, "", nil); err != nil {
 		return fmt.Errorf("create round: queue: %w", err)
+	}
+	// Each place keeps the organisation its member is in now, for the
+	// network map; the round's counts start from its intros.
+	const orgs = `UPDATE intro_members SET organisation_id = (SELECT m.organisation_id FROM members m WHERE m.id = intro_members.member_id)
+		WHERE intro_id IN (SELECT id FROM intros WHERE round_id = $1)`
+	if _, err := tx.ExecContext(ctx, orgs, round.ID); err != nil {
+		return fmt.Errorf("create round: organisations: %w", err)
+	}
+	if err := countRounds(ctx, tx, []int64{round.ID}); err != nil {
+		return fmt.Errorf("create round: %w", err)
 	}
 	for _, l := range p.LeftOut {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO round_left_out (round_id, member_id, reason) VALUES ($1, $2, $3)`, round.ID, l.Member.ID, l.Reason); err != nil {
