@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,19 +24,29 @@ import (
 // round preview's page is served from the cache: working the preview out
 // is timed on its own (preview-ms), as the background does it.
 
-const (
-	benchMembers = 100_000
-	benchRounds  = 50
-)
+// benchSize is the network seeded: 100,000 members and 50 rounds, or
+// RAPPORT_BENCH_MEMBERS and RAPPORT_BENCH_ROUNDS, as storage's benchmark
+// reads them.
+func benchSize() (members, rounds int) {
+	members, rounds = 100_000, 50
+	if n, err := strconv.Atoi(os.Getenv("RAPPORT_BENCH_MEMBERS")); err == nil && n > 1 {
+		members = n
+	}
+	if n, err := strconv.Atoi(os.Getenv("RAPPORT_BENCH_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
+	return members, rounds
+}
 
 func BenchmarkPages(b *testing.B) {
 	for _, target := range storagetest.Databases(b) {
 		b.Run(target.Name, func(b *testing.B) {
 			ctx := context.Background()
 			db := storagetest.MustOpenDB(b, target)
+			members, rounds := benchSize()
 			seeded := time.Now()
-			net := storagetest.SeedLargeNetwork(b, db, benchMembers, benchRounds)
-			b.Logf("%s: seeded %d members and %d rounds in %v", target.Name, benchMembers, benchRounds, time.Since(seeded).Round(time.Second))
+			net := storagetest.SeedLargeNetwork(b, db, members, rounds)
+			b.Logf("%s: seeded %d members and %d rounds in %v", target.Name, members, rounds, time.Since(seeded).Round(time.Second))
 
 			clock := func() time.Time { return net.Now }
 			core := bot.NewCore(bot.Network{Store: db, Now: clock, IsAdmin: func(u bot.User) bool { return u.ID == admin.ID }, PublicURL: "https://rapport.example.org"})
