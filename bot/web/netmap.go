@@ -312,8 +312,11 @@ func layout(orgs []bot.MapOrg, links []bot.MapLink) []xy {
 		w    float64
 	}
 	edges := make([]edge, 0, len(links))
+	linked := make([]bool, n)
 	for _, l := range links {
-		edges = append(edges, edge{index[l.A], index[l.B], 1 + math.Log(float64(max(l.Intros, 1)))})
+		a, b := index[l.A], index[l.B]
+		edges = append(edges, edge{a, b, 1 + math.Log(float64(max(l.Intros, 1)))})
+		linked[a], linked[b] = true, true
 	}
 
 	k := math.Sqrt(4.0 / float64(n))
@@ -342,8 +345,15 @@ func layout(orgs []bot.MapOrg, links []bot.MapLink) []xy {
 			disp[e.b].y += dy / dist * f
 		}
 		for i := range n {
-			disp[i].x -= pos[i].x * k
-			disp[i].y -= pos[i].y * k
+			// Organisations without links feel the centre more, so that
+			// they stay near the others rather than drift to the edge
+			// and shrink the picture.
+			g := k
+			if !linked[i] {
+				g = 4 * k
+			}
+			disp[i].x -= pos[i].x * g
+			disp[i].y -= pos[i].y * g
 			l := math.Hypot(disp[i].x, disp[i].y)
 			if l > 0 {
 				step := math.Min(l, temp)
