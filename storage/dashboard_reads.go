@@ -38,22 +38,7 @@ func (db *DB) DashboardOverview(ctx context.Context, now time.Time, rounds int) 
 	}
 	defer tx.Rollback()
 	o := &bot.Overview{}
-	const members = `SELECT
-			COALESCE(SUM(CASE WHEN status = 'active' AND NOT ` + pausedAt + ` THEN 1 ELSE 0 END), 0) AS active,
-			COALESCE(SUM(CASE WHEN status = 'active' AND ` + pausedAt + ` THEN 1 ELSE 0 END), 0) AS paused,
-			COALESCE(SUM(CASE WHEN status <> 'active' THEN 1 ELSE 0 END), 0) AS unreachable
-		FROM members`
-	var counts struct {
-		Active      int `db:"active"`
-		Paused      int `db:"paused"`
-		Unreachable int `db:"unreachable"`
-	}
-	if err := tx.GetContext(ctx, &counts, members, now); err != nil {
-		return nil, fmt.Errorf("overview: members: %w", err)
-	}
-	o.Active, o.Paused, o.Unreachable = counts.Active, counts.Paused, counts.Unreachable
-
-	if o.Joins, err = joinsByWeek(ctx, tx, db.dialect); err != nil {
+	if err := memberFigures(ctx, tx, db.dialect, now, o); err != nil {
 		return nil, err
 	}
 	if o.Rounds, err = latestRoundFigures(ctx, tx, rounds); err != nil {
@@ -65,10 +50,11 @@ func (db *DB) DashboardOverview(ctx context.Context, now time.Time, rounds int) 
 	return o, nil
 }
 
-// joinsByWeek counts the members who joined each week (from Monday, in
-// UTC), oldest first. The database counts by day, which is a few hundred
-// rows however many members there are, and Go adds the days up by week.
-func joinsByWeek(ctx context.Context, tx *tx, dialect string) ([]bot.WeekCount, error) {
+// memberFigures counts the members by status, and those who joined each
+// week (from Monday, in UTC), oldest first, into o. One pass over an
+// index counts both, by day, which is a few hundred rows however many
+// members there are; Go adds the days up by week.
+func memberFigures(ctx context.Context, tx *tx, dialect string, now time.Time, o *bot.Overview) error {
 	// SQLite holds times as UTC text, whose first ten characters are the
 	// date.
 	day := `substr(joined_at, 1, 10)`
@@ -76,27 +62,36 @@ func joinsByWeek(ctx context.Context, tx *tx, dialect string) ([]bot.WeekCount, 
 		day = `to_char(joined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
 	}
 	var rows []struct {
-		Day   string `db:"day"`
-		Count int    `db:"n"`
+		Day         string `db:"day"`
+		Count       int    `db:"n"`
+		Active      int    `db:"active"`
+		Paused      int    `db:"paused"`
+		Unreachable int    `db:"unreachable"`
 	}
-	query := `SELECT ` + day + ` AS day, COUNT(*) AS n FROM members GROUP BY ` + day + ` ORDER BY day`
-	if err := tx.SelectContext(ctx, &rows, query); err != nil {
-		return nil, fmt.Errorf("overview: joins: %w", err)
+	query := `SELECT ` + day + ` AS day, COUNT(*) AS n,
+			SUM(CASE WHEN status = 'active' AND NOT ` + pausedAt + ` THEN 1 ELSE 0 END) AS active,
+			SUM(CASE WHEN status = 'active' AND ` + pausedAt + ` THEN 1 ELSE 0 END) AS paused,
+			SUM(CASE WHEN status <> 'active' THEN 1 ELSE 0 END) AS unreachable
+		FROM members GROUP BY ` + day + ` ORDER BY day`
+	if err := tx.SelectContext(ctx, &rows, query, now); err != nil {
+		return fmt.Errorf("overview: members: %w", err)
 	}
-	var out []bot.WeekCount
 	for _, r := range rows {
+		o.Active += r.Active
+		o.Paused += r.Paused
+		o.Unreachable += r.Unreachable
 		d, err := time.Parse(time.DateOnly, r.Day)
 		if err != nil {
-			return nil, fmt.Errorf("overview: joins: day %q: %w", r.Day, err)
+			return fmt.Errorf("overview: joins: day %q: %w", r.Day, err)
 		}
 		week := d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7)) // back to Monday
-		if n := len(out); n > 0 && out[n-1].Week.Equal(week) {
-			out[n-1].Count += r.Count
+		if n := len(o.Joins); n > 0 && o.Joins[n-1].Week.Equal(week) {
+			o.Joins[n-1].Count += r.Count
 			continue
 		}
-		out = append(out, bot.WeekCount{Week: week, Count: r.Count})
+		o.Joins = append(o.Joins, bot.WeekCount{Week: week, Count: r.Count})
 	}
-	return out, nil
+	return nil
 }
 
 // latestRoundFigures returns the latest rounds' figures (at most rounds
@@ -151,13 +146,25 @@ func (db *DB) NetworkMap(ctx context.Context, rounds int) (*bot.NetworkMap, erro
 	var period []struct {
 		ID        int64     `db:"id"`
 		CreatedAt time.Time `db:"created_at"`
+		Version   int64     `db:"version"`
 	}
-	if err := tx.SelectContext(ctx, &period, `SELECT id, created_at FROM rounds ORDER BY number DESC, id DESC LIMIT $1`, limitArg(rounds)); err != nil {
+	const periodQuery = `SELECT r.id, r.created_at, COALESCE(f.version, 0) AS version
+		FROM rounds r LEFT JOIN round_figures f ON f.round_id = r.id
+		ORDER BY r.number DESC, r.id DESC LIMIT $1`
+	if err := tx.SelectContext(ctx, &period, periodQuery, limitArg(rounds)); err != nil {
 		return nil, fmt.Errorf("network map: rounds: %w", err)
 	}
 	nm := &bot.NetworkMap{Rounds: len(period)}
 	if len(period) > 0 {
 		nm.Since = period[len(period)-1].CreatedAt.UTC()
+	}
+	ids, versions := make([]int64, len(period)), make([]int64, len(period))
+	for i, p := range period {
+		ids[i], versions[i] = p.ID, p.Version
+	}
+	linkRows, err := db.links.periodLinks(ctx, tx, ids, versions)
+	if err != nil {
+		return nil, err
 	}
 
 	var orgRows []struct {
@@ -206,23 +213,6 @@ func (db *DB) NetworkMap(ctx context.Context, rounds int) (*bot.NetworkMap, erro
 		}
 	}
 
-	var linkRows []struct {
-		A      int64 `db:"org_a"`
-		B      int64 `db:"org_b"`
-		Intros int   `db:"intros"`
-		Met    int   `db:"met"`
-	}
-	links := `SELECT org_a, org_b, SUM(intros) AS intros, SUM(met) AS met FROM round_links GROUP BY org_a, org_b`
-	var args []any
-	if rounds > 0 {
-		links = `SELECT org_a, org_b, SUM(intros) AS intros, SUM(met) AS met FROM round_links
-			WHERE round_id IN (SELECT id FROM rounds ORDER BY number DESC, id DESC LIMIT $1)
-			GROUP BY org_a, org_b`
-		args = append(args, rounds)
-	}
-	if err := tx.SelectContext(ctx, &linkRows, links, args...); err != nil {
-		return nil, fmt.Errorf("network map: links: %w", err)
-	}
 	byPair := map[[2]int64]*bot.MapLink{}
 	for _, r := range linkRows {
 		a, b := survivor(r.A), survivor(r.B)

@@ -70,6 +70,9 @@ type DB struct {
 	// locks the meetup's row.
 	meetupWrites chan struct{}
 
+	// links keeps the network map's links by round (see linkCache).
+	links linkCache
+
 	// Now returns the current time. It stamps joined_at, updated_at and
 	// exports; tests replace it to get repeatable times. Set it before the
 	// DB is used.

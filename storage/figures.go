@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 
@@ -201,12 +202,11 @@ func trackIntros(ctx context.Context, tx *tx, change func() error, cond string, 
 func applyCounts(ctx context.Context, tx *tx, c *counts) error {
 	var figs [][]any
 	for round, f := range c.figures {
-		if *f != (roundFigures{}) {
-			figs = append(figs, []any{round, f.intros, f.trios, f.delivered, f.failed, f.met, f.arranged})
-		}
+		// version goes up by one with every change to the round.
+		figs = append(figs, []any{round, f.intros, f.trios, f.delivered, f.failed, f.met, f.arranged, 1})
 	}
-	err := upsertRows(ctx, tx, "round_figures", "round_id, intros, trios, delivered, failed, met, arranged", "round_id",
-		[]string{"intros", "trios", "delivered", "failed", "met", "arranged"}, figs)
+	err := upsertRows(ctx, tx, "round_figures", "round_id, intros, trios, delivered, failed, met, arranged, version", "round_id",
+		[]string{"intros", "trios", "delivered", "failed", "met", "arranged", "version"}, figs)
 	if err != nil {
 		return fmt.Errorf("round figures: %w", err)
 	}
@@ -282,7 +282,13 @@ func upsertRows(ctx context.Context, tx *tx, table, columns, conflict string, ad
 // made, or one whose intros have gone.
 func countRounds(ctx context.Context, tx *tx, rounds []int64) error {
 	for _, r := range rounds {
-		for _, q := range []string{`DELETE FROM round_figures WHERE round_id = $1`, `DELETE FROM round_links WHERE round_id = $1`} {
+		// The figures start again from nothing; their version carries
+		// on, so that no copy of the links from before looks current.
+		for _, q := range []string{
+			`DELETE FROM round_links WHERE round_id = $1`,
+			`INSERT INTO round_figures (round_id) VALUES ($1) ON CONFLICT (round_id) DO UPDATE SET
+				intros = 0, trios = 0, delivered = 0, failed = 0, met = 0, arranged = 0, version = round_figures.version + 1`,
+		} {
 			if _, err := tx.ExecContext(ctx, q, r); err != nil {
 				return fmt.Errorf("count round: %w", err)
 			}
@@ -297,9 +303,6 @@ func countRounds(ctx context.Context, tx *tx, rounds []int64) error {
 		c.figures[r] = &roundFigures{}
 		for _, f := range facts {
 			c.add(f, 1)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO round_figures (round_id) VALUES ($1)`, r); err != nil {
-			return fmt.Errorf("count round: %w", err)
 		}
 		if err := applyCounts(ctx, tx, c); err != nil {
 			return err
@@ -317,4 +320,114 @@ func countUncountedRounds(ctx context.Context, tx *tx) error {
 		return fmt.Errorf("count rounds: %w", err)
 	}
 	return countRounds(ctx, tx, rounds)
+}
+
+// linkCache keeps each round's links as last read, by the round's
+// figures version, and their sum over the period last asked for: the
+// network map then reads a version per round, and only the links of the
+// rounds that changed since (the latest, as answers come in), rather than
+// tens of thousands of rows a round; and the sum changes by those rounds'
+// difference. Each replica keeps its own; the versions are in the
+// database, so none is ever stale.
+type linkCache struct {
+	mu     sync.Mutex
+	rounds map[int64]cachedLinks
+	// sum is the links summed over sumRounds at sumVersions.
+	sumRounds, sumVersions []int64
+	sum                    map[[2]int64]*linkRow
+}
+
+type cachedLinks struct {
+	version int64
+	links   []linkRow
+}
+
+type linkRow struct {
+	A, B        int64
+	Intros, Met int
+}
+
+// maxCachedRounds bounds the rounds whose links are kept.
+const maxCachedRounds = 64
+
+// periodLinks returns the links summed over the rounds given with their
+// figures versions, by organisation pair, reading from tx only the rounds
+// whose links are not already known at that version. While the sum is
+// kept, c.rounds holds each of its rounds at the version it was summed at.
+func (c *linkCache) periodLinks(ctx context.Context, tx *tx, rounds []int64, versions []int64) ([]linkRow, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rounds == nil || len(c.rounds) > maxCachedRounds {
+		c.rounds, c.sum = map[int64]cachedLinks{}, nil
+	}
+	if !slices.Equal(rounds, c.sumRounds) {
+		c.sum = nil
+	}
+	add := func(links []linkRow, sign int) {
+		for _, l := range links {
+			k := [2]int64{l.A, l.B}
+			s := c.sum[k]
+			if s == nil {
+				s = &linkRow{A: l.A, B: l.B}
+				c.sum[k] = s
+			}
+			s.Intros += sign * l.Intros
+			s.Met += sign * l.Met
+		}
+	}
+	fresh := c.sum == nil
+	if fresh {
+		c.sum = map[[2]int64]*linkRow{}
+	}
+	for i, r := range rounds {
+		cached, ok := c.rounds[r]
+		if ok && cached.version == versions[i] {
+			if fresh {
+				add(cached.links, 1)
+			}
+			continue
+		}
+		read, err := readRoundLinks(ctx, tx, r, versions[i])
+		if err != nil {
+			c.sum, c.sumRounds = nil, nil
+			return nil, err
+		}
+		if !fresh {
+			add(cached.links, -1) // the version summed before
+		}
+		add(read.links, 1)
+		c.rounds[r] = read
+	}
+	c.sumRounds, c.sumVersions = slices.Clone(rounds), slices.Clone(versions)
+	out := make([]linkRow, 0, len(c.sum))
+	for k, l := range c.sum {
+		if l.Intros == 0 && l.Met == 0 {
+			delete(c.sum, k)
+			continue
+		}
+		out = append(out, *l)
+	}
+	return out, nil
+}
+
+// readRoundLinks reads one round's links. It scans by hand: sqlx's
+// reflection costs more than the query, at tens of thousands of rows.
+func readRoundLinks(ctx context.Context, tx *tx, round, version int64) (cachedLinks, error) {
+	out := cachedLinks{version: version}
+	rows, err := tx.QueryContext(ctx, `SELECT org_a, org_b, intros, met FROM round_links WHERE round_id = $1`, round)
+	if err != nil {
+		return out, fmt.Errorf("network map: links: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l linkRow
+		if err := rows.Scan(&l.A, &l.B, &l.Intros, &l.Met); err != nil {
+			return out, fmt.Errorf("network map: links: %w", err)
+		}
+		out.links = append(out.links, l)
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("network map: links: %w", err)
+	}
+	return out, nil
 }
