@@ -79,9 +79,10 @@ var RoleGroups = []ChoiceGroup{
 	}},
 	{"Practice team", []Choice{
 		{"gp_assistant", "GP assistant"},
-		// Reception was "Reception and admin": the label still takes in
-		// the admin staff who chose it.
-		{"reception_admin", "Receptionist, care navigator or admin"},
+		// Once "Reception and admin"; administrators now have a role of
+		// their own, and can move to it when they next save.
+		{"reception_admin", "Receptionist or care navigator"},
+		{"practice_admin", "Practice administrator"},
 	}},
 	{"Something else", []Choice{
 		{"other", "Other"},

@@ -39,7 +39,7 @@ func TestTheRoleListCoversAPCN(t *testing.T) {
 		"advanced_clinical_practitioner": "Advanced clinical practitioner", "nursing_associate": "Nursing associate",
 		"healthcare_assistant": "Healthcare assistant", "gp_assistant": "GP assistant",
 		"digital_transformation_lead": "Digital and transformation lead", "clinical_director": "Clinical director",
-		"pcn_manager": "PCN manager", "reception_admin": "Receptionist, care navigator or admin",
+		"pcn_manager": "PCN manager", "reception_admin": "Receptionist or care navigator",
 	}
 	for code, label := range want {
 		if got := bot.Label(bot.Roles, code); got != label {
