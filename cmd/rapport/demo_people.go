@@ -232,7 +232,7 @@ func surname(name string) string {
 }
 
 // mentorClause finds the explanation's words for a mentoring intro.
-var mentorClause = regexp.MustCompile(`([^;.]+) is happy to mentor and ([^;.]+) is looking for a mentor`)
+var mentorClause = regexp.MustCompile(`([^;.\n]+) is happy to mentor and ([^;.\n]+) is looking for a mentor`)
 
 // mentoringStep says which of the intros, as members read them, pairs a
 // mentor with someone looking for one, in the words of its explanation.

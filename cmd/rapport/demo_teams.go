@@ -267,7 +267,9 @@ func (d *teamsDemo) join(u *teamstest.User, values map[string]string, choices ma
 		var picked []string
 		for _, title := range choices[in.ID] {
 			for _, c := range in.Choices {
-				if c.Title == title {
+				// A choice of several groups titles each option
+				// "Group: Label" (Adaptive Cards have no option groups).
+				if c.Title == title || strings.HasSuffix(c.Title, ": "+title) {
 					picked = append(picked, c.Value)
 				}
 			}
