@@ -57,7 +57,7 @@ var RoleGroups = []ChoiceGroup{
 		{"community_pharmacist", "Community pharmacist"},
 		{"pharmacy_technician", "Pharmacy technician"},
 	}},
-	{"Allied health and other clinical roles", []Choice{
+	{"Other clinical roles", []Choice{
 		{"physiotherapist", "First contact physiotherapist"},
 		{"paramedic", "Paramedic"},
 		{"physician_associate", "Physician associate"},
@@ -71,7 +71,7 @@ var RoleGroups = []ChoiceGroup{
 		{"health_wellbeing_coach", "Health and wellbeing coach"},
 		{"care_coordinator", "Care coordinator"},
 	}},
-	{"Leadership and management", []Choice{
+	{"Leadership", []Choice{
 		{"clinical_director", "Clinical director"},
 		{"pcn_manager", "PCN manager"},
 		{"practice_manager", "Practice manager"},
@@ -84,7 +84,7 @@ var RoleGroups = []ChoiceGroup{
 		{"reception_admin", "Receptionist or care navigator"},
 		{"practice_admin", "Practice administrator"},
 	}},
-	{"Something else", []Choice{
+	{"Not listed", []Choice{
 		{"other", "Other"},
 	}},
 }
