@@ -40,8 +40,8 @@ func ProfileFormFor(d *ProfileDraft) *Form {
 			{ID: FieldOrgIsNew, Label: "Not the one we suggest?", Kind: InputMultiChoice, Expanded: true, Optional: true,
 				Options: []Option{{Value: orgDifferent, Label: "It's a different organisation"}}, Values: different,
 				Hint: "Tick this only if we ask \"Did you mean…?\" and yours is not that organisation."},
-			choiceInput(FieldSector, "Sector", Sectors, f.Sector),
-			choiceInput(FieldRole, "Role", Roles, f.Role),
+			sectorInput(f.Sector),
+			{ID: FieldRole, Label: "Role", Kind: InputChoice, Options: GroupedOptions(RoleGroups), Value: f.Role, Placeholder: "Choose…"},
 			choiceInput(FieldCareerStage, "Career stage", CareerStages, f.CareerStage),
 			topicInput(FieldInterests, "Interests, clinical and personal", f.Interests, MaxInterests, true,
 				"Shared interests make the first conversation easy."),
@@ -67,6 +67,29 @@ func ChoiceOptions(cs []Choice) []Option {
 		out[i] = Option{Value: c.Code, Label: c.Label}
 	}
 	return out
+}
+
+// GroupedOptions turns grouped choices into a choice's options, each
+// under its group's name, so a long list such as the roles reads as a few
+// short ones.
+func GroupedOptions(groups []ChoiceGroup) []Option {
+	var out []Option
+	for _, g := range groups {
+		for _, c := range g.Choices {
+			out = append(out, Option{Value: c.Code, Label: c.Label, Group: g.Name})
+		}
+	}
+	return out
+}
+
+// sectorInput asks for the member's sector. A listed organisation whose
+// sector the admin has set decides it (see Service.SaveProfile): the form
+// cannot change one answer from another as the member fills it in, so
+// the hint says so beforehand and the welcome shows the sector saved.
+func sectorInput(value string) Input {
+	in := choiceInput(FieldSector, "Sector", Sectors, value)
+	in.Hint = "If your organisation is on the list and the network has given it a sector, that sector is used."
+	return in
 }
 
 func choiceInput(id, label string, cs []Choice, value string) Input {

@@ -104,7 +104,10 @@ func (s *Service) Draft(ctx context.Context, u User) (*ProfileDraft, error) {
 // SaveProfile validates the form and stores the profile, joining the user
 // to the network if they are new. It returns the member and whether they
 // have just joined. Invalid input returns EINVALID with per-field messages,
-// and nothing is stored.
+// and nothing is stored. A member of an organisation whose sector the
+// admin has set takes that sector, whatever they ticked: the store applies
+// it in the transaction that saves them, and the member returned, which
+// the welcome shows, has the sector saved.
 func (s *Service) SaveProfile(ctx context.Context, u User, f ProfileForm) (m *Member, joined bool, err error) {
 	orgs, err := s.Store.ListOrganisations(ctx)
 	if err != nil {

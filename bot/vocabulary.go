@@ -25,23 +25,80 @@ var Sectors = []Choice{
 	{"other", "Other"},
 }
 
-// Roles a member can hold.
-var Roles = []Choice{
-	{"gp_partner", "GP partner"},
-	{"salaried_gp", "Salaried GP"},
-	{"locum_gp", "Locum GP"},
-	{"gp_trainee", "GP trainee"},
-	{"practice_manager", "Practice manager"},
-	{"practice_nurse", "Practice nurse"},
-	{"nurse_practitioner", "Nurse practitioner"},
-	{"clinical_pharmacist", "Clinical pharmacist"},
-	{"social_prescriber", "Social prescriber"},
-	{"physician_associate", "Physician associate"},
-	{"paramedic", "Paramedic"},
-	{"physiotherapist", "Physiotherapist"},
-	{"care_coordinator", "Care coordinator"},
-	{"reception_admin", "Reception and admin"},
-	{"other", "Other"},
+// ChoiceGroup is a named run of choices that a form shows together.
+type ChoiceGroup struct {
+	Name    string
+	Choices []Choice
+}
+
+// RoleGroups are the roles a member can hold, as the profile form groups
+// them: the GPs, nursing and the other clinical roles that the Additional
+// Roles Reimbursement Scheme (ARRS) brought to PCNs, leadership and the
+// practice team. The codes are stored with profiles and never change; a
+// role whose name changes keeps its code under a new label (a
+// social_prescriber is a social prescribing link worker), so every profile
+// saved under an older list is still valid.
+var RoleGroups = []ChoiceGroup{
+	{"GPs", []Choice{
+		{"gp_partner", "GP partner"},
+		{"salaried_gp", "Salaried GP"},
+		{"locum_gp", "Locum GP"},
+		{"gp_trainee", "GP trainee"},
+	}},
+	{"Nursing", []Choice{
+		{"practice_nurse", "Practice nurse"},
+		{"nurse_practitioner", "Nurse practitioner"},
+		{"advanced_clinical_practitioner", "Advanced clinical practitioner"},
+		{"nursing_associate", "Nursing associate"},
+		{"healthcare_assistant", "Healthcare assistant"},
+	}},
+	{"Pharmacy", []Choice{
+		{"clinical_pharmacist", "Clinical pharmacist"},
+		{"community_pharmacist", "Community pharmacist"},
+		{"pharmacy_technician", "Pharmacy technician"},
+	}},
+	{"Other clinical roles", []Choice{
+		{"physiotherapist", "First contact physiotherapist"},
+		{"paramedic", "Paramedic"},
+		{"physician_associate", "Physician associate"},
+		{"dietitian", "Dietitian"},
+		{"occupational_therapist", "Occupational therapist"},
+		{"podiatrist", "Podiatrist"},
+		{"mental_health_practitioner", "Mental health practitioner"},
+	}},
+	{"Personalised care", []Choice{
+		{"social_prescriber", "Social prescribing link worker"},
+		{"health_wellbeing_coach", "Health and wellbeing coach"},
+		{"care_coordinator", "Care coordinator"},
+	}},
+	{"Leadership", []Choice{
+		{"clinical_director", "Clinical director"},
+		{"pcn_manager", "PCN manager"},
+		{"practice_manager", "Practice manager"},
+		{"digital_transformation_lead", "Digital and transformation lead"},
+	}},
+	{"Practice team", []Choice{
+		{"gp_assistant", "GP assistant"},
+		// Once "Reception and admin"; administrators now have a role of
+		// their own, and can move to it when they next save.
+		{"reception_admin", "Receptionist or care navigator"},
+		{"practice_admin", "Practice administrator"},
+	}},
+	{"Not listed", []Choice{
+		{"other", "Other"},
+	}},
+}
+
+// Roles a member can hold, in the form's order: RoleGroups without the
+// groups.
+var Roles = flatChoices(RoleGroups)
+
+func flatChoices(groups []ChoiceGroup) []Choice {
+	var out []Choice
+	for _, g := range groups {
+		out = append(out, g.Choices...)
+	}
+	return out
 }
 
 // CareerStages, from training to leadership.

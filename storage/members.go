@@ -41,7 +41,10 @@ func (db *DB) FindMember(ctx context.Context, platform, userID string) (*bot.Mem
 // the member with the same platform and user ID, keeping their ID, join
 // time and pause. A new member's pause is taken from m. Afterwards m is as
 // stored: ID, JoinedAt, UpdatedAt and the pause come from the row, and
-// empty topic lists are nil. An empty Status means StatusActive.
+// empty topic lists are nil. An empty Status means StatusActive. A member
+// of an organisation whose sector an admin has set (SetOrganisationSector)
+// is stored with that sector, whatever m's profile says; one of an
+// organisation without a sector keeps their own.
 func (db *DB) SaveMember(ctx context.Context, m *bot.Member) error {
 	tx, err := db.begin(ctx, false)
 	if err != nil {
@@ -258,6 +261,19 @@ func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error)
 	// name it goes by.
 	if in.OrganisationID, in.Organisation, err = memberOrganisation(ctx, tx, in.Organisation); err != nil {
 		return nil, err
+	}
+	// An organisation the admin has given a sector decides the member's:
+	// "Northfield Pharmacy" is community pharmacy whatever was ticked.
+	// It is read in this transaction, so a sector the admin changes at
+	// the same moment is either wholly before the save or wholly after.
+	if in.OrganisationID != nil {
+		var sector string
+		if err := tx.GetContext(ctx, &sector, `SELECT sector FROM organisations WHERE id = $1`, *in.OrganisationID); err != nil {
+			return nil, fmt.Errorf("save member: organisation's sector: %w", err)
+		}
+		if sector != "" {
+			in.Sector = sector
+		}
 	}
 	q, args, err := tx.BindNamed(query, in)
 	if err != nil {

@@ -17,37 +17,6 @@ import (
 	"github.com/rapport-pcn/rapport/storage"
 )
 
-// demoOrg is an organisation of the demo network, with the roles and
-// one-line bios its members have.
-type demoOrg struct {
-	name, sector string
-	roles        []string
-	bios         []string
-}
-
-var demoOrgs = []demoOrg{
-	{"Riverside Surgery", "gp_practice", []string{"gp_partner", "salaried_gp", "practice_nurse", "practice_manager", "gp_trainee", "reception_admin"},
-		[]string{"Runs the practice's frailty clinic", "Loves a good QI project", "New to the area, keen to meet people"}},
-	{"Hillview Medical Centre", "gp_practice", []string{"gp_partner", "locum_gp", "nurse_practitioner", "practice_manager", "physician_associate"},
-		[]string{"Diabetes lead and keen cyclist", "Ten years in the PCN and counting"}},
-	{"Brook Lane Practice", "gp_practice", []string{"salaried_gp", "practice_nurse", "gp_trainee", "care_coordinator"},
-		[]string{"First5 GP, interested in teaching", "Happiest outdoors"}},
-	{"Parkside Surgery", "gp_practice", []string{"gp_partner", "practice_manager", "practice_nurse", "reception_admin"},
-		[]string{"Keeps the appointment system running", "Occasional baker"}},
-	{"Northfield PCN Team", "pcn_team", []string{"clinical_pharmacist", "social_prescriber", "paramedic", "physiotherapist", "care_coordinator"},
-		[]string{"Works across four practices", "Helps patients find local groups"}},
-	{"Northfield Pharmacy", "community_pharmacy", []string{"other"}, []string{"Community pharmacist, flu jab veteran"}},
-	{"Eastgate Housing Association", "housing", []string{"other"}, []string{"Tenancy support officer"}},
-	{"Oak Tree Primary School", "education_training", []string{"other"}, []string{"Head of pastoral care"}},
-	{"Age Well Northfield", "voluntary_sector", []string{"other"}, []string{"Runs the Tuesday lunch club"}},
-	{"Northfield Community Mental Health Team", "mental_health", []string{"other"}, []string{"Community psychiatric nurse"}},
-}
-
-var (
-	demoFirst = []string{"Amara", "Ben", "Chloe", "Dev", "Ellie", "Farid", "Grace", "Harvey", "Isla", "Jamal", "Keira", "Leon", "Maya", "Nikhil", "Olivia", "Priya", "Quinn", "Rosa", "Sam", "Tariq"}
-	demoLast  = []string{"Okafor", "Hughes", "Patel", "Murphy", "Khan"}
-)
-
 // demo runs the whole product with no Slack account (or, with
 // --platform teams, no Teams account: see demoTeams): a local
 // Slack-compatible workspace in this process, the embedded SQLite database
@@ -116,32 +85,25 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	step("The network admin listed %d practices and partner organisations.", len(demoOrgs))
 
 	names := map[string]string{admin: "Dr Helen Ashworth"}
-	topics := append(append([]string{}, bot.ClinicalTopics...), bot.WorkTopics...)
-	for i := range *members {
+	for i, p := range demoPeople(*members) {
 		id := fmt.Sprintf("U0DEMO%04d", i)
-		name := demoFirst[i%len(demoFirst)] + " " + demoLast[(i/len(demoFirst))%len(demoLast)]
-		ws.AddUser(slacktest.User{ID: id, RealName: name})
-		names[id] = name
-		o := demoOrgs[i%len(demoOrgs)]
-		offer, ask := (i*5+3)%len(topics), (i*3+11)%len(topics)
-		if ask == offer { // nobody offers what they ask for
-			ask = (ask + 1) % len(topics)
-		}
+		ws.AddUser(slacktest.User{ID: id, RealName: p.name})
+		names[id] = p.name
 		values := map[string]any{
-			bot.FieldOrganisation: o.name,
-			bot.FieldSector:       o.sector,
-			bot.FieldRole:         o.roles[(i/len(demoOrgs))%len(o.roles)],
-			bot.FieldCareerStage:  []string{"in_training", "first_five", "established", "senior"}[i%4],
-			bot.FieldInterests:    []string{topics[(i*7)%len(topics)], bot.PersonalTopics[i%len(bot.PersonalTopics)]},
-			bot.FieldOffers:       []string{topics[offer]},
-			bot.FieldAsks:         []string{topics[ask]},
-			bot.FieldFrequency:    []string{"weekly", "fortnightly", "monthly"}[i%3],
-			bot.FieldMentoring:    []string{"mentor", "mentee", "neither", "neither"}[i%4],
-			bot.FieldMeeting:      []string{"in_person", "video", "either"}[i%3],
-			bot.FieldBio:          o.bios[(i/len(demoOrgs))%len(o.bios)],
+			bot.FieldOrganisation: p.org.name,
+			bot.FieldSector:       p.org.sector,
+			bot.FieldRole:         p.role,
+			bot.FieldCareerStage:  p.stage,
+			bot.FieldInterests:    p.interests,
+			bot.FieldOffers:       p.offers,
+			bot.FieldAsks:         p.asks,
+			bot.FieldFrequency:    p.frequency,
+			bot.FieldMentoring:    p.mentoring,
+			bot.FieldMeeting:      p.meeting,
+			bot.FieldBio:          p.bio,
 		}
 		if err := demoJoin(wait, ws, id, values); err != nil {
-			return fmt.Errorf("%s could not join: %w", name, err)
+			return fmt.Errorf("%s could not join: %w", p.name, err)
 		}
 	}
 	step("%d members joined through /introduce-me: each opened the form, filled it in and saved it.", *members)
@@ -173,10 +135,15 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	intros := demoIntros(ws)
 	step("%d introductions were delivered as group messages.", len(intros))
+	texts := make([]string, len(intros))
+	for i, m := range intros {
+		texts[i] = readable(m, names)
+	}
+	step("%s", mentoringStep(texts))
 
 	fmt.Fprintln(stdout, "\nWhat members saw")
-	for i, m := range intros {
-		fmt.Fprintf(stdout, "\n── Introduction %d of %d ──\n%s\n", i+1, len(intros), readable(m, names))
+	for i, text := range texts {
+		fmt.Fprintf(stdout, "\n── Introduction %d of %d ──\n%s\n", i+1, len(texts), text)
 	}
 
 	// The last messages are posted a moment before they are recorded:

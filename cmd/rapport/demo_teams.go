@@ -65,35 +65,28 @@ func demoTeams(ctx context.Context, members int, dir string, stdout, stderr io.W
 	}
 	step("The network admin added the app in Teams and listed %d practices and partner organisations.", len(demoOrgs))
 
-	topics := append(append([]string{}, bot.ClinicalTopics...), bot.WorkTopics...)
 	var users []*teamstest.User
-	for i := range members {
-		name := demoFirst[i%len(demoFirst)] + " " + demoLast[(i/len(demoFirst))%len(demoLast)]
-		upn := fmt.Sprintf("%s.%d@northfield.nhs.net", strings.ToLower(strings.ReplaceAll(name, " ", ".")), i)
-		u := s.AddUser(name, upn)
+	for i, p := range demoPeople(members) {
+		upn := fmt.Sprintf("%s.%d@northfield.nhs.net", strings.ToLower(strings.ReplaceAll(p.name, " ", ".")), i)
+		u := s.AddUser(p.name, upn)
 		users = append(users, u)
-		o := demoOrgs[i%len(demoOrgs)]
-		offer, ask := (i*5+3)%len(topics), (i*3+11)%len(topics)
-		if ask == offer { // nobody offers what they ask for
-			ask = (ask + 1) % len(topics)
-		}
 		values := map[string]string{
-			bot.FieldOrganisation: o.name,
-			bot.FieldSector:       o.sector,
-			bot.FieldRole:         o.roles[(i/len(demoOrgs))%len(o.roles)],
-			bot.FieldCareerStage:  []string{"in_training", "first_five", "established", "senior"}[i%4],
-			bot.FieldFrequency:    []string{"weekly", "fortnightly", "monthly"}[i%3],
-			bot.FieldMentoring:    []string{"mentor", "mentee", "neither", "neither"}[i%4],
-			bot.FieldMeeting:      []string{"in_person", "video", "either"}[i%3],
-			bot.FieldBio:          o.bios[(i/len(demoOrgs))%len(o.bios)],
+			bot.FieldOrganisation: p.org.name,
+			bot.FieldSector:       p.org.sector,
+			bot.FieldRole:         p.role,
+			bot.FieldCareerStage:  p.stage,
+			bot.FieldFrequency:    p.frequency,
+			bot.FieldMentoring:    p.mentoring,
+			bot.FieldMeeting:      p.meeting,
+			bot.FieldBio:          p.bio,
 		}
 		choices := map[string][]string{
-			bot.FieldInterests: {topics[(i*7)%len(topics)], bot.PersonalTopics[i%len(bot.PersonalTopics)]},
-			bot.FieldOffers:    {topics[offer]},
-			bot.FieldAsks:      {topics[ask]},
+			bot.FieldInterests: p.interests,
+			bot.FieldOffers:    p.offers,
+			bot.FieldAsks:      p.asks,
 		}
 		if err := d.join(u, values, choices); err != nil {
-			return fmt.Errorf("%s could not join: %w", name, err)
+			return fmt.Errorf("%s could not join: %w", p.name, err)
 		}
 	}
 	step("%d members added Rapport in Teams: each pressed \"Set up my profile\" on the welcome card, filled in the card and saved it.", members)
@@ -150,9 +143,8 @@ func demoTeams(ctx context.Context, members int, dir string, stdout, stderr io.W
 	}
 	step("%d introductions were delivered: Teams lets no bot start a group chat, so each of the %d members in them got their own card in their chat with Rapport, with a link that starts the group chat.", expected, copies)
 
-	fmt.Fprintln(stdout, "\nWhat members saw (one member's card for each introduction; the others' name the rest of the group)")
 	shown := map[string]bool{}
-	n := 0
+	var seen, texts []string
 	for _, u := range users {
 		if shown[u.UPN] {
 			continue
@@ -161,7 +153,6 @@ func demoTeams(ctx context.Context, members int, dir string, stdout, stderr io.W
 		if !ok {
 			continue
 		}
-		n++
 		shown[u.UPN] = true
 		if link, err := intro.Link(bot.StartChatLabel); err == nil {
 			if l, err := url.Parse(link); err == nil {
@@ -170,7 +161,13 @@ func demoTeams(ctx context.Context, members int, dir string, stdout, stderr io.W
 				}
 			}
 		}
-		fmt.Fprintf(stdout, "\n── Introduction %d of %d, as %s saw it ──\n%s\n", n, expected, u.Name, teamsPlain(intro))
+		seen, texts = append(seen, u.Name), append(texts, teamsPlain(intro))
+	}
+	step("%s", mentoringStep(texts))
+
+	fmt.Fprintln(stdout, "\nWhat members saw (one member's card for each introduction; the others' name the rest of the group)")
+	for i, text := range texts {
+		fmt.Fprintf(stdout, "\n── Introduction %d of %d, as %s saw it ──\n%s\n", i+1, expected, seen[i], text)
 	}
 
 	m, err := d.say(helen, "introduce-me admin stats", "Rapport in numbers")
@@ -270,7 +267,9 @@ func (d *teamsDemo) join(u *teamstest.User, values map[string]string, choices ma
 		var picked []string
 		for _, title := range choices[in.ID] {
 			for _, c := range in.Choices {
-				if c.Title == title {
+				// A choice of several groups titles each option
+				// "Group: Label" (Adaptive Cards have no option groups).
+				if c.Title == title || strings.HasSuffix(c.Title, ": "+title) {
 					picked = append(picked, c.Value)
 				}
 			}

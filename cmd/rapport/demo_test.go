@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +42,7 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(text, "Introduction 11 of") {
 		t.Errorf("more intros than members allow")
 	}
+	checkStory(t, text, 10)
 }
 
 // The admin's figures arrive through the response URL after the command's
@@ -94,6 +97,7 @@ func TestDemoTeams(t *testing.T) {
 	if strings.Contains(text, "Introduction 11 of") {
 		t.Errorf("more intros than members allow:\n%s", text)
 	}
+	checkStory(t, text, 10)
 	if errs.String() != "" {
 		t.Errorf("the demo printed errors:\n%s", errs.String())
 	}
@@ -107,5 +111,103 @@ func TestDemoRefusesAnUnknownPlatform(t *testing.T) {
 	}
 	if !strings.Contains(errs.String(), "slack or teams") {
 		t.Errorf("the error does not name the platforms: %s", errs.String())
+	}
+}
+
+// introHeading is the first line of an intro: "Meet Amara Okafor and
+// Olivia Kowalski", or three names for a trio.
+var introHeading = regexp.MustCompile(`(?m)^Meet (.+)$`)
+
+// checkStory checks that the demo's output tells a true story: it shows
+// every intro, none joins two people with one surname (they would look
+// like relatives), nobody appears twice, and the mentoring intro it names
+// is one of those shown, in the explanation's words.
+func checkStory(t *testing.T, text string, intros int) {
+	t.Helper()
+	headings := introHeading.FindAllStringSubmatch(text, -1)
+	if len(headings) != intros {
+		t.Fatalf("the demo shows %d intros, want %d:\n%s", len(headings), intros, text)
+	}
+	everyone := map[string]bool{}
+	for _, h := range headings {
+		names := regexp.MustCompile(`, | and `).Split(h[1], -1)
+		surnames := map[string]string{}
+		for _, n := range names {
+			if everyone[n] {
+				t.Errorf("%s is in two intros, or two members share the name", n)
+			}
+			everyone[n] = true
+			last := surname(n)
+			if other, ok := surnames[last]; ok {
+				t.Errorf("%q introduces %s and %s, who share a surname", h[0], other, n)
+			}
+			surnames[last] = n
+		}
+	}
+	line := regexp.MustCompile(`(?m)^• .*pair.? a mentor with someone looking for one.*Introduction (\d+): (.+ is happy to mentor and .+ is looking for a mentor)\.$`).FindStringSubmatch(text)
+	if line == nil {
+		t.Fatalf("the demo names no mentoring intro:\n%s", text)
+	}
+	shown := regexp.MustCompile(`(?s)── Introduction ` + line[1] + ` of .*?(── Introduction|What the admin saw)`).FindString(text)
+	if !strings.Contains(shown, line[2]) {
+		t.Errorf("the demo says intro %s is a mentoring one (%q), but it reads:\n%s", line[1], line[2], shown)
+	}
+}
+
+// The demo's people are plausible: each has a full name and bio of their
+// own, no organisation has two people of one surname and, in a network of
+// the demo's default size, nobody shares a surname at all; each offers
+// and asks for topics of the form's vocabulary, never the same one; and
+// mentors are established or senior, mentees in training or their first
+// five years.
+func TestDemoPeopleArePlausible(t *testing.T) {
+	people := demoPeople(200)
+	names, bios := map[string]bool{}, map[string]bool{}
+	surnames := map[string]map[string]bool{}
+	topics := append(slices.Clone(bot.ClinicalTopics), bot.WorkTopics...)
+	for i, p := range people {
+		if names[p.name] {
+			t.Errorf("two members are called %s", p.name)
+		}
+		names[p.name] = true
+		if bios[p.bio] {
+			t.Errorf("two members describe themselves as %q", p.bio)
+		}
+		bios[p.bio] = true
+		if surnames[p.org.name] == nil {
+			surnames[p.org.name] = map[string]bool{}
+		}
+		if surnames[p.org.name][surname(p.name)] {
+			t.Errorf("%s has two members called %s", p.org.name, surname(p.name))
+		}
+		surnames[p.org.name][surname(p.name)] = true
+		if i < 60 {
+			for _, q := range people[:i] {
+				if surname(q.name) == surname(p.name) {
+					t.Errorf("%s and %s share a surname in a network of 60", q.name, p.name)
+				}
+			}
+		}
+		if len(p.offers) == 0 || len(p.asks) == 0 {
+			t.Errorf("%s offers %q and asks %q; want something of each", p.name, p.offers, p.asks)
+		}
+		for _, x := range append(slices.Clone(p.offers), p.asks...) {
+			if !slices.Contains(topics, x) {
+				t.Errorf("%s's topic %q is not in the form's vocabulary", p.name, x)
+			}
+		}
+		for _, x := range p.offers {
+			if slices.Contains(p.asks, x) {
+				t.Errorf("%s both offers and asks %q", p.name, x)
+			}
+		}
+		switch {
+		case p.mentoring == "mentor" && p.stage != "established" && p.stage != "senior",
+			p.mentoring == "mentee" && p.stage != "in_training" && p.stage != "first_five":
+			t.Errorf("%s is a %s at career stage %s", p.name, p.mentoring, p.stage)
+		}
+		if label := bot.Label(bot.Roles, p.role); label == p.role {
+			t.Errorf("%s's role %q is not on the form", p.name, p.role)
+		}
 	}
 }
