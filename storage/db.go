@@ -61,14 +61,16 @@ type DB struct {
 	db      *sqlx.DB
 	dialect string
 
-	// meetupWrites queues meetup writes on SQLite (a semaphore of one).
-	// SQLite allows one writer at a time; its busy handler polls for the
-	// lock rather than queueing, so under a burst (hundreds of RSVP clicks
-	// when an announcement goes out) an unlucky writer can wait past
-	// busy_timeout and fail. A queue in front gives the same throughput and
-	// lets every click through in turn. PostgreSQL needs none (nil): it
-	// locks the meetup's row.
-	meetupWrites chan struct{}
+	// writes queues this process's write transactions on SQLite (a
+	// semaphore of one). SQLite allows one writer at a time, and its busy
+	// handler polls for the lock rather than queueing, so under a burst
+	// (hundreds of RSVP clicks when an announcement goes out, a round's
+	// deliveries beside people saving their profiles, on a loaded machine)
+	// an unlucky writer can wait past busy_timeout and fail with
+	// SQLITE_BUSY. Queueing in Go first gives the same throughput and lets
+	// every writer through in turn; busy_timeout is left for other
+	// processes. PostgreSQL needs none (nil): it locks rows.
+	writes chan struct{}
 
 	// links keeps the network map's links by round (see linkCache).
 	links linkCache
@@ -137,7 +139,7 @@ func openSQLite(path string) (*DB, error) {
 	}
 	sqlDB.SetMaxOpenConns(sqliteMaxConns)
 	sqlDB.SetMaxIdleConns(sqliteMaxConns)
-	return &DB{db: sqlx.NewDb(sqlDB, "sqlite"), dialect: DialectSQLite, meetupWrites: make(chan struct{}, 1)}, nil
+	return &DB{db: sqlx.NewDb(sqlDB, "sqlite"), dialect: DialectSQLite, writes: make(chan struct{}, 1)}, nil
 }
 
 func openPostgres(databaseURL string) (*DB, error) {
@@ -208,17 +210,50 @@ type tx struct {
 	*sqlx.Tx
 	now     time.Time
 	dialect string
+	// release gives back the write queue's place (see DB.writes), once,
+	// when the transaction ends.
+	release func()
+}
+
+// Commit commits the transaction and lets the next writer in.
+func (t *tx) Commit() error {
+	defer t.done()
+	return t.Tx.Commit()
+}
+
+// Rollback ends the transaction without its changes, if it has not ended
+// already, and lets the next writer in.
+func (t *tx) Rollback() error {
+	defer t.done()
+	return t.Tx.Rollback()
+}
+
+func (t *tx) done() {
+	if t.release != nil {
+		t.release()
+		t.release = nil
+	}
 }
 
 // begin starts a transaction. Read-only ones start deferred on SQLite
 // (modernc only applies _txlock=immediate to writable transactions), so
 // reads do not queue behind the write lock.
 func (db *DB) begin(ctx context.Context, readOnly bool) (*tx, error) {
+	release := func() {}
+	if sem := db.writes; sem != nil && !readOnly {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting to write: %w", ctx.Err())
+		}
+		release = func() { <-sem }
+	}
 	t, err := db.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("begin transaction: %w", err)
 	}
-	return &tx{Tx: t, now: dbTime(db.Now()), dialect: db.dialect}, nil
+	return &tx{Tx: t, now: dbTime(db.Now()), dialect: db.dialect, release: release}, nil
 }
 
 // dbTime is t as the databases store it: UTC, to the microsecond, the

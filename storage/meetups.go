@@ -14,27 +14,6 @@ import (
 
 var _ bot.MeetupStore = (*DB)(nil)
 
-// beginMeetupWrite starts a write transaction for meetups, queued behind
-// the others on SQLite (see DB.meetupWrites). Call the returned function
-// when the transaction is over.
-func (db *DB) beginMeetupWrite(ctx context.Context) (*tx, func(), error) {
-	release := func() {}
-	if sem := db.meetupWrites; sem != nil {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, nil, fmt.Errorf("waiting to write: %w", ctx.Err())
-		}
-		release = func() { <-sem }
-	}
-	t, err := db.begin(ctx, false)
-	if err != nil {
-		release()
-		return nil, nil, err
-	}
-	return t, release, nil
-}
-
 func errMeetupNotFound() error {
 	return bot.ErrAbout(bot.ENOTFOUND, bot.AboutMeetup)
 }
@@ -174,11 +153,10 @@ const slackPlatform = "slack"
 // CreateMeetup stores m hosted by the member, or loads the meetup created
 // with the same CreateKey. Returns ENOTFOUND when the host has not joined.
 func (db *DB) CreateMeetup(ctx context.Context, platform, userID string, m *bot.Meetup) (bool, error) {
-	tx, done, err := db.beginMeetupWrite(ctx)
+	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return false, err
 	}
-	defer done()
 	defer tx.Rollback()
 
 	host, err := findMember(ctx, tx, platform, userID)
@@ -252,11 +230,10 @@ func (db *DB) FindMeetup(ctx context.Context, id int64) (*bot.Meetup, error) {
 // platform, replacing what was recorded for that platform before. Returns
 // ENOTFOUND when there is no such meetup.
 func (db *DB) SetMeetupPost(ctx context.Context, meetupID int64, platform, channel, ref string) error {
-	tx, done, err := db.beginMeetupWrite(ctx)
+	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return err
 	}
-	defer done()
 	defer tx.Rollback()
 	// The foreign key would refuse a missing meetup too, but with an error
 	// that differs between the databases.
@@ -283,11 +260,10 @@ func (db *DB) SetMeetupPost(ctx context.Context, meetupID int64, platform, chann
 // notify decides, in one transaction. Returns ENOTFOUND, or ECONFLICT when
 // the meetup has been cancelled.
 func (db *DB) UpdateMeetup(ctx context.Context, m *bot.Meetup, notify func(*bot.MeetupChange) []bot.Notice) (*bot.MeetupChange, error) {
-	tx, done, err := db.beginMeetupWrite(ctx)
+	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
 	defer tx.Rollback()
 
 	roles, err := encodeTopics(m.Roles)
@@ -375,11 +351,10 @@ func whyNotScheduled(ctx context.Context, tx *tx, id int64) error {
 // decides, in one transaction. Returns ENOTFOUND, or ECONFLICT when it was
 // cancelled already.
 func (db *DB) CancelMeetup(ctx context.Context, id int64, now time.Time, notify func(*bot.MeetupChange) []bot.Notice) (*bot.MeetupChange, error) {
-	tx, done, err := db.beginMeetupWrite(ctx)
+	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
 	defer tx.Rollback()
 
 	const update = `UPDATE meetups SET status = 'cancelled', cancelled_at = $2, updated_at = $2,

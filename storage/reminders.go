@@ -74,11 +74,10 @@ func (db *DB) DueMeetupReminders(ctx context.Context, now time.Time) ([]bot.Meet
 // reminders went through the outbox), and rows affected says whether this
 // caller won.
 func (db *DB) QueueMeetupReminder(ctx context.Context, r bot.MeetupReminder, now time.Time) (bool, error) {
-	tx, done, err := db.beginMeetupWrite(ctx)
+	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return false, err
 	}
-	defer done()
 	defer tx.Rollback()
 
 	const owed = `SELECT COUNT(*) FROM meetups m

@@ -27,11 +27,10 @@ type meetupLock struct {
 // places and taking one cannot interleave, and the version orders the
 // waiting list exactly as the answers were committed.
 func (db *DB) RespondToMeetup(ctx context.Context, id int64, platform, userID, answer string, now time.Time) (*bot.RSVPOutcome, error) {
-	tx, done, err := db.beginMeetupWrite(ctx)
+	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return nil, err
 	}
-	defer done()
 	defer tx.Rollback()
 
 	var lock meetupLock
@@ -206,11 +205,10 @@ func (db *DB) FillFreePlaces(ctx context.Context, now time.Time) ([]bot.MeetupPr
 }
 
 func (db *DB) fillFreePlaces(ctx context.Context, id int64) (bot.MeetupPromotion, error) {
-	tx, done, err := db.beginMeetupWrite(ctx)
+	tx, err := db.begin(ctx, false)
 	if err != nil {
 		return bot.MeetupPromotion{}, err
 	}
-	defer done()
 	defer tx.Rollback()
 	var lock meetupLock
 	err = tx.GetContext(ctx, &lock, `UPDATE meetups SET version = version + 1 WHERE id = $1 AND status = 'scheduled' RETURNING version, status, capacity`, id)
