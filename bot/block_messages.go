@@ -45,7 +45,10 @@ func nameSomeoneHint(command string) Text {
 // an Unblock button, then the people they have been introduced to and
 // not blocked, each with a Block button. problem, when set, comes first.
 func blockListMessage(problem Text, withBlocks bool, blocks []Block, introduced []Member) *Message {
-	m := &Message{Title: "Who you're introduced to"}
+	m := &Message{Title: "Block someone"}
+	if withBlocks {
+		m.Title = "Your blocks"
+	}
 	if problem != nil {
 		m.Add(Section{Text: problem})
 	}
@@ -54,7 +57,11 @@ func blockListMessage(problem Text, withBlocks bool, blocks []Block, introduced 
 			m.Add(Section{Heading: "People you've blocked", Text: P("You haven't blocked anyone.")})
 		} else {
 			m.Add(Section{Heading: "People you've blocked", Text: P("You won't be introduced to them. They aren't told, and can't see it.")})
-			for _, b := range blocks {
+			for i, b := range blocks {
+				if i == maxBlocksShown {
+					m.Add(Section{Text: P("And ", Count(len(blocks)-i, "more", "more"), ". To unblock one of them, name them: ", Cmd("unblock", "@Priya"), ".")})
+					break
+				}
 				m.Add(Section{Text: P(b.Name), Buttons: []Button{{Action: ActionUnblockMember, Value: strconv.FormatInt(b.MemberID, 10), Label: "Unblock"}}})
 			}
 		}
@@ -72,6 +79,10 @@ func blockListMessage(problem Text, withBlocks bool, blocks []Block, introduced 
 	}
 	return m
 }
+
+// maxBlocksShown is how many blocks the list shows with a button each,
+// so that it stays one message on every platform (Slack takes 50 blocks).
+const maxBlocksShown = 12
 
 // notAGoodMatchMessage confirms "Not a good match" for the people named.
 func notAGoodMatchMessage(names []string) *Message {
