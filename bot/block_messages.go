@@ -84,6 +84,16 @@ func blockListMessage(problem Text, withBlocks bool, blocks []Block, introduced 
 // so that it stays one message on every platform (Slack takes 50 blocks).
 const maxBlocksShown = 12
 
+// notAGoodMatchConfirm is the question before "Not a good match" counts,
+// in an intro of people people: in a group, the next question asks which
+// of them.
+func notAGoodMatchConfirm(people int) string {
+	if people > 2 {
+		return "We'll ask which of them you'd rather not be introduced to again. Nobody else is told."
+	}
+	return "We won't introduce you to each other again. Nobody else is told."
+}
+
 // notAGoodMatchMessage confirms "Not a good match" for the people named.
 func notAGoodMatchMessage(names []string) *Message {
 	return Say("Thanks for telling us. We won't introduce you to ", AndNames(names), " again. Nobody else is told.")
