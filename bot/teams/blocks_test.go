@@ -71,12 +71,16 @@ func TestBlocksInTeams(t *testing.T) {
 				t.Errorf("Ana's blocks:\n%s", text)
 			}
 			r.press(ana, list, "Block", nil)
-			r.waitFor(ana, func(m teamstest.Message) bool { return strings.Contains(seenText(m.CardText()), "you won't be introduced to Cara Diaz") })
+			r.waitFor(ana, func(m teamstest.Message) bool {
+				return strings.Contains(seenText(m.CardText()), "you won't be introduced to Cara Diaz")
+			})
 
 			// By email, whatever its case; an address of someone who never
 			// joined, or of nobody, gets the same answer.
 			r.press(ana, r.say(ana, "blocks"), "Unblock", nil) // Ben
-			r.waitFor(ana, func(m teamstest.Message) bool { return strings.Contains(seenText(m.CardText()), "may be introduced to Ben Okoro again") })
+			r.waitFor(ana, func(m teamstest.Message) bool {
+				return strings.Contains(seenText(m.CardText()), "may be introduced to Ben Okoro again")
+			})
 			member := r.say(ana, "block Ben.Okoro@NHS.net").CardText()
 			for _, other := range []string{"block dev.patel@nhs.net", "block nobody.here@nhs.net"} {
 				if got := r.say(ana, other).CardText(); got != member {
