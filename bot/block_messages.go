@@ -37,8 +37,15 @@ func unblockedMessage(name string, was bool) *Message {
 
 // nameSomeoneHint says how to name someone to block or unblock.
 func nameSomeoneHint(command string) Text {
-	return P("Name them with an @mention in Slack, such as ", Cmd(command, "@Priya"), ", or by their work email address, such as ",
+	return P("Name them with an @mention in Slack, such as ", Cmd(command, "@Priya"), ", or in Teams by their work email address, such as ",
 		Cmd(command, "priya.shah@nhs.net"), ". Or choose below from the people you've been introduced to.")
+}
+
+// noEmailHere tells a member on a platform that does not tell Rapport
+// sign-in names (Slack) to name someone another way.
+func noEmailHere(command string) Text {
+	return P("I can't look people up by email here. Name them with an @mention, such as ", Cmd(command, "@Priya"),
+		", or choose below from the people you've been introduced to.")
 }
 
 // blockListMessage lists the member's blocks (when withBlocks), each with

@@ -33,6 +33,10 @@ type BlockStore interface {
 	// account's sign-in name (a work email address) is name, whatever its
 	// case, or nil when no member has it.
 	MemberByPrincipalName(ctx context.Context, platform, name string) (*Member, error)
+	// FindAccount returns what the platform told Rapport of a user, or
+	// ENOTFOUND: on a platform that tells sign-in names (Teams), members
+	// can be named by email.
+	FindAccount(ctx context.Context, platform, userID string) (*Account, error)
 }
 
 // MentionWord is how a platform names, in the text of a command, a person

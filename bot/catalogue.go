@@ -111,6 +111,7 @@ func Examples() []Example {
 		Example{Name: "blocks_list", Message: blockListMessage(nil, true, []Block{{MemberID: 2, Name: "Tom Reid", Since: now}}, []Member{sam})},
 		Example{Name: "blocks_list_empty", Message: blockListMessage(nil, true, nil, nil)},
 		Example{Name: "block_who_do_you_mean", Message: blockListMessage(P("I couldn't tell who you mean by “tom”. ", nameSomeoneHint("block")), false, nil, []Member{*tom, sam})},
+		Example{Name: "block_no_email_here", Message: blockListMessage(noEmailHere("block"), false, nil, []Member{*tom})},
 		Example{Name: "intro_not_a_good_match_which", Message: whichMemberMessage(trio.ID, trio.Members[1:])},
 		Example{Name: "intro_not_a_good_match_done", Message: notAGoodMatchMessage([]string{"Tom Reid"})},
 	)

@@ -47,6 +47,10 @@ func (c *Chat) blockCommand(ctx context.Context, u User, cmd Command) *Reply {
 	if !ok {
 		return c.blockList(ctx, bs, u, cmd.Name != "block", P("I couldn't tell who you mean by “", Truncate(strings.Join(cmd.Args, " "), 40), "”. ", nameSomeoneHint(cmd.Name)))
 	}
+	if target.email != "" && !c.knowsEmails(ctx, bs, u) {
+		// Said the same whoever is named: it is about the platform.
+		return c.blockList(ctx, bs, u, cmd.Name != "block", noEmailHere(cmd.Name))
+	}
 	other, err := c.findTarget(ctx, bs, u, target)
 	if err != nil {
 		return c.failed(cmd.Name, err)
@@ -73,6 +77,17 @@ func (c *Chat) blockCommand(ctx context.Context, u User, cmd Command) *Reply {
 		return AnswerWith(unblockedMessage("", was))
 	}
 	return nil
+}
+
+// knowsEmails reports whether u's platform tells Rapport people's sign-in
+// names, so that a member can be named by email: it does when it told
+// Rapport u's own.
+func (c *Chat) knowsEmails(ctx context.Context, bs BlockStore, u User) bool {
+	if u.PrincipalName != "" {
+		return true
+	}
+	a, err := bs.FindAccount(ctx, u.Platform, u.ID)
+	return err == nil && a.PrincipalName != ""
 }
 
 // findTarget returns the member a block names, or nil when nobody on the
