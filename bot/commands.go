@@ -21,7 +21,7 @@ var Subcommands = []Subcommand{
 	{Name: "status", Usage: "status", Help: "see your profile, whether you are paused, and the next round"},
 	{Name: "pause", Usage: "pause [3 weeks | until 2027-01-10]", Help: "take a break from introductions (on its own: until you resume)"},
 	{Name: "resume", Usage: "resume", Help: "start receiving introductions again"},
-	{Name: "block", Usage: "block @name", Help: "never be introduced to someone; they aren't told (in Teams, name them by work email; leave the name out to choose from the people you've met)"},
+	{Name: "block", Usage: "block @name", Help: "never be introduced to someone; they aren't told (in Teams, by work email; on its own: choose from the people you've met)"},
 	{Name: "unblock", Usage: "unblock @name", Help: "undo a block"},
 	{Name: "blocks", Usage: "blocks", Help: "see who you've blocked, and unblock them"},
 	{Name: "export", Usage: "export", Help: "get everything we store about you, sent to you as a direct message"},
