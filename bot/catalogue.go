@@ -99,6 +99,22 @@ func Examples() []Example {
 		Example{Name: "notice_partner_unreachable", Message: partnerUnreachableNotice([]string{"Tom Reid"})},
 		Example{Name: "notice_auto_paused", Message: autoPausedNotice(3)},
 	)
+	sam := Member{ID: 3, Name: "Sam Okafor"}
+	trio := posted
+	trio.Members = []IntroMember{{Member: *priya}, {Member: *tom}, {Member: sam}}
+	ex = append(ex,
+		Example{Name: "block_done", Message: blockedMessage("")},
+		Example{Name: "block_done_named", Message: blockedMessage("Tom Reid")},
+		Example{Name: "block_self", Message: blockSelfMessage()},
+		Example{Name: "unblock_done", Message: unblockedMessage("", true)},
+		Example{Name: "unblock_nothing_to_undo", Message: unblockedMessage("", false)},
+		Example{Name: "blocks_list", Message: blockListMessage(nil, true, []Block{{MemberID: 2, Name: "Tom Reid", Since: now}}, []Member{sam})},
+		Example{Name: "blocks_list_empty", Message: blockListMessage(nil, true, nil, nil)},
+		Example{Name: "block_who_do_you_mean", Message: blockListMessage(P("I couldn't tell who you mean by “tom”. ", nameSomeoneHint("block")), false, nil, []Member{*tom, sam})},
+		Example{Name: "block_no_email_here", Message: blockListMessage(noEmailHere("block"), false, nil, []Member{*tom})},
+		Example{Name: "intro_not_a_good_match_which", Message: whichMemberMessage(trio.ID, trio.Members[1:])},
+		Example{Name: "intro_not_a_good_match_done", Message: notAGoodMatchMessage([]string{"Tom Reid"})},
+	)
 	ex = append(ex, meetupExamples(loc, now, priya, tom)...)
 	// What only a platform where the bot speaks first, and has no group
 	// chats, shows (Teams).

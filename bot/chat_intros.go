@@ -27,17 +27,11 @@ func (c *Chat) introAction(ctx context.Context, u User, action, value string) *R
 		}
 		return AnswerWith(pausedMessage(st, c.loc()))
 	case actionIntroBlock:
-		in, err := c.Rounds.NotAGoodMatch(ctx, u, introID)
-		if err != nil {
-			return c.failed("block", err)
-		}
-		var names []string
-		for _, o := range in.Members {
-			if o.Member.UserID != u.ID {
-				names = append(names, o.Member.Name)
-			}
-		}
-		return Answer("Thanks for telling us. We won't introduce you to ", AndNames(names), " again. Nobody else is told.")
+		return c.notAGoodMatch(ctx, u, introID)
+	case actionIntroBlockAll:
+		return c.blockAllInIntro(ctx, u, introID, true)
+	case actionIntroBlockOne:
+		return c.blockOneInIntro(ctx, u, value)
 	case actionFollowYes, actionFollowNotYet, actionFollowNo:
 		answer := map[string]string{actionFollowYes: AnswerYes, actionFollowNotYet: AnswerNotYet, actionFollowNo: AnswerNo}[action]
 		_, askAgain, err := c.Rounds.Answer(ctx, u, introID, answer)

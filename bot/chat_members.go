@@ -85,6 +85,8 @@ func (c *Chat) memberCommand(ctx context.Context, u User, text string) *Reply {
 			return c.failed("leave", err)
 		}
 		return AnswerWith(leaveConfirmMessage())
+	case "block", "unblock", "blocks":
+		return c.blockCommand(ctx, u, cmd)
 	case "admin":
 		if isRoundsAdmin(cmd.Args) {
 			if r := c.roundsAdmin(ctx, u, cmd.Args); r != nil {
@@ -117,6 +119,8 @@ func (c *Chat) memberAction(ctx context.Context, u User, action, value string) *
 			c.log().Info("member left and was erased", "platform", u.Platform, "user", u.ID)
 			return Replacing("Done. We've erased your profile and everything we held about you; the people you were introduced to now see a member who has left. You're welcome back any time with ", Cmd(), ".")
 		})
+	case ActionBlockMember, ActionUnblockMember:
+		return c.blockAction(ctx, u, action, value)
 	case ActionLeaveCancel:
 		return Then(func(ctx context.Context) *Reply {
 			return Replacing("Good to have you staying. Nothing has changed.")

@@ -90,7 +90,7 @@ func introMessage(in *Intro) *Message {
 			{Action: actionIntroPause, Value: id, Label: "Pause my intros"},
 			{Action: actionIntroBlock, Value: id, Label: "Not a good match", Confirm: &Confirm{
 				Title: "Not a good match?",
-				Text:  "We won't introduce you to each other again. Nobody else is told.",
+				Text:  notAGoodMatchConfirm(len(names)),
 				Yes:   "Yes", No: "Cancel",
 			}},
 		}},
