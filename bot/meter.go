@@ -74,7 +74,8 @@ var meetupSubcommands = []string{"new", "list", "mine", "edit", "cancel", "help"
 var actionNames = []string{
 	ActionProfileOpen, ActionLeaveConfirm, ActionLeaveCancel,
 	actionRunConfirm, actionRunCancel,
-	actionIntroArranged, actionIntroPause, actionIntroBlock,
+	actionIntroArranged, actionIntroPause, actionIntroBlock, actionIntroBlockOne, actionIntroBlockAll,
+	ActionBlockMember, ActionUnblockMember,
 	actionFollowYes, actionFollowNotYet, actionFollowNo,
 	ActionMeetupGoing, ActionMeetupMaybe, ActionMeetupNotGoing, ActionMeetupManage,
 	ActionMeetupEdit, ActionMeetupCancel, ActionMeetupKeep, ActionMeetupCalendar,

@@ -44,3 +44,21 @@ func TestCommandNames(t *testing.T) {
 		t.Errorf("formName = %q", got)
 	}
 }
+
+// Every button in every kind of message is counted by its own name, not
+// as "other": a new button needs its action ID in actionNames.
+func TestEveryButtonHasAMeterName(t *testing.T) {
+	names := MeterNames(KindAction)
+	for _, ex := range Examples() {
+		if ex.Message == nil {
+			continue
+		}
+		for _, sec := range ex.Message.Sections {
+			for _, b := range sec.Buttons {
+				if b.URL == "" && !slices.Contains(names, b.Action) {
+					t.Errorf("%s: button %q (%s) is counted as other", ex.Name, b.Label, b.Action)
+				}
+			}
+		}
+	}
+}
