@@ -21,8 +21,9 @@ import (
 // the difference, in its own transaction; a new round, or one whose
 // intros went with the history, is counted afresh.
 
-// networkMapVersion is the migration that adds the counts.
-const networkMapVersion = 13
+// networkMapVersion is the migration after which the counts are kept
+// as figures.go keeps them (00013 adds them, 00014 their versions).
+const networkMapVersion = 14
 
 // introFact is what one intro adds to the counts.
 type introFact struct {

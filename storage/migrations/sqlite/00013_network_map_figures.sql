@@ -29,10 +29,7 @@ CREATE TABLE round_figures (
     delivered INTEGER NOT NULL DEFAULT 0,
     failed    INTEGER NOT NULL DEFAULT 0,
     met       INTEGER NOT NULL DEFAULT 0,
-    arranged  INTEGER NOT NULL DEFAULT 0,
-    -- Goes up with every change to the round's counts, so that a copy
-    -- of its links read before can be known to be current.
-    version   INTEGER NOT NULL DEFAULT 0
+    arranged  INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE round_links (
@@ -47,14 +44,7 @@ CREATE TABLE round_links (
 CREATE INDEX round_links_org_a ON round_links (org_a);
 CREATE INDEX round_links_org_b ON round_links (org_b);
 
--- The members by organisation and status, and by when they joined, are
--- read from these indexes alone.
-CREATE INDEX members_organisation_status ON members (organisation_id, status, paused, paused_until);
-CREATE INDEX members_joined_status ON members (joined_at, status, paused, paused_until);
-
 -- +goose Down
-DROP INDEX members_joined_status;
-DROP INDEX members_organisation_status;
 DROP TABLE round_links;
 DROP TABLE round_figures;
 DROP INDEX intro_members_organisation;
