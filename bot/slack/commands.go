@@ -4,6 +4,7 @@ import (
 	"context"
 	"html"
 	"regexp"
+	"strings"
 
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/slack-go/slack"
@@ -42,11 +43,19 @@ func commandText(s string) string {
 	s = otherMarkup.ReplaceAllStringFunc(s, func(m string) string {
 		sub := otherMarkup.FindStringSubmatch(m)
 		if sub[2] != "" {
+			if strings.HasPrefix(sub[1], "#") {
+				return "#" + sub[2] // a channel, typed as #name
+			}
 			return sub[2]
 		}
 		target := sub[1]
-		if len(target) > 7 && target[:7] == "mailto:" {
-			return target[7:]
+		switch {
+		case strings.HasPrefix(target, "mailto:"):
+			return target[len("mailto:"):]
+		case strings.HasPrefix(target, "!"):
+			// A special mention (<!channel>, <!here>) is what was typed
+			// as @channel or @here.
+			return "@" + target[1:]
 		}
 		return target
 	})

@@ -123,7 +123,9 @@ func TestMemberTextIsNeverMarkup(t *testing.T) {
 	ws.AddUser(slacktest.User{ID: trudy, RealName: hostile + " Trudy"})
 
 	// An admin lists an organisation with a hostile name.
-	h.reply(admin, "admin practices add "+hostile)
+	// What the admin typed, as Slack sends an escaped command's text:
+	// "&", "<" and ">" as entities, so that markup typed is not markup.
+	h.reply(admin, "admin practices add "+strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(hostile))
 	if got := h.reply(admin, "admin practices list"); !strings.Contains(got, "&lt;!channel&gt;") {
 		t.Errorf("the list does not show the name as text: %s", got)
 	}

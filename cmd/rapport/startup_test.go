@@ -20,7 +20,7 @@ func TestBadTokenStopsBeforeAnyRound(t *testing.T) {
 		name, env, token, cause string
 	}{
 		{"bot token", "SLACK_BOT_TOKEN", "xoxb-not-the-real-one", "Slack refused SLACK_BOT_TOKEN"},
-		{"app token", "SLACK_APP_TOKEN", "xapp-not-the-real-one", "check SLACK_APP_TOKEN"},
+		{"app token", "SLACK_APP_TOKEN", "xapp-not-the-real-one", "Slack refused SLACK_APP_TOKEN"},
 	}
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
