@@ -254,23 +254,7 @@ func upsertRows(ctx context.Context, tx *tx, table, columns, conflict string, ad
 	for len(rows) > 0 {
 		batch := rows[:min(len(rows), perInsert)]
 		rows = rows[len(batch):]
-		var q strings.Builder
-		args := make([]any, 0, len(batch)*len(batch[0]))
-		fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", table, columns)
-		for i, row := range batch {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteByte('(')
-			for j, v := range row {
-				if j > 0 {
-					q.WriteString(", ")
-				}
-				args = append(args, v)
-				fmt.Fprintf(&q, "$%d", len(args))
-			}
-			q.WriteByte(')')
-		}
+		q, args := valuesInsert(table, columns, batch)
 		q.WriteString(suffix)
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err

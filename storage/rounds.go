@@ -292,29 +292,36 @@ func (db *DB) rowsPerInsert() int {
 	return 20
 }
 
+// valuesInsert is one INSERT of rows into table's columns, with $N
+// placeholders, and its arguments.
+func valuesInsert(table, columns string, rows [][]any) (*strings.Builder, []any) {
+	var q strings.Builder
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", table, columns)
+	for i, row := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteByte('(')
+		for j, v := range row {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			args = append(args, v)
+			fmt.Fprintf(&q, "$%d", len(args))
+		}
+		q.WriteByte(')')
+	}
+	return &q, args
+}
+
 // insertRows inserts rows into table's columns, perInsert rows a
 // statement. With returning set, scan is called for each returned row.
 func insertRows(ctx context.Context, tx *tx, perInsert int, table, columns string, rows [][]any, returning string, scan func(*sqlx.Rows) error) error {
 	for len(rows) > 0 {
 		batch := rows[:min(len(rows), perInsert)]
 		rows = rows[len(batch):]
-		var q strings.Builder
-		args := make([]any, 0, len(batch)*len(batch[0]))
-		fmt.Fprintf(&q, "INSERT INTO %s (%s) VALUES ", table, columns)
-		for i, row := range batch {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteByte('(')
-			for j, v := range row {
-				if j > 0 {
-					q.WriteString(", ")
-				}
-				args = append(args, v)
-				fmt.Fprintf(&q, "$%d", len(args))
-			}
-			q.WriteByte(')')
-		}
+		q, args := valuesInsert(table, columns, batch)
 		if returning == "" {
 			if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 				return err
