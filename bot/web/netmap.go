@@ -25,6 +25,10 @@ const defaultMapRounds = 8
 // largest. More would be a blur; the table lists every one.
 const mapMaxNodes = 60
 
+// mapMaxLinks is how many links the map draws at most: those with the
+// most intros.
+const mapMaxLinks = 300
+
 // mapIsolatedSaid is how many organisations with no intros the page
 // names in sentences; the table marks the rest.
 const mapIsolatedSaid = 10
@@ -83,6 +87,9 @@ type mapData struct {
 	NoSector bool
 	Drawn    int
 	Total    int
+	// LinksLimited says only the strongest mapMaxLinks links are drawn.
+	LinksLimited bool
+	MaxLinks     int
 	// Isolated are the sentences about organisations with no intros, and
 	// MoreIsolated how many more there are.
 	Isolated     []string
@@ -120,7 +127,7 @@ func pagedMap(r *http.Request, m *bot.NetworkMap, rounds int) mapData {
 // buildMap lays the map out and words it. It is deterministic: the same
 // map gives the same nodes, in the same places, in the same order.
 func buildMap(m *bot.NetworkMap, rounds int) mapData {
-	d := mapData{Rounds: rounds, Periods: mapPeriods, Map: m, Total: len(m.Orgs), W: mapW, H: mapH}
+	d := mapData{Rounds: rounds, Periods: mapPeriods, Map: m, Total: len(m.Orgs), W: mapW, H: mapH, MaxLinks: mapMaxLinks}
 
 	orgs := slices.Clone(m.Orgs)
 	slices.SortFunc(orgs, func(a, b bot.MapOrg) int { return cmp.Compare(a.ID, b.ID) })
@@ -188,6 +195,15 @@ func buildMap(m *bot.NetworkMap, rounds int) mapData {
 		if onMap[l.A] && onMap[l.B] {
 			drawnLinks = append(drawnLinks, l)
 		}
+	}
+	if len(drawnLinks) > mapMaxLinks {
+		// The strongest links tell the story; the table has the rest.
+		slices.SortStableFunc(drawnLinks, func(a, b bot.MapLink) int { return cmp.Compare(b.Intros, a.Intros) })
+		drawnLinks = drawnLinks[:mapMaxLinks]
+		slices.SortFunc(drawnLinks, func(a, b bot.MapLink) int {
+			return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B))
+		})
+		d.LinksLimited = true
 	}
 	pos := layout(drawn, drawnLinks)
 
