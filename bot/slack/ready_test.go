@@ -165,8 +165,8 @@ func TestReadyThroughReconnects(t *testing.T) {
 		t.Errorf("Slack refused to reconnect for over a minute, and Ready said only:\n%s", strings.Join(refused, "\n"))
 	}
 	t.Logf("quick: %q\nrefused: %q", quick, refused)
-	if !strings.HasSuffix(refused[0], ": ready") {
-		t.Errorf("unready at once on losing the connection: %s", refused[0])
+	if len(refused) == 0 || !strings.HasSuffix(refused[0], ": ready") {
+		t.Errorf("unready at once on losing the connection: %q", refused)
 	}
 	if err := r.a.Ready(r.clock.Now()); err != nil {
 		t.Errorf("connected again: %v", err)
