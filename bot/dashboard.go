@@ -201,6 +201,10 @@ type DashboardStore interface {
 	// DashboardOverview returns the network at a glance, with the
 	// latest rounds' figures (at most rounds of them).
 	DashboardOverview(ctx context.Context, now time.Time, rounds int) (*Overview, error)
+	// RecentRounds returns the latest rounds' figures (at most rounds of
+	// them), oldest first, as the overview has them, without its counts
+	// of members.
+	RecentRounds(ctx context.Context, rounds int) ([]RoundStats, error)
 	// NetworkMap returns the organisations with members and the intros
 	// between organisations over the latest rounds rounds.
 	NetworkMap(ctx context.Context, rounds int) (*NetworkMap, error)

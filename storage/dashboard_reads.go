@@ -50,6 +50,23 @@ func (db *DB) DashboardOverview(ctx context.Context, now time.Time, rounds int) 
 	return o, nil
 }
 
+// RecentRounds returns the latest rounds' figures, oldest first.
+func (db *DB) RecentRounds(ctx context.Context, rounds int) ([]bot.RoundStats, error) {
+	tx, err := db.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	out, err := latestRoundFigures(ctx, tx, rounds)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("recent rounds: commit: %w", err)
+	}
+	return out, nil
+}
+
 // memberFigures counts the members by status, and those who joined each
 // week (from Monday, in UTC), oldest first, into o. One pass over an
 // index counts both, by day, which is a few hundred rows however many

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -93,6 +94,13 @@ func wantFiguresAsStats(t *testing.T, db *storage.DB, now time.Time) []bot.Round
 			g.Failed != w.Failed || g.Met != w.Met || g.Arranged != w.Arranged || g.LeftOut != w.LeftOut {
 			t.Errorf("round %d: overview counts %+v, the intros say %+v", w.Number, g, w)
 		}
+	}
+	recent, err := db.RecentRounds(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(recent, o.Rounds) {
+		t.Errorf("RecentRounds = %+v, the overview has %+v", recent, o.Rounds)
 	}
 	return o.Rounds
 }

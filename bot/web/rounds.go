@@ -71,19 +71,19 @@ func (s *Server) rounds(w http.ResponseWriter, r *http.Request, sess *bot.Sessio
 			d.Intros = append(d.Intros, pi)
 		}
 	}
-	o, err := s.o.Store.DashboardOverview(ctx, s.o.Now(), pastRounds)
+	past, err := s.o.Store.RecentRounds(ctx, pastRounds)
 	if err != nil {
 		s.failed(w, sess, "read the past rounds", err)
 		return
 	}
-	for i := len(o.Rounds) - 1; i >= 0; i-- {
-		rs := o.Rounds[i]
+	for i := len(past) - 1; i >= 0; i-- {
+		rs := past[i]
 		d.Past = append(d.Past, roundRow{RoundStats: rs, Date: rs.CreatedAt, ArrangedPct: pct(rs.Arranged, rs.Delivered), MetPct: pct(rs.Met, rs.Delivered)})
 	}
 	v := view{Title: "Rounds", Nav: "/admin/rounds", Session: sess, Flash: s.flash(ctx, r), Data: d}
 	if q := r.URL.Query(); q.Get("done") == doneRan {
 		// The round just run, in figures, as the chat says it.
-		for _, rs := range o.Rounds {
+		for _, rs := range past {
 			if strconv.Itoa(rs.Number) == q.Get("round") {
 				v.Flash = fmt.Sprintf("Round %d is under way: %s, %d left out. The messages are on their way.",
 					rs.Number, countWords(rs.Intros, "introduction", "introductions"), rs.LeftOut)
