@@ -110,7 +110,9 @@ type Chat struct {
 	Meetups *Meetups
 	// Admin makes sign-in links to the admin pages.
 	Admin *Admin
-	Log   *slog.Logger
+	// Directory finds listed members and carries intro requests.
+	Directory *Directory
+	Log       *slog.Logger
 	// Location is the network's time zone, for dates in messages.
 	Location *time.Location
 	// Now returns the current time.
@@ -178,6 +180,12 @@ func (c *Chat) action(ctx context.Context, u User, action, value string) *Reply 
 		return c.roundsAction(ctx, u, action, value)
 	case strings.HasPrefix(action, "intro_"), strings.HasPrefix(action, "followup_"):
 		return c.introAction(ctx, u, action, value)
+	case strings.HasPrefix(action, "directory_"), strings.HasPrefix(action, "request_"):
+		return c.directoryAction(ctx, u, action, value)
+	case strings.HasPrefix(action, "home_"), action == ActionAdminDashboard:
+		return c.homeAction(ctx, u, action, value)
+	case strings.HasPrefix(action, "invite_"):
+		return c.inviteAction(ctx, u, action, value)
 	}
 	return c.memberAction(ctx, u, action, value)
 }
@@ -193,6 +201,9 @@ func (c *Chat) submit(ctx context.Context, u User, form, ref string, values Form
 	}
 	if form == ProfileFormID {
 		return c.profileSubmit(ctx, u, values)
+	}
+	if form == DirectoryFindForm {
+		return c.directorySubmit(ctx, u, values)
 	}
 	return nil
 }

@@ -87,7 +87,12 @@ func (c *Chat) memberCommand(ctx context.Context, u User, text string) *Reply {
 		return AnswerWith(leaveConfirmMessage())
 	case "block", "unblock", "blocks":
 		return c.blockCommand(ctx, u, cmd)
+	case "find":
+		return c.findCommand(ctx, u, cmd.Args)
 	case "admin":
+		if len(cmd.Args) > 0 && cmd.Args[0] == "invite" {
+			return c.inviteCommand(ctx, u)
+		}
 		if isRoundsAdmin(cmd.Args) {
 			if r := c.roundsAdmin(ctx, u, cmd.Args); r != nil {
 				return r

@@ -21,6 +21,7 @@ var Subcommands = []Subcommand{
 	{Name: "status", Usage: "status", Help: "see your profile, whether you are paused, and the next round"},
 	{Name: "pause", Usage: "pause [3 weeks | until 2027-01-10]", Help: "take a break from introductions (on its own: until you resume)"},
 	{Name: "resume", Usage: "resume", Help: "start receiving introductions again"},
+	{Name: "find", Usage: "find TOPIC", Help: "find members who can help with a topic, and ask for an introduction"},
 	{Name: "block", Usage: "block @name", Help: "never be introduced to someone; they aren't told (in Teams, by work email; on its own: choose from the people you've met)"},
 	{Name: "unblock", Usage: "unblock @name", Help: "undo a block"},
 	{Name: "blocks", Usage: "blocks", Help: "see who you've blocked, and unblock them"},
@@ -31,6 +32,7 @@ var Subcommands = []Subcommand{
 	{Name: "admin", Usage: "admin preview", Help: "a dry run of the next round, shown only to you", Admin: true},
 	{Name: "admin", Usage: "admin run-now [--force]", Help: "run a round now, after you confirm", Admin: true},
 	{Name: "admin", Usage: "admin stats", Help: "members, rounds, introductions and how many met", Admin: true},
+	{Name: "admin", Usage: "admin invite", Help: "post an invitation to join in the network's channel (in Teams, and to each member of the team once), after you confirm", Admin: true},
 	{Name: "admin", Usage: "admin dashboard", Help: "a one-time link to the admin pages: the network map, members by practice, rounds and meetups", Admin: true},
 }
 

@@ -14,6 +14,7 @@ const (
 	ENOTFOUND  = "not_found" // the thing asked for does not exist
 	EFORBIDDEN = "forbidden" // the user may not do this
 	EEXPIRED   = "expired"   // the thing asked for was valid once, and its time is over
+	ELIMIT     = "limit"     // the user has done this as often as they may for now
 )
 
 // Subject is what an error is about, so that an error storage returns can

@@ -59,6 +59,9 @@ type Profile struct {
 	Mentoring    string   `json:"mentoring"`
 	Meeting      string   `json:"meeting"`
 	Bio          string   `json:"bio"`
+	// Listed puts the member in the directory, where members find them by
+	// what they offer. Off until they turn it on.
+	Listed bool `json:"listed_in_directory"`
 }
 
 // Profile field names, used as keys of Error.Fields.
@@ -114,6 +117,7 @@ type ProfileForm struct {
 	Mentoring         string
 	Meeting           string
 	Bio               string
+	Listed            bool
 }
 
 // FormFromProfile returns the form that shows p, for pre-filling.

@@ -76,13 +76,15 @@ var actionNames = []string{
 	actionRunConfirm, actionRunCancel,
 	actionIntroArranged, actionIntroPause, actionIntroBlock, actionIntroBlockOne, actionIntroBlockAll,
 	ActionBlockMember, ActionUnblockMember,
+	ActionDirectoryAsk, ActionDirectoryMore, ActionDirectoryFind, ActionRequestAccept, ActionRequestNotNow,
+	ActionHomePause, ActionHomeResume, ActionAdminDashboard, ActionInviteConfirm, ActionInviteCancel,
 	actionFollowYes, actionFollowNotYet, actionFollowNo,
 	ActionMeetupGoing, ActionMeetupMaybe, ActionMeetupNotGoing, ActionMeetupManage,
 	ActionMeetupEdit, ActionMeetupCancel, ActionMeetupKeep, ActionMeetupCalendar,
 }
 
 // formNames are the IDs of every form Chat takes.
-var formNames = []string{ProfileFormID, MeetupCreateForm, MeetupEditForm}
+var formNames = []string{ProfileFormID, MeetupCreateForm, MeetupEditForm, DirectoryFindForm}
 
 // MeterNames returns every name a Meter may be given for kind
 // (KindCommand, KindAction or KindSubmit), OtherName included: a fixed

@@ -38,6 +38,9 @@ type Network struct {
 	PublicURL string
 	// Meter counts what the bot does; nil counts nothing.
 	Meter Meter
+	// Requests bounds the intro requests a member sends through the
+	// directory; zero means DefaultRequestLimits.
+	Requests RequestLimits
 }
 
 // NetworkStore is the database the whole core works on.
@@ -49,6 +52,8 @@ type NetworkStore interface {
 	SweepStore
 	IntroHistory
 	DashboardStore
+	DirectoryStore
+	InviteStore
 }
 
 // Core is one network's services, wired together: the conversation core
@@ -63,6 +68,8 @@ type Core struct {
 	Sweeper  *Sweeper
 	// Admin carries out the admin pages' actions and sign-in.
 	Admin *Admin
+	// Directory finds listed members and carries intro requests.
+	Directory *Directory
 }
 
 // NewCore wires a network's services. Whatever queues a message wakes the
@@ -86,14 +93,19 @@ func NewCore(n Network) *Core {
 	svc := &Service{Store: n.Store, Now: n.Now, Location: n.Location, NextRound: n.NextRound, IsAdmin: n.IsAdmin, Intros: n.Store, OnQueued: d.Wake}
 	rounds := &Rounds{Store: n.Store, Now: n.Now, Location: n.Location, Settings: n.Rounds, NextRound: n.NextRound, OnQueued: d.Wake, Meter: n.Meter}
 	meetups := &Meetups{Store: n.Store, Now: n.Now, Location: n.Location, IsAdmin: n.IsAdmin, Log: n.Log, OnQueued: d.Wake, Meter: n.Meter}
+	if n.Requests.PerWindow == 0 {
+		n.Requests = DefaultRequestLimits()
+	}
+	dir := &Directory{Store: n.Store, Now: n.Now, Limits: n.Requests, Rounds: n.Rounds, Location: n.Location, Log: n.Log, OnQueued: d.Wake}
 	admin := &Admin{Store: n.Store, Rounds: rounds, Delivery: d, IsAdmin: n.IsAdmin, Now: n.Now, PublicURL: n.PublicURL, Log: n.Log, OnQueued: d.Wake}
 	return &Core{
-		Chat:     &Chat{Service: svc, Rounds: rounds, Meetups: meetups, Admin: admin, Log: n.Log, Location: n.Location, Now: n.Now, AfterRound: d.Wake, Meter: n.Meter},
-		Service:  svc,
-		Rounds:   rounds,
-		Meetups:  meetups,
-		Delivery: d,
-		Admin:    admin,
-		Sweeper:  &Sweeper{Store: n.Store, Now: n.Now, Log: n.Log, UnreachableFor: n.UnreachableFor, HistoryCutoff: n.HistoryCutoff, OnQueued: d.Wake},
+		Chat:      &Chat{Service: svc, Rounds: rounds, Meetups: meetups, Admin: admin, Directory: dir, Log: n.Log, Location: n.Location, Now: n.Now, AfterRound: d.Wake, Meter: n.Meter},
+		Service:   svc,
+		Rounds:    rounds,
+		Meetups:   meetups,
+		Delivery:  d,
+		Admin:     admin,
+		Directory: dir,
+		Sweeper:   &Sweeper{Store: n.Store, Now: n.Now, Log: n.Log, UnreachableFor: n.UnreachableFor, HistoryCutoff: n.HistoryCutoff, OnQueued: d.Wake},
 	}
 }

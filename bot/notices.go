@@ -44,6 +44,13 @@ const (
 	// intros; NoticeResumedByAdmin that one resumed them.
 	NoticePausedByAdmin  = "paused_by_admin"
 	NoticeResumedByAdmin = "resumed_by_admin"
+	// NoticeIntroRequest asks a member whether they will be introduced to
+	// the member who asked (Params.RequestID), with Accept and Not now.
+	NoticeIntroRequest = "intro_request"
+	// NoticeRequestNotNow tells the asker, kindly, that the person asked
+	// cannot now; NoticeRequestLapsed that nobody answered in time.
+	NoticeRequestNotNow = "request_not_now"
+	NoticeRequestLapsed = "request_lapsed"
 )
 
 // Notice is a direct message to one member, queued in the outbox in the
@@ -66,6 +73,8 @@ type NoticeParams struct {
 	Title    string     `json:"title,omitempty"`
 	Reminder string     `json:"reminder,omitempty"`
 	StartsAt *time.Time `json:"starts_at,omitempty"`
+	// RequestID is the intro request a request notice is about.
+	RequestID int64 `json:"request_id,omitempty"`
 }
 
 // NoticeMessage is a notice about a meetup put together at send time,

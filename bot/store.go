@@ -33,7 +33,10 @@ type MemberExport struct {
 	// network admin.
 	AdminActions      []AdminActionRecord `json:"admin_actions_about_you,omitempty"`
 	AdminActionsByYou []AdminActionRecord `json:"admin_actions_by_you,omitempty"`
-	ExportedAt        time.Time           `json:"exported_at"`
+	// Requests are the intro requests the member sent or received
+	// through the directory.
+	Requests   []IntroRequestRecord `json:"intro_requests,omitempty"`
+	ExportedAt time.Time            `json:"exported_at"`
 }
 
 // AdminActionRecord is one entry of the admin log in a member's export.

@@ -84,6 +84,9 @@ type Config struct {
 	FollowUpAfter time.Duration
 	// RepeatWindow is how many rounds must pass before a pair can meet again.
 	RepeatWindow int
+	// AskLimit is how many intro requests a member may send through the
+	// directory in any 7 days.
+	AskLimit int
 	// ClaimTimeout is how long a message claimed by a replica that stopped
 	// waits before another replica sends it.
 	ClaimTimeout time.Duration
@@ -221,6 +224,7 @@ func Load(getenv func(string) string, requirePlatform bool) (Config, error) {
 	c.FollowUpAfter = duration(getenv, "RAPPORT_FOLLOW_UP_AFTER", 72*time.Hour, time.Second, &errs)
 	c.ClaimTimeout = duration(getenv, "RAPPORT_CLAIM_TIMEOUT", 5*time.Minute, time.Second, &errs)
 	c.RepeatWindow = 12
+	c.AskLimit = 3
 	c.Retention, c.UnreachableFor = DefaultRetention, UnreachableErasure
 	if v := strings.TrimSpace(getenv("RAPPORT_RETENTION")); v != "" {
 		if r, err := ParseRetention(v); err != nil {
@@ -244,6 +248,14 @@ func Load(getenv func(string) string, requirePlatform bool) (Config, error) {
 			errs = append(errs, fmt.Errorf("RAPPORT_REPEAT_WINDOW %q must be a whole number of rounds from 1 to 520, such as 12", v))
 		} else {
 			c.RepeatWindow = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("RAPPORT_ASK_LIMIT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			errs = append(errs, fmt.Errorf("RAPPORT_ASK_LIMIT %q must be a whole number of intro requests a member may send in 7 days, from 1 to 100, such as 3", v))
+		} else {
+			c.AskLimit = n
 		}
 	}
 

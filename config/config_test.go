@@ -159,3 +159,25 @@ func TestScheduleClockChanges(t *testing.T) {
 		})
 	}
 }
+
+func TestAskLimit(t *testing.T) {
+	env := map[string]string{"SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1"}
+	for _, c := range []struct {
+		value string
+		want  int
+		ok    bool
+	}{{"", 3, true}, {"5", 5, true}, {"0", 0, false}, {"three", 0, false}, {"101", 0, false}} {
+		env["RAPPORT_ASK_LIMIT"] = c.value
+		cfg, err := Load(func(k string) string { return env[k] }, true)
+		if c.ok != (err == nil) {
+			t.Errorf("RAPPORT_ASK_LIMIT=%q: err = %v, want ok %v", c.value, err, c.ok)
+			continue
+		}
+		if err == nil && cfg.AskLimit != c.want {
+			t.Errorf("RAPPORT_ASK_LIMIT=%q: AskLimit = %d, want %d", c.value, cfg.AskLimit, c.want)
+		}
+		if err != nil && !strings.Contains(err.Error(), "RAPPORT_ASK_LIMIT") {
+			t.Errorf("RAPPORT_ASK_LIMIT=%q: error %q does not name the setting", c.value, err)
+		}
+	}
+}

@@ -36,6 +36,7 @@ var Variables = []Variable{
 	{"RAPPORT_SCHEDULE", DefaultSchedule, "when rounds run (cron, in RAPPORT_TIMEZONE)"},
 	{"RAPPORT_FOLLOW_UP_AFTER", "72h", "when \"did you meet?\" is asked after an intro"},
 	{"RAPPORT_REPEAT_WINDOW", "12", "rounds before a pair can be introduced again"},
+	{"RAPPORT_ASK_LIMIT", "3", "intro requests a member may send through the directory in any 7 days"},
 	{"RAPPORT_RETENTION", DefaultRetention.String(), "how long introduction history is kept"},
 	{"RAPPORT_CLAIM_TIMEOUT", "5m", "how long a message claimed by a stopped replica waits before another sends it"},
 	{"RAPPORT_SLACK_OPEN_PER_MINUTE", "50", "pace of Slack's conversations.open"},

@@ -167,6 +167,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		NextRound:      func(t time.Time) time.Time { return config.NextRun(cfg.Schedule, cfg.Location, t) },
 		IsAdmin:        func(u bot.User) bool { return isAdmin(cfg, u) },
 		Rounds:         bot.RoundSettings{FollowUpAfter: cfg.FollowUpAfter, SecondAskAfter: 2 * cfg.FollowUpAfter, RepeatWindow: cfg.RepeatWindow},
+		Requests:       bot.RequestLimits{PerWindow: cfg.AskLimit, Window: bot.AskWindow, AskAgainAfter: bot.AskAgainAfter},
 		ClaimTimeout:   cfg.ClaimTimeout,
 		UnreachableFor: cfg.UnreachableFor,
 		HistoryCutoff:  cfg.Retention.Cutoff,
