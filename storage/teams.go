@@ -107,6 +107,23 @@ func (db *DB) FindTeam(ctx context.Context, platform, teamID string) (*bot.Team,
 		ServiceURL: r.ServiceURL, TenantID: r.TenantID, GreetedAt: utcPtr(r.GreetedAt), InstalledAt: r.InstalledAt.UTC()}, nil
 }
 
+// ListTeams returns the platform's teams that have the bot, oldest
+// install first.
+func (db *DB) ListTeams(ctx context.Context, platform string) ([]bot.Team, error) {
+	var rows []teamRow
+	const query = `SELECT platform, team_id, name, channel_id, service_url, tenant_id, greeted_at, installed_at
+		FROM teams WHERE platform = $1 ORDER BY installed_at, team_id`
+	if err := db.db.SelectContext(ctx, &rows, query, platform); err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	out := make([]bot.Team, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, bot.Team{Platform: r.Platform, TeamID: r.TeamID, Name: r.Name, ChannelID: r.ChannelID,
+			ServiceURL: r.ServiceURL, TenantID: r.TenantID, GreetedAt: utcPtr(r.GreetedAt), InstalledAt: r.InstalledAt.UTC()})
+	}
+	return out, nil
+}
+
 // RemoveTeam forgets a team that removed the bot; a team not saved is no
 // error. Added again, it is greeted again.
 func (db *DB) RemoveTeam(ctx context.Context, platform, teamID string) error {

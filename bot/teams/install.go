@@ -78,9 +78,12 @@ func isPersonal(act *schema.Activity) bool {
 	return act.Conversation != nil && act.Conversation.ConversationType == schema.ConversationPersonal
 }
 
-// installPersonal greets someone who added Rapport for themselves, once.
+// installPersonal greets someone who added Rapport for themselves, once,
+// with their home: what Rapport is and a Join button for someone who has
+// not joined, their summary for a member (who may be adding it again).
 func (a *Adapter) installPersonal(ctx context.Context, act *schema.Activity) func(context.Context) {
-	a.remember(ctx, act)
+	acct := a.remember(ctx, act)
+	u := a.installer(act, acct)
 	first, err := a.store.ClaimEnvelope(ctx, "teams-welcome:"+act.Conversation.ID, a.now())
 	if err != nil {
 		a.log.Warn("could not claim a welcome; greeting anyway", "err", err)
@@ -92,13 +95,33 @@ func (a *Adapter) installPersonal(ctx context.Context, act *schema.Activity) fun
 	a.log.Info("Rapport added in a personal chat")
 	serviceURL, conversation := act.ServiceURL, act.Conversation.ID
 	return func(ctx context.Context) {
-		for _, card := range messageCards(bot.WelcomeMessage()) {
-			if _, err := a.conn.Send(ctx, serviceURL, conversation, cardActivity(card, bot.WelcomeMessage())); err != nil {
+		msg := a.chat.Home(ctx, u)
+		if msg == nil {
+			msg = bot.WelcomeMessage()
+		}
+		for _, card := range messageCards(msg) {
+			if _, err := a.conn.Send(ctx, serviceURL, conversation, cardActivity(card, msg)); err != nil {
 				a.log.Error("could not send the welcome", "err", err)
 				return
 			}
 		}
 	}
+}
+
+// installer is the person who added Rapport for themselves: the sender
+// of the install's notice, or else the person it names as added.
+func (a *Adapter) installer(act *schema.Activity, acct *bot.Account) bot.User {
+	if act.From != nil && strings.HasPrefix(act.From.ID, "29:") {
+		return a.user(act, acct)
+	}
+	for _, m := range act.MembersAdded {
+		if strings.HasPrefix(m.ID, "29:") {
+			from := *act
+			from.From = &schema.ChannelAccount{ID: m.ID, Name: m.Name, AADObjectID: m.AADObjectID}
+			return a.user(&from, nil)
+		}
+	}
+	return a.user(act, acct)
 }
 
 // installTeam records a team that added Rapport, posts a short welcome

@@ -34,6 +34,15 @@ type Store interface {
 	FindTeam(ctx context.Context, platform, teamID string) (*bot.Team, error)
 	// RemoveTeam forgets a team that removed the bot.
 	RemoveTeam(ctx context.Context, platform, teamID string) error
+	// ListTeams returns the platform's teams that have the bot.
+	ListTeams(ctx context.Context, platform string) ([]bot.Team, error)
+
+	// FindMember returns the member with the platform user ID. Returns
+	// ENOTFOUND for someone who has not joined.
+	FindMember(ctx context.Context, platform, userID string) (*bot.Member, error)
+	// ClaimInvitation records that someone who has not joined is being
+	// invited personally, and reports whether this is the first time.
+	bot.InviteStore
 
 	// SetAnnounceChannel records where a platform's meetups are announced.
 	SetAnnounceChannel(ctx context.Context, platform, channelID, serviceURL string, now time.Time) error
