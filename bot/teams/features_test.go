@@ -62,7 +62,11 @@ func (r *rig) join(u *teamstest.User, org string) {
 		r.t.Fatalf("installing: %v %v", err, res)
 	}
 	welcome := r.waitCard(u, 1)
-	r.press(u, welcome, "Set up my profile", nil)
+	join, ok := profileButton(welcome)
+	if !ok {
+		r.t.Fatalf("%s's welcome has no button to join:\n%s", u.Name, welcome.CardText())
+	}
+	r.press(u, welcome, join, nil)
 	form := r.waitCard(u, 2)
 	res := r.press(u, form, "Save", map[string]string{bot.FieldOrganisation: org, bot.FieldSector: "gp_practice",
 		bot.FieldRole: "practice_nurse", bot.FieldCareerStage: "established"})

@@ -2,6 +2,7 @@ package teams_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
 	"regexp"
@@ -76,4 +77,20 @@ func (r *rig) waitCard(u *teamstest.User, n int) teamstest.Message {
 		r.t.Fatalf("waiting for message %d: %v (have %d)", n, err, len(u.Messages()))
 	}
 	return ms[n-1]
+}
+
+// profileButton is the title of the card's button that opens the profile
+// form: the home's Join, the team welcome's "Set up my profile".
+func profileButton(m teamstest.Message) (string, bool) {
+	for _, b := range m.Buttons() {
+		var d struct {
+			Rapport struct {
+				Action string `json:"a"`
+			} `json:"rapport"`
+		}
+		if json.Unmarshal(b.Data, &d) == nil && d.Rapport.Action == bot.ActionProfileOpen {
+			return b.Title, true
+		}
+	}
+	return "", false
 }

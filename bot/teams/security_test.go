@@ -42,6 +42,9 @@ type replicaOptions struct {
 	wrap func(teams.Store) teams.Store
 	// publicURL gives the adapter its own address, for download links.
 	publicURL bool
+	// sameClock runs the stand-in on the adapter's clock, so that moving
+	// the clock on moves Teams' too.
+	sameClock bool
 }
 
 // replica is one adapter serving a core on a database, with its own
@@ -59,10 +62,15 @@ type replica struct {
 func newReplica(t *testing.T, target storagetest.Target, o replicaOptions) *replica {
 	t.Helper()
 	var r *rig
+	clock := &testClock{}
 	if o.share != nil {
 		r = &rig{t: t, s: o.share.s, db: o.share.db}
 	} else {
-		s := teamstest.New()
+		var opts []teamstest.Option
+		if o.sameClock {
+			opts = append(opts, teamstest.WithClock(clock.Now))
+		}
+		s := teamstest.New(opts...)
 		t.Cleanup(s.Close)
 		db := storagetest.MustOpenDB(t, target)
 		db.Now = time.Now
@@ -77,7 +85,6 @@ func newReplica(t *testing.T, target storagetest.Target, o replicaOptions) *repl
 	}
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
-	clock := &testClock{}
 	publicURL := ""
 	if o.publicURL {
 		publicURL = base
