@@ -353,6 +353,9 @@ func (a *Adapter) channelServiceURL(ctx context.Context, channelID string) (stri
 	if t, err := a.store.FindTeam(ctx, Platform, teamOfChannel(channelID)); err == nil && t.ServiceURL != "" {
 		return t.ServiceURL, nil
 	}
+	if t, err := a.installChannel(ctx, channelID); err == nil && t != nil {
+		return t.ServiceURL, nil
+	}
 	if serviceURL != "" {
 		return serviceURL, nil
 	}
@@ -363,20 +366,50 @@ func (a *Adapter) channelServiceURL(ctx context.Context, channelID string) (stri
 // the team's; other channels are found through the announce record.
 func teamOfChannel(channelID string) string { return channelID }
 
-// Board returns where meetups are announced in Teams: the channel an admin
-// chose by typing "@Rapport meetups here" in it.
+// installChannel returns the team whose channel chosen at install is
+// channelID, or nil.
+func (a *Adapter) installChannel(ctx context.Context, channelID string) (*bot.Team, error) {
+	teams, err := a.store.ListTeams(ctx, Platform)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range teams {
+		if t.ChannelID == channelID && t.ServiceURL != "" {
+			return &t, nil
+		}
+	}
+	return nil, nil
+}
+
+// Board returns where meetups and invitations are posted in Teams: the
+// channel an admin chose by typing "@Rapport meetups here" in it, or
+// until one is chosen, the channel chosen when Rapport was first added to
+// a team.
 func (a *Adapter) Board() bot.Board { return &board{a: a} }
 
 type board struct{ a *Adapter }
 
-// errNoChannel means no admin has chosen a channel for meetups yet.
-var errNoChannel = errors.New("no Teams channel has been chosen for meetups: a network admin types @Rapport meetups here in one")
+// errNoChannel means Rapport is in no team, and no admin has chosen a
+// channel.
+var errNoChannel = errors.New("no Teams channel to post in: add Rapport to a team, or a network admin types @Rapport meetups here in a channel")
 
 func (b *board) Post(ctx context.Context, channel string, m *bot.Message) (string, string, error) {
 	a := b.a
 	ch, serviceURL, err := a.store.AnnounceChannel(ctx, Platform)
 	if bot.ErrorCode(err) == bot.ENOTFOUND {
-		return "", "", errNoChannel
+		teams, err := a.store.ListTeams(ctx, Platform)
+		if err != nil {
+			return "", "", err
+		}
+		for _, t := range teams {
+			if t.ChannelID != "" && t.ServiceURL != "" {
+				ch, serviceURL = t.ChannelID, t.ServiceURL
+				break
+			}
+		}
+		if ch == "" {
+			return "", "", errNoChannel
+		}
 	} else if err != nil {
 		return "", "", err
 	}
