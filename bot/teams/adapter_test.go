@@ -31,10 +31,10 @@ func TestInstallWelcomeAndProfile(t *testing.T) {
 				t.Fatal(res.Err)
 			}
 			welcome := r.waitCard(priya, 1)
-			if !strings.Contains(welcome.CardText(), "Hello, I'm Rapport") {
+			if !strings.Contains(welcome.CardText(), "Welcome to Rapport") {
 				t.Fatalf("welcome:\n%s", welcome.CardText())
 			}
-			res, err = priya.Press(welcome.ID, "Set up my profile", nil)
+			res, err = priya.Press(welcome.ID, "Join Rapport", nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -697,7 +697,7 @@ func TestProfileFormErrorsInTheCard(t *testing.T) {
 				if _, err := priya.InstallPersonal(); err != nil {
 					t.Fatal(err)
 				}
-				r.press(priya, r.waitCard(priya, 1), "Set up my profile", nil)
+				r.press(priya, r.waitCard(priya, 1), "Join Rapport", nil)
 				form := r.waitCard(priya, 2)
 				typed := map[string]string{bot.FieldOrganisation: bot.OtherOrganisation, bot.FieldSector: "community_pharmacy",
 					bot.FieldRole: "clinical_pharmacist", bot.FieldCareerStage: "established", bot.FieldBio: "Pharmacist & <b>asthma</b> lead"}

@@ -152,7 +152,7 @@ func openForm(t *testing.T, r *rig, u *teamstest.User) teamstest.Message {
 		t.Fatal(err)
 	}
 	welcome := r.waitCard(u, 1)
-	if _, err := u.Press(welcome.ID, "Set up my profile", nil); err != nil {
+	if _, err := u.Press(welcome.ID, "Join Rapport", nil); err != nil {
 		t.Fatal(err)
 	}
 	return r.waitCard(u, 2)
@@ -378,7 +378,7 @@ func TestForgedRequestsAreRefused(t *testing.T) {
 					}
 
 					// The profile form's Save.
-					if _, err := u.Press(welcome.ID, "Set up my profile", nil); err != nil {
+					if _, err := u.Press(welcome.ID, "Join Rapport", nil); err != nil {
 						t.Fatal(err)
 					}
 					form := r.waitCard(u, 2)
@@ -615,7 +615,7 @@ func TestTwoReplicasHandleAnActivityOnce(t *testing.T) {
 			// An invoke redelivered to the other replica gets a well-formed
 			// answer and does not open the form twice.
 			s.SetBot(one.url)
-			press, err := u.Press(welcome.ID, "Set up my profile", nil)
+			press, err := u.Press(welcome.ID, "Join Rapport", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -724,7 +724,7 @@ func TestInvokeAnsweredInTimeWhenTheDatabaseHangs(t *testing.T) {
 			welcome := r.waitCard(u, 1)
 			r.settle()
 			slow.slow.Store(true)
-			res, err := u.Press(welcome.ID, "Set up my profile", nil)
+			res, err := u.Press(welcome.ID, "Join Rapport", nil)
 			if err != nil {
 				t.Fatalf("pressing a button while the database hangs: %v", err)
 			}
@@ -751,7 +751,7 @@ func TestInvokeHandledWhenClaimingHangs(t *testing.T) {
 			welcome := r.waitCard(u, 1)
 			r.settle()
 			slow.slow.Store(true)
-			res, err := u.Press(welcome.ID, "Set up my profile", nil)
+			res, err := u.Press(welcome.ID, "Join Rapport", nil)
 			if err != nil || res.Shown == bot.SlowMessage {
 				t.Fatalf("pressing a button while claims hang: %q (%v)", res.Shown, err)
 			}
