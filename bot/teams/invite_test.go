@@ -75,7 +75,7 @@ func TestAdminInvitesTheTeam(t *testing.T) {
 			general := it.team.General()
 			before := len(general.Messages())
 
-			invite := func(round int) {
+			invite := func(round int, told string) {
 				t.Helper()
 				confirm := r.say(it.ana, "admin invite")
 				if _, ok := confirm.Button("Post invitation"); !ok {
@@ -93,11 +93,20 @@ func TestAdminInvitesTheTeam(t *testing.T) {
 				}); err != nil {
 					t.Fatalf("not everyone was invited: %v", err)
 				}
-				r.settle()
-				time.Sleep(100 * time.Millisecond)
+				// The admin's confirmation becomes the outcome.
+				ctx2, cancel2 := wait()
+				defer cancel2()
+				var shown string
+				if err := r.s.Wait(ctx2, func() bool {
+					m, _ := r.s.Message(confirm.ID, it.ana)
+					shown = strings.ReplaceAll(displayed(m.CardText()), "\u00a0", " ")
+					return strings.Contains(shown, told)
+				}); err != nil {
+					t.Errorf("the admin is told:\n%q\nwant %q", shown, told)
+				}
 				r.settle()
 			}
-			invite(1)
+			invite(1, "3 people got a personal invitation")
 			for _, u := range []*teamstest.User{it.cara, it.dev, it.ev} {
 				if n := len(invitations(u)); n != 1 {
 					t.Errorf("%s has %d personal invitations, want 1", u.Name, n)
@@ -119,7 +128,7 @@ func TestAdminInvitesTheTeam(t *testing.T) {
 			}
 
 			// A second invitation goes to the channel, and to nobody in person.
-			invite(2)
+			invite(2, "0 people got a personal invitation")
 			for _, u := range []*teamstest.User{it.cara, it.dev, it.ev} {
 				if n := len(invitations(u)); n != 1 {
 					t.Errorf("after a second admin invite, %s has %d personal invitations, want 1", u.Name, n)
