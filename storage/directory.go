@@ -86,7 +86,7 @@ func writeDirectory(ctx context.Context, tx *tx, members []*bot.Member) error {
 				for _, w := range strings.Fields(folded) {
 					if !seen[w] {
 						seen[w] = true
-						words = append(words, []any{w, m.ID, pos})
+						words = append(words, []any{w, m.ID, pos, folded})
 					}
 				}
 			}
@@ -99,7 +99,7 @@ func writeDirectory(ctx context.Context, tx *tx, members []*bot.Member) error {
 	if err := insertRows(ctx, tx, perInsert, "member_topics", "member_id, kind, position, topic, folded", topics, "", nil); err != nil {
 		return fmt.Errorf("directory: topics: %w", err)
 	}
-	if err := insertRows(ctx, tx, perInsert, "directory_words", "word, member_id, position", words, "", nil); err != nil {
+	if err := insertRows(ctx, tx, perInsert, "directory_words", "word, member_id, position, folded", words, "", nil); err != nil {
 		return fmt.Errorf("directory: words: %w", err)
 	}
 	return nil
@@ -250,15 +250,15 @@ func (db *DB) SearchDirectory(ctx context.Context, q bot.DirectoryQuery) (*bot.D
 			with.WriteString(",\n")
 			fmt.Fprintf(&joins, " JOIN w%d ON w%d.member_id = w0.member_id AND w%d.position = w0.position", i, i, i)
 		}
-		fmt.Fprintf(&with, `w%d AS (SELECT member_id, position, MAX(CASE WHEN word = $%d THEN 1 ELSE 0 END) AS whole
+		fmt.Fprintf(&with, `w%d AS (SELECT member_id, position, MAX(CASE WHEN word = $%d THEN 1 ELSE 0 END) AS whole,
+				MAX(CASE WHEN folded = $3 THEN 1 ELSE 0 END) AS exact
 			FROM directory_words WHERE %s GROUP BY member_id, position)`, i, lo, cond)
 		whole = append(whole, fmt.Sprintf("w%d.whole", i))
 	}
 	query := `WITH ` + with.String() + `,
 		offers AS (
-			SELECT w0.member_id, CASE WHEN t.folded = $3 THEN 3 WHEN ` + strings.Join(whole, " + ") + fmt.Sprintf(` = %d`, len(words)) + ` THEN 2 ELSE 1 END AS score
+			SELECT w0.member_id, CASE WHEN w0.exact = 1 THEN 3 WHEN ` + strings.Join(whole, " + ") + fmt.Sprintf(` = %d`, len(words)) + ` THEN 2 ELSE 1 END AS score
 			FROM w0` + joins.String() + `
-			JOIN member_topics t ON t.member_id = w0.member_id AND t.kind = 'offer' AND t.position = w0.position
 		),
 		hits AS (SELECT member_id, MAX(score) AS score FROM offers GROUP BY member_id),
 		asker AS (SELECT organisation_id FROM members WHERE id = $1)

@@ -39,7 +39,10 @@ CREATE TABLE directory_words (
     word      TEXT COLLATE "C" NOT NULL,
     member_id BIGINT NOT NULL REFERENCES members (id) ON DELETE CASCADE,
     position  INTEGER NOT NULL,
-    PRIMARY KEY (word, member_id, position)
+    -- The whole offer, folded, so that a search tells an exact match
+    -- from the index alone.
+    folded    TEXT NOT NULL,
+    PRIMARY KEY (word, member_id, position) INCLUDE (folded)
 );
 CREATE INDEX directory_words_member ON directory_words (member_id);
 

@@ -39,6 +39,9 @@ CREATE TABLE directory_words (
     word      TEXT NOT NULL,
     member_id INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
     position  INTEGER NOT NULL,
+    -- The whole offer, folded, so that a search tells an exact match
+    -- from the index alone.
+    folded    TEXT NOT NULL,
     PRIMARY KEY (word, member_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX directory_words_member ON directory_words (member_id);
