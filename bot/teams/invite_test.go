@@ -62,10 +62,12 @@ func (r *rig) inviteTeam() inviteTeam {
 	return it
 }
 
-// An admin types "admin invite", confirms, and the team channel gets the
+// An admin types "admin invite", confirms, and the team channel (the one
+// Rapport was added in, until an admin chooses one for meetups) gets the
 // invitation with a Join button; each person of the team who has not
 // joined gets one personal invitation, whose Join opens the form, and
-// members get none. Inviting again sends nobody a second one.
+// members get none; the admin is told how many. Inviting again sends
+// nobody a second one.
 func TestAdminInvitesTheTeam(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
@@ -73,16 +75,17 @@ func TestAdminInvitesTheTeam(t *testing.T) {
 			r.addOrganisations()
 			it := r.inviteTeam()
 			general := it.team.General()
-			before := len(general.Messages())
+			events := it.team.AddChannel("Events")
 
-			invite := func(round int, told string) {
+			invite := func(ch *teamstest.Channel, told string) {
 				t.Helper()
 				confirm := r.say(it.ana, "admin invite")
 				if _, ok := confirm.Button("Post invitation"); !ok {
 					t.Fatalf("admin invite shows:\n%s", confirm.CardText())
 				}
+				before := len(ch.Messages())
 				r.press(it.ana, confirm, "Post invitation", nil)
-				post := r.channelMessage(general, before+round)
+				post := r.channelMessage(ch, before+1)
 				if b, ok := profileButton(post); !ok || !strings.Contains(b, "Join") {
 					t.Fatalf("the channel shows:\n%s", post.CardText())
 				}
@@ -106,7 +109,7 @@ func TestAdminInvitesTheTeam(t *testing.T) {
 				}
 				r.settle()
 			}
-			invite(1, "3 people got a personal invitation")
+			invite(general, "3 people got a personal invitation")
 			for _, u := range []*teamstest.User{it.cara, it.dev, it.ev} {
 				if n := len(invitations(u)); n != 1 {
 					t.Errorf("%s has %d personal invitations, want 1", u.Name, n)
@@ -127,8 +130,16 @@ func TestAdminInvitesTheTeam(t *testing.T) {
 				t.Fatalf("Join on the invitation shows:\n%s", form.CardText())
 			}
 
-			// A second invitation goes to the channel, and to nobody in person.
-			invite(2, "0 people got a personal invitation")
+			// A second invitation goes to the channel an admin has chosen
+			// for meetups since, and to nobody in person.
+			if _, err := it.ana.SayIn(events, "meetups here", true); err != nil {
+				t.Fatal(err)
+			}
+			r.channelMessage(events, 1)
+			invite(events, "0 people got a personal invitation")
+			if n := len(general.Messages()); n != 2 {
+				t.Errorf("%d messages in General, want the welcome and the first invitation", n)
+			}
 			for _, u := range []*teamstest.User{it.cara, it.dev, it.ev} {
 				if n := len(invitations(u)); n != 1 {
 					t.Errorf("after a second admin invite, %s has %d personal invitations, want 1", u.Name, n)
