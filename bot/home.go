@@ -62,7 +62,8 @@ func (c *Chat) adminLinks() bool { return c.Admin != nil && c.Admin.PublicURL !=
 // homeFailed is the home of someone whose record could not be read: a
 // short apology, logged and counted as a database error.
 func (c *Chat) homeFailed(err error) *Message {
-	if t := c.errorText("home", err); errors.Is(err, context.DeadlineExceeded) {
+	t := c.errorText("home", err)
+	if errors.Is(err, context.DeadlineExceeded) {
 		return &Message{Sections: []Section{{Text: t}}}
 	}
 	return homeFailedMessage()
