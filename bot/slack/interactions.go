@@ -20,7 +20,13 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		if cb.View.CallbackID == bot.ProfileFormID {
-			return a.onProfileSubmit(ctx, cb, u, o)
+			ack, after := a.onProfileSubmit(ctx, cb, u, o)
+			if ack == nil {
+				// Saved: the Home tab, which the form may have been opened
+				// from, shows the new profile.
+				after = a.thenPublishHome(after, u.ID)
+			}
+			return ack, after
 		}
 		if r := a.chat.Submit(ctx, u, cb.View.CallbackID, cb.View.PrivateMetadata, formValues(cb.View.State)); r != nil {
 			return a.submissionAck(o, r)
@@ -30,9 +36,17 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 			return nil, nil
 		}
 		act := cb.ActionCallback.BlockActions[0]
-		if r := a.chat.Action(ctx, u, act.ActionID, act.Value); r != nil {
-			return a.actionAck(o, r)
+		if act.ActionID == actionTyped {
+			return a.onTypedAgain(ctx, u, o, act.Value)
 		}
+		ack, after := a.actionAck(o, a.chat.Action(ctx, u, act.ActionID, act.Value))
+		if fromHome(cb) {
+			// A press in the Home tab has no channel to answer in: answers
+			// come by direct message, and the tab is published again to
+			// show what changed.
+			after = a.thenPublishHome(after, u.ID)
+		}
+		return ack, after
 	}
 	return nil, nil
 }

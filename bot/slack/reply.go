@@ -22,6 +22,11 @@ type origin struct {
 	// answered records when the person got their answer; nil records
 	// nothing.
 	answered *answered
+	// im says the request is a message in the person's conversation with
+	// the bot (its Messages tab): answers are posted there, and typed are
+	// the words, which a button can run again to open a form.
+	im    bool
+	typed string
 }
 
 func originOf(cb slack.InteractionCallback) origin {
@@ -100,7 +105,11 @@ func (a *Adapter) after(o origin, r *bot.Reply) func(context.Context) {
 func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 	for r != nil {
 		if r.Form != nil {
-			a.openForm(ctx, o, r.Form)
+			if o.trigger == "" && o.im {
+				a.offerForm(ctx, o, r.Form)
+			} else {
+				a.openForm(ctx, o, r.Form)
+			}
 		}
 		if r.Answer != nil {
 			text, blocks := renderMessage(r.Answer)
@@ -133,8 +142,22 @@ func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 
 // tell answers the person privately after the ack: through the request's
 // response URL (replacing the message clicked in, when replace is set),
-// else as an ephemeral message in the channel, else by direct message.
+// else as an ephemeral message in the channel, else by direct message. In
+// the conversation with the bot, the answer is a message there.
 func (a *Adapter) tell(ctx context.Context, o origin, replace bool, text string, blocks []slack.Block) {
+	if o.im && o.channel != "" {
+		// A message in the conversation with the bot is answered there,
+		// as a message of its own.
+		opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+		if len(blocks) > 0 {
+			opts = append(opts, slack.MsgOptionBlocks(blocks...))
+		}
+		if _, _, err := a.api.PostMessageContext(ctx, o.channel, opts...); err == nil {
+			return
+		} else {
+			a.log.Warn("could not answer in the conversation with the bot", "user", o.user, "err", err)
+		}
+	}
 	if o.responseURL != "" {
 		msg := &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace}
 		if len(blocks) > 0 {

@@ -1,0 +1,174 @@
+package slack
+
+import (
+	"context"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/rapport-pcn/rapport/bot"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// This file is the bot's App Home: the Home tab, published for each person
+// when they open it and again after they press one of its buttons, and the
+// Messages tab, where words typed to the bot get an answer.
+
+// homeBudget bounds building and publishing one person's Home tab.
+const homeBudget = 15 * time.Second
+
+// homeCallbackID names the Home view, so its button presses can be told
+// from a modal's.
+const homeCallbackID = "rapport_home"
+
+// actionTyped is the button offered in the Messages tab in place of a form,
+// which Slack opens only from a button or a command: its value is the words
+// typed, run again when it is pressed.
+const actionTyped = "slack_typed"
+
+// onEvent answers an Events API envelope: it is acknowledged at once, and
+// what it asks for (publishing the Home tab, answering a message) is done
+// after the ack, once, however often Slack delivers it.
+func (a *Adapter) onEvent(ctx context.Context, received time.Time, req *socketmode.Request, ev slackevents.EventsAPIEvent) {
+	var work func(ctx context.Context, ans *answered)
+	switch inner := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppHomeOpenedEvent:
+		if inner.Tab == "home" && inner.User != "" {
+			user := inner.User
+			work = func(ctx context.Context, ans *answered) {
+				a.publishHome(ctx, user)
+				ans.done()
+			}
+		}
+	case *slackevents.MessageEvent:
+		if a.answersMessage(inner) {
+			msg := *inner
+			work = func(ctx context.Context, ans *answered) { a.onMessage(ctx, &msg, ans) }
+		}
+	}
+	if work == nil {
+		// Another event, a message from a bot (this one included), an edit:
+		// acknowledged so Slack does not retry, and ignored.
+		a.ack(req.EnvelopeID, nil)
+		return
+	}
+	eventID := ""
+	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		eventID = cb.EventID
+	}
+	a.serve(ctx, received, req, "events_api", nil, func(ctx context.Context, ans *answered) (any, func(context.Context)) {
+		return nil, func(ctx context.Context) {
+			// Slack retries an event under a new envelope too: the event's
+			// own ID says whether it has been handled.
+			if eventID != "" {
+				entry, first := a.seen.claim("event:"+eventID, a.now())
+				if first {
+					entry.finish(nil)
+				}
+				if !first || !a.claimShared(ctx, "event:"+eventID) {
+					a.log.Info("Slack event delivered again; ignored", "event_id", eventID)
+					return
+				}
+			}
+			work(ctx, ans)
+		}
+	})
+}
+
+// answersMessage reports whether a message event is a person writing to
+// the bot in its Messages tab: a new message (no subtype, so not an edit,
+// a deletion or a bot's post) in a direct message, from someone other than
+// a bot.
+func (a *Adapter) answersMessage(m *slackevents.MessageEvent) bool {
+	return m.ChannelType == slackevents.ChannelTypeIM && m.SubType == "" && m.BotID == "" &&
+		m.User != "" && m.User != a.botUserID && strings.TrimSpace(m.Text) != ""
+}
+
+// onMessage answers words typed to the bot in its Messages tab, in that
+// conversation.
+func (a *Adapter) onMessage(ctx context.Context, m *slackevents.MessageEvent, ans *answered) {
+	u := bot.User{Platform: Platform, ID: m.User}
+	text := commandText(m.Text)
+	o := origin{user: m.User, channel: m.Channel, im: true, typed: text, answered: ans}
+	if r := a.chat.Typed(ctx, u, text); r != nil {
+		a.carry(ctx, o, r)
+	}
+}
+
+// offerForm answers, in a conversation, a request for a form: Slack opens
+// a form only from a button or a command, so the answer is a button that
+// opens it.
+func (a *Adapter) offerForm(ctx context.Context, o origin, f *bot.FormOpen) {
+	title := f.Title
+	if title == "" && f.Ready != nil {
+		title = f.Ready.Title
+	}
+	m := &bot.Message{Sections: []bot.Section{{Text: bot.P("Press the button to open the form.")}}}
+	if title != "" {
+		m.Sections[0].Text = bot.P("Press the button to open ", bot.Strong(title), ".")
+	}
+	if o.typed != "" && len(o.typed) <= maxButtonValue {
+		label := "Open the form"
+		if title != "" {
+			label = "Open " + title
+		}
+		m.Sections = append(m.Sections, bot.Section{Buttons: []bot.Button{{Action: actionTyped, Value: o.typed, Label: label, Style: bot.StylePrimary}}})
+	} else {
+		m.Sections[0].Text = bot.P("Please type ", bot.Cmd(), " in any channel to open the form.")
+	}
+	text, blocks := renderMessage(m)
+	a.tell(ctx, o, false, text, blocks)
+}
+
+// onTypedAgain answers the button offerForm showed: the words typed are run
+// again, now with a trigger, and the form they ask for opens.
+func (a *Adapter) onTypedAgain(ctx context.Context, u bot.User, o origin, typed string) (any, func(context.Context)) {
+	r := a.chat.Typed(ctx, u, typed)
+	if r != nil && r.Form != nil {
+		// Only the form: whatever else the words said was said the first
+		// time.
+		r = &bot.Reply{Form: r.Form}
+	}
+	return a.actionAck(o, r)
+}
+
+// thenPublishHome returns after followed by publishing the person's Home
+// tab, so that it shows what their press changed.
+func (a *Adapter) thenPublishHome(after func(context.Context), userID string) func(context.Context) {
+	return func(ctx context.Context) {
+		if after != nil {
+			after(ctx)
+		}
+		a.publishHome(ctx, userID)
+	}
+}
+
+// publishHome publishes the person's Home tab. One person's publishes run
+// one at a time, each reading the state afresh, so that the last published
+// is the newest.
+func (a *Adapter) publishHome(ctx context.Context, userID string) {
+	if a.chat == nil || userID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, homeBudget)
+	defer cancel()
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(userID))
+	mu := &a.homeMu[h.Sum32()%uint32(len(a.homeMu))]
+	mu.Lock()
+	defer mu.Unlock()
+	m := a.chat.Home(ctx, bot.User{Platform: Platform, ID: userID})
+	if m == nil {
+		return
+	}
+	if _, err := a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: renderHome(m)}); err != nil {
+		a.log.Warn("could not publish the Home tab", "user", userID, "err", err)
+	}
+}
+
+// fromHome reports whether an interaction came from the Home tab.
+func fromHome(cb slack.InteractionCallback) bool {
+	return cb.View.Type == slack.VTHomeTab || cb.View.CallbackID == homeCallbackID
+}
