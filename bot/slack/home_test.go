@@ -245,6 +245,12 @@ func TestMessagesTab(t *testing.T) {
 			if _, err := ws.SubmitView(ctx, homeUser, waitForm(ctx, t, ws, homeUser).ID, profileValues); err != nil {
 				t.Fatal(err)
 			}
+			if err := ws.Wait(ctx, func() bool {
+				dms := ws.DMs(homeUser)
+				return strings.Contains(dms[len(dms)-1].Text, "Welcome")
+			}); err != nil {
+				t.Fatalf("no welcome: %v", err)
+			}
 			if got := ask("status"); !strings.Contains(got[0], "Riverside Surgery") {
 				t.Errorf("status after joining was answered %q", got[0])
 			}
