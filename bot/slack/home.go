@@ -23,11 +23,6 @@ const homeBudget = 15 * time.Second
 // from a modal's.
 const homeCallbackID = "rapport_home"
 
-// actionTyped is the button offered in the Messages tab in place of a form,
-// which Slack opens only from a button or a command: its value is the words
-// typed, run again when it is pressed.
-const actionTyped = "slack_typed"
-
 // onEvent answers an Events API envelope: it is acknowledged at once, and
 // what it asks for (publishing the Home tab, answering a message) is done
 // after the ack, once, however often Slack delivers it.
@@ -91,47 +86,19 @@ func (a *Adapter) answersMessage(m *slackevents.MessageEvent) bool {
 func (a *Adapter) onMessage(ctx context.Context, m *slackevents.MessageEvent, ans *answered) {
 	u := bot.User{Platform: Platform, ID: m.User}
 	text := commandText(m.Text)
-	o := origin{user: m.User, channel: m.Channel, im: true, typed: text, answered: ans}
+	o := origin{user: m.User, channel: m.Channel, im: true, answered: ans}
 	if r := a.chat.Typed(ctx, u, text); r != nil {
 		a.carry(ctx, o, r)
 	}
 }
 
 // offerForm answers, in a conversation, a request for a form: Slack opens
-// a form only from a button or a command, so the answer is a button that
-// opens it.
-func (a *Adapter) offerForm(ctx context.Context, o origin, f *bot.FormOpen) {
-	title := f.Title
-	if title == "" && f.Ready != nil {
-		title = f.Ready.Title
-	}
-	m := &bot.Message{Sections: []bot.Section{{Text: bot.P("Press the button to open the form.")}}}
-	if title != "" {
-		m.Sections[0].Text = bot.P("Press the button to open ", bot.Strong(title), ".")
-	}
-	if o.typed != "" && len(o.typed) <= maxButtonValue {
-		label := "Open the form"
-		if title != "" {
-			label = "Open " + title
-		}
-		m.Sections = append(m.Sections, bot.Section{Buttons: []bot.Button{{Action: actionTyped, Value: o.typed, Label: label, Style: bot.StylePrimary}}})
-	} else {
-		m.Sections[0].Text = bot.P("Please type ", bot.Cmd(), " in any channel to open the form.")
-	}
-	text, blocks := renderMessage(m)
+// a form only from a button or a command, so the answer says how to open
+// it. (Chat.Typed answers words that ask for a form with a button that
+// opens it; this covers a form that later work asks for.)
+func (a *Adapter) offerForm(ctx context.Context, o origin) {
+	text, blocks := renderMessage(bot.Say("I can't open a form from a message. Please type ", bot.Cmd(), " in any channel to open it."))
 	a.tell(ctx, o, false, text, blocks)
-}
-
-// onTypedAgain answers the button offerForm showed: the words typed are run
-// again, now with a trigger, and the form they ask for opens.
-func (a *Adapter) onTypedAgain(ctx context.Context, u bot.User, o origin, typed string) (any, func(context.Context)) {
-	r := a.chat.Typed(ctx, u, typed)
-	if r != nil && r.Form != nil {
-		// Only the form: whatever else the words said was said the first
-		// time.
-		r = &bot.Reply{Form: r.Form}
-	}
-	return a.actionAck(o, r)
 }
 
 // thenPublishHome returns after followed by publishing the person's Home

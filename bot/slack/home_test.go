@@ -179,17 +179,6 @@ func TestHomeTabOpenedTwiceByRedelivery(t *testing.T) {
 	waitHome(ctx, t, ws, homeUser, 2)
 }
 
-// botDMsAfter returns the texts of the bot's messages to user after ts.
-func botDMsAfter(ws *slacktest.Workspace, user, ts string) []string {
-	var out []string
-	for _, m := range ws.DMs(user) {
-		if m.TS > ts {
-			out = append(out, m.Text+"\n"+string(m.Blocks))
-		}
-	}
-	return out
-}
-
 // allAcked waits until every envelope sent so far has been acknowledged.
 func allAcked(ctx context.Context, t *testing.T, ws *slacktest.Workspace) {
 	t.Helper()
@@ -216,30 +205,37 @@ func TestMessagesTab(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 
-			ask := func(text string) []string {
+			ask := func(text string) slacktest.Message {
 				t.Helper()
 				sent, _, err := ws.SendDM(ctx, homeUser, text)
 				if err != nil {
 					t.Fatal(err)
 				}
-				var got []string
+				var got slacktest.Message
 				if err := ws.Wait(ctx, func() bool {
-					got = botDMsAfter(ws, homeUser, sent.TS)
-					return len(got) > 0
+					for _, m := range ws.DMs(homeUser) {
+						if m.TS > sent.TS {
+							got = m
+							return true
+						}
+					}
+					return false
 				}); err != nil {
 					t.Fatalf("no answer to %q: %v", text, err)
 				}
 				return got
 			}
 			hello := ask("hello")
-			if !strings.Contains(strings.ToLower(hello[0]), "help") {
-				t.Errorf("hello was answered %q", hello[0])
+			if !strings.Contains(hello.Text, "Hello") || !strings.Contains(string(hello.Blocks), "/introduce-me help") {
+				t.Errorf("hello was answered %q %s", hello.Text, hello.Blocks)
 			}
-			if got := ask("status"); !strings.Contains(got[0], "haven't joined") {
-				t.Errorf("status before joining was answered %q", got[0])
+			status := ask("status")
+			if !hasButton(status.Blocks, bot.ActionProfileOpen) {
+				t.Fatalf("status before joining has no Join button: %s", status.Blocks)
 			}
 
-			if _, err := ws.SlashCommand(ctx, homeUser, "/introduce-me", ""); err != nil {
+			// Join from the answer's button: a button can open a form.
+			if _, err := ws.ClickButton(ctx, homeUser, status.Channel, status.TS, bot.ActionProfileOpen, ""); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := ws.SubmitView(ctx, homeUser, waitForm(ctx, t, ws, homeUser).ID, profileValues); err != nil {
@@ -251,9 +247,18 @@ func TestMessagesTab(t *testing.T) {
 			}); err != nil {
 				t.Fatalf("no welcome: %v", err)
 			}
-			if got := ask("status"); !strings.Contains(got[0], "Riverside Surgery") {
-				t.Errorf("status after joining was answered %q", got[0])
+			if got := ask("status"); !strings.Contains(sectionsText(t, got.Blocks), "Riverside Surgery") {
+				t.Errorf("status after joining was answered %q %s", got.Text, got.Blocks)
 			}
+			// Words that ask for a form get a button that opens it.
+			edit := ask("introduce-me")
+			if !hasButton(edit.Blocks, bot.ActionProfileOpen) {
+				t.Fatalf("introduce-me typed as a message: %s", edit.Blocks)
+			}
+			if _, err := ws.ClickButton(ctx, homeUser, edit.Channel, edit.TS, bot.ActionProfileOpen, "edit"); err != nil {
+				t.Fatal(err)
+			}
+			waitForm(ctx, t, ws, homeUser)
 
 			// Every message of the bot's has come back as an event by now;
 			// an edit of the person's own message is one too.

@@ -36,9 +36,6 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 			return nil, nil
 		}
 		act := cb.ActionCallback.BlockActions[0]
-		if act.ActionID == actionTyped {
-			return a.onTypedAgain(ctx, u, o, act.Value)
-		}
 		ack, after := a.actionAck(o, a.chat.Action(ctx, u, act.ActionID, act.Value))
 		if fromHome(cb) {
 			// A press in the Home tab has no channel to answer in: answers

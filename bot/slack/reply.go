@@ -23,10 +23,8 @@ type origin struct {
 	// nothing.
 	answered *answered
 	// im says the request is a message in the person's conversation with
-	// the bot (its Messages tab): answers are posted there, and typed are
-	// the words, which a button can run again to open a form.
-	im    bool
-	typed string
+	// the bot (its Messages tab): answers are posted there.
+	im bool
 }
 
 func originOf(cb slack.InteractionCallback) origin {
@@ -106,7 +104,7 @@ func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 	for r != nil {
 		if r.Form != nil {
 			if o.trigger == "" && o.im {
-				a.offerForm(ctx, o, r.Form)
+				a.offerForm(ctx, o)
 			} else {
 				a.openForm(ctx, o, r.Form)
 			}
@@ -152,11 +150,11 @@ func (a *Adapter) tell(ctx context.Context, o origin, replace bool, text string,
 		if len(blocks) > 0 {
 			opts = append(opts, slack.MsgOptionBlocks(blocks...))
 		}
-		if _, _, err := a.api.PostMessageContext(ctx, o.channel, opts...); err == nil {
+		_, _, err := a.api.PostMessageContext(ctx, o.channel, opts...)
+		if err == nil {
 			return
-		} else {
-			a.log.Warn("could not answer in the conversation with the bot", "user", o.user, "err", err)
 		}
+		a.log.Warn("could not answer in the conversation with the bot", "user", o.user, "err", err)
 	}
 	if o.responseURL != "" {
 		msg := &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace}
