@@ -101,24 +101,40 @@ func (a *Adapter) offerForm(ctx context.Context, o origin) {
 	a.tell(ctx, o, false, text, blocks)
 }
 
+// homePress is a press in the Home tab, being carried out.
+type homePress struct {
+	// shown says the reply has been shown as the Home tab already.
+	shown bool
+}
+
 // thenPublishHome returns after followed by publishing the person's Home
-// tab, so that it shows what their press changed.
-func (a *Adapter) thenPublishHome(after func(context.Context), userID string) func(context.Context) {
+// tab, so that it shows what their press changed, unless the reply
+// already showed itself there (press, which may be nil, says so).
+func (a *Adapter) thenPublishHome(after func(context.Context), userID string, press *homePress) func(context.Context) {
 	return func(ctx context.Context) {
 		if after != nil {
 			after(ctx)
 		}
-		a.publishHome(ctx, userID)
+		if press == nil || !press.shown {
+			a.publishHome(ctx, userID)
+		}
 	}
 }
 
-// publishHome publishes the person's Home tab. One person's publishes run
-// one at a time, each reading the state afresh, so that the last published
-// is the newest.
+// publishHome publishes the person's Home tab, as Chat.Home has it now.
 func (a *Adapter) publishHome(ctx context.Context, userID string) {
 	if a.chat == nil || userID == "" {
 		return
 	}
+	a.showHome(ctx, userID, func(ctx context.Context) *bot.Message {
+		return a.chat.Home(ctx, bot.User{Platform: Platform, ID: userID})
+	})
+}
+
+// showHome publishes the message home returns as the person's Home tab.
+// One person's publishes run one at a time, each reading the state
+// afresh, so that the last published is the newest.
+func (a *Adapter) showHome(ctx context.Context, userID string, home func(context.Context) *bot.Message) {
 	ctx, cancel := context.WithTimeout(ctx, homeBudget)
 	defer cancel()
 	h := fnv.New32a()
@@ -126,7 +142,7 @@ func (a *Adapter) publishHome(ctx context.Context, userID string) {
 	mu := &a.homeMu[h.Sum32()%uint32(len(a.homeMu))]
 	mu.Lock()
 	defer mu.Unlock()
-	m := a.chat.Home(ctx, bot.User{Platform: Platform, ID: userID})
+	m := home(ctx)
 	if m == nil {
 		return
 	}

@@ -124,13 +124,27 @@ func TestHomeTab(t *testing.T) {
 				t.Fatalf("a member's Home tab has no Pause button: %s", joined.Blocks)
 			}
 
-			n := len(ws.PublishedHomes(homeUser))
+			n, dms := len(ws.PublishedHomes(homeUser)), len(ws.DMs(homeUser))
 			if _, err := ws.ClickViewButton(ctx, homeUser, joined.ID, bot.ActionHomePause, ""); err != nil {
 				t.Fatal(err)
 			}
-			paused := waitHome(ctx, t, ws, homeUser, n+1)
-			if !hasButton(paused.Blocks, bot.ActionHomeResume) || hasButton(paused.Blocks, bot.ActionHomePause) {
-				t.Errorf("after Pause the Home tab does not offer Resume: %s", paused.Blocks)
+			var paused slacktest.View
+			if err := ws.Wait(ctx, func() bool {
+				for _, v := range ws.PublishedHomes(homeUser)[n:] {
+					if hasButton(v.Blocks, bot.ActionHomeResume) {
+						paused = v
+						return true
+					}
+				}
+				return false
+			}); err != nil {
+				t.Fatalf("after Pause the Home tab does not offer Resume: %v", err)
+			}
+			if hasButton(paused.Blocks, bot.ActionHomePause) {
+				t.Errorf("after Pause the Home tab still offers Pause: %s", paused.Blocks)
+			}
+			if !strings.Contains(strings.ToLower(sectionsText(t, paused.Blocks)), "paus") {
+				t.Errorf("the Home tab does not say the member is paused: %s", sectionsText(t, paused.Blocks))
 			}
 			m, err := db.FindMember(ctx, "slack", homeUser)
 			if err != nil || !m.PausedAt(time.Now()) {
@@ -140,9 +154,21 @@ func TestHomeTab(t *testing.T) {
 			if err != nil || !strings.Contains(strings.ToLower(string(ack.Payload)), "paused") {
 				t.Errorf("status after Pause in the Home tab: %v %s", err, ack.Payload)
 			}
-			// Nothing the press said went to a channel nobody was in.
+			// The press's answer was the tab itself: nothing went to a
+			// channel nobody was looking at, nor to the Messages tab.
 			for _, c := range ws.CallsTo("chat.postEphemeral") {
 				t.Errorf("a Home tab press answered by chat.postEphemeral: %v", c.Params)
+			}
+			if got := len(ws.DMs(homeUser)); got != dms {
+				t.Errorf("a Home tab press sent %d direct messages", got-dms)
+			}
+			// Opening the tab again shows the same.
+			n = len(ws.PublishedHomes(homeUser))
+			if _, err := ws.OpenHome(ctx, homeUser); err != nil {
+				t.Fatal(err)
+			}
+			if again := waitHome(ctx, t, ws, homeUser, n+1); !hasButton(again.Blocks, bot.ActionHomeResume) {
+				t.Errorf("the Home tab opened again: %s", again.Blocks)
 			}
 		})
 	}

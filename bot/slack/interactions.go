@@ -24,7 +24,7 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 			if ack == nil {
 				// Saved: the Home tab, which the form may have been opened
 				// from, shows the new profile.
-				after = a.thenPublishHome(after, u.ID)
+				after = a.thenPublishHome(after, u.ID, nil)
 			}
 			return ack, after
 		}
@@ -36,12 +36,16 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 			return nil, nil
 		}
 		act := cb.ActionCallback.BlockActions[0]
-		ack, after := a.actionAck(o, a.chat.Action(ctx, u, act.ActionID, act.Value))
 		if fromHome(cb) {
-			// A press in the Home tab has no channel to answer in: answers
+			// A press in the Home tab has no channel to answer in: an
+			// answer that takes the place of the tab is the tab, others
 			// come by direct message, and the tab is published again to
 			// show what changed.
-			after = a.thenPublishHome(after, u.ID)
+			o.home = &homePress{}
+		}
+		ack, after := a.actionAck(o, a.chat.Action(ctx, u, act.ActionID, act.Value))
+		if o.home != nil {
+			after = a.thenPublishHome(after, u.ID, o.home)
 		}
 		return ack, after
 	}

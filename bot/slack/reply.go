@@ -25,6 +25,9 @@ type origin struct {
 	// im says the request is a message in the person's conversation with
 	// the bot (its Messages tab): answers are posted there.
 	im bool
+	// home, when set, is a press in the Home tab: an answer that replaces
+	// the message pressed in replaces the tab.
+	home *homePress
 }
 
 func originOf(cb slack.InteractionCallback) origin {
@@ -109,7 +112,11 @@ func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 				a.openForm(ctx, o, r.Form)
 			}
 		}
-		if r.Answer != nil {
+		if r.Answer != nil && r.Replace && o.home != nil {
+			answer := r.Answer
+			a.showHome(ctx, o.user, func(context.Context) *bot.Message { return answer })
+			o.home.shown = true
+		} else if r.Answer != nil {
 			text, blocks := renderMessage(r.Answer)
 			a.tell(ctx, o, r.Replace, text, blocks)
 		}
