@@ -276,6 +276,11 @@ func TestMessagesTab(t *testing.T) {
 			if got := ask("status"); !strings.Contains(sectionsText(t, got.Blocks), "Riverside Surgery") {
 				t.Errorf("status after joining was answered %q %s", got.Text, got.Blocks)
 			}
+			// Typed text is escaped as an escaped command's is: a mention
+			// arrives as the person's ID.
+			if got := ask("block <@U0NOBODY1>"); !strings.Contains(got.Text+string(got.Blocks), "Done: you won't be introduced") {
+				t.Errorf("block by mention in the Messages tab was answered %q", got.Text)
+			}
 			// Words that ask for a form get a button that opens it.
 			edit := ask("introduce-me")
 			if !hasButton(edit.Blocks, bot.ActionProfileOpen) {
