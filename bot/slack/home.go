@@ -55,8 +55,8 @@ func (a *Adapter) onEvent(ctx context.Context, received time.Time, req *socketmo
 	}
 	a.serve(ctx, received, req, "events_api", nil, func(ctx context.Context, ans *answered) (any, func(context.Context)) {
 		return nil, func(ctx context.Context) {
-			// Slack retries an event under a new envelope too: the event's
-			// own ID says whether it has been handled.
+			// Should Slack send an event again under a new envelope, the
+			// event's own ID says whether it has been handled.
 			if eventID != "" {
 				entry, first := a.seen.claim("event:"+eventID, a.now())
 				if first {

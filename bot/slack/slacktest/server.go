@@ -5,8 +5,8 @@
 // shows them.
 //
 // Tests drive the bot as a user would (SlashCommand, ClickButton,
-// SubmitView), read back what the bot did (Calls, Messages, DMs, OpenViews,
-// LastEphemeral) and break things on purpose (FailNext, RateLimitNext,
+// SubmitView, OpenHome, SendDM), read back what the bot did (Calls,
+// Messages, DMs, OpenViews, LastEphemeral, HomeView, PublishedHomes) and break things on purpose (FailNext, RateLimitNext,
 // DropSockets, Disconnect, PausePings). The package does not import
 // testing, so a demo binary can run a Workspace in-process.
 package slacktest
