@@ -54,11 +54,12 @@ func (c *Chat) askForIntro(ctx context.Context, u User, id int64, topic string) 
 		var e *Error
 		errors.As(err, &e)
 		switch ErrorCode(err) {
-		case ELIMIT:
-			return refused(AnswerWith(askLimitMessage(lim.PerWindow, e.Until, c.loc())))
-		case ECONFLICT:
+		case ELIMIT, ECONFLICT:
 			if e.Until.IsZero() && e.Message != "" {
-				return c.failed("ask for an intro", err)
+				return c.failed("ask for an intro", err) // the store's own words
+			}
+			if e.Code == ELIMIT {
+				return refused(AnswerWith(askLimitMessage(lim.PerWindow, e.Until, c.loc())))
 			}
 			return refused(AnswerWith(askAgainMessage(e.Until, c.loc())))
 		case ENOTFOUND:
