@@ -43,6 +43,9 @@ func (c *Chat) memberCommand(ctx context.Context, u User, text string) *Reply {
 		// The same summary as the home: one place says where a member
 		// stands, on every platform.
 		m, result := c.home(ctx, u, nil)
+		if result == ResultRefused {
+			m = strangerHomeMessage(notJoinedLead())
+		}
 		r := AnswerWith(m)
 		r.result = result
 		return r

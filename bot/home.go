@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"strings"
 )
 
@@ -30,11 +31,11 @@ func (c *Chat) Home(ctx context.Context, u User) *Message {
 // for someone who has not joined, ResultError when the database failed.
 func (c *Chat) home(ctx context.Context, u User, lead Text) (*Message, string) {
 	if c.Service == nil {
-		return strangerHomeMessage(), ResultRefused
+		return strangerHomeMessage(lead), ResultRefused
 	}
 	st, err := c.Service.Status(ctx, u)
 	if ErrorCode(err) == ENOTFOUND {
-		return strangerHomeMessage(), ResultRefused
+		return strangerHomeMessage(lead), ResultRefused
 	}
 	if err != nil {
 		return c.homeFailed(err), ResultError
@@ -61,7 +62,10 @@ func (c *Chat) adminLinks() bool { return c.Admin != nil && c.Admin.PublicURL !=
 // homeFailed is the home of someone whose record could not be read: a
 // short apology, logged and counted as a database error.
 func (c *Chat) homeFailed(err error) *Message {
-	c.errorText("home", err)
+	t := c.errorText("home", err)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Message{Sections: []Section{{Text: t}}}
+	}
 	return homeFailedMessage()
 }
 

@@ -65,6 +65,9 @@ func homeFields(m *Member) []Field {
 		{"Organisation", P(p.Organisation)},
 		{"Role", P(role)},
 	}
+	if len(p.Interests) > 0 {
+		fields = append(fields, Field{"Interests", P(strings.Join(p.Interests, ", "))})
+	}
 	if len(p.Offers) > 0 {
 		fields = append(fields, Field{"Can help with", P(strings.Join(p.Offers, ", "))})
 	}
@@ -106,19 +109,27 @@ func recentSection(me *Member, recent []Intro, loc *time.Location) Section {
 }
 
 // strangerHomeMessage is the home of someone who has not joined: what
-// Rapport is, and a Join button.
-func strangerHomeMessage() *Message {
-	return &Message{
+// Rapport is, and a Join button; after lead, when it is set.
+func strangerHomeMessage(lead Text) *Message {
+	m := &Message{
 		Title:   "Welcome to Rapport",
 		Summary: P("Rapport introduces people across the practices of your network. Join to take part."),
-		Sections: []Section{
-			{Text: P("Rapport introduces you to people across the practices and organisations of your Primary Care Network, a few at a time, each with a reason to talk and a first question.")},
-			{Text: P("Say what you can help with and what you'd like to learn, choose weekly, fortnightly or monthly, and pause or leave whenever you like. Setting up your profile takes about a minute.")},
-			{Buttons: []Button{{Action: ActionProfileOpen, Value: "join", Label: "Join Rapport", Style: StylePrimary}}},
-			{Note: P("See everything I can do with ", Cmd("help"), ".")},
-		},
 	}
+	if !lead.Empty() {
+		m.Summary = P(lead, " ", m.Summary)
+		m.Add(Section{Text: lead})
+	}
+	return m.Add(
+		Section{Text: P("Rapport introduces you to people across the practices and organisations of your Primary Care Network, a few at a time, each with a reason to talk and a first question.")},
+		Section{Text: P("Say what you can help with and what you'd like to learn, choose weekly, fortnightly or monthly, and pause or leave whenever you like. Setting up your profile takes about a minute.")},
+		Section{Buttons: []Button{{Action: ActionProfileOpen, Value: "join", Label: "Join Rapport", Style: StylePrimary}}},
+		Section{Note: P("See everything I can do with ", Cmd("help"), ".")},
+	)
 }
+
+// notJoinedLead tells someone who asked for their status that they have
+// not joined.
+func notJoinedLead() Text { return P("You haven't joined yet.") }
 
 // homeFailedMessage takes the place of a home that could not be read.
 func homeFailedMessage() *Message {

@@ -105,6 +105,7 @@ func statsMessage(s *Stats, loc *time.Location) *Message {
 		P("Across organisations: ", Strong(percent(s.CrossOrganisation)), ", across sectors: ", Strong(percent(s.CrossSector))),
 		P("Of delivered introductions: met ", Strong(percent(s.MetRate)), ", arranged to meet (not yet met) ", Strong(percent(s.ArrangedRate))),
 	}}}}
+	m.Add(learningGapsSection(s.Gaps))
 	if len(s.Recent) == 0 {
 		return m.Add(Section{Text: P("No round has run yet.")})
 	}
@@ -113,4 +114,17 @@ func statsMessage(s *Stats, loc *time.Location) *Message {
 		rows = append(rows, fmt.Sprintf("%-6d %-7s %7d %6d %10d %7d %5d %9d %9d", r.Number, shortDay(r.CreatedAt, loc), r.Intros, r.Trios, r.Delivered, r.Failed, r.Met, r.Arranged, r.LeftOut))
 	}
 	return m.Add(Section{Heading: "The last rounds", Pre: strings.Join(rows, "\n")})
+}
+
+// learningGapsSection lists what members want to learn and nobody offers.
+func learningGapsSection(gaps []LearningGap) Section {
+	sec := Section{Heading: "Learning gaps"}
+	if len(gaps) == 0 {
+		sec.Text = P("Everything members want to learn, someone offers.")
+		return sec
+	}
+	for _, g := range gaps {
+		sec.Items = append(sec.Items, LearningGapText(g))
+	}
+	return sec
 }
