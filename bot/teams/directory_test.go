@@ -19,7 +19,7 @@ func (r *rig) joinListed(u *teamstest.User, org, offers string) {
 		r.t.Fatalf("installing: %v %v", err, res)
 	}
 	welcome := r.waitCard(u, 1)
-	r.press(u, welcome, "Set up my profile", nil)
+	r.press(u, welcome, "Join Rapport", nil)
 	form := r.waitCard(u, 2)
 	res := r.press(u, form, "Save", map[string]string{bot.FieldOrganisation: org, bot.FieldSector: "community_pharmacy",
 		bot.FieldRole: "practice_nurse", bot.FieldCareerStage: "established", bot.FieldOffers + "_other": offers, bot.FieldListed: "yes"})
