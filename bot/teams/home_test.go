@@ -113,15 +113,22 @@ func TestPersonalInstallShowsAMembersSummary(t *testing.T) {
 	}
 }
 
-// "status" typed in Teams shows the member's summary, as the home does;
-// from someone who has not joined, the stranger's home.
+// "status" typed in Teams shows the member's summary, as the home does:
+// an admin's (known by the sign-in name Teams gives) with the admin
+// pages, a member's without.
 func TestStatusShowsTheSummary(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) {
-			r := newRig(t, target)
+			r := newRig(t, target, "priya.shah@nhs.net")
+			r.core.Chat.Admin.PublicURL = "https://rapport.example.org"
 			r.addOrganisations()
 			priya := r.s.AddUser("Priya Shah", "priya.shah@nhs.net")
+			tom := r.s.AddUser("Tom Reid", "tom.reid@nhs.net")
 			r.join(priya, "Northfield Pharmacy")
+			r.join(tom, "Riverside Surgery")
+			if _, ok := r.say(tom, "status").Button("Admin pages"); ok {
+				t.Errorf("a member's status offers the admin pages")
+			}
 			ctx := context.Background()
 			u := bot.User{Platform: teams.Platform, ID: priya.ID, Name: priya.Name, FirstName: "Priya", ObjectID: priya.ObjectID, PrincipalName: priya.UPN}
 			for _, text := range []string{"status", "/status", "<at>Rapport</at> status", "introduce-me status"} {
@@ -132,6 +139,9 @@ func TestStatusShowsTheSummary(t *testing.T) {
 				}
 				if !strings.Contains(displayed(got.CardText()), "Northfield Pharmacy") {
 					t.Errorf("%q: the summary does not name the organisation:\n%s", text, got.CardText())
+				}
+				if _, ok := got.Button("Admin pages"); !ok {
+					t.Errorf("%q: an admin's summary has no admin pages:\n%s", text, got.CardText())
 				}
 			}
 		})
