@@ -50,6 +50,7 @@ var nav = []navItem{
 	{"/admin/organisations", "Organisations"},
 	{"/admin/rounds", "Rounds"},
 	{"/admin/meetups", "Meetups"},
+	{"/admin/gaps", "Learning gaps"},
 	{"/admin/log", "Admin log"},
 }
 
