@@ -167,8 +167,8 @@ var introHeading = regexp.MustCompile(`(?m)^Meet (.+)$`)
 // is one of those shown, in the explanation's words.
 func checkStory(t *testing.T, text string, intros int) {
 	t.Helper()
-	text, _, _ = strings.Cut(text, "\nWhat the admin saw")
-	headings := introHeading.FindAllStringSubmatch(text, -1)
+	round, _, _ := strings.Cut(text, "\nWhat the admin saw")
+	headings := introHeading.FindAllStringSubmatch(round, -1)
 	if len(headings) != intros {
 		t.Fatalf("the demo shows %d intros, want %d:\n%s", len(headings), intros, text)
 	}
