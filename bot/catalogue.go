@@ -81,7 +81,8 @@ func Examples() []Example {
 		Example{Name: "round_started", Message: roundStartedMessage(&Round{Number: 12, Intros: 2, LeftOut: 1}, plan)},
 		Example{Name: "round_stats", Message: statsMessage(&Stats{Active: 48, Paused: 3, Inactive: 1, Rounds: 12, Intros: 250,
 			CrossOrganisation: 0.96, CrossSector: 0.71, MetRate: 0.62, ArrangedRate: 0.12,
-			Recent: []RoundStats{{Round: Round{Number: 12, CreatedAt: next.AddDate(0, 0, -7), Intros: 24, LeftOut: 0}, Trios: 1, Delivered: 24, Met: 9, Arranged: 6}}}, loc)},
+			Recent: []RoundStats{{Round: Round{Number: 12, CreatedAt: next.AddDate(0, 0, -7), Intros: 24, LeftOut: 0}, Trios: 1, Delivered: 24, Met: 9, Arranged: 6}},
+			Gaps:   []LearningGap{{Topic: "QOF", Wanting: 12}, {Topic: "Social prescribing", Wanting: 1}}}, loc)},
 	)
 	posted := Intro{ID: 8, StarterID: 2, Status: IntroSent, Members: []IntroMember{{Member: *priya}, {Member: *tom}},
 		Explanation: "Tom can help with social prescribing, which Priya wants to learn; both are interested in diabetes; Priya brings a view from general practice and Tom from community pharmacy.",
@@ -116,6 +117,7 @@ func Examples() []Example {
 		Example{Name: "intro_not_a_good_match_done", Message: notAGoodMatchMessage([]string{"Tom Reid"})},
 	)
 	ex = append(ex, meetupExamples(loc, now, priya, tom)...)
+	ex = append(ex, directoryExamples(now, loc, priya, tom)...)
 	// What only a platform where the bot speaks first, and has no group
 	// chats, shows (Teams).
 	ex = append(ex,

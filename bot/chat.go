@@ -334,6 +334,8 @@ func (c *Chat) ReopenForm(ctx context.Context, u User, id, ref string) *Form {
 			return nil
 		}
 		return ProfileFormFor(d)
+	case DirectoryFindForm:
+		return directoryFindForm()
 	case MeetupCreateForm:
 		if c.Meetups == nil {
 			return nil

@@ -62,6 +62,11 @@ func (c *Chat) roundsAdmin(ctx context.Context, u User, args []string) *Reply {
 			if err != nil {
 				return c.failed("stats", err)
 			}
+			if c.Directory != nil {
+				if st.Gaps, err = c.Directory.Store.LearningGaps(ctx, statsGaps); err != nil {
+					return c.failed("stats", err)
+				}
+			}
 			return AnswerWith(statsMessage(st, c.loc()))
 		}}
 	}

@@ -99,8 +99,19 @@ func (s *Sweeper) Sweep(ctx context.Context) error {
 			return fmt.Errorf("deleting old sign-in links: %w", err)
 		}
 	}
-	if (erased > 0 || intros > 0 || signIns > 0) && s.Log != nil {
-		s.Log.Info("retention sweep", "members_erased", erased, "intros_deleted", intros, "sign_ins_deleted", signIns)
+	// Intro requests nobody answered in time lapse, and their askers are
+	// told.
+	lapsed := 0
+	if rl, ok := s.Store.(requestLapser); ok {
+		if lapsed, err = rl.LapseIntroRequests(ctx, t.Add(-RequestLapsesAfter), t); err != nil {
+			return fmt.Errorf("lapsing intro requests: %w", err)
+		}
+		if lapsed > 0 && s.OnQueued != nil {
+			s.OnQueued()
+		}
+	}
+	if (erased > 0 || intros > 0 || signIns > 0 || lapsed > 0) && s.Log != nil {
+		s.Log.Info("retention sweep", "members_erased", erased, "intros_deleted", intros, "sign_ins_deleted", signIns, "requests_lapsed", lapsed)
 	}
 	return nil
 }
@@ -109,6 +120,12 @@ func (s *Sweeper) Sweep(ctx context.Context) error {
 // store has it.
 type signInSweeper interface {
 	SweepSignIns(ctx context.Context, before time.Time) (int, error)
+}
+
+// requestLapser is the part of DirectoryStore the sweep uses, when its
+// store has it.
+type requestLapser interface {
+	LapseIntroRequests(ctx context.Context, before, now time.Time) (int, error)
 }
 
 // Run sweeps at once and then every s.Every until ctx is cancelled. A

@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes returned by Rapport's services. Callers branch on the code, and
@@ -24,12 +25,13 @@ type Subject string
 
 // Subjects of errors.
 const (
-	AboutMember       Subject = "member"       // the person asking has not joined
-	AboutMeetup       Subject = "meetup"       // a meetup
-	AboutIntro        Subject = "intro"        // an introduction
-	AboutIntroPlace   Subject = "intro_place"  // the person's place in an introduction
-	AboutOrganisation Subject = "organisation" // an organisation, named by Name
-	AboutRound        Subject = "round"        // a round of introductions
+	AboutMember       Subject = "member"        // the person asking has not joined
+	AboutMeetup       Subject = "meetup"        // a meetup
+	AboutIntro        Subject = "intro"         // an introduction
+	AboutIntroPlace   Subject = "intro_place"   // the person's place in an introduction
+	AboutOrganisation Subject = "organisation"  // an organisation, named by Name
+	AboutRound        Subject = "round"         // a round of introductions
+	AboutIntroRequest Subject = "intro_request" // a request for an introduction
 )
 
 // Error is an error with a code, and either a message written for the
@@ -50,6 +52,10 @@ type Error struct {
 	// Words, when set, is Message with its styles (a command to type, in
 	// code); Message is then its plain text.
 	Words Text
+	// Until, when set, is when a refusal ends (ELIMIT, or ECONFLICT for a
+	// request to someone asked lately): bot words the date in the
+	// network's time zone.
+	Until time.Time
 }
 
 // ErrAbout returns an *Error with a code and a subject and no words of its

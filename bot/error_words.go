@@ -35,6 +35,15 @@ func errorWords(e *Error) Text {
 		case ENOTFOUND:
 			return P(e.Name, " is not on the list of organisations.")
 		}
+	case AboutIntroRequest:
+		switch e.Code {
+		case ENOTFOUND:
+			return P("That request is not yours to answer, or it no longer exists.")
+		case ECONFLICT:
+			return P("That request has been answered already.")
+		case ELIMIT:
+			return P("You've asked for as many introductions as a member may this week. You can ask again in a few days.")
+		}
 	case AboutRound:
 		switch e.Code {
 		case ECONFLICT:

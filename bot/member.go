@@ -126,7 +126,7 @@ func FormFromProfile(p Profile, listed []Organisation) ProfileForm {
 		Organisation: OtherOrganisation, OrganisationOther: p.Organisation,
 		Sector: p.Sector, Role: p.Role, CareerStage: p.CareerStage,
 		Frequency: p.Frequency, Mentoring: p.Mentoring, Meeting: p.Meeting,
-		Bio: p.Bio,
+		Bio: p.Bio, Listed: p.Listed,
 	}
 	if o := listedWithKey(listed, OrganisationKey(p.Organisation)); o != nil {
 		f.Organisation, f.OrganisationOther = o.Name, ""
@@ -177,6 +177,7 @@ func (f ProfileForm) validate(listed []Organisation) (Profile, error) {
 	p := Profile{
 		Sector: f.Sector, Role: f.Role, CareerStage: f.CareerStage,
 		Frequency: f.Frequency, Mentoring: f.Mentoring, Meeting: f.Meeting,
+		Listed: f.Listed,
 	}
 
 	switch {

@@ -52,7 +52,7 @@ func profileFields(m *Member) []Field {
 	if p.Bio != "" {
 		fields = append(fields, Field{"About you", P(p.Bio)})
 	}
-	return fields
+	return append(fields, Field{"Directory", listedText(p.Listed)})
 }
 
 // standing says whether the member is paused and when their next round

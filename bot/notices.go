@@ -132,6 +132,8 @@ func (d *Delivery) noticeMessage(ctx context.Context, m OutboxMessage) (*Message
 			who = append(who, name)
 		}
 		return partnerUnreachableNotice(who), nil
+	case NoticeIntroRequest, NoticeRequestNotNow, NoticeRequestLapsed:
+		return d.requestNotice(ctx, m)
 	case NoticeMeetupPromoted, NoticeMeetupChanged, NoticeMeetupCancelled, NoticeMeetupReminder:
 		mt, err := d.Store.FindMeetup(ctx, p.MeetupID)
 		if ErrorCode(err) == ENOTFOUND {
@@ -175,4 +177,44 @@ func (d *Delivery) stillGoing(ctx context.Context, meetupID, memberID int64) (bo
 		}
 	}
 	return false, nil
+}
+
+// requestFinder is the part of DirectoryStore a request notice reads, when
+// the delivery's store has it.
+type requestFinder interface {
+	FindIntroRequest(ctx context.Context, id int64) (*IntroRequest, error)
+}
+
+// requestNotice puts a notice about an intro request into words, with the
+// two members as they are now: a request gone (a member left) or, for the
+// person asked, no longer pending says nothing.
+func (d *Delivery) requestNotice(ctx context.Context, m OutboxMessage) (*Message, error) {
+	rf, ok := d.Store.(requestFinder)
+	if !ok {
+		return nil, errSkipNotice
+	}
+	r, err := rf.FindIntroRequest(ctx, m.Params.RequestID)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, errSkipNotice
+	} else if err != nil {
+		return nil, err
+	}
+	switch m.Notice {
+	case NoticeIntroRequest:
+		if r.Status != RequestPending || r.Asked.ID != m.MemberID {
+			return nil, errSkipNotice
+		}
+		return introRequestNotice(r), nil
+	case NoticeRequestNotNow:
+		if r.Asker.ID != m.MemberID {
+			return nil, errSkipNotice
+		}
+		return requestNotNowNotice(r), nil
+	case NoticeRequestLapsed:
+		if r.Asker.ID != m.MemberID {
+			return nil, errSkipNotice
+		}
+		return requestLapsedNotice(r), nil
+	}
+	return nil, errSkipNotice
 }

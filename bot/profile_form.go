@@ -9,6 +9,10 @@ const otherSuffix = "_other"
 // organisation is not the listed one the form suggests.
 const orgDifferent = "different"
 
+// listedYes is the value of the tick box that lists the member in the
+// directory.
+const listedYes = "yes"
+
 // ProfileFormFor returns the profile form, pre-filled from the draft.
 func ProfileFormFor(d *ProfileDraft) *Form {
 	f := d.Form
@@ -28,6 +32,10 @@ func ProfileFormFor(d *ProfileDraft) *Form {
 	var different []string
 	if f.OrganisationIsNew {
 		different = []string{orgDifferent}
+	}
+	var listed []string
+	if f.Listed {
+		listed = []string{listedYes}
 	}
 	return &Form{
 		ID: ProfileFormID, Title: "Your Rapport profile", Submit: "Save", Cancel: "Cancel",
@@ -56,6 +64,9 @@ func ProfileFormFor(d *ProfileDraft) *Form {
 			radioInput(FieldMeeting, "How do you prefer to meet?", MeetingChoices, f.Meeting),
 			{ID: FieldBio, Label: "One line about you", Value: f.Bio, MaxLen: MaxBioLen, Optional: true,
 				Placeholder: "e.g. Practice nurse, diabetes lead, cyclist"},
+			{ID: FieldListed, Label: "The directory", Kind: InputMultiChoice, Expanded: true, Optional: true,
+				Options: []Option{{Value: listedYes, Label: ListedLabel}}, Values: listed,
+				Hint: "Members who search for something you can help with see your name, organisation, role and what you offer, and can ask for an introduction."},
 		},
 	}
 }
@@ -146,8 +157,13 @@ func ProfileFormFromValues(v FormValues) ProfileForm {
 		Mentoring:         v.Get(FieldMentoring),
 		Meeting:           v.Get(FieldMeeting),
 		Bio:               v.Get(FieldBio),
+		Listed:            len(v.List(FieldListed)) > 0,
 	}
 }
+
+// ListedLabel is the profile form's tick box that lists a member in the
+// directory.
+const ListedLabel = "List me in the directory, so members can find me by what I can help with"
 
 // profileInputErrors maps validation messages onto the form's inputs.
 // Errors about typed topics belong to the free-text input beside the

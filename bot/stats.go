@@ -17,7 +17,12 @@ type Stats struct {
 	ArrangedRate float64
 	// Recent are the latest rounds, newest first.
 	Recent []RoundStats
+	// Gaps are the topics members most want to learn that nobody offers.
+	Gaps []LearningGap
 }
+
+// statsGaps is how many learning gaps the figures show.
+const statsGaps = 10
 
 // RoundStats are one round's figures. Met counts delivered intros in which
 // someone said they met; Arranged those in which someone had only arranged
