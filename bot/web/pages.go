@@ -80,6 +80,7 @@ func newPages(loc *time.Location) *pages {
 		"statuses":    func() []bot.Choice { return statuses },
 		"sectorClass": sectorClass,
 		"add":         func(a, b int) int { return a + b },
+		"gapText":     func(g bot.LearningGap) string { return bot.LearningGapText(g).Plain() },
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html"))
 	p := &pages{byName: map[string]*template.Template{}, loc: loc}

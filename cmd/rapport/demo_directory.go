@@ -71,7 +71,7 @@ func demoDirectory(ctx context.Context, ws *slacktest.Workspace, people []demoPe
 			listed++
 		}
 	}
-	step("%d of the members ticked %q when they joined.", listed, demoListedLabel)
+	step("%d of the members ticked %q when they joined.", listed, bot.ListedLabel)
 
 	// The form opens with the profile as saved; ticking the box is the
 	// only change.
@@ -178,5 +178,3 @@ func indent(text string) string {
 	return strings.Join(lines, "\n")
 }
 
-// demoListedLabel is the profile form's tick box. TODO: bot.ListedLabel.
-const demoListedLabel = "List me in the directory, so members can find me by what I can help with"
