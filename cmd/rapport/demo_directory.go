@@ -177,4 +177,3 @@ func indent(text string) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
