@@ -128,6 +128,7 @@ func latestRoundFigures(ctx context.Context, tx *tx, rounds int) ([]bot.RoundSta
 			COALESCE(f.trios, 0) AS trios, COALESCE(f.delivered, 0) AS delivered, COALESCE(f.failed, 0) AS failed,
 			COALESCE(f.met, 0) AS met, COALESCE(f.arranged, 0) AS arranged
 		FROM rounds r LEFT JOIN round_figures f ON f.round_id = r.id
+		WHERE r.number > 0
 		ORDER BY r.number DESC, r.id DESC
 		LIMIT $1`
 	if err := tx.SelectContext(ctx, &rows, query, limitArg(rounds)); err != nil {
@@ -167,6 +168,7 @@ func (db *DB) NetworkMap(ctx context.Context, rounds int) (*bot.NetworkMap, erro
 	}
 	const periodQuery = `SELECT r.id, r.created_at, COALESCE(f.version, 0) AS version
 		FROM rounds r LEFT JOIN round_figures f ON f.round_id = r.id
+		WHERE r.number > 0
 		ORDER BY r.number DESC, r.id DESC LIMIT $1`
 	if err := tx.SelectContext(ctx, &period, periodQuery, limitArg(rounds)); err != nil {
 		return nil, fmt.Errorf("network map: rounds: %w", err)

@@ -125,6 +125,10 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 	if err := forgetInAuditLog(ctx, tx, m); err != nil {
 		return err
 	}
+	// Their requests, sent and received, go with their row.
+	if err := forgetRequests(ctx, tx, m.ID); err != nil {
+		return err
+	}
 
 	if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE id = $1`, m.ID); err != nil {
 		return fmt.Errorf("erase member: %w", err)
@@ -136,6 +140,7 @@ func eraseMember(ctx context.Context, tx *tx, m *bot.Member) error {
 		`DELETE FROM accounts WHERE platform = $1 AND user_id = $2`,
 		`DELETE FROM sent_copies WHERE platform = $1 AND user_id = $2`,
 		`DELETE FROM downloads WHERE platform = $1 AND user_id = $2`,
+		`DELETE FROM invitations WHERE platform = $1 AND user_id = $2`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, m.Platform, m.UserID); err != nil {
 			return fmt.Errorf("erase member: account: %w", err)

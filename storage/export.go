@@ -37,6 +37,9 @@ func (db *DB) ExportMember(ctx context.Context, platform, userID string) (*bot.M
 	if err := exportAdminActions(ctx, tx, m, export); err != nil {
 		return nil, err
 	}
+	if err := exportRequests(ctx, tx, m, export); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("export member: commit: %w", err)
 	}

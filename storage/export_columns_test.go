@@ -28,6 +28,36 @@ var exportedColumns = map[string]map[string]string{
 		"joined_at": "member.joined_at", "updated_at": "member.updated_at",
 		"first_name":      "member.first_name",
 		"organisation_id": "internal: links the member to their organisation, whose name is member.profile.organisation",
+		"listed":          "member.profile.listed_in_directory",
+		"folded_name":     "internal: member.name folded, which the directory orders by",
+		"folded_version":  "internal: the folding rules the member's directory rows were written with",
+	},
+	"member_topics": {
+		"member_id": "internal: the member themselves",
+		"kind":      "internal: whether the topic is one of member.profile.offers or member.profile.asks",
+		"position":  "internal: the topic's place in member.profile.offers or member.profile.asks",
+		"topic":     "member.profile.offers",
+		"folded":    "internal: the topic folded, as searches compare it",
+	},
+	"directory_words": {
+		"word":      "internal: a word of one of member.profile.offers, folded, which a search looks up",
+		"member_id": "internal: the member themselves",
+		"position":  "internal: which of member.profile.offers the word is in",
+	},
+	"intro_requests": {
+		"id":          "internal: a row number",
+		"asker_id":    "intro_requests.direction",
+		"asked_id":    "intro_requests.with",
+		"topic":       "intro_requests.topic",
+		"status":      "intro_requests.status",
+		"created_at":  "intro_requests.date",
+		"answered_at": "intro_requests.answered_at",
+		"intro_id":    "internal: the intro an accepted request made, which introductions shows",
+	},
+	"invitations": {
+		"platform":   "internal: the member's platform, as member.platform",
+		"user_id":    "internal: the member themselves, as member.user_id",
+		"invited_at": "internal: that the bot invited them personally before they joined, so it never does again; kept no longer than the history",
 	},
 	"intros": {
 		"id":          "internal: a row number; the intro is the record itself",
@@ -42,6 +72,7 @@ var exportedColumns = map[string]map[string]string{
 		"message_ts":  "introductions.message_id",
 		"created_at":  "introductions.date",
 		"position":    "internal: the order intros were written in, within their round",
+		"requested":   "internal: the intro came from a request, which intro_requests shows",
 	},
 	"intro_members": {
 		"intro_id":        "internal: links the member to the intro, which is exported whole",
@@ -399,6 +430,20 @@ func fillEveryColumn(t *testing.T, db *storage.DB, alice, bob string) {
 	exec(`INSERT INTO outbox (kind, member_id, notice, params, status, due_at, created_at)
 		VALUES ('notice', ?, 'left_out', '{"count":1}', 'pending', ?, ?)`, a, utc, utc)
 	exec(`UPDATE members SET first_name = 'Alice' WHERE id = ?`, a)
+	exec(`UPDATE intros SET requested = TRUE`)
+	exec(`INSERT INTO intro_requests (asker_id, asked_id, topic, status, created_at, answered_at, intro_id)
+		SELECT ?, ?, 'frailty', 'accepted', ?, ?, id FROM intros`, a, b, utc, utc.Add(time.Hour))
+	if _, err := db.ClaimInvitation(ctx, "slack", alice, utc); err != nil {
+		t.Fatal(err)
+	}
+	alicem, err := db.FindMember(ctx, "slack", alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alicem.Profile.Listed = true
+	if err := db.SaveMember(ctx, alicem); err != nil {
+		t.Fatal(err)
+	}
 
 	m := newMeetup(12)
 	if _, err := db.CreateMeetup(ctx, "slack", alice, m); err != nil {

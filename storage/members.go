@@ -97,7 +97,7 @@ func (db *DB) DeleteMember(ctx context.Context, platform, userID string) error {
 // and RETURNING.
 const memberColumns = `id, platform, user_id, name, first_name, organisation_id, organisation, sector, role, career_stage,
 	interests, offers, asks, frequency, mentoring, meeting, bio, status,
-	paused, paused_until, joined_at, updated_at`
+	paused, paused_until, joined_at, updated_at, listed`
 
 // memberRow is a row of members as the databases hold it.
 type memberRow struct {
@@ -123,6 +123,12 @@ type memberRow struct {
 	UpdatedAt    time.Time  `db:"updated_at"`
 
 	FirstName string `db:"first_name"`
+	Listed    bool   `db:"listed"`
+	// FoldedName is the name as the directory orders it (bot.FoldText),
+	// and FoldedVersion the folding rules it and the member's topics were
+	// written with; they are written, never read back.
+	FoldedName    string `db:"folded_name"`
+	FoldedVersion int    `db:"folded_version"`
 	// OrganisationID is the member's organisation; Organisation is its
 	// name, kept in step with it.
 	OrganisationID *int64 `db:"organisation_id"`
@@ -131,6 +137,7 @@ type memberRow struct {
 func newMemberRow(m *bot.Member, now time.Time) (*memberRow, error) {
 	r := &memberRow{
 		Platform: m.Platform, UserID: m.UserID, Name: m.Name, FirstName: m.FirstName,
+		Listed: m.Profile.Listed, FoldedName: bot.FoldText(m.Name), FoldedVersion: foldVersion,
 		Organisation: m.Profile.Organisation, Sector: m.Profile.Sector,
 		Role: m.Profile.Role, CareerStage: m.Profile.CareerStage,
 		Frequency: m.Profile.Frequency, Mentoring: m.Profile.Mentoring,
@@ -164,6 +171,7 @@ func (r *memberRow) member() (*bot.Member, error) {
 			Organisation: r.Organisation, Sector: r.Sector, Role: r.Role,
 			CareerStage: r.CareerStage, Frequency: r.Frequency,
 			Mentoring: r.Mentoring, Meeting: r.Meeting, Bio: r.Bio,
+			Listed: r.Listed,
 		},
 		Status:    r.Status,
 		Paused:    r.Paused,
@@ -231,10 +239,10 @@ func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error)
 	// conflict: a returning member keeps their history and their break.
 	const query = `INSERT INTO members (platform, user_id, name, first_name, organisation_id, organisation, sector,
 			role, career_stage, interests, offers, asks, frequency, mentoring, meeting,
-			bio, status, paused, paused_until, joined_at, updated_at)
+			bio, status, paused, paused_until, joined_at, updated_at, listed, folded_name, folded_version)
 		VALUES (:platform, :user_id, :name, :first_name, :organisation_id, :organisation, :sector,
 			:role, :career_stage, :interests, :offers, :asks, :frequency, :mentoring, :meeting,
-			:bio, :status, :paused, :paused_until, :joined_at, :updated_at)
+			:bio, :status, :paused, :paused_until, :joined_at, :updated_at, :listed, :folded_name, :folded_version)
 		ON CONFLICT (platform, user_id) DO UPDATE SET
 			name = excluded.name,
 			first_name = excluded.first_name,
@@ -251,7 +259,10 @@ func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error)
 			meeting = excluded.meeting,
 			bio = excluded.bio,
 			status = excluded.status,
-			updated_at = excluded.updated_at
+			updated_at = excluded.updated_at,
+			listed = excluded.listed,
+			folded_name = excluded.folded_name,
+			folded_version = excluded.folded_version
 		RETURNING ` + memberColumns
 	in, err := newMemberRow(m, tx.now)
 	if err != nil {
@@ -287,7 +298,15 @@ func saveMember(ctx context.Context, tx *tx, m *bot.Member) (*bot.Member, error)
 	if err := pruneOrganisations(ctx, tx); err != nil {
 		return nil, err
 	}
-	return out.member()
+	stored, err := out.member()
+	if err != nil {
+		return nil, err
+	}
+	// The directory finds them by their topics as they are now.
+	if err := writeDirectory(ctx, tx, []*bot.Member{stored}); err != nil {
+		return nil, fmt.Errorf("save member: %w", err)
+	}
+	return stored, nil
 }
 
 func setPause(ctx context.Context, tx *tx, platform, userID string, paused bool, until *time.Time, now time.Time) (*bot.Member, error) {

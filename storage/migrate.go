@@ -84,7 +84,13 @@ func (db *DB) migrateTo(ctx context.Context, version int64) error {
 	if version > 0 && version < organisationIdentityVersion {
 		return nil // a test's older schema has no organisation identity yet
 	}
-	// Organisation keys follow Unicode rules that SQL lacks, so Go brings
-	// them up to date after the schema.
-	return db.backfillOrganisations(ctx, version == 0 || version >= networkMapVersion)
+	// Organisation keys and the directory's folded text follow Unicode
+	// rules that SQL lacks, so Go brings them up to date after the schema.
+	if err := db.backfillOrganisations(ctx, version == 0 || version >= networkMapVersion); err != nil {
+		return err
+	}
+	if version > 0 && version < directoryVersion {
+		return nil
+	}
+	return db.backfillDirectory(ctx)
 }

@@ -50,8 +50,10 @@ func (db *DB) EraseUnreachable(ctx context.Context, inactiveBefore time.Time) (i
 // records of who was left out of rounds made before it, notices sent,
 // skipped or failed before it, and meetups that ended before it (with
 // their RSVPs and posts), the accounts of people who never joined (or
-// have left) that the platform has not refreshed since before it, and the
-// copies sent of every intro and message deleted. Rounds themselves
+// have left) that the platform has not refreshed since before it,
+// personal invitations made before it, intro requests answered or lapsed
+// before it or more than bot.AskAgainAfter ago, and the copies sent of
+// every intro and message deleted. Rounds themselves
 // stay: they hold nothing about anyone, and their numbers and periods
 // keep schedules right. Blocks ("not a good match") stay while both
 // members do, since they keep a promise. It returns how many intros were
@@ -87,6 +89,23 @@ func (db *DB) DeleteHistory(ctx context.Context, before time.Time) (int, error) 
 		if _, err := tx.ExecContext(ctx, s.query, before); err != nil {
 			return 0, fmt.Errorf("delete history: %s: %w", s.what, err)
 		}
+	}
+	// Invitations are remembered for as long as the rest of the history.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM invitations WHERE invited_at < $1`, before); err != nil {
+		return 0, fmt.Errorf("delete history: invitations: %w", err)
+	}
+	// An answered or lapsed request is kept while it still counts: for
+	// AskAgainAfter (30 days), which covers the ask limit's week too. It
+	// goes when either that time or the history's cutoff has passed,
+	// whichever comes first, so a retention shorter than 30 days wins
+	// over the rule on asking again. A request still waiting for an answer
+	// is kept until it lapses.
+	requests := dbTime(tx.now.Add(-bot.AskAgainAfter))
+	if before.After(requests) {
+		requests = before
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM intro_requests WHERE status <> $1 AND created_at < $2`, bot.RequestPending, requests); err != nil {
+		return 0, fmt.Errorf("delete history: requests: %w", err)
 	}
 	// Download links not used in time: their data goes at the first sweep
 	// after they expire.

@@ -404,7 +404,7 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 	}
 
 	var prev int64
-	err := tx.GetContext(ctx, &prev, `SELECT id FROM rounds WHERE id <> $1 ORDER BY number DESC, id DESC LIMIT 1`, exclude)
+	err := tx.GetContext(ctx, &prev, `SELECT id FROM rounds WHERE id <> $1 AND number > 0 ORDER BY number DESC, id DESC LIMIT 1`, exclude)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, nil
 	} else if err != nil {
@@ -429,7 +429,7 @@ func roundSnapshot(ctx context.Context, tx *tx, exclude int64) (*bot.RoundSnapsh
 	// The same over the recent rounds, counted once a round a member;
 	// places of members who have left are nobody's here too.
 	const sidelined = `WITH recent AS (
-			SELECT id FROM rounds WHERE id <> $1 ORDER BY number DESC, id DESC LIMIT $2
+			SELECT id FROM rounds WHERE id <> $1 AND number > 0 ORDER BY number DESC, id DESC LIMIT $2
 		)
 		SELECT member_id, COUNT(*) AS turns FROM (
 			SELECT round_id, member_id FROM round_left_out WHERE round_id IN (SELECT id FROM recent)
@@ -478,7 +478,7 @@ const roundColumns = `r.id, r.number, r.period, r.forced, r.created_at,
 // LatestRound returns the most recent round, or ENOTFOUND.
 func (db *DB) LatestRound(ctx context.Context) (*bot.Round, error) {
 	var r roundRow
-	err := db.db.GetContext(ctx, &r, `SELECT `+roundColumns+` FROM rounds r ORDER BY r.number DESC, r.id DESC LIMIT 1`)
+	err := db.db.GetContext(ctx, &r, `SELECT `+roundColumns+` FROM rounds r WHERE r.number > 0 ORDER BY r.number DESC, r.id DESC LIMIT 1`)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bot.ErrAbout(bot.ENOTFOUND, bot.AboutRound)
 	} else if err != nil {

@@ -34,7 +34,7 @@ func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*b
 	s.Active, s.Paused, s.Inactive = counts.Active, counts.Paused, counts.Inactive
 
 	var rounds []roundRow
-	if err := tx.SelectContext(ctx, &rounds, `SELECT `+roundColumns+` FROM rounds r ORDER BY r.number DESC, r.id DESC`); err != nil {
+	if err := tx.SelectContext(ctx, &rounds, `SELECT `+roundColumns+` FROM rounds r WHERE r.number > 0 ORDER BY r.number DESC, r.id DESC`); err != nil {
 		return nil, fmt.Errorf("stats: rounds: %w", err)
 	}
 	s.Rounds = len(rounds)
@@ -94,7 +94,12 @@ func (db *DB) RoundStats(ctx context.Context, now time.Time, lastRounds int) (*b
 		if len(f.sectors) > 1 && distinct(f.sectors) {
 			crossSector++
 		}
+		// An intro accepted from a request before any round ran is in
+		// round 0, which is no round to show: it counts in the totals.
 		rs := perRound[f.round]
+		if rs == nil {
+			rs = &bot.RoundStats{}
+		}
 		if len(f.orgs) == 3 {
 			rs.Trios++
 		}

@@ -29,13 +29,17 @@ type LargeNetwork struct {
 // partners, a few hundred of them at 100,000 members.
 const membersPerOrganisation = 400
 
+// listedShare is the share of members listed in the directory.
+const listedShare = 0.4
+
 // SeedLargeNetwork fills db, fresh and migrated, with a network of the
 // given size, fast: members with plausible profiles (matcher/synth) in
 // organisations of skewed sizes, and rounds of weekly history in which
 // every member takes part at their frequency, with answers. It writes
 // rows in bulk (see storage.DB.BulkInsert), so none of the rules on
 // writes run, and then migrates again, which counts the rounds for the
-// admin's pages. 100,000 members and 50 rounds take about a minute.
+// admin's pages and writes the directory's folded topics (listedShare of
+// the members are listed). 100,000 members and 50 rounds take about a minute.
 func SeedLargeNetwork(tb testing.TB, db *storage.DB, members, rounds int) *LargeNetwork {
 	tb.Helper()
 	ctx := context.Background()
@@ -85,12 +89,12 @@ func SeedLargeNetwork(tb testing.TB, db *storage.DB, members, rounds int) *Large
 		memberRows = append(memberRows, []any{
 			int64(i + 1), "slack", fmt.Sprintf("U%08d", i+1), p.Name, firstWord(p.Name), out.Organisations[o], orgName, p.Sector,
 			p.Role, p.CareerStage, jsonList(p.Interests), jsonList(p.Offers), jsonList(p.Asks), p.Frequency, p.Mentoring,
-			p.Meeting, "", status, paused, nil, joined, joined,
+			p.Meeting, "", status, paused, nil, joined, joined, r.Float64() < listedShare,
 		})
 	}
 	bulk(tb, db, "members", []string{"id", "platform", "user_id", "name", "first_name", "organisation_id", "organisation", "sector",
 		"role", "career_stage", "interests", "offers", "asks", "frequency", "mentoring", "meeting", "bio", "status", "paused",
-		"paused_until", "joined_at", "updated_at"}, memberRows)
+		"paused_until", "joined_at", "updated_at", "listed"}, memberRows)
 
 	introID := int64(0)
 	for round := 1; round <= rounds; round++ {
