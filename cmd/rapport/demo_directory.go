@@ -85,9 +85,20 @@ func demoDirectory(ctx context.Context, ws *slacktest.Workspace, people []demoPe
 	if _, err := ws.SlashCommand(ctx, askerID, bot.CommandName, "find "+topic); err != nil {
 		return err
 	}
-	found, err := waitEphemeralSince(ctx, ws, askerID, before, asked.name)
+	var found slacktest.EphemeralMessage
+	err := ws.Wait(ctx, func() bool {
+		all := ws.Ephemerals(askerID)
+		for _, e := range all[min(before, len(all)):] {
+			if strings.Contains(e.Text+string(e.Blocks), asked.name) {
+				found = e
+				return true
+			}
+		}
+		return false
+	})
 	if err != nil {
-		return fmt.Errorf("the search did not find %s: %w", asked.name, err)
+		last, _ := ws.LastEphemeral(askerID)
+		return fmt.Errorf("the search did not find %s: %w; it said:\n%s", asked.name, err, readableBlocks(last.Text, last.Blocks, names))
 	}
 	step("%s (%s), who wants to learn about %s, typed /introduce-me find %s and saw:", asker.name, asker.org.name, topic, topic)
 	fmt.Fprintf(stdout, "\n%s\n\n", indent(readableBlocks(found.Text, found.Blocks, names)))
@@ -97,8 +108,13 @@ func demoDirectory(ctx context.Context, ws *slacktest.Workspace, people []demoPe
 		return fmt.Errorf("the search shows no %q button for %s", bot.ActionDirectoryAsk, asked.name)
 	}
 	before = len(ws.DMs(askedID))
+	seen := len(ws.Ephemerals(askerID))
 	if _, err := ws.ClickButton(ctx, askerID, found.Channel, found.MessageTS, bot.ActionDirectoryAsk, value); err != nil {
 		return err
+	}
+	sent, err := waitEphemeralSince(ctx, ws, askerID, seen, "I've asked ")
+	if err != nil {
+		return fmt.Errorf("%s was not told the request was sent: %w", asker.name, err)
 	}
 	var request slacktest.Message
 	if err := ws.Wait(ctx, func() bool {
@@ -113,7 +129,8 @@ func demoDirectory(ctx context.Context, ws *slacktest.Workspace, people []demoPe
 	}); err != nil {
 		return fmt.Errorf("%s was not asked: %w", asked.name, err)
 	}
-	step("%s pressed \"Ask for an intro\" beside %s, who received a direct message:", asker.name, asked.name)
+	step("%s pressed \"Ask for an intro\" beside %s, and the bot answered: %s", asker.name, asked.name, plainText(sent.Text, names))
+	step("%s received a direct message:", asked.name)
 	fmt.Fprintf(stdout, "\n%s\n\n", indent(readableBlocks(request.Text, request.Blocks, names)))
 
 	intros := len(demoIntros(ws))

@@ -71,7 +71,8 @@ func checkDirectoryStory(t *testing.T, text string) {
 	results, rest, _ := strings.Cut(story[strings.Index(story, find[0]):], "pressed \"Ask for an intro\"")
 	mustShow(t, "the search results", results, asked[1], "[Ask for an intro]")
 	request, intro, _ := strings.Cut(rest, "pressed Accept")
-	mustShow(t, "the request", request, asked[1], find[1], "would like to talk about "+find[3], "[Accept]", "[Not now]")
+	mustShow(t, "the request", request, "the bot answered: I've asked "+asked[1]+" whether they would like to talk about "+find[3],
+		asked[1]+" received a direct message", find[1]+" (", "would like to talk about "+find[3], "[Accept]", "[Not now]")
 	_, intro, ok = strings.Cut(intro, "── The introduction "+find[1]+" asked for ──")
 	if !ok {
 		t.Fatalf("the demo does not show the introduction that was asked for:\n%s", story)
