@@ -10,6 +10,7 @@ import (
 
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/rapport-pcn/rapport/bot/slack/slacktest"
+	"github.com/rapport-pcn/rapport/bot/teams/teamstest"
 )
 
 // The demo's directory story: after the round, one member ticks "List me
@@ -193,4 +194,118 @@ func indent(text string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// demoTeamsDirectory tells the directory story in Teams, as
+// demoDirectory does in Slack: users are the people's Teams users.
+func demoTeamsDirectory(d *teamsDemo, people []demoPerson, users []*teamstest.User, introduced func(a, b string) bool, stdout io.Writer) error {
+	step := func(format string, a ...any) { fmt.Fprintf(stdout, "• "+format+"\n", a...) }
+	story, ok := pickDirectoryStory(people, introduced)
+	if !ok {
+		step("Nobody in a network this small wants to learn what another organisation's member offers, so the directory has nothing to show.")
+		return nil
+	}
+	asker, asked := people[story.asker], people[story.asked]
+	askerU, askedU := users[story.asker], users[story.asked]
+	topic := strings.ToLower(story.topic)
+
+	fmt.Fprintln(stdout, "\nThe directory")
+	listed := 0
+	for i := range people {
+		if demoListed(i) {
+			listed++
+		}
+	}
+	step("%d of the members ticked %q when they joined.", listed, bot.ListedLabel)
+
+	// The card opens with the profile as saved; ticking the box is the
+	// only change.
+	before := len(askedU.Messages())
+	if _, err := askedU.Say("introduce-me"); err != nil {
+		return err
+	}
+	var form teamstest.Message
+	if err := d.s.Wait(d.ctx, func() bool {
+		ms := askedU.Messages()
+		for _, m := range ms[min(before, len(ms)):] {
+			if len(m.Inputs()) > 0 {
+				form = m
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return fmt.Errorf("%s got no profile card: %w", asked.name, err)
+	}
+	res, err := askedU.Press(form.ID, "Save", map[string]string{bot.FieldListed: "yes"})
+	if err == nil {
+		err = res.Err
+	}
+	if err != nil {
+		return fmt.Errorf("%s could not list themselves: %w", asked.name, err)
+	}
+	if res.Card == nil || !strings.Contains(teamstest.CardText(res.Card), bot.FormSavedMessage) {
+		return fmt.Errorf("%s's profile was not saved:\n%s", asked.name, teamstest.CardText(res.Card))
+	}
+	step("%s (%s) typed introduce-me, ticked the box on their profile card and saved: members can now find them by what they offer (%s).",
+		asked.name, asked.org.name, strings.Join(asked.offers, ", "))
+
+	found, err := d.say(askerU, "find "+topic, asked.name)
+	if err != nil {
+		return fmt.Errorf("the search did not find %s: %w", asked.name, err)
+	}
+	step("%s (%s), who wants to learn about %s, typed find %s to the bot and saw:", asker.name, asker.org.name, topic, topic)
+	fmt.Fprintf(stdout, "\n%s\n\n", indent(teamsPlain(found)))
+
+	// Teams' card has one "Ask for an intro" per result; the story's
+	// person is the only one who offers what was searched for among
+	// those listed, or the first.
+	if first, _, _ := strings.Cut(teamsPlain(found), "Ask for an intro"); !strings.Contains(first, asked.name) {
+		return fmt.Errorf("%s is not the first result:\n%s", asked.name, teamsPlain(found))
+	}
+	seen := len(askerU.Messages())
+	before = len(askedU.Messages())
+	res, err = askerU.Press(found.ID, "Ask for an intro", nil)
+	if err == nil {
+		err = res.Err
+	}
+	if err != nil {
+		return err
+	}
+	answer := ""
+	if res.Card != nil && strings.Contains(teamstest.CardText(res.Card), "I've asked ") {
+		answer = teamstest.CardText(res.Card)
+	} else if m, err := d.waitFor(askerU, seen, "I've asked "); err == nil {
+		answer = teamsPlain(m)
+	} else {
+		return fmt.Errorf("%s was not told the request was sent: %w", asker.name, err)
+	}
+	answer = markdownEscape.ReplaceAllString(markdownBold.ReplaceAllString(strings.ReplaceAll(answer, "\u00a0", " "), "$1"), "$1")
+	if i := strings.Index(answer, "I've asked "); i >= 0 {
+		answer, _, _ = strings.Cut(answer[i:], "\n")
+	}
+	step("%s pressed \"Ask for an intro\" beside %s, and the bot answered: %s", asker.name, asked.name, answer)
+
+	request, err := d.waitFor(askedU, before, "would like to talk about")
+	if err != nil {
+		return fmt.Errorf("%s was not asked: %w", asked.name, err)
+	}
+	step("%s received a message in their chat with Rapport:", asked.name)
+	fmt.Fprintf(stdout, "\n%s\n\n", indent(teamsPlain(request)))
+
+	intros := countIntros(askerU)
+	res, err = askedU.Press(request.ID, "Accept", nil)
+	if err == nil {
+		err = res.Err
+	}
+	if err != nil {
+		return err
+	}
+	if err := d.s.Wait(d.ctx, func() bool { return countIntros(askerU) > intros && countIntros(askedU) > 0 }); err != nil {
+		return fmt.Errorf("accepting introduced nobody: %w", err)
+	}
+	intro, _ := lastIntro(askerU)
+	step("%s pressed Accept, and the bot introduced them both, each with their own card, as a round does:", asked.name)
+	fmt.Fprintf(stdout, "\n── The introduction %s asked for, as %s saw it ──\n%s\n", asker.name, asker.name, teamsPlain(intro))
+	return nil
 }

@@ -16,7 +16,9 @@ import (
 
 // The README's "try it now" command works with no set-up: members join
 // through the form, a round runs, and the output shows the intros they
-// received and the admin's figures.
+// received and the admin's figures; then one member lists themselves in
+// the directory, another finds them and asks for an intro, which they
+// accept.
 func TestDemo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -60,8 +62,8 @@ func checkDirectoryStory(t *testing.T, text string) {
 	if m == nil || m[1] == "0" {
 		t.Errorf("the demo does not say that some members are listed:\n%s", story)
 	}
-	asked := regexp.MustCompile(`(?m)^• (.+) \(.+\) opened /introduce-me, ticked the box and saved`).FindStringSubmatch(story)
-	find := regexp.MustCompile(`(?m)^• (.+) \(.+\), who wants to learn about (.+), typed /introduce-me find (.+) and saw:$`).FindStringSubmatch(story)
+	asked := regexp.MustCompile(`(?m)^• (.+) \(.+\) (?:opened /introduce-me|typed introduce-me), ticked the box`).FindStringSubmatch(story)
+	find := regexp.MustCompile(`(?m)^• (.+) \(.+\), who wants to learn about (.+), typed (?:/introduce-me )?find (.+?)(?: to the bot)? and saw:$`).FindStringSubmatch(story)
 	if asked == nil || find == nil {
 		t.Fatalf("the demo does not say who listed themselves and who searched:\n%s", story)
 	}
@@ -72,8 +74,8 @@ func checkDirectoryStory(t *testing.T, text string) {
 	mustShow(t, "the search results", results, asked[1], "[Ask for an intro]")
 	request, intro, _ := strings.Cut(rest, "pressed Accept")
 	mustShow(t, "the request", request, "the bot answered: I've asked "+asked[1]+" whether they would like to talk about "+find[3],
-		asked[1]+" received a direct message", find[1]+" (", "would like to talk about "+find[3], "[Accept]", "[Not now]")
-	_, intro, ok = strings.Cut(intro, "── The introduction "+find[1]+" asked for ──")
+		asked[1]+" received a ", find[1]+" (", "would like to talk about "+find[3], "[Accept]", "[Not now]")
+	_, intro, ok = strings.Cut(intro, "── The introduction "+find[1]+" asked for")
 	if !ok {
 		t.Fatalf("the demo does not show the introduction that was asked for:\n%s", story)
 	}
@@ -113,7 +115,8 @@ func TestDemoFindsAnAnswerShownBeforeTheAck(t *testing.T) {
 
 // "rapport demo --platform teams" runs the same story in Teams: members
 // add the app and save the profile card, a round runs, and each member's
-// intro card, with its link to start the group chat, is what they saw.
+// intro card, with its link to start the group chat, is what they saw;
+// then the directory's story, typed to the bot.
 func TestDemoTeams(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -142,6 +145,7 @@ func TestDemoTeams(t *testing.T) {
 		t.Errorf("more intros than members allow:\n%s", text)
 	}
 	checkStory(t, text, 10)
+	checkDirectoryStory(t, text)
 	if errs.String() != "" {
 		t.Errorf("the demo printed errors:\n%s", errs.String())
 	}
