@@ -53,7 +53,7 @@ func Examples() []Example {
 	ex := []Example{
 		{Name: "help", Message: helpMessage(nil, false)},
 		{Name: "help_admin_after_unknown_word", Message: helpMessage(P("I don't know the command “paws”. Did you mean ", Cmd("pause"), "?"), true)},
-		{Name: "status", Message: statusMessage(&Status{Member: priya, NextRound: next}, []Intro{intro}, loc, now)},
+		{Name: "status", Message: homeMessage(memberHome{Status: &Status{Member: priya, NextRound: next}, Recent: []Intro{intro}}, loc, now)},
 		{Name: "paused", Message: pausedMessage(&Status{Member: &paused, NextRound: next}, loc)},
 		{Name: "resumed", Message: resumedMessage(&Status{Member: priya, NextRound: next}, true, loc)},
 		{Name: "welcome", Message: welcomeMessage(&Status{Member: priya, NextRound: next}, true, loc)},
@@ -117,6 +117,7 @@ func Examples() []Example {
 		Example{Name: "intro_not_a_good_match_done", Message: notAGoodMatchMessage([]string{"Tom Reid"})},
 	)
 	ex = append(ex, meetupExamples(loc, now, priya, tom)...)
+	ex = append(ex, homeExamples(loc, now, priya, tom)...)
 	ex = append(ex, directoryExamples(now, loc, priya, tom)...)
 	// What only a platform where the bot speaks first, and has no group
 	// chats, shows (Teams).

@@ -40,17 +40,15 @@ func (c *Chat) memberCommand(ctx context.Context, u User, text string) *Reply {
 	case "help":
 		return AnswerWith(helpMessage(nil, admin))
 	case "status":
-		st, err := s.Status(ctx, u)
-		if err != nil {
-			return c.failed("status", err)
+		// The same summary as the home: one place says where a member
+		// stands, on every platform.
+		m, result := c.home(ctx, u, nil)
+		if result == ResultRefused {
+			m = strangerHomeMessage(notJoinedLead())
 		}
-		var recent []Intro
-		if c.Rounds != nil {
-			if recent, err = c.Rounds.History(ctx, st.Member, 5); err != nil {
-				return c.failed("status", err)
-			}
-		}
-		return AnswerWith(statusMessage(st, recent, c.loc(), c.now()))
+		r := AnswerWith(m)
+		r.result = result
+		return r
 	case "pause":
 		st, err := s.Pause(ctx, u, cmd.Args)
 		if err != nil {

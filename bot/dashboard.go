@@ -42,6 +42,7 @@ const (
 	AuditOrgSector   = "organisation_sector"
 	AuditSignIn      = "sign_in"
 	AuditDashboardDM = "dashboard_link"
+	AuditInvite      = "invite"
 )
 
 // AuditEntry is one admin action. It names a member by ID only: the page

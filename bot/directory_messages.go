@@ -192,7 +192,7 @@ func introRequestNotice(r *IntroRequest) *Message {
 	ask := P(whoIs(r.Asker), " would like to talk about ", Strong(r.Topic), ".")
 	m := &Message{Summary: P(r.Asker.Name, " would like to talk about ", r.Topic), Sections: []Section{
 		{Text: ask},
-		{Text: P("They found you in the directory. Accept, and I'll introduce you both in a group message with a question to start on. If now isn't a good time, that's fine: press Not now and I'll let them know kindly."),
+		{Text: P("They found you in the directory. Accept, and I'll introduce you to each other with a question to start on. If now isn't a good time, that's fine: press Not now and I'll let them know kindly."),
 			Buttons: []Button{
 				{Action: ActionRequestAccept, Value: fmt.Sprint(r.ID), Label: "Accept", Style: StylePrimary},
 				{Action: ActionRequestNotNow, Value: fmt.Sprint(r.ID), Label: "Not now"},
@@ -203,7 +203,7 @@ func introRequestNotice(r *IntroRequest) *Message {
 
 // acceptedMessage takes the place of a request the person accepted.
 func acceptedMessage(r *IntroRequest) *Message {
-	return Say("Done: I've introduced you to ", Strong(r.Asker.Name), " to talk about ", Strong(r.Topic), ". Look for the group message with you both.")
+	return Say("Done: I've introduced you to ", Strong(r.Asker.Name), " to talk about ", Strong(r.Topic), ". Look for the introduction: it comes with a question to start on.")
 }
 
 // notNowDoneMessage takes the place of a request the person put off.

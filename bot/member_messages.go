@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// The words of the member commands: help, status, pause, resume, the
+// The words of the member commands: help, pause, resume, the
 // welcome after a profile is saved, export and leave.
 
 // helpMessage lists the commands, after prefix (why help is shown).
@@ -74,33 +74,6 @@ func standing(st *Status, loc *time.Location, now time.Time) Text {
 		t = P(t, " The next round you can be part of is on ", when(st.NextRound, loc), ".")
 	}
 	return t
-}
-
-// statusMessage is a member's profile, standing and recent intros.
-func statusMessage(st *Status, recent []Intro, loc *time.Location, now time.Time) *Message {
-	history := Section{Heading: "Your recent introductions", Text: P("None yet.")}
-	if len(recent) > 0 {
-		history.Text = nil
-		for _, in := range recent {
-			var others []string
-			var answer string
-			for _, im := range in.Members {
-				if im.Member.ID == st.Member.ID {
-					answer = im.Answer
-				} else {
-					others = append(others, im.Member.Name)
-				}
-			}
-			history.Items = append(history.Items, P(shortDay(in.CreatedAt, loc), ": ", AndNames(others), " (", answerLabel(in.Status, answer), ")"))
-		}
-	}
-	text := standing(st, loc, now)
-	return &Message{Summary: text, Sections: []Section{
-		{Heading: "Your Rapport profile", Fields: profileFields(st.Member)},
-		{Text: text},
-		history,
-		{Note: P("Edit with ", Cmd(), ", pause with ", Cmd("pause"), ", or see all commands with ", Cmd("help"), ".")},
-	}}
 }
 
 func answerLabel(status, answer string) string {

@@ -91,6 +91,9 @@ func TestIntroRequestAcceptedIntroducesBoth(t *testing.T) {
 					t.Errorf("the intro lacks %q:\n%s", want, g.text)
 				}
 			}
+			if strings.Contains(g.text, "have not been introduced") {
+				t.Errorf("the intro says what the matcher could not know:\n%s", g.text)
+			}
 			for _, id := range []string{priyaID, tomID} {
 				in, err := db.RecentIntros(ctx, memberID(t, db, id), 5)
 				if err != nil || len(in) != 1 {

@@ -105,16 +105,15 @@ func statsMessage(s *Stats, loc *time.Location) *Message {
 		P("Across organisations: ", Strong(percent(s.CrossOrganisation)), ", across sectors: ", Strong(percent(s.CrossSector))),
 		P("Of delivered introductions: met ", Strong(percent(s.MetRate)), ", arranged to meet (not yet met) ", Strong(percent(s.ArrangedRate))),
 	}}}}
+	m.Add(learningGapsSection(s.Gaps))
 	if len(s.Recent) == 0 {
-		m.Add(Section{Text: P("No round has run yet.")})
-		return m.Add(learningGapsSection(s.Gaps))
+		return m.Add(Section{Text: P("No round has run yet.")})
 	}
 	rows := []string{fmt.Sprintf("%-6s %-7s %7s %6s %10s %7s %5s %9s %9s", "round", "date", "intros", "trios", "delivered", "failed", "met", "arranged", "left out")}
 	for _, r := range s.Recent {
 		rows = append(rows, fmt.Sprintf("%-6d %-7s %7d %6d %10d %7d %5d %9d %9d", r.Number, shortDay(r.CreatedAt, loc), r.Intros, r.Trios, r.Delivered, r.Failed, r.Met, r.Arranged, r.LeftOut))
 	}
-	m.Add(Section{Heading: "The last rounds", Pre: strings.Join(rows, "\n")})
-	return m.Add(learningGapsSection(s.Gaps))
+	return m.Add(Section{Heading: "The last rounds", Pre: strings.Join(rows, "\n")})
 }
 
 // learningGapsSection lists what members want to learn and nobody offers.

@@ -143,7 +143,7 @@ func TestCommandsAreCountedByNameAndResult(t *testing.T) {
 	carry(chat.Command(ctx, priya, bot.CommandName, "status"))
 	carry(chat.Command(ctx, priya, bot.CommandName, "help"))
 	carry(chat.Command(ctx, stranger, bot.CommandName, "status"))       // not joined: told how to
-	carry(chat.Command(ctx, priya, bot.CommandName, "find Priya Shah")) // not a command
+	carry(chat.Command(ctx, priya, bot.CommandName, "lookup Priya Shah")) // not a command
 	carry(chat.Command(ctx, priya, "/priya-shah", "U0MEMBER02"))        // not our command
 	carry(chat.Command(ctx, priya, bot.CommandName, "admin stats"))     // not an admin
 	carry(chat.Command(ctx, slackUser(adminID), bot.CommandName, "admin stats"))
@@ -175,7 +175,7 @@ func noPersonalData(t *testing.T, scraped string) {
 	ls := labels(scraped)
 	for label, values := range ls {
 		for _, v := range values {
-			for _, bad := range []string{"Priya", "Shah", "Sam", "Okafor", "find", "U0", "29:", "999", "form", "Riverside", "Hillview"} {
+			for _, bad := range []string{"Priya", "Shah", "Sam", "Okafor", "lookup", "U0", "29:", "999", "form", "Riverside", "Hillview"} {
 				if strings.Contains(v, bad) {
 					t.Errorf("label %s=%q holds %q", label, v, bad)
 				}
@@ -199,14 +199,14 @@ func TestFreeTextNeverBecomesALabel(t *testing.T) {
 	m := metrics.New(metrics.Options{})
 	core, _ := network(t, m)
 	ctx := context.Background()
-	for _, text := range []string{"find Priya Shah", "Priya Shah", "PRIYA", "admin Priya", "admin practices add Priya Shah's Surgery"} {
+	for _, text := range []string{"lookup Priya Shah", "Priya Shah", "PRIYA", "admin Priya", "admin practices add Priya Shah's Surgery"} {
 		carry(core.Chat.Command(ctx, slackUser("U0MEMBER01"), bot.CommandName, text))
 	}
 	carry(core.Chat.Command(ctx, slackUser("U0MEMBER01"), bot.MeetupCommandName, "priya shah"))
 	// A Meter given a name directly still keeps to the list.
-	m.Command("slack", bot.KindCommand, "find Priya Shah", bot.ResultOK)
+	m.Command("slack", bot.KindCommand, "lookup Priya Shah", bot.ResultOK)
 	m.Command("Priya", "Shah", "Priya", "Shah")
-	m.DBError("find Priya Shah's U0MEMBER01")
+	m.DBError("lookup Priya Shah's U0MEMBER01")
 	m.Send("U0MEMBER01", "Priya")
 	m.RSVP("Priya")
 	m.Latency("Priya", "Shah", time.Second)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rapport-pcn/rapport/bot"
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -79,6 +80,13 @@ type Adapter struct {
 	work        sync.WaitGroup
 	onConnected func()
 	meter       bot.Meter
+
+	// botUserID is the bot's own user, whose messages it does not answer;
+	// set by Run before any envelope arrives.
+	botUserID string
+	// homeMu serialises the Home tab publishes of each person (by a hash
+	// of their ID).
+	homeMu [32]sync.Mutex
 
 	// conn is the Socket Mode connection's state, for Ready.
 	conn connState
@@ -161,6 +169,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		return a.conn.stop(fmt.Errorf("checking SLACK_BOT_TOKEN with Slack (auth.test) at SLACK_API_URL: %w", err))
 	}
 	a.log.Info("connected to Slack workspace", "team", auth.Team, "bot_user", auth.UserID)
+	a.botUserID = auth.UserID
 
 	runErr := make(chan error, 1)
 	go func() { runErr <- a.sm.RunContext(ctx) }()
@@ -242,9 +251,17 @@ func (a *Adapter) dispatch(ctx context.Context, evt socketmode.Event) {
 				return a.onInteraction(ctx, cb, ans)
 			})
 		}
+	case socketmode.EventTypeEventsAPI:
+		if evt.Request == nil || evt.Request.EnvelopeID == "" {
+			return
+		}
+		if ev, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
+			a.onEvent(ctx, received, evt.Request, ev)
+		} else {
+			a.ack(evt.Request.EnvelopeID, nil)
+		}
 	default:
-		// Events API envelopes and anything newer: acknowledge so Slack
-		// does not retry, and ignore.
+		// Anything newer: acknowledge so Slack does not retry, and ignore.
 		if evt.Request != nil && evt.Request.EnvelopeID != "" {
 			a.ack(evt.Request.EnvelopeID, nil)
 		}

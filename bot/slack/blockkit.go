@@ -189,6 +189,14 @@ func renderButtons(bs []bot.Button) []slack.BlockElement {
 	return out
 }
 
+// renderHome renders a message as the Home tab's view, which holds up to
+// 100 blocks: a longer one is cut short, with a note that says so.
+func renderHome(m *bot.Message) slack.HomeTabViewRequest {
+	b := buildBlocks(m)
+	b.max = maxHomeBlocks
+	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: homeCallbackID, Blocks: slack.Blocks{BlockSet: b.done()}}
+}
+
 // renderModal renders a form as a modal: its ID is the callback ID and its
 // Ref the private metadata, which come back with the submission.
 func renderModal(f *bot.Form) slack.ModalViewRequest {

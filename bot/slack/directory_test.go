@@ -50,6 +50,49 @@ func TestFindAskAcceptInSlack(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			// "find" alone offers the search form, which answers with
+			// the results.
+			ask, err := ws.SlashCommand(ctx, priya, "/introduce-me", "find")
+			if err != nil || !strings.Contains(string(ask.Payload), "What would you like help with") {
+				t.Fatalf("find alone: %v %s", err, ask.Payload)
+			}
+			offer, _ := ws.LastEphemeral(priya)
+			if _, err := ws.ClickButton(ctx, priya, offer.Channel, offer.MessageTS, bot.ActionDirectoryFind, ""); err != nil {
+				t.Fatal(err)
+			}
+			var form slacktest.View
+			if err := ws.Wait(ctx, func() bool {
+				for _, v := range ws.OpenViews(priya) {
+					if len(v.Submit) > 0 {
+						form = v
+						return true
+					}
+				}
+				return false
+			}); err != nil {
+				t.Fatalf("the search form did not open: %v", err)
+			}
+			before := len(ws.Ephemerals(priya))
+			if _, err := ws.SubmitView(ctx, priya, form.ID, map[string]any{bot.FieldFindTopic: "diab"}); err != nil {
+				t.Fatal(err)
+			}
+			// A modal has no channel: the results come where Slack lets
+			// the bot answer, privately or in Priya's DMs.
+			if err := ws.Wait(ctx, func() bool {
+				es := ws.Ephemerals(priya)
+				if len(es) > before && strings.Contains(es[len(es)-1].Text+string(es[len(es)-1].Blocks), "Tom Reid") {
+					return true
+				}
+				for _, m := range ws.DMs(priya) {
+					if strings.Contains(m.Text+string(m.Blocks), "Tom Reid") {
+						return true
+					}
+				}
+				return false
+			}); err != nil {
+				t.Fatalf("the form's results: %v (%+v, %+v)", err, ws.Ephemerals(priya), ws.DMs(priya))
+			}
+
 			ack, err := ws.SlashCommand(ctx, priya, "/introduce-me", "find Diabète")
 			if err != nil {
 				t.Fatal(err)

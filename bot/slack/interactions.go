@@ -20,7 +20,13 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 	switch cb.Type {
 	case slack.InteractionTypeViewSubmission:
 		if cb.View.CallbackID == bot.ProfileFormID {
-			return a.onProfileSubmit(ctx, cb, u, o)
+			ack, after := a.onProfileSubmit(ctx, cb, u, o)
+			if ack == nil {
+				// Saved: the Home tab, which the form may have been opened
+				// from, shows the new profile.
+				after = a.thenPublishHome(after, u.ID, nil)
+			}
+			return ack, after
 		}
 		if r := a.chat.Submit(ctx, u, cb.View.CallbackID, cb.View.PrivateMetadata, formValues(cb.View.State)); r != nil {
 			return a.submissionAck(o, r)
@@ -30,9 +36,18 @@ func (a *Adapter) onInteraction(ctx context.Context, cb slack.InteractionCallbac
 			return nil, nil
 		}
 		act := cb.ActionCallback.BlockActions[0]
-		if r := a.chat.Action(ctx, u, act.ActionID, act.Value); r != nil {
-			return a.actionAck(o, r)
+		if fromHome(cb) {
+			// A press in the Home tab has no channel to answer in: an
+			// answer that takes the place of the tab is the tab, others
+			// come by direct message, and the tab is published again to
+			// show what changed.
+			o.home = &homePress{}
 		}
+		ack, after := a.actionAck(o, a.chat.Action(ctx, u, act.ActionID, act.Value))
+		if o.home != nil {
+			after = a.thenPublishHome(after, u.ID, o.home)
+		}
+		return ack, after
 	}
 	return nil, nil
 }

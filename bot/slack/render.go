@@ -22,6 +22,7 @@ import (
 const (
 	maxMessageBlocks = 50
 	maxModalBlocks   = 100
+	maxHomeBlocks    = 100
 	maxSectionText   = 3000
 	maxContextText   = 3000
 	maxHeaderText    = 150

@@ -324,3 +324,37 @@ func TestLinkButtonsKeepToSlacksLimit(t *testing.T) {
 		t.Errorf("%d buttons kept", n)
 	}
 }
+
+// The Home tab holds twice a message's blocks; a Home longer than that is
+// cut short with the note that says so, keeping its last buttons, and
+// member text in it is escaped as in a message.
+func TestHomeViewKeepsToTheLimit(t *testing.T) {
+	m := &bot.Message{Title: "Your Rapport"}
+	for i := range 120 {
+		m.Add(bot.Section{Text: bot.P(fmt.Sprintf("<!channel> line %d", i))})
+	}
+	m.Add(bot.Section{Buttons: []bot.Button{{Action: bot.ActionHomePause, Label: "Pause"}}})
+	v := renderHome(m)
+	if v.Type != slack.VTHomeTab || len(v.Blocks.BlockSet) != maxHomeBlocks {
+		t.Fatalf("home view of type %s with %d blocks", v.Type, len(v.Blocks.BlockSet))
+	}
+	if _, ok := v.Blocks.BlockSet[maxHomeBlocks-1].(*slack.ActionBlock); !ok {
+		t.Errorf("the buttons were dropped")
+	}
+	b, _ := json.Marshal(v)
+	if !strings.Contains(string(b), bot.CutShortNote) {
+		t.Errorf("no note that the Home tab was cut short")
+	}
+	if strings.Contains(string(b), "<!channel>") {
+		t.Errorf("member text reached the Home tab as markup")
+	}
+	short := renderHome(bot.Say("Hello"))
+	if len(short.Blocks.BlockSet) != 1 || strings.Contains(mustMarshal(short), bot.CutShortNote) {
+		t.Errorf("a short Home: %s", mustMarshal(short))
+	}
+}
+
+func mustMarshal(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

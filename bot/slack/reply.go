@@ -22,6 +22,12 @@ type origin struct {
 	// answered records when the person got their answer; nil records
 	// nothing.
 	answered *answered
+	// im says the request is a message in the person's conversation with
+	// the bot (its Messages tab): answers are posted there.
+	im bool
+	// home, when set, is a press in the Home tab: an answer that replaces
+	// the message pressed in replaces the tab.
+	home *homePress
 }
 
 func originOf(cb slack.InteractionCallback) origin {
@@ -100,9 +106,17 @@ func (a *Adapter) after(o origin, r *bot.Reply) func(context.Context) {
 func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 	for r != nil {
 		if r.Form != nil {
-			a.openForm(ctx, o, r.Form)
+			if o.trigger == "" && o.im {
+				a.offerForm(ctx, o)
+			} else {
+				a.openForm(ctx, o, r.Form)
+			}
 		}
-		if r.Answer != nil {
+		if r.Answer != nil && r.Replace && o.home != nil {
+			answer := r.Answer
+			a.showHome(ctx, o.user, func(context.Context) *bot.Message { return answer })
+			o.home.shown = true
+		} else if r.Answer != nil {
 			text, blocks := renderMessage(r.Answer)
 			a.tell(ctx, o, r.Replace, text, blocks)
 		}
@@ -133,8 +147,22 @@ func (a *Adapter) carry(ctx context.Context, o origin, r *bot.Reply) {
 
 // tell answers the person privately after the ack: through the request's
 // response URL (replacing the message clicked in, when replace is set),
-// else as an ephemeral message in the channel, else by direct message.
+// else as an ephemeral message in the channel, else by direct message. In
+// the conversation with the bot, the answer is a message there.
 func (a *Adapter) tell(ctx context.Context, o origin, replace bool, text string, blocks []slack.Block) {
+	if o.im && o.channel != "" {
+		// A message in the conversation with the bot is answered there,
+		// as a message of its own.
+		opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+		if len(blocks) > 0 {
+			opts = append(opts, slack.MsgOptionBlocks(blocks...))
+		}
+		_, _, err := a.api.PostMessageContext(ctx, o.channel, opts...)
+		if err == nil {
+			return
+		}
+		a.log.Warn("could not answer in the conversation with the bot", "user", o.user, "err", err)
+	}
 	if o.responseURL != "" {
 		msg := &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral, ReplaceOriginal: replace}
 		if len(blocks) > 0 {

@@ -19,6 +19,7 @@ var auditWords = map[string]string{
 	bot.AuditOrgSector:   "Set an organisation's sector",
 	bot.AuditSignIn:      "Signed in to the admin pages",
 	bot.AuditDashboardDM: "Asked for a sign-in link",
+	bot.AuditInvite:      "Posted an invitation to join",
 }
 
 // auditRow is one entry as the page shows it.

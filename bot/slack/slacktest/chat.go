@@ -65,21 +65,24 @@ func (ws *Workspace) parseContentLocked(r *request) (messageContent, error) {
 	return c, nil
 }
 
-// messageJSON renders m as Slack's message object.
+// messageJSON renders m as Slack's message object: the bot's messages
+// carry its bot_id and bot_profile, a person's do not.
 func (ws *Workspace) messageJSON(m *Message, withMetadata bool) obj {
 	out := obj{
 		"type":   "message",
 		"user":   m.User,
-		"bot_id": ws.cfg.botID,
-		"app_id": ws.cfg.appID,
 		"text":   m.Text,
 		"team":   ws.cfg.teamID,
 		"ts":     m.TS,
 		"blocks": json.RawMessage("[]"),
-		"bot_profile": obj{
+	}
+	if m.User == ws.cfg.botUserID {
+		out["bot_id"] = ws.cfg.botID
+		out["app_id"] = ws.cfg.appID
+		out["bot_profile"] = obj{
 			"id": ws.cfg.botID, "app_id": ws.cfg.appID, "name": ws.cfg.botName,
 			"deleted": false, "team_id": ws.cfg.teamID,
-		},
+		}
 	}
 	if m.Blocks != nil {
 		out["blocks"] = m.Blocks
@@ -107,6 +110,7 @@ func (ws *Workspace) chatPostMessage(r *request) (obj, error) {
 		return nil, err
 	}
 	m := ws.postLocked(ch.ID, r.get("thread_ts"), c)
+	ws.echoLocked(ch, m, "")
 	return obj{"channel": ch.ID, "ts": m.TS, "message": ws.messageJSON(m, true)}, nil
 }
 
@@ -165,6 +169,7 @@ func (ws *Workspace) chatUpdate(r *request) (obj, error) {
 		m.Metadata = c.metadata
 	}
 	m.Edited = true
+	ws.echoLocked(ch, m, "message_changed")
 	return obj{"channel": ch.ID, "ts": m.TS, "text": m.Text, "message": ws.messageJSON(m, true)}, nil
 }
 

@@ -32,6 +32,9 @@ type config struct {
 	seed   uint64
 
 	rateLimits *RateLimits
+	// events are the bot events the app subscribes to, beyond the ones
+	// the driving helpers send (see WithEventSubscriptions).
+	events map[string]bool
 }
 
 func defaultConfig() config {
@@ -131,5 +134,22 @@ func WithRateLimits(limits RateLimits) Option {
 	return func(c *config) {
 		l := limits
 		c.rateLimits = &l
+	}
+}
+
+// WithEventSubscriptions subscribes the app to bot events the workspace
+// then sends by itself, as Slack does for an app whose manifest lists
+// them. "message.im" sends a message event for every message posted in a
+// direct message conversation, the bot's own included (they carry its
+// bot_id), as Slack does. The events a test causes on purpose (OpenHome,
+// SendDM, EditDM) are sent whatever this says.
+func WithEventSubscriptions(events ...string) Option {
+	return func(c *config) {
+		if c.events == nil {
+			c.events = map[string]bool{}
+		}
+		for _, e := range events {
+			c.events[e] = true
+		}
 	}
 }

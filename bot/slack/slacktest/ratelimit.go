@@ -40,6 +40,7 @@ func DefaultRateLimits() map[string]RateLimit {
 		"views.open":            tier4,
 		"views.push":            tier4,
 		"views.update":          tier4,
+		"views.publish":         tier4,
 		"chat.postMessage":      {Limit: 1, Window: time.Second, PerChannel: true},
 		"chat.postEphemeral":    tier4,
 		"chat.update":           tier3,

@@ -88,7 +88,8 @@ func (ws *Workspace) recordLocked(c Call) {
 	ws.notifyLocked()
 }
 
-// Message is a message the bot posted (or updated) in a conversation.
+// Message is a message in a conversation: one the bot posted (or
+// updated), or one a person sent it (SendDM).
 type Message struct {
 	// Channel is the conversation ID (C..., D... or G...).
 	Channel string
@@ -96,7 +97,7 @@ type Message struct {
 	TS string
 	// ThreadTS is the parent's timestamp for a reply in a thread.
 	ThreadTS string
-	// User is the author's user ID (the bot's).
+	// User is the author's user ID (the bot's, or the person's).
 	User string
 	// Text is the message text.
 	Text string
@@ -132,7 +133,13 @@ func (ws *Workspace) DMs(userID string) []Message {
 	if !ok {
 		return nil
 	}
-	return ws.Messages(id)
+	var out []Message
+	for _, m := range ws.Messages(id) {
+		if m.User == ws.cfg.botUserID {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // EphemeralMessage is a message only one user could see: from

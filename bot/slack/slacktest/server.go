@@ -1,12 +1,12 @@
 // Package slacktest serves, on loopback, a Slack workspace as a Socket Mode
 // bot sees it: apps.connections.open and its WebSocket (hello, pings,
-// disconnect, slash_commands and interactive envelopes), and the Web API
+// disconnect, slash_commands, interactive and events_api envelopes), and the Web API
 // methods the bot calls, with payloads shaped as Slack's documentation
 // shows them.
 //
 // Tests drive the bot as a user would (SlashCommand, ClickButton,
-// SubmitView), read back what the bot did (Calls, Messages, DMs, OpenViews,
-// LastEphemeral) and break things on purpose (FailNext, RateLimitNext,
+// SubmitView, OpenHome, SendDM), read back what the bot did (Calls,
+// Messages, DMs, OpenViews, LastEphemeral, HomeView, PublishedHomes) and break things on purpose (FailNext, RateLimitNext,
 // DropSockets, Disconnect, PausePings). The package does not import
 // testing, so a demo binary can run a Workspace in-process.
 package slacktest
@@ -54,7 +54,9 @@ type Workspace struct {
 	messages   map[string][]*Message
 	ephemerals []EphemeralMessage
 	views      map[string]*viewState
-	stacks     map[string][]string // user ID -> open view IDs, root first
+	stacks     map[string][]string   // user ID -> open view IDs, root first
+	homes      map[string]*viewState // user ID -> their Home tab
+	published  map[string][]View     // user ID -> every views.publish, oldest first
 	triggers   map[string]*trigger
 	responses  map[string]responseTarget
 
@@ -105,6 +107,8 @@ func New(opts ...Option) *Workspace {
 		messages:   map[string][]*Message{},
 		views:      map[string]*viewState{},
 		stacks:     map[string][]string{},
+		homes:      map[string]*viewState{},
+		published:  map[string][]View{},
 		triggers:   map[string]*trigger{},
 		responses:  map[string]responseTarget{},
 		tickets:    map[string]bool{},

@@ -60,6 +60,7 @@ var methods = map[string]method{
 	"views.open":            {botToken, (*Workspace).viewsOpen},
 	"views.push":            {botToken, (*Workspace).viewsPush},
 	"views.update":          {botToken, (*Workspace).viewsUpdate},
+	"views.publish":         {botToken, (*Workspace).viewsPublish},
 	"chat.postMessage":      {botToken, (*Workspace).chatPostMessage},
 	"chat.postEphemeral":    {botToken, (*Workspace).chatPostEphemeral},
 	"chat.update":           {botToken, (*Workspace).chatUpdate},
