@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rapport-pcn/rapport/matcher"
@@ -129,7 +130,7 @@ func requestedIntro(asker, asked Member, topic string) PlannedIntro {
 	}
 	t := lowerTopic(topic)
 	first := fmt.Sprintf("%s asked to talk about %s, which %s can help with.", an, t, bn)
-	if extra, score := pairReasons(asker, asked); extra != "" {
+	if extra, score := pairReasons(asker, asked, topic); extra != "" {
 		pi.Explanation, pi.Score = first+" "+extra, score
 	} else {
 		pi.Explanation = first
@@ -140,8 +141,9 @@ func requestedIntro(asker, asked Member, topic string) PlannedIntro {
 
 // pairReasons asks the matcher what else two members share, leaving out
 // what it could only say of people who were never introduced (it is not
-// told their history).
-func pairReasons(a, b Member) (string, int) {
+// told their history) and the topic asked about, which the first reason
+// says already.
+func pairReasons(a, b Member, topic string) (string, int) {
 	in := matcher.Input{}
 	for _, m := range []Member{a, b} {
 		in.Members = append(in.Members, matcher.Member{
@@ -159,9 +161,16 @@ func pairReasons(a, b Member) (string, int) {
 	g := res.Groups[0]
 	var why []matcher.Reason
 	for _, r := range g.Why {
-		if r.Kind != matcher.ReasonFirstMeeting && r.Kind != matcher.ReasonRepeat && r.Kind != matcher.ReasonJoined {
-			why = append(why, r)
+		if r.Kind == matcher.ReasonFirstMeeting || r.Kind == matcher.ReasonRepeat || r.Kind == matcher.ReasonJoined {
+			continue
 		}
+		if r.Kind == matcher.ReasonOfferAsk {
+			r.Topics = slices.DeleteFunc(slices.Clone(r.Topics), func(t string) bool { return FoldText(t) == FoldText(topic) })
+			if len(r.Topics) == 0 {
+				continue
+			}
+		}
+		why = append(why, r)
 	}
 	g.Why = why
 	return explain(g), g.Score

@@ -234,10 +234,10 @@ func (db *DB) SearchDirectory(ctx context.Context, q bot.DirectoryQuery) (*bot.D
 	}
 	defer tx.Rollback()
 
-	// $1 asker, $2 now, $3 the words joined, then a range for each word.
+	// $1 asker, $2 now, $3 the words joined, then each word and the end
+	// of its range.
 	args := []any{q.AskerID, now, strings.Join(words, " ")}
-	var with, joins strings.Builder
-	var whole []string
+	var picks []string
 	for i, w := range words {
 		args = append(args, w)
 		lo := len(args)
@@ -246,31 +246,41 @@ func (db *DB) SearchDirectory(ctx context.Context, q bot.DirectoryQuery) (*bot.D
 			args = append(args, end)
 			cond += fmt.Sprintf(" AND word < $%d", len(args))
 		}
-		if i > 0 {
-			with.WriteString(",\n")
-			fmt.Fprintf(&joins, " JOIN w%d ON w%d.member_id = w0.member_id AND w%d.position = w0.position", i, i, i)
-		}
-		fmt.Fprintf(&with, `w%d AS (SELECT member_id, position, MAX(CASE WHEN word = $%d THEN 1 ELSE 0 END) AS whole,
-				MAX(CASE WHEN folded = $3 THEN 1 ELSE 0 END) AS exact
-			FROM directory_words WHERE %s GROUP BY member_id, position)`, i, lo, cond)
-		whole = append(whole, fmt.Sprintf("w%d.whole", i))
+		picks = append(picks, fmt.Sprintf(`SELECT member_id, position, folded, %d AS q, CASE WHEN word = $%d THEN 1 ELSE 0 END AS whole
+			FROM directory_words WHERE %s`, i, lo, cond))
 	}
-	query := `WITH ` + with.String() + `,
-		offers AS (
-			SELECT w0.member_id, CASE WHEN w0.exact = 1 THEN 3 WHEN ` + strings.Join(whole, " + ") + fmt.Sprintf(` = %d`, len(words)) + ` THEN 2 ELSE 1 END AS score
-			FROM w0` + joins.String() + `
+	// One word: each of its rows scores its offer. More: the rows of
+	// every word, by offer; an offer matches when each word picked it.
+	hits := `hits AS (SELECT member_id, MAX(CASE WHEN folded = $3 THEN 3 WHEN whole = 1 THEN 2 ELSE 1 END) AS score
+			FROM (` + picks[0] + `) x GROUP BY member_id)`
+	if len(words) > 1 {
+		// Sums of each word's MAX, rather than COUNT(DISTINCT), so that
+		// PostgreSQL can group by hashing.
+		var each, wholes []string
+		for i := range words {
+			each = append(each, fmt.Sprintf("MAX(CASE WHEN q = %d THEN 1 ELSE 0 END)", i))
+			wholes = append(wholes, fmt.Sprintf("MAX(CASE WHEN q = %d THEN whole ELSE 0 END)", i))
+		}
+		k := fmt.Sprint(len(words))
+		hits = `offers AS (
+			SELECT member_id, CASE WHEN MAX(folded) = $3 THEN 3 WHEN ` + strings.Join(wholes, " + ") + ` = ` + k + ` THEN 2 ELSE 1 END AS score
+			FROM (` + strings.Join(picks, "\n\t\t\tUNION ALL ") + `) x
+			GROUP BY member_id, position
+			HAVING ` + strings.Join(each, " + ") + ` = ` + k + `
 		),
-		hits AS (SELECT member_id, MAX(score) AS score FROM offers GROUP BY member_id),
+		hits AS (SELECT member_id, MAX(score) AS score FROM offers GROUP BY member_id)`
+	}
+	query := `WITH ` + hits + `,
 		asker AS (SELECT organisation_id FROM members WHERE id = $1)
-		SELECT m.id, h.score, COUNT(*) OVER () AS total
-		FROM hits h JOIN members m ON m.id = h.member_id
-		WHERE m.listed AND m.status = 'active' AND NOT (m.paused AND (m.paused_until IS NULL OR m.paused_until > $2))
-		AND m.id <> $1
-		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.member_id = $1 AND b.blocked_id = m.id)
-		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocked_id = $1 AND b.member_id = m.id)
+		SELECT d.member_id AS id, h.score, COUNT(*) OVER () AS total
+		FROM hits h JOIN directory_members d ON d.member_id = h.member_id
+		WHERE d.status = 'active' AND NOT (d.paused AND (d.paused_until IS NULL OR d.paused_until > $2))
+		AND d.member_id <> $1
+		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.member_id = $1 AND b.blocked_id = d.member_id)
+		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.member_id = d.member_id AND b.blocked_id = $1)
 		ORDER BY h.score DESC,
-			CASE WHEN m.organisation_id IS NOT NULL AND m.organisation_id = (SELECT organisation_id FROM asker) THEN 1 ELSE 0 END,
-			m.folded_name, m.name, m.id
+			CASE WHEN d.organisation_id IS NOT NULL AND d.organisation_id = (SELECT organisation_id FROM asker) THEN 1 ELSE 0 END,
+			d.folded_name, d.name, d.member_id
 		LIMIT ` + fmt.Sprint(limit) + ` OFFSET ` + fmt.Sprint(offset)
 	var found []struct {
 		ID    int64 `db:"id"`

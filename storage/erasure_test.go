@@ -62,7 +62,17 @@ func TestLeaveLeavesNoTrace(t *testing.T) {
 			now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 			db.Now = func() time.Time { return now }
 			z, p := leaver(t), partner(t, "UPARTNER01", "Pat Partner", "Hillview Pharmacy", "monthly")
+			// Both are in the directory; the leaver asked the partner for
+			// an intro, and was invited personally before joining.
+			z.Profile.Listed, p.Profile.Listed = true, true
+			p.Profile.Offers = []string{"Community pharmacy"}
 			save(t, db, z, p)
+			if _, err := db.CreateIntroRequest(ctx, "slack", z.UserID, p.ID, "Zorbing coaching", bot.DefaultRequestLimits(), now); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ClaimInvitation(ctx, "slack", z.UserID, now.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
 			rounds := &bot.Rounds{Store: db, Now: func() time.Time { return now }}
 			round, _, err := rounds.Run(ctx, now, false)
 			if err != nil {
@@ -136,6 +146,10 @@ func TestLeaveLeavesNoTrace(t *testing.T) {
 
 			for _, f := range storagetest.Traces(t, target, leaverStrings(z)...) {
 				t.Errorf("after leave, the database still holds %s", f)
+			}
+			var requestNotices int
+			if err := db.SQLX().Get(&requestNotices, `SELECT COUNT(*) FROM outbox WHERE notice = 'intro_request'`); err != nil || requestNotices != 0 {
+				t.Errorf("after leave, %d notices of the leaver's request are left (%v)", requestNotices, err)
 			}
 			if target.URL == "" {
 				for _, f := range storagetest.FileTraces(t, target.DataDir, leaverStrings(z)...) {

@@ -43,6 +43,16 @@ var exportedColumns = map[string]map[string]string{
 		"word":      "internal: a word of one of member.profile.offers, folded, which a search looks up",
 		"member_id": "internal: the member themselves",
 		"position":  "internal: which of member.profile.offers the word is in",
+		"folded":    "internal: that offer, folded, which tells an exact match",
+	},
+	"directory_members": {
+		"member_id":       "internal: the member themselves",
+		"organisation_id": "internal: a copy of members.organisation_id, for searches",
+		"name":            "internal: a copy of member.name, for searches",
+		"folded_name":     "internal: a copy of members.folded_name, for searches",
+		"status":          "internal: a copy of member.status, for searches",
+		"paused":          "internal: a copy of member.paused, for searches",
+		"paused_until":    "internal: a copy of member.paused_until, for searches",
 	},
 	"intro_requests": {
 		"id":          "internal: a row number",

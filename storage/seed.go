@@ -74,14 +74,15 @@ func (db *DB) BulkInsert(ctx context.Context, table string, columns []string, ro
 	return nil
 }
 
-// Analyze brings PostgreSQL's planner statistics up to date, as
-// autovacuum does a little while after a bulk load; on SQLite, which
-// keeps none unless asked, it does nothing.
+// Analyze brings PostgreSQL's planner statistics and visibility map up
+// to date, as autovacuum does a little while after a bulk load (so that
+// index-only scans need not visit the table); on SQLite, which keeps none
+// unless asked, it does nothing.
 func (db *DB) Analyze(ctx context.Context) error {
 	if db.dialect != DialectPostgres {
 		return nil
 	}
-	if _, err := db.db.ExecContext(ctx, `ANALYZE`); err != nil {
+	if _, err := db.db.ExecContext(ctx, `VACUUM (ANALYZE)`); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil

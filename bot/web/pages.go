@@ -50,6 +50,7 @@ var nav = []navItem{
 	{"/admin/organisations", "Organisations"},
 	{"/admin/rounds", "Rounds"},
 	{"/admin/meetups", "Meetups"},
+	{"/admin/gaps", "Learning gaps"},
 	{"/admin/log", "Admin log"},
 }
 
@@ -79,6 +80,7 @@ func newPages(loc *time.Location) *pages {
 		"statuses":    func() []bot.Choice { return statuses },
 		"sectorClass": sectorClass,
 		"add":         func(a, b int) int { return a + b },
+		"gapText":     func(g bot.LearningGap) string { return bot.LearningGapText(g).Plain() },
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html"))
 	p := &pages{byName: map[string]*template.Template{}, loc: loc}

@@ -13,7 +13,7 @@ import (
 var adminPaths = []string{
 	"/admin/", "/admin/map", "/admin/members", "/admin/members/counts.csv", "/admin/members/1/remove",
 	"/admin/organisations", "/admin/organisations/1/merge", "/admin/organisations/1/remove",
-	"/admin/rounds", "/admin/rounds/run", "/admin/meetups", "/admin/log",
+	"/admin/rounds", "/admin/rounds/run", "/admin/meetups", "/admin/gaps", "/admin/log",
 }
 
 func TestEveryAdminPageNeedsASession(t *testing.T) {

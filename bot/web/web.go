@@ -25,6 +25,7 @@
 //	GET  /admin/rounds/run               asks to confirm a round run now
 //	POST /admin/rounds/run               runs it, with confirm=yes (and force=yes to run another this period)
 //	GET  /admin/meetups                  upcoming meetups and who is coming
+//	GET  /admin/gaps                     learning gaps: topics members want to learn and nobody offers
 //	GET  /admin/log?page=                the admin log
 //	GET  /admin/static/app.css           the pages' style sheet
 //
@@ -93,6 +94,8 @@ type Options struct {
 	Rounds *bot.Rounds
 	// Meetups lists upcoming meetups; nil leaves the page empty.
 	Meetups MeetupReader
+	// Gaps lists the learning gaps; nil means Store's, when it has them.
+	Gaps GapReader
 	// PublicURL is where the pages are reached; an https one makes the
 	// session cookie Secure.
 	PublicURL string
@@ -126,6 +129,9 @@ func New(o Options) *Server {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if g, ok := o.Store.(GapReader); ok && o.Gaps == nil {
+		o.Gaps = g
 	}
 	s := &Server{o: o}
 	s.pages = newPages(o.Location)
@@ -168,6 +174,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/rounds/run", s.signedIn(s.confirmRun))
 	mux.Handle("POST /admin/rounds/run", s.signedIn(s.runRound))
 	mux.Handle("GET /admin/meetups", s.signedIn(s.meetups))
+	mux.Handle("GET /admin/gaps", s.signedIn(s.gaps))
 	mux.Handle("GET /admin/log", s.signedIn(s.auditLog))
 	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		s.pages.message(w, http.StatusNotFound, nil, "Page not found",

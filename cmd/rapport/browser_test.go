@@ -314,6 +314,8 @@ var (
 type site struct {
 	*harness
 	url string // where the admin pages are, as sign-in links start
+	// joined are what each member who joined offers and asks.
+	joined []struct{ offers, asks []string }
 }
 
 // adminListening is the line serve logs once its HTTP listener has an address.
@@ -345,14 +347,16 @@ func (s *site) join(t *testing.T) {
 	topics := append(append([]string{}, bot.ClinicalTopics...), bot.WorkTopics...)
 	for i, m := range webMembers {
 		s.ws.AddUser(slacktest.User{ID: m.id, RealName: m.name})
+		offers, asks := []string{topics[(i+3)%len(topics)]}, []string{topics[(i+5)%len(topics)]}
+		s.joined = append(s.joined, struct{ offers, asks []string }{offers, asks})
 		err := demoJoin(s.ctx(), s.ws, m.id, map[string]any{
 			bot.FieldOrganisation: m.org,
 			bot.FieldSector:       m.sector,
 			bot.FieldRole:         m.role,
 			bot.FieldCareerStage:  "established",
 			bot.FieldInterests:    []string{topics[i%len(topics)], bot.PersonalTopics[i%len(bot.PersonalTopics)]},
-			bot.FieldOffers:       []string{topics[(i+3)%len(topics)]},
-			bot.FieldAsks:         []string{topics[(i+5)%len(topics)]},
+			bot.FieldOffers:       offers,
+			bot.FieldAsks:         asks,
 			bot.FieldFrequency:    "weekly",
 			bot.FieldMentoring:    "neither",
 			bot.FieldMeeting:      "either",
@@ -458,8 +462,8 @@ func (s *site) roundOrgPairs(t *testing.T, n int) map[string]int {
 
 // TestBrowserAdminWindow signs an admin in from the link the bot sent,
 // and walks the pages as they would: the next round's preview and
-// run-now, then the map of the intros it made, the roster by practice and
-// the counts for the ICB.
+// run-now, then the map of the intros it made, the roster by practice,
+// the counts for the ICB and the learning gaps for the training leads.
 func TestBrowserAdminWindow(t *testing.T) {
 	for _, target := range storagetest.Databases(t) {
 		t.Run(target.Name, func(t *testing.T) { walkAdminWindow(t, target) })
@@ -644,6 +648,36 @@ func walkAdminWindow(t *testing.T, target storagetest.Target) {
 		}
 		if fmt.Sprint(rows) != fmt.Sprint(want) {
 			t.Errorf("the CSV is\n%s\nwant the rows %q", data, want)
+		}
+	})
+
+	t.Run("learning gaps", func(t *testing.T) {
+		b.screenshotOnFailure(t)
+		b.open(t, s.url+"/admin/", http.StatusOK)
+		b.follow(t, `nav a[href="/admin/gaps"]`, http.StatusOK)
+		if h := get(t, b, chromedp.Text(chromedp.CSS(`h1`))); h != "Learning gaps" {
+			t.Errorf("the nav's Learning gaps link leads to %q", h)
+		}
+		rows := get(t, b, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('#gaps-table tbody tr')].map(tr => tr.querySelector('th').innerText + ': ' + tr.querySelector('td').innerText)`))
+		// What members ask for and nobody offers, each by one member.
+		offered := map[string]bool{}
+		for _, x := range s.joined {
+			for _, o := range x.offers {
+				offered[o] = true
+			}
+		}
+		var want []string
+		for _, x := range s.joined {
+			for _, a := range x.asks {
+				if !offered[a] {
+					want = append(want, a+": 1")
+				}
+			}
+		}
+		slices.Sort(want)
+		if len(want) == 0 || !slices.Equal(rows, want) {
+			t.Errorf("the learning gaps are %q, want %q", rows, want)
 		}
 	})
 

@@ -85,8 +85,11 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	step("The network admin listed %d practices and partner organisations.", len(demoOrgs))
 
 	names := map[string]string{admin: "Dr Helen Ashworth"}
-	for i, p := range demoPeople(*members) {
+	people := demoPeople(*members)
+	ids := make([]string, len(people))
+	for i, p := range people {
 		id := fmt.Sprintf("U0DEMO%04d", i)
+		ids[i] = id
 		ws.AddUser(slacktest.User{ID: id, RealName: p.name})
 		names[id] = p.name
 		values := map[string]any{
@@ -101,6 +104,9 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 			bot.FieldMentoring:    p.mentoring,
 			bot.FieldMeeting:      p.meeting,
 			bot.FieldBio:          p.bio,
+		}
+		if demoListed(i) {
+			values[bot.FieldListed] = []string{"yes"}
 		}
 		if err := demoJoin(wait, ws, id, values); err != nil {
 			return fmt.Errorf("%s could not join: %w", p.name, err)
@@ -145,6 +151,14 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	for i, text := range texts {
 		fmt.Fprintf(stdout, "\n── Introduction %d of %d ──\n%s\n", i+1, len(texts), text)
 	}
+	introduced := func(a, b string) bool {
+		for _, text := range texts {
+			if h, _, _ := strings.Cut(text, "\n"); strings.Contains(h, a) && strings.Contains(h, b) {
+				return true
+			}
+		}
+		return false
+	}
 
 	// The last messages are posted a moment before they are recorded:
 	// wait for the database to count them all before asking for figures.
@@ -177,12 +191,16 @@ func demo(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 	fmt.Fprintf(stdout, "\nWhat the admin saw (/introduce-me admin stats)\n\n%s\n", readableBlocks(e.Text, e.Blocks, names))
 
+	if err := demoDirectory(wait, ws, people, ids, names, introduced, stdout); err != nil {
+		return err
+	}
+
 	if *keep {
 		link, err := demoSignInLink(wait, ws, admin)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\nThe admin pages are open. The admin asked for a link (/introduce-me admin dashboard), and the bot sent it in a direct message:\n\n  %s\n\nOpen it in a browser and press Sign in, within 10 minutes, to see the network map, the members, the round and the log. The bot and its database keep running until Ctrl-C.\n", link)
+		fmt.Fprintf(stdout, "\nThe admin pages are open. The admin asked for a link (/introduce-me admin dashboard), and the bot sent it in a direct message:\n\n  %s\n\nOpen it in a browser and press Sign in, within 10 minutes, to see the network map, the members, the rounds, the learning gaps and the log. The bot and its database keep running until Ctrl-C.\n", link)
 		<-ctx.Done()
 	}
 
@@ -292,6 +310,11 @@ func readableBlocks(fallback string, raw json.RawMessage, names map[string]strin
 		case "header", "section":
 			if t, ok := b["text"].(map[string]any); ok {
 				out = append(out, plainText(fmt.Sprint(t["text"]), names))
+			}
+			if a, ok := b["accessory"].(map[string]any); ok && a["type"] == "button" {
+				if t, ok := a["text"].(map[string]any); ok {
+					out = append(out, "["+fmt.Sprint(t["text"])+"]")
+				}
 			}
 		case "context":
 			if els, ok := b["elements"].([]any); ok {

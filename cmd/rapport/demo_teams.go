@@ -66,7 +66,8 @@ func demoTeams(ctx context.Context, members int, dir string, stdout, stderr io.W
 	step("The network admin added the app in Teams and listed %d practices and partner organisations.", len(demoOrgs))
 
 	var users []*teamstest.User
-	for i, p := range demoPeople(members) {
+	people := demoPeople(members)
+	for i, p := range people {
 		upn := fmt.Sprintf("%s.%d@northfield.nhs.net", strings.ToLower(strings.ReplaceAll(p.name, " ", ".")), i)
 		u := s.AddUser(p.name, upn)
 		users = append(users, u)
@@ -79,6 +80,9 @@ func demoTeams(ctx context.Context, members int, dir string, stdout, stderr io.W
 			bot.FieldMentoring:    p.mentoring,
 			bot.FieldMeeting:      p.meeting,
 			bot.FieldBio:          p.bio,
+		}
+		if demoListed(i) {
+			values[bot.FieldListed] = "yes"
 		}
 		choices := map[string][]string{
 			bot.FieldInterests: p.interests,
@@ -175,6 +179,18 @@ func demoTeams(ctx context.Context, members int, dir string, stdout, stderr io.W
 		return fmt.Errorf("no stats: %w", err)
 	}
 	fmt.Fprintf(stdout, "\nWhat the admin saw (introduce-me admin stats)\n\n%s\n", teamsPlain(m))
+
+	introduced := func(a, b string) bool {
+		for _, text := range texts {
+			if h, _, _ := strings.Cut(text, "\n"); strings.Contains(h, a) && strings.Contains(h, b) {
+				return true
+			}
+		}
+		return false
+	}
+	if err := demoTeamsDirectory(d, people, users, introduced, stdout); err != nil {
+		return err
+	}
 
 	cancel()
 	if code := <-served; code != 0 {
@@ -327,6 +343,9 @@ func teamsPlain(m teamstest.Message) string {
 		text = strings.TrimSpace(m.CardText())
 	}
 	text = markdownItalic.ReplaceAllString(markdownBold.ReplaceAllString(text, "$1"), "$1")
+	// The card keeps bold words apart from the next with a no-break
+	// space, which reads as a space.
+	text = strings.ReplaceAll(text, "\u00a0", " ")
 	return markdownEscape.ReplaceAllString(text, "$1")
 }
 

@@ -16,7 +16,9 @@ import (
 
 // The README's "try it now" command works with no set-up: members join
 // through the form, a round runs, and the output shows the intros they
-// received and the admin's figures.
+// received and the admin's figures; then one member lists themselves in
+// the directory, another finds them and asks for an intro, which they
+// accept.
 func TestDemo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -43,6 +45,50 @@ func TestDemo(t *testing.T) {
 		t.Errorf("more intros than members allow")
 	}
 	checkStory(t, text, 10)
+	checkDirectoryStory(t, text)
+}
+
+// checkDirectoryStory checks the demo's directory story, after the
+// round: some members are listed, one more ticks the box, another finds
+// them and asks for an intro, and the person asked accepts, which
+// introduces them with reasons and a first question.
+func checkDirectoryStory(t *testing.T, text string) {
+	t.Helper()
+	_, story, ok := strings.Cut(text, "\nThe directory\n")
+	if !ok {
+		t.Fatalf("the demo tells no directory story:\n%s", text)
+	}
+	m := regexp.MustCompile(`(?m)^• (\d+) of the members ticked "List me in the directory, so members can find me by what I can help with" when they joined\.$`).FindStringSubmatch(story)
+	if m == nil || m[1] == "0" {
+		t.Errorf("the demo does not say that some members are listed:\n%s", story)
+	}
+	asked := regexp.MustCompile(`(?m)^• (.+) \(.+\) (?:opened /introduce-me|typed introduce-me), ticked the box`).FindStringSubmatch(story)
+	find := regexp.MustCompile(`(?m)^• (.+) \(.+\), who wants to learn about (.+), typed (?:/introduce-me )?find (.+?)(?: to the bot)? and saw:$`).FindStringSubmatch(story)
+	if asked == nil || find == nil {
+		t.Fatalf("the demo does not say who listed themselves and who searched:\n%s", story)
+	}
+	if find[2] != find[3] {
+		t.Errorf("%s wants to learn about %s but searched for %s", find[1], find[2], find[3])
+	}
+	results, rest, _ := strings.Cut(story[strings.Index(story, find[0]):], "pressed \"Ask for an intro\"")
+	mustShow(t, "the search results", results, asked[1], "[Ask for an intro]")
+	request, intro, _ := strings.Cut(rest, "pressed Accept")
+	mustShow(t, "the request", request, "the bot answered: I've asked "+asked[1]+" whether they would like to talk about "+find[3],
+		asked[1]+" received a ", find[1]+" (", "would like to talk about "+find[3], "[Accept]", "[Not now]")
+	_, intro, ok = strings.Cut(intro, "── The introduction "+find[1]+" asked for")
+	if !ok {
+		t.Fatalf("the demo does not show the introduction that was asked for:\n%s", story)
+	}
+	mustShow(t, "the requested introduction", intro, "Meet ", asked[1], find[1], "Why we introduced you", "A first question")
+}
+
+func mustShow(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, text)
+		}
+	}
 }
 
 // The admin's figures arrive through the response URL after the command's
@@ -69,7 +115,8 @@ func TestDemoFindsAnAnswerShownBeforeTheAck(t *testing.T) {
 
 // "rapport demo --platform teams" runs the same story in Teams: members
 // add the app and save the profile card, a round runs, and each member's
-// intro card, with its link to start the group chat, is what they saw.
+// intro card, with its link to start the group chat, is what they saw;
+// then the directory's story, typed to the bot.
 func TestDemoTeams(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -98,6 +145,7 @@ func TestDemoTeams(t *testing.T) {
 		t.Errorf("more intros than members allow:\n%s", text)
 	}
 	checkStory(t, text, 10)
+	checkDirectoryStory(t, text)
 	if errs.String() != "" {
 		t.Errorf("the demo printed errors:\n%s", errs.String())
 	}
@@ -124,7 +172,8 @@ var introHeading = regexp.MustCompile(`(?m)^Meet (.+)$`)
 // is one of those shown, in the explanation's words.
 func checkStory(t *testing.T, text string, intros int) {
 	t.Helper()
-	headings := introHeading.FindAllStringSubmatch(text, -1)
+	round, _, _ := strings.Cut(text, "\nWhat the admin saw")
+	headings := introHeading.FindAllStringSubmatch(round, -1)
 	if len(headings) != intros {
 		t.Fatalf("the demo shows %d intros, want %d:\n%s", len(headings), intros, text)
 	}

@@ -217,7 +217,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		platforms = append(platforms, func(ctx context.Context) error { return t.run(ctx, onConnected) })
 	}
 	site := web.New(web.Options{
-		Admin: core.Admin, Store: db, Rounds: core.Rounds, Meetups: db,
+		Admin: core.Admin, Store: db, Rounds: core.Rounds, Meetups: db, Gaps: db,
 		PublicURL: adminURL, Now: time.Now, Location: cfg.Location, Log: logger, Ready: ready,
 		Metrics: meter.Handler(),
 	})

@@ -8,18 +8,24 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/rapport-pcn/rapport/bot"
 )
 
 // Traces reads every column of every row of every table in the target's
 // database, as the schema lists them (sqlite_master, or information_schema
 // for PostgreSQL), and returns where any of needles appears, ignoring case,
-// as "table.column: needle". Tables added later are covered without
-// change, which is the point: after an erasure, nothing may be left.
+// as "table.column: needle"; each needle is also looked for folded as
+// the directory folds text (bot.FoldText), which is how member_topics,
+// directory_words and the folded names keep it. Tables added later are
+// covered without change, which is the point: after an erasure, nothing
+// may be left.
 func Traces(tb testing.TB, target Target, needles ...string) []string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -57,6 +63,13 @@ func Traces(tb testing.TB, target Target, needles ...string) []string {
 		tb.Fatalf("%s: the schema lists no tables", target.Name)
 	}
 
+	// The directory keeps text folded (bot.FoldText: "Zoë" as "zoe"), so
+	// each needle is looked for folded too.
+	for _, n := range needles {
+		if f := bot.FoldText(n); f != "" && !strings.EqualFold(f, n) && !slices.Contains(needles, f) {
+			needles = append(needles, f)
+		}
+	}
 	var found []string
 	for _, table := range tables {
 		rows, err := db.QueryContext(ctx, "SELECT * FROM "+quote(table))

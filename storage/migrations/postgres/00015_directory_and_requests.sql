@@ -46,6 +46,39 @@ CREATE TABLE directory_words (
 );
 CREATE INDEX directory_words_member ON directory_words (member_id);
 
+-- directory_members is what a search reads of each listed member, kept
+-- narrow so that thousands of matches are checked and ordered without
+-- reading the members' whole rows: a trigger writes it on every insert or
+-- update of members, whatever the code path, and removes it when the
+-- member is no longer listed (or leaves: ON DELETE CASCADE).
+CREATE TABLE directory_members (
+    member_id       BIGINT PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+    organisation_id BIGINT,
+    name            TEXT COLLATE "C" NOT NULL,
+    folded_name     TEXT COLLATE "C" NOT NULL,
+    status          TEXT NOT NULL,
+    paused          BOOLEAN NOT NULL,
+    paused_until    TIMESTAMPTZ
+);
+
+-- +goose StatementBegin
+CREATE FUNCTION members_directory() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.listed THEN
+        INSERT INTO directory_members (member_id, organisation_id, name, folded_name, status, paused, paused_until)
+        VALUES (NEW.id, NEW.organisation_id, NEW.name, NEW.folded_name, NEW.status, NEW.paused, NEW.paused_until)
+        ON CONFLICT (member_id) DO UPDATE SET organisation_id = excluded.organisation_id, name = excluded.name,
+            folded_name = excluded.folded_name, status = excluded.status, paused = excluded.paused,
+            paused_until = excluded.paused_until;
+    ELSE
+        DELETE FROM directory_members WHERE member_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER members_directory AFTER INSERT OR UPDATE ON members FOR EACH ROW EXECUTE FUNCTION members_directory();
+
 ALTER TABLE intros ADD COLUMN requested BOOLEAN NOT NULL DEFAULT FALSE;
 
 CREATE TABLE intro_requests (
@@ -76,6 +109,9 @@ CREATE TABLE invitations (
 CREATE INDEX invitations_invited_at ON invitations (invited_at);
 
 -- +goose Down
+DROP TRIGGER members_directory ON members;
+DROP FUNCTION members_directory();
+DROP TABLE directory_members;
 DROP TABLE invitations;
 DROP TABLE intro_requests;
 ALTER TABLE intros DROP COLUMN requested;

@@ -46,6 +46,36 @@ CREATE TABLE directory_words (
 ) WITHOUT ROWID;
 CREATE INDEX directory_words_member ON directory_words (member_id);
 
+-- directory_members is what a search reads of each listed member, kept
+-- narrow so that thousands of matches are checked and ordered without
+-- reading the members' whole rows: a trigger writes it on every insert or
+-- update of members, whatever the code path, and removes it when the
+-- member is no longer listed (or leaves: ON DELETE CASCADE).
+CREATE TABLE directory_members (
+    member_id       INTEGER PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+    organisation_id INTEGER,
+    name            TEXT NOT NULL,
+    folded_name     TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    paused          BOOLEAN NOT NULL,
+    paused_until    TIMESTAMP
+);
+
+-- +goose StatementBegin
+CREATE TRIGGER members_directory_insert AFTER INSERT ON members BEGIN
+    DELETE FROM directory_members WHERE member_id = NEW.id AND NOT NEW.listed;
+    INSERT OR REPLACE INTO directory_members (member_id, organisation_id, name, folded_name, status, paused, paused_until)
+        SELECT NEW.id, NEW.organisation_id, NEW.name, NEW.folded_name, NEW.status, NEW.paused, NEW.paused_until WHERE NEW.listed;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER members_directory_update AFTER UPDATE ON members BEGIN
+    DELETE FROM directory_members WHERE member_id = NEW.id AND NOT NEW.listed;
+    INSERT OR REPLACE INTO directory_members (member_id, organisation_id, name, folded_name, status, paused, paused_until)
+        SELECT NEW.id, NEW.organisation_id, NEW.name, NEW.folded_name, NEW.status, NEW.paused, NEW.paused_until WHERE NEW.listed;
+END;
+-- +goose StatementEnd
+
 ALTER TABLE intros ADD COLUMN requested BOOLEAN NOT NULL DEFAULT FALSE;
 
 CREATE TABLE intro_requests (
@@ -76,6 +106,9 @@ CREATE TABLE invitations (
 CREATE INDEX invitations_invited_at ON invitations (invited_at);
 
 -- +goose Down
+DROP TRIGGER members_directory_update;
+DROP TRIGGER members_directory_insert;
+DROP TABLE directory_members;
 DROP TABLE invitations;
 DROP TABLE intro_requests;
 ALTER TABLE intros DROP COLUMN requested;
