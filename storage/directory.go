@@ -234,9 +234,14 @@ func (db *DB) SearchDirectory(ctx context.Context, q bot.DirectoryQuery) (*bot.D
 	}
 	defer tx.Rollback()
 
-	// $1 asker, $2 now, $3 the words joined, then each word and the end
-	// of its range.
-	args := []any{q.AskerID, now, strings.Join(words, " ")}
+	// The asker's colleagues come after the others.
+	var org sql.NullInt64
+	if err := tx.GetContext(ctx, &org, `SELECT organisation_id FROM members WHERE id = $1`, q.AskerID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("search directory: asker: %w", err)
+	}
+	// $1 asker, $2 now, $3 the words joined, $4 the asker's organisation
+	// (0 for none), then each word and the end of its range.
+	args := []any{q.AskerID, now, strings.Join(words, " "), org.Int64}
 	var picks []string
 	for i, w := range words {
 		args = append(args, w)
@@ -270,8 +275,7 @@ func (db *DB) SearchDirectory(ctx context.Context, q bot.DirectoryQuery) (*bot.D
 		),
 		hits AS (SELECT member_id, MAX(score) AS score FROM offers GROUP BY member_id)`
 	}
-	query := `WITH ` + hits + `,
-		asker AS (SELECT organisation_id FROM members WHERE id = $1)
+	query := `WITH ` + hits + `
 		SELECT d.member_id AS id, h.score, COUNT(*) OVER () AS total
 		FROM hits h JOIN directory_members d ON d.member_id = h.member_id
 		WHERE d.status = 'active' AND NOT (d.paused AND (d.paused_until IS NULL OR d.paused_until > $2))
@@ -279,7 +283,7 @@ func (db *DB) SearchDirectory(ctx context.Context, q bot.DirectoryQuery) (*bot.D
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.member_id = $1 AND b.blocked_id = d.member_id)
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.member_id = d.member_id AND b.blocked_id = $1)
 		ORDER BY h.score DESC,
-			CASE WHEN d.organisation_id IS NOT NULL AND d.organisation_id = (SELECT organisation_id FROM asker) THEN 1 ELSE 0 END,
+			CASE WHEN d.organisation_id = $4 THEN 1 ELSE 0 END,
 			d.folded_name, d.name, d.member_id
 		LIMIT ` + fmt.Sprint(limit) + ` OFFSET ` + fmt.Sprint(offset)
 	var found []struct {

@@ -437,6 +437,10 @@ func TestAnswerIntroRequest(t *testing.T) {
 		if nm, err := db.NetworkMap(ctx, 0); err != nil || nm.Rounds != 0 {
 			t.Errorf("map = %+v, %v", nm, err)
 		}
+		if st.Intros != 1 {
+			t.Errorf("stats count %d intros, want the requested one in the totals", st.Intros)
+		}
+		wantFiguresAsStats(t, db, utc)
 		snap, err := db.RoundSnapshot(ctx)
 		if err != nil || len(snap.History) != 1 {
 			t.Errorf("history = %+v, %v; want the requested intro", snap, err)
@@ -449,6 +453,9 @@ func TestAnswerIntroRequest(t *testing.T) {
 		latest, err := db.LatestRound(ctx)
 		if err != nil || latest.Number != 1 {
 			t.Errorf("latest round = %+v, %v", latest, err)
+		}
+		if rounds := wantFiguresAsStats(t, db, utc.Add(24*time.Hour)); len(rounds) != 1 || rounds[0].Number != 1 || rounds[0].Intros != 1 {
+			t.Errorf("rounds = %+v, want round 1 alone", rounds)
 		}
 
 		// Not now: the asker is told.
