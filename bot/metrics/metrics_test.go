@@ -142,10 +142,10 @@ func TestCommandsAreCountedByNameAndResult(t *testing.T) {
 
 	carry(chat.Command(ctx, priya, bot.CommandName, "status"))
 	carry(chat.Command(ctx, priya, bot.CommandName, "help"))
-	carry(chat.Command(ctx, stranger, bot.CommandName, "status"))       // not joined: told how to
+	carry(chat.Command(ctx, stranger, bot.CommandName, "status"))         // not joined: told how to
 	carry(chat.Command(ctx, priya, bot.CommandName, "lookup Priya Shah")) // not a command
-	carry(chat.Command(ctx, priya, "/priya-shah", "U0MEMBER02"))        // not our command
-	carry(chat.Command(ctx, priya, bot.CommandName, "admin stats"))     // not an admin
+	carry(chat.Command(ctx, priya, "/priya-shah", "U0MEMBER02"))          // not our command
+	carry(chat.Command(ctx, priya, bot.CommandName, "admin stats"))       // not an admin
 	carry(chat.Command(ctx, slackUser(adminID), bot.CommandName, "admin stats"))
 	carry(chat.Command(ctx, bot.User{Platform: "teams", ID: "29:1abc"}, "introduce-me", "help"))
 	carry(chat.Action(ctx, priya, bot.ActionMeetupGoing, "999")) // no such meetup, known only later
