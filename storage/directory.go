@@ -276,20 +276,22 @@ func (db *DB) SearchDirectory(ctx context.Context, q bot.DirectoryQuery) (*bot.D
 		hits AS (SELECT member_id, MAX(score) AS score FROM offers GROUP BY member_id)`
 	}
 	query := `WITH ` + hits + `
-		SELECT d.member_id AS id, h.score, COUNT(*) OVER () AS total
+		SELECT d.member_id AS id, h.score, CASE WHEN d.organisation_id = $4 THEN 1 ELSE 0 END AS colleague, COUNT(*) OVER () AS total
 		FROM hits h JOIN directory_members d ON d.member_id = h.member_id
 		WHERE d.status = 'active' AND NOT (d.paused AND (d.paused_until IS NULL OR d.paused_until > $2))
 		AND d.member_id <> $1
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.member_id = $1 AND b.blocked_id = d.member_id)
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.member_id = d.member_id AND b.blocked_id = $1)
 		ORDER BY h.score DESC,
-			CASE WHEN d.organisation_id = $4 THEN 1 ELSE 0 END,
+			colleague,
 			d.folded_name, d.name, d.member_id
 		LIMIT ` + fmt.Sprint(limit) + ` OFFSET ` + fmt.Sprint(offset)
 	var found []struct {
 		ID    int64 `db:"id"`
 		Score int   `db:"score"`
-		Total int   `db:"total"`
+		// Colleague is 1 for the asker's colleagues, who come last.
+		Colleague int `db:"colleague"`
+		Total     int `db:"total"`
 	}
 	if err := tx.SelectContext(ctx, &found, query, args...); err != nil {
 		return nil, fmt.Errorf("search directory: %w", err)
