@@ -173,8 +173,8 @@ func askLimitMessage(limit int, until time.Time, loc *time.Location) *Message {
 	if !until.IsZero() {
 		again = "on " + day(until, loc)
 	}
-	return Say(fmt.Sprintf("You've asked for %s this week, which is as many as a member may. You can ask again %s.",
-		Count(limit, "introduction", "introductions"), again))
+	return Say(fmt.Sprintf("You've asked for %s in the last %d days, which is as many as a member may. You can ask again %s.",
+		Count(limit, "introduction", "introductions"), int(AskWindow/(24*time.Hour)), again))
 }
 
 // askAgainMessage refuses a second request to the same person.

@@ -473,8 +473,10 @@ func (db *DB) CreateIntroRequest(ctx context.Context, platform, userID string, a
 		return nil, fmt.Errorf("create request: asked before: %w", err)
 	}
 	if len(again) > 0 {
-		return nil, bot.Errorf(bot.ECONFLICT, "You asked to be introduced to this person on %s. You can ask them again from %s.",
+		e := bot.Errorf(bot.ECONFLICT, "You asked to be introduced to this person on %s. You can ask them again from %s.",
 			askDate(again[0]), askDate(again[0].Add(lim.AskAgainAfter)))
+		e.Until = again[0].Add(lim.AskAgainAfter)
+		return nil, e
 	}
 	var recent []time.Time
 	const sent = `SELECT created_at FROM intro_requests WHERE asker_id = $1 AND created_at > $2 ORDER BY created_at DESC`
@@ -485,8 +487,10 @@ func (db *DB) CreateIntroRequest(ctx context.Context, platform, userID string, a
 		// A place comes free when the oldest request that keeps them at
 		// the limit leaves the window.
 		free := recent[lim.PerWindow-1].Add(lim.Window)
-		return nil, bot.Errorf(bot.ELIMIT, "You've asked for %d introductions in the last %d days, which is as many as you can for now. You can ask again from %s.",
+		e := bot.Errorf(bot.ELIMIT, "You've asked for %d introductions in the last %d days, which is as many as you can for now. You can ask again from %s.",
 			len(recent), int(lim.Window.Hours()/24), askDate(free))
+		e.Until = free
+		return nil, e
 	}
 
 	var r requestRow

@@ -111,6 +111,13 @@ func TestSaveMemberKeepsListedAndTopics(t *testing.T) {
 		if names, _ := search(t, db, asker, "surgery", 0, 5, utc); len(names) != 0 {
 			t.Errorf("her old offer is still found: %v", names)
 		}
+		// Saved again while listed (the update of an upsert), under a new
+		// name: still one entry, found by the new name.
+		got.Name = "Lena Lister"
+		save(t, db, got)
+		if names, _ := search(t, db, asker, "wound", 0, 5, utc); !slices.Equal(names, []string{"Lena Lister"}) {
+			t.Errorf("saved again while listed, found %v", names)
+		}
 	})
 }
 

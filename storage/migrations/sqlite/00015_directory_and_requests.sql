@@ -63,15 +63,15 @@ CREATE TABLE directory_members (
 
 -- +goose StatementBegin
 CREATE TRIGGER members_directory_insert AFTER INSERT ON members BEGIN
-    DELETE FROM directory_members WHERE member_id = NEW.id AND NOT NEW.listed;
-    INSERT OR REPLACE INTO directory_members (member_id, organisation_id, name, folded_name, status, paused, paused_until)
+    DELETE FROM directory_members WHERE member_id = NEW.id;
+    INSERT INTO directory_members (member_id, organisation_id, name, folded_name, status, paused, paused_until)
         SELECT NEW.id, NEW.organisation_id, NEW.name, NEW.folded_name, NEW.status, NEW.paused, NEW.paused_until WHERE NEW.listed;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER members_directory_update AFTER UPDATE ON members BEGIN
-    DELETE FROM directory_members WHERE member_id = NEW.id AND NOT NEW.listed;
-    INSERT OR REPLACE INTO directory_members (member_id, organisation_id, name, folded_name, status, paused, paused_until)
+    DELETE FROM directory_members WHERE member_id = NEW.id;
+    INSERT INTO directory_members (member_id, organisation_id, name, folded_name, status, paused, paused_until)
         SELECT NEW.id, NEW.organisation_id, NEW.name, NEW.folded_name, NEW.status, NEW.paused, NEW.paused_until WHERE NEW.listed;
 END;
 -- +goose StatementEnd
