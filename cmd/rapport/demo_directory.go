@@ -51,20 +51,14 @@ func pickDirectoryStory(people []demoPerson, introduced func(a, b string) bool) 
 	return directoryStory{}, false
 }
 
-// demoDirectory tells the directory story and prints each step, and what
-// the members saw. ids are the people's user IDs; introduced says whether
-// the round introduced two people, by name.
-func demoDirectory(ctx context.Context, ws *slacktest.Workspace, people []demoPerson, ids []string, names map[string]string, introduced func(a, b string) bool, stdout io.Writer) error {
-	step := func(format string, a ...any) { fmt.Fprintf(stdout, "• "+format+"\n", a...) }
+// openDirectoryStory chooses the directory story and prints its heading
+// and how many members are listed, or says why there is none.
+func openDirectoryStory(people []demoPerson, introduced func(a, b string) bool, stdout io.Writer) (directoryStory, bool) {
 	story, ok := pickDirectoryStory(people, introduced)
 	if !ok {
-		step("Nobody in a network this small wants to learn what another organisation's member offers, so the directory has nothing to show.")
-		return nil
+		fmt.Fprintln(stdout, "• Nobody in a network this small wants to learn what another organisation's member offers, so the directory has nothing to show.")
+		return story, false
 	}
-	asker, asked := people[story.asker], people[story.asked]
-	askerID, askedID := ids[story.asker], ids[story.asked]
-	topic := strings.ToLower(story.topic)
-
 	fmt.Fprintln(stdout, "\nThe directory")
 	listed := 0
 	for i := range people {
@@ -72,7 +66,22 @@ func demoDirectory(ctx context.Context, ws *slacktest.Workspace, people []demoPe
 			listed++
 		}
 	}
-	step("%d of the members ticked %q when they joined.", listed, bot.ListedLabel)
+	fmt.Fprintf(stdout, "• %d of the members ticked %q when they joined.\n", listed, bot.ListedLabel)
+	return story, true
+}
+
+// demoDirectory tells the directory story and prints each step, and what
+// the members saw. ids are the people's user IDs; introduced says whether
+// the round introduced two people, by name.
+func demoDirectory(ctx context.Context, ws *slacktest.Workspace, people []demoPerson, ids []string, names map[string]string, introduced func(a, b string) bool, stdout io.Writer) error {
+	step := func(format string, a ...any) { fmt.Fprintf(stdout, "• "+format+"\n", a...) }
+	story, ok := openDirectoryStory(people, introduced, stdout)
+	if !ok {
+		return nil
+	}
+	asker, asked := people[story.asker], people[story.asked]
+	askerID, askedID := ids[story.asker], ids[story.asked]
+	topic := strings.ToLower(story.topic)
 
 	// The form opens with the profile as saved; ticking the box is the
 	// only change.
@@ -200,23 +209,13 @@ func indent(text string) string {
 // demoDirectory does in Slack: users are the people's Teams users.
 func demoTeamsDirectory(d *teamsDemo, people []demoPerson, users []*teamstest.User, introduced func(a, b string) bool, stdout io.Writer) error {
 	step := func(format string, a ...any) { fmt.Fprintf(stdout, "• "+format+"\n", a...) }
-	story, ok := pickDirectoryStory(people, introduced)
+	story, ok := openDirectoryStory(people, introduced, stdout)
 	if !ok {
-		step("Nobody in a network this small wants to learn what another organisation's member offers, so the directory has nothing to show.")
 		return nil
 	}
 	asker, asked := people[story.asker], people[story.asked]
 	askerU, askedU := users[story.asker], users[story.asked]
 	topic := strings.ToLower(story.topic)
-
-	fmt.Fprintln(stdout, "\nThe directory")
-	listed := 0
-	for i := range people {
-		if demoListed(i) {
-			listed++
-		}
-	}
-	step("%d of the members ticked %q when they joined.", listed, bot.ListedLabel)
 
 	// The card opens with the profile as saved; ticking the box is the
 	// only change.
