@@ -93,7 +93,7 @@ func demoTeams(ctx context.Context, members int, dir string, stdout, stderr io.W
 			return fmt.Errorf("%s could not join: %w", p.name, err)
 		}
 	}
-	step("%d members added Rapport in Teams: each pressed \"Set up my profile\" on the welcome card, filled in the card and saved it.", members)
+	step("%d members added Rapport in Teams: each pressed \"Join Rapport\" on the welcome card, filled in the card and saved it.", members)
 
 	confirm, err := d.say(helen, "introduce-me admin run-now", "Run a round of introductions now?")
 	if err != nil {
@@ -248,7 +248,7 @@ func (d *teamsDemo) install(u *teamstest.User) (teamstest.Message, error) {
 	if err != nil {
 		return teamstest.Message{}, err
 	}
-	return d.waitFor(u, 0, "Set up my profile")
+	return d.waitFor(u, 0, "Join Rapport")
 }
 
 // join installs the app for u, opens the profile card from the welcome,
@@ -259,7 +259,7 @@ func (d *teamsDemo) join(u *teamstest.User, values map[string]string, choices ma
 		return err
 	}
 	before := len(u.Messages())
-	res, err := u.Press(welcome.ID, "Set up my profile", nil)
+	res, err := u.Press(welcome.ID, "Join Rapport", nil)
 	if err == nil {
 		err = res.Err
 	}

@@ -198,7 +198,7 @@ func (h *teamsHarness) install(u *teamstest.User) teamstest.Message {
 	if res.Err != nil {
 		h.t.Fatalf("%s installs: %v", u.Name, res.Err)
 	}
-	return h.waitFor(u, "Hello, I'm Rapport")
+	return h.waitFor(u, "Welcome to Rapport")
 }
 
 // join installs the app for u and saves a profile through the card.
@@ -206,7 +206,7 @@ func (h *teamsHarness) join(u *teamstest.User, inputs map[string]string) {
 	h.t.Helper()
 	welcome := h.install(u)
 	before := len(u.Messages())
-	h.press(u, welcome, "Set up my profile", nil)
+	h.press(u, welcome, "Join Rapport", nil)
 	var form teamstest.Message
 	if err := h.s.Wait(h.ctx(), func() bool {
 		ms := u.Messages()
