@@ -38,7 +38,7 @@ const directoryVersion = 15
 
 // directoryAdvisoryLock makes replicas starting at once take turns at
 // the directory's backfill, on PostgreSQL.
-const directoryAdvisoryLock = 0x52617070_6f72740f // "Rapport", 15
+const directoryAdvisoryLock = 0x5261700f // "Rap", 15
 
 // roundZeroKey is the period key of round 0, which holds the intros
 // accepted from requests before any round has run. No listing of rounds
@@ -116,7 +116,7 @@ func (db *DB) backfillDirectory(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	if db.dialect == DialectPostgres {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(directoryAdvisoryLock)); err != nil {
+		if err := lockBackfill(ctx, tx, directoryAdvisoryLock); err != nil {
 			return fmt.Errorf("backfill directory: lock: %w", err)
 		}
 	}

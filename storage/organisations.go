@@ -244,7 +244,17 @@ func memberOrganisation(ctx context.Context, tx *tx, name string) (id *int64, st
 
 // backfillAdvisoryLock is the PostgreSQL advisory lock that makes replicas
 // starting at once take turns to backfill.
-const backfillAdvisoryLock = 0x52617070_6f727405 // "Rapport", 5
+const backfillAdvisoryLock = 0x52617005 // "Rap", 5
+
+// lockBackfill takes a PostgreSQL advisory lock for the transaction: key
+// names the backfill, and the schema the database is used through is the
+// lock's second half. Advisory locks are shared by the whole database, so
+// without it two networks (or two test runs) kept in schemas of one
+// database would wait for each other's backfills.
+func lockBackfill(ctx context.Context, tx *tx, key int32) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, key)
+	return err
+}
 
 // backfillOrganisations brings organisation identity up to date, in one
 // transaction: it re-keys every organisation with the current
@@ -260,7 +270,7 @@ func (db *DB) backfillOrganisations(ctx context.Context, counted bool) error {
 	}
 	defer tx.Rollback()
 	if db.dialect == DialectPostgres {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(backfillAdvisoryLock)); err != nil {
+		if err := lockBackfill(ctx, tx, backfillAdvisoryLock); err != nil {
 			return fmt.Errorf("backfill organisations: lock: %w", err)
 		}
 	}
