@@ -225,7 +225,9 @@ func (m *Metrics) DBError(op string) {
 }
 
 // outboxCollector reads the outbox's depth at each scrape. A failed read
-// counts a database error and leaves the gauges as they were.
+// counts a database error and leaves the gauges as they were. Collectors
+// are gathered concurrently, so the error may first show in the next
+// scrape.
 type outboxCollector struct {
 	opt     Options
 	m       *Metrics
