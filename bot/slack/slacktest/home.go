@@ -52,15 +52,9 @@ func (ws *Workspace) viewsPublish(r *request) (obj, error) {
 // callback_id within theirs; block_ids and action_ids are filled in.
 func (ws *Workspace) parseHomeViewLocked(s string) (map[string]any, error) {
 	invalid := func(msg string) error { return slackErr("invalid_arguments", msg) }
-	if s == "" {
-		return nil, invalid("[ERROR] missing required field: view")
-	}
-	var def map[string]any
-	if err := decodeJSON(s, &def); err != nil || def == nil {
-		return nil, invalid("[ERROR] failed to parse view [json-pointer:/view]")
-	}
-	if def["type"] != "home" {
-		return nil, invalid("[ERROR] must provide a valid view type [json-pointer:/view/type]")
+	def, err := decodeView(s, "home")
+	if err != nil {
+		return nil, err
 	}
 	blocks, ok := def["blocks"].([]any)
 	if !ok {

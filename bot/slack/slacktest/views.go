@@ -225,19 +225,29 @@ func (ws *Workspace) checkExternalIDLocked(def map[string]any, self string) erro
 	return nil
 }
 
+// decodeView decodes a view argument and checks that it is there, is
+// JSON and has the type the method takes, with Slack's errors.
+func decodeView(s, typ string) (map[string]any, error) {
+	if s == "" {
+		return nil, slackErr("invalid_arguments", "[ERROR] missing required field: view")
+	}
+	var def map[string]any
+	if err := decodeJSON(s, &def); err != nil || def == nil {
+		return nil, slackErr("invalid_arguments", "[ERROR] failed to parse view [json-pointer:/view]")
+	}
+	if def["type"] != typ {
+		return nil, slackErr("invalid_arguments", "[ERROR] must provide a valid view type [json-pointer:/view/type]")
+	}
+	return def, nil
+}
+
 // parseViewLocked decodes and checks a modal view as Slack does, filling in
 // missing block_ids and action_ids.
 func (ws *Workspace) parseViewLocked(s string) (map[string]any, error) {
 	invalid := func(msg string) error { return slackErr("invalid_arguments", msg) }
-	if s == "" {
-		return nil, invalid("[ERROR] missing required field: view")
-	}
-	var def map[string]any
-	if err := decodeJSON(s, &def); err != nil || def == nil {
-		return nil, invalid("[ERROR] failed to parse view [json-pointer:/view]")
-	}
-	if def["type"] != "modal" {
-		return nil, invalid("[ERROR] must provide a valid view type [json-pointer:/view/type]")
+	def, err := decodeView(s, "modal")
+	if err != nil {
+		return nil, err
 	}
 	title, _ := def["title"].(map[string]any)
 	text, _ := title["text"].(string)
