@@ -146,13 +146,7 @@ func requestedIntro(asker, asked Member, topic string) PlannedIntro {
 func pairReasons(a, b Member, topic string) (string, int) {
 	in := matcher.Input{}
 	for _, m := range []Member{a, b} {
-		in.Members = append(in.Members, matcher.Member{
-			ID: idString(m.ID), Name: m.Name, FirstName: FirstName(m),
-			Organisation: m.Profile.Organisation, OrganisationKey: OrganisationKey(m.Profile.Organisation),
-			Sector: m.Profile.Sector, Role: m.Profile.Role, CareerStage: m.Profile.CareerStage,
-			Interests: m.Profile.Interests, Offers: m.Profile.Offers, Asks: m.Profile.Asks,
-			Mentoring: m.Profile.Mentoring, Meeting: m.Profile.Meeting,
-		})
+		in.Members = append(in.Members, matcherMember(m))
 	}
 	res, err := matcher.Match(in, matcher.Options{})
 	if err != nil || len(res.Groups) != 1 {

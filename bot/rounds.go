@@ -463,6 +463,17 @@ func (r *Rounds) plan(s *RoundSnapshot, period, now time.Time) (*RoundPlan, erro
 	return p, nil
 }
 
+// matcherMember is the member as the matcher reads them.
+func matcherMember(m Member) matcher.Member {
+	return matcher.Member{
+		ID: idString(m.ID), Name: m.Name, FirstName: FirstName(m),
+		Organisation: m.Profile.Organisation, OrganisationKey: OrganisationKey(m.Profile.Organisation),
+		Sector: m.Profile.Sector, Role: m.Profile.Role, CareerStage: m.Profile.CareerStage,
+		Interests: m.Profile.Interests, Offers: m.Profile.Offers, Asks: m.Profile.Asks,
+		Mentoring: m.Profile.Mentoring, Meeting: m.Profile.Meeting,
+	}
+}
+
 // match pairs the eligible members of one platform and adds their intros,
 // and those left out, to the plan. It returns the matcher's method.
 func (r *Rounds) match(p *RoundPlan, s *RoundSnapshot, eligible []Member, set RoundSettings) (string, error) {
@@ -470,13 +481,7 @@ func (r *Rounds) match(p *RoundPlan, s *RoundSnapshot, eligible []Member, set Ro
 	in := matcher.Input{Round: s.Number}
 	for _, m := range eligible {
 		byID[m.ID] = m
-		in.Members = append(in.Members, matcher.Member{
-			ID: idString(m.ID), Name: m.Name, FirstName: FirstName(m),
-			Organisation: m.Profile.Organisation, OrganisationKey: OrganisationKey(m.Profile.Organisation),
-			Sector: m.Profile.Sector, Role: m.Profile.Role, CareerStage: m.Profile.CareerStage,
-			Interests: m.Profile.Interests, Offers: m.Profile.Offers, Asks: m.Profile.Asks,
-			Mentoring: m.Profile.Mentoring, Meeting: m.Profile.Meeting,
-		})
+		in.Members = append(in.Members, matcherMember(m))
 	}
 	for _, h := range s.History {
 		met := slices.Contains(h.Answers, AnswerYes) || slices.Contains(h.Answers, AnswerArranged)
